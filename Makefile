@@ -1,0 +1,52 @@
+# boardkit — `make demo` serves the demo, `make test` runs every test. See README.md.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+export BOARDKIT_DATA_DIR ?= $(CURDIR)/var
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: demo serve test bench check install dev system-deps format
+
+install: $(VENV)/.installed
+
+dev: $(VENV)/.dev-installed
+
+# A Debian Python may lack venv/ensurepip: fetch it from apt when missing.
+$(VENV)/.installed: requirements.lock pyproject.toml
+	@$(PY) -c 'import ensurepip, venv' 2>/dev/null || ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq python3-venv)
+	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -r requirements.lock
+	$(BIN)/python -m pip install -q --no-deps --no-build-isolation -e . || $(BIN)/python -m pip install -q --no-deps -e .
+	@touch $@
+
+$(VENV)/.dev-installed: $(VENV)/.installed requirements-dev.lock
+	$(BIN)/python -m pip install -q -r requirements-dev.lock
+	@touch $@
+
+# Debian's Chromium for the browser tests (a Playwright browser download does not work here).
+system-deps:
+	@command -v chromium >/dev/null 2>&1 || ($(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium)
+
+demo: install
+	$(BIN)/boardkit demo
+	$(BIN)/boardkit serve
+
+serve: install
+	$(BIN)/boardkit serve
+
+test: dev system-deps
+	$(BIN)/python -m pytest
+
+bench: dev
+	@set -e; for f in bench/bench_*.py; do echo "== $$f"; $(BIN)/python $$f; done
+
+check: dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy boardkit
+
+format: dev
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .

@@ -1,0 +1,3 @@
+from boardkit.cli import main
+
+main()

@@ -1,0 +1,96 @@
+"""REST API v1 (thin: every endpoint calls a domain service)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from boardkit.api.openapi import spec
+from boardkit.core.web import Ctx, api, page, render
+from boardkit.org import service as org_service
+from boardkit.org.service import Board
+
+
+def board_json(board: Board, role: str | None = None) -> dict[str, Any]:
+    return {
+        "id": board.id,
+        "name": board.name,
+        "kind": board.kind,
+        "role": role,
+        "department_id": board.department_id,
+        "department_name": board.department.name if board.department else None,
+        "organisation_id": board.organisation_id,
+        "organisation_name": board.organisation.name,
+    }
+
+
+@api
+def me(ctx: Ctx) -> dict[str, Any]:
+    """Who I am, my roles and every board I sit on."""
+    person = org_service.get_person(ctx.db, person_id=ctx.person_id)
+    principal = ctx.principal
+    boards = org_service.list_my_boards(ctx.db, principal=principal)
+    roles = sorted({mb.role for mb in boards})
+    if principal.resident_department_ids:
+        roles.append("resident")
+    if principal.is_staff:
+        roles += sorted({r.role for r in person.staff_roles})
+        roles.append("staff")
+    return {
+        "id": person.id,
+        "name": person.name,
+        "email": person.email,
+        "language": person.language,
+        "preferred_channel": person.preferred_channel,
+        "roles": roles,
+        "calendar_feed_url": None,
+        "resident_department_ids": sorted(principal.resident_department_ids),
+        "staff_organisation_ids": sorted(principal.staff_organisation_ids),
+        "boards": [board_json(mb.board, mb.role) for mb in boards],
+    }
+
+
+@api
+def boards(ctx: Ctx) -> dict[str, Any]:
+    """Boards visible to me: the ones I sit on, and for staff those of their organisations."""
+    principal = ctx.principal
+    visible = org_service.list_visible_boards(ctx.db, principal=principal)
+    return {"items": [board_json(b, principal.board_roles.get(b.id)) for b in visible], "next": None}
+
+
+@api
+def board(ctx: Ctx) -> dict[str, Any]:
+    principal = ctx.principal
+    found = org_service.get_board(ctx.db, principal=principal, board_id=ctx.int_param("board_id"))
+    data = board_json(found, principal.board_roles.get(found.id))
+    data["members"] = [
+        {
+            "person_id": m.person_id,
+            "name": m.person.name,
+            "role": m.role,
+            "start_date": m.start_date.isoformat(),
+            "end_date": m.end_date.isoformat() if m.end_date else None,
+        }
+        for m in org_service.list_board_members(ctx.db, board_id=found.id)
+    ]
+    return data
+
+
+async def openapi_json(request: Any) -> Response:
+    return JSONResponse(spec())
+
+
+@page
+def docs(ctx: Ctx) -> Response:
+    return render(ctx, "api/docs.html", spec=spec())
+
+
+routes = [
+    Route("/me", me, name="me"),
+    Route("/boards", boards, name="boards"),
+    Route("/boards/{board_id:int}", board, name="board"),
+    Route("/openapi.json", openapi_json, name="openapi"),
+    Route("/docs", docs, name="docs"),
+]

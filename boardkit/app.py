@@ -1,0 +1,152 @@
+"""create_app(settings): the composition root — domains, middleware, error pages, the worker."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Mount
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from boardkit.accounts.views import routes as account_routes
+from boardkit.api.views import routes as api_routes
+from boardkit.config import Settings
+from boardkit.core import jobs, mail
+from boardkit.core.db import Database
+from boardkit.core.i18n import _
+from boardkit.core.web import error_page, json_error
+from boardkit.meetings.views import routes as meeting_routes
+from boardkit.org import service as org_service
+from boardkit.org.views import routes as org_routes
+
+log = logging.getLogger("boardkit")
+STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+
+CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "font-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'"
+)
+
+
+class SecurityHeaders:
+    """Secure defaults on every response."""
+
+    def __init__(self, app: ASGIApp, *, hsts: bool) -> None:
+        self.app = app
+        self.hsts = hsts
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                names = {k.lower() for k, _v in headers}
+                extra = {
+                    b"content-security-policy": CSP.encode(),
+                    b"x-content-type-options": b"nosniff",
+                    b"x-frame-options": b"DENY",
+                    b"referrer-policy": b"same-origin",
+                    b"permissions-policy": b"camera=(self), microphone=(), geolocation=()",
+                    b"cross-origin-opener-policy": b"same-origin",
+                }
+                if self.hsts:
+                    extra[b"strict-transport-security"] = b"max-age=31536000; includeSubDomains"
+                headers += [(k, v) for k, v in extra.items() if k not in names]
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/") or "application/json" in request.headers.get("accept", "")
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    status = exc.status_code if isinstance(exc, HTTPException) else 500
+    messages = {
+        404: _("Siden findes ikke, eller du har ikke adgang til den."),
+        405: _("Metoden er ikke tilladt her."),
+        413: _("Forespørgslen er for stor."),
+    }
+    if _wants_json(request):
+        codes = {404: "not_found", 405: "method_not_allowed", 413: "too_large"}
+        return json_error(status, codes.get(status, "error"), messages.get(status, ""))
+    return await run_in_threadpool(error_page, request, status, messages.get(status, ""))
+
+
+async def server_error(request: Request, exc: Exception) -> Response:
+    log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    if _wants_json(request):
+        return json_error(500, "internal_error", "Internal error")
+    return await run_in_threadpool(error_page, request, 500, _("Prøv igen om lidt."))
+
+
+def build_runner(db: Database, settings: Settings) -> jobs.JobRunner:
+    """The job runner with every domain's handlers."""
+    runner = jobs.JobRunner(
+        db, retry_base_seconds=settings.retry_base_seconds, max_attempts=settings.max_attempts
+    )
+    transport = mail.Transport(settings.smtp_url, settings.mail_dir, settings.mail_from)
+    runner.register(mail.DELIVER, mail.make_deliver_handler(transport))
+
+    def on_failure(job: jobs.Job) -> None:
+        if job.kind == mail.DELIVER:
+            with db.transaction() as s:
+                mail.mark_failed(s, email_id=job.payload["email_id"], error=job.last_error)
+
+    runner.on_failure = on_failure
+    return runner
+
+
+def create_app(
+    settings: Settings, *, db: Database | None = None, start_worker: bool | None = None
+) -> Starlette:
+    database = db or Database(settings.database_url)
+    runner = build_runner(database, settings)
+    worker = jobs.Worker(runner, poll_seconds=settings.worker_poll_seconds)
+    run_worker = settings.inprocess_worker if start_worker is None else start_worker
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        if run_worker:
+            worker.start()
+        try:
+            yield
+        finally:
+            worker.stop()
+            if db is None:
+                database.dispose()
+
+    routes = [
+        *meeting_routes,
+        Mount("/", routes=account_routes, name="accounts"),
+        Mount("/admin", routes=org_routes, name="org"),
+        Mount("/api/v1", routes=api_routes, name="api"),
+        Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),
+    ]
+    app = Starlette(
+        routes=routes,
+        middleware=[Middleware(SecurityHeaders, hsts=settings.base_url.startswith("https://"))],
+        exception_handlers={HTTPException: http_error, 500: server_error},
+        lifespan=lifespan,
+        max_body_size=settings.max_body_bytes,
+    )
+    app.state.db = database
+    app.state.settings = settings
+    app.state.identity_loader = org_service.load_identity
+    app.state.runner = runner
+    app.state.worker = worker
+    return app

@@ -1,0 +1,263 @@
+"""The command line: serve, worker, demo, db, import, token create, createadmin."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import getpass
+import logging
+import signal
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select, text
+
+from boardkit import migrate
+from boardkit.config import Settings, load_settings
+from boardkit.core import auth
+from boardkit.core.db import Database
+
+log = logging.getLogger("boardkit")
+
+
+def _db(settings: Settings) -> Database:
+    return Database(settings.database_url)
+
+
+def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from boardkit.app import create_app
+
+    started = time.perf_counter()
+    migrate.upgrade(settings.database_url)
+    app = create_app(settings)
+    log.info("database ready in %.2f s; serving on %s", time.perf_counter() - started, settings.base_url)
+    if not settings.smtp_url:
+        log.info("BOARDKIT_SMTP_URL is not set: mail is written to %s", settings.mail_dir)
+    uvicorn.run(
+        app,
+        host=args.host or settings.host,
+        port=args.port or settings.port,
+        log_level="info",
+        proxy_headers=True,
+        forwarded_allow_ips="127.0.0.1",
+    )
+    return 0
+
+
+def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
+    from boardkit.app import build_runner
+    from boardkit.core.jobs import Worker
+
+    migrate.upgrade(settings.database_url)
+    db = _db(settings)
+    worker = Worker(build_runner(db, settings), poll_seconds=settings.worker_poll_seconds)
+    if args.once:
+        count = worker.runner.run_until_idle()
+        log.info("ran %s job(s)", count)
+        return 0
+    signal.signal(signal.SIGTERM, lambda *_: worker.stop(timeout=0))
+    log.info("worker running; Ctrl-C stops it")
+    with contextlib.suppress(KeyboardInterrupt):
+        worker.loop()
+    return 0
+
+
+def _reset(settings: Settings) -> None:
+    db = _db(settings)
+    if db.is_sqlite:
+        db.dispose()
+        path = Path(settings.database_url.removeprefix("sqlite:///"))
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        return
+    with db.engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    db.dispose()
+
+
+def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
+    from boardkit.demo import load_demo
+    from boardkit.org.models import Organisation
+
+    if args.reset:
+        _reset(settings)
+    migrate.upgrade(settings.database_url)
+    db = _db(settings)
+    with db.transaction() as s:
+        if s.scalar(select(Organisation.id).limit(1)) is not None:
+            print("Demo data is already loaded (use --reset to start over).", file=sys.stderr)
+            return 0
+        org = load_demo(s, seed=args.seed)
+        name = org.name
+    print(f"Loaded the demo organisation {name!r} into {settings.database_url}", file=sys.stderr)
+    print(
+        "Log in with e.g. formand@demo.boardkit.dk; the login link is e-mailed"
+        + ("" if settings.smtp_url else f" (no SMTP configured: see {settings.mail_dir})"),
+        file=sys.stderr,
+    )
+    return 0
+
+
+def cmd_db(settings: Settings, args: argparse.Namespace) -> int:
+    if args.action == "upgrade":
+        migrate.upgrade(settings.database_url)
+        print("Database is up to date.", file=sys.stderr)
+    elif args.action == "revision":
+        migrate.revision(settings.database_url, args.message or "change")
+    return 0
+
+
+def _organisation_id(s: Any, short_name: str | None) -> int:
+    from boardkit.org.models import Organisation
+
+    orgs = list(s.scalars(select(Organisation)))
+    if short_name:
+        orgs = [o for o in orgs if o.short_name == short_name]
+    if len(orgs) != 1:
+        names = ", ".join(o.short_name for o in orgs) or "none"
+        raise SystemExit(f"Choose the organisation with --organisation (found: {names}).")
+    return int(orgs[0].id)
+
+
+def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
+    from boardkit.org.importer import import_csv
+
+    path = Path(args.file)
+    if not path.is_file():
+        print(f"No such file: {path}", file=sys.stderr)
+        return 2
+    migrate.upgrade(settings.database_url)
+    db = _db(settings)
+    with db.transaction() as s:
+        report = import_csv(
+            s,
+            data=path.read_bytes(),
+            organisation_id=_organisation_id(s, args.organisation),
+            actor_id=None,
+            dry_run=args.dry_run,
+        )
+        if not report.ok or args.dry_run:
+            s.rollback()
+    for line, message in report.errors:
+        print(f"line {line}: {message}", file=sys.stderr)
+    for change in report.changes:
+        print(change)
+    for kind, counts in report.counts.items():
+        print(f"{kind}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    if not report.ok:
+        print(f"{len(report.errors)} error(s): nothing was imported.", file=sys.stderr)
+        return 1
+    print("Dry run: nothing was changed." if args.dry_run else "Imported.", file=sys.stderr)
+    return 0
+
+
+def cmd_token(settings: Settings, args: argparse.Namespace) -> int:
+    from boardkit.org import service as org_service
+
+    db = _db(settings)
+    with db.transaction() as s:
+        person = org_service.get_person_by_email(s, email=args.email)
+        if person is None or not person.active:
+            print(f"No active person with e-mail {args.email}", file=sys.stderr)
+            return 1
+        _token, secret = auth.create_api_token(s, person_id=person.id, name=args.name)
+    print(secret)
+    return 0
+
+
+def cmd_createadmin(settings: Settings, args: argparse.Namespace) -> int:
+    from boardkit.accounts.service import set_password
+    from boardkit.org import service as org_service
+    from boardkit.org.models import Organisation, StaffRole
+
+    migrate.upgrade(settings.database_url)
+    db = _db(settings)
+    with db.transaction() as s:
+        if s.scalar(select(Organisation.id).limit(1)) is None:
+            s.add(
+                Organisation(
+                    name=args.organisation_name or "Boligorganisation", short_name=args.organisation or "org"
+                )
+            )
+            s.flush()
+        org_id = _organisation_id(s, args.organisation)
+        person = org_service.get_person_by_email(s, email=args.email)
+        if person is None:
+            person = org_service.create_person(
+                s, actor_id=None, organisation_id=org_id, name=args.name or args.email, email=args.email
+            )
+            s.flush()
+        if (
+            s.scalar(
+                select(StaffRole.id).where(
+                    StaffRole.person_id == person.id,
+                    StaffRole.organisation_id == org_id,
+                    StaffRole.department_id.is_(None),
+                )
+            )
+            is None
+        ):
+            s.add(StaffRole(person_id=person.id, organisation_id=org_id, role=args.role))
+        if args.password:
+            password = (
+                getpass.getpass("Password: ") if sys.stdin.isatty() else sys.stdin.readline().rstrip("\n")
+            )
+            set_password(s, person, settings=settings, password=password)
+    print(f"{args.email} is administration staff of organisation {org_id}.", file=sys.stderr)
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="boardkit", description="Paperless board meetings for social housing.")
+    sub = p.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="run the web app (and an in-process worker)")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    worker = sub.add_parser("worker", help="run background jobs (mail) alone")
+    worker.add_argument("--once", action="store_true", help="run due jobs, then exit")
+    demo = sub.add_parser("demo", help="load the demo organisation")
+    demo.add_argument("--reset", action="store_true", help="delete all data first")
+    demo.add_argument("--seed", type=int, default=1)
+    db = sub.add_parser("db", help="database migrations")
+    db.add_argument("action", choices=["upgrade", "revision"])
+    db.add_argument("-m", "--message")
+    imp = sub.add_parser("import", help="import master data from a CSV file")
+    imp.add_argument("file")
+    imp.add_argument("--dry-run", action="store_true", help="show what would change; change nothing")
+    imp.add_argument("--organisation", help="short name of the organisation")
+    token = sub.add_parser("token", help="API tokens")
+    token_sub = token.add_subparsers(dest="token_command", required=True)
+    create = token_sub.add_parser("create", help="make an API token and print it")
+    create.add_argument("email")
+    create.add_argument("--name", default="CLI")
+    admin = sub.add_parser("createadmin", help="make a person administration staff")
+    admin.add_argument("email")
+    admin.add_argument("--name")
+    admin.add_argument("--organisation", help="short name of the organisation")
+    admin.add_argument("--organisation-name")
+    admin.add_argument("--role", default="admin", choices=["admin", "account_manager", "bookkeeper"])
+    admin.add_argument("--password", action="store_true", help="also set a password (read from stdin)")
+    return p
+
+
+COMMANDS = {
+    "serve": cmd_serve,
+    "worker": cmd_worker,
+    "demo": cmd_demo,
+    "db": cmd_db,
+    "import": cmd_import,
+    "token": cmd_token,
+    "createadmin": cmd_createadmin,
+}
+
+
+def main(argv: list[str] | None = None) -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    args = parser().parse_args(argv)
+    settings = load_settings()
+    sys.exit(COMMANDS[args.command](settings, args))

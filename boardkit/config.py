@@ -1,0 +1,103 @@
+"""Settings: the only code that reads the environment (``BOARDKIT_*`` and ``.env``)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from dotenv import dotenv_values
+
+PREFIX = "BOARDKIT_"
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path = Path("./var")
+    database_url: str = ""
+    smtp_url: str = ""
+    base_url: str = "http://127.0.0.1:8000"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    secret_key: str = ""
+    mail_from: str = "boardkit <noreply@boardkit.local>"
+    inprocess_worker: bool = True
+    max_body_bytes: int = 25 * 1024 * 1024
+    login_link_minutes: int = 15
+    session_days: int = 30
+    retry_base_seconds: float = 30.0
+    max_attempts: int = 12
+    worker_poll_seconds: float = 2.0
+    # Rate limits for login attempts in a 15-minute window.
+    login_limit_per_account: int = 10
+    login_limit_per_ip: int = 50
+    # argon2 parameters; tests make them cheap.
+    argon2_time_cost: int = 3
+    argon2_memory_kib: int = 65536
+    secure_cookies: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def sqlite_path(self) -> Path:
+        return self.data_dir / "boardkit.sqlite3"
+
+    @property
+    def mail_dir(self) -> Path:
+        return self.data_dir / "mail"
+
+    @property
+    def files_dir(self) -> Path:
+        return self.data_dir / "files"
+
+    def with_(self, **changes: Any) -> Settings:
+        return replace(self, **changes)
+
+
+def _bool(value: str) -> bool:
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def load_settings(env: dict[str, str] | None = None, env_file: str | os.PathLike[str] = ".env") -> Settings:
+    """Build settings from ``.env`` overlaid by the process environment (or ``env``)."""
+    values: dict[str, str] = {}
+    if env is None:
+        if Path(env_file).is_file():
+            values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+        values.update(os.environ)
+    else:
+        values.update(env)
+    raw = {k[len(PREFIX) :].lower(): v for k, v in values.items() if k.startswith(PREFIX)}
+
+    data_dir = Path(raw.get("data_dir", "./var")).expanduser().resolve()
+    port = int(raw.get("port", "8000"))
+    base_url = raw.get("base_url", f"http://127.0.0.1:{port}").rstrip("/")
+    secret_key = raw.get("secret_key") or _persistent_secret(data_dir)
+    database_url = raw.get("database_url") or f"sqlite:///{data_dir / 'boardkit.sqlite3'}"
+    return Settings(
+        data_dir=data_dir,
+        database_url=database_url,
+        smtp_url=raw.get("smtp_url", ""),
+        base_url=base_url,
+        host=raw.get("host", "127.0.0.1"),
+        port=port,
+        secret_key=secret_key,
+        mail_from=raw.get("mail_from", Settings.mail_from),
+        inprocess_worker=_bool(raw.get("inprocess_worker", "1")),
+        max_body_bytes=int(raw.get("max_body_bytes", str(Settings.max_body_bytes))),
+        retry_base_seconds=float(raw.get("retry_base_seconds", "30")),
+        secure_cookies=_bool(raw.get("secure_cookies", "1" if base_url.startswith("https://") else "0")),
+    )
+
+
+def _persistent_secret(data_dir: Path) -> str:
+    """Without BOARDKIT_SECRET_KEY, keep a random key in the data directory so restarts keep sessions."""
+    path = data_dir / "secret_key"
+    if path.is_file():
+        return path.read_text().strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key

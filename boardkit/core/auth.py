@@ -1,0 +1,247 @@
+"""Authentication mechanics: login links, server-side sessions, API tokens, passwords, rate limits.
+
+Every secret handed to a browser or a client is random; only its SHA-256 is stored.
+People are referred to by id; looking them up is the ``org`` domain's business.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
+
+from boardkit.core.db import utcnow
+from boardkit.core.errors import RateLimited
+from boardkit.core.i18n import _
+from boardkit.core.models import ApiToken, LoginAttempt, LoginToken, WebSession
+
+RATE_WINDOW = timedelta(minutes=15)
+TOUCH_EVERY = timedelta(minutes=5)
+API_TOKEN_PREFIX = "bk_"
+
+
+def new_secret() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def hash_secret(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+# --- passwords --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PasswordPolicy:
+    time_cost: int = 3
+    memory_kib: int = 65536
+
+    def hasher(self) -> PasswordHasher:
+        return PasswordHasher(time_cost=self.time_cost, memory_cost=self.memory_kib, parallelism=1)
+
+
+def hash_password(password: str, policy: PasswordPolicy) -> str:
+    return policy.hasher().hash(password)
+
+
+def verify_password(stored: str | None, password: str, policy: PasswordPolicy) -> bool:
+    if not stored:
+        # Spend the same time as a real check so timing does not tell who has a password.
+        policy.hasher().hash(password)
+        return False
+    try:
+        return policy.hasher().verify(stored, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+# --- rate limiting ----------------------------------------------------------------------
+
+
+def check_rate(db: Session, *, keys: dict[str, int], now: datetime | None = None) -> None:
+    """Record one attempt under each key; raise RateLimited when any key is over its limit."""
+    now = now or utcnow()
+    since = now - RATE_WINDOW
+    db.execute(delete(LoginAttempt).where(LoginAttempt.at < now - 2 * RATE_WINDOW))
+    for key, limit in keys.items():
+        count = db.scalar(
+            select(func.count())
+            .select_from(LoginAttempt)
+            .where(LoginAttempt.key == key, LoginAttempt.at >= since)
+        )
+        if (count or 0) >= limit:
+            raise RateLimited(_("For mange forsøg. Vent et kvarter, og prøv igen."))
+    db.add_all(LoginAttempt(key=key, at=now) for key in keys)
+    db.flush()
+
+
+# --- login links ------------------------------------------------------------------------
+
+
+def create_login_token(db: Session, *, person_id: int, minutes: int, next_path: str = "") -> str:
+    secret = new_secret()
+    db.add(
+        LoginToken(
+            person_id=person_id,
+            token_hash=hash_secret(secret),
+            expires_at=utcnow() + timedelta(minutes=minutes),
+            next_path=next_path,
+        )
+    )
+    db.flush()
+    return secret
+
+
+def peek_login_token(db: Session, *, secret: str) -> LoginToken | None:
+    """The still-valid token for ``secret`` without using it up."""
+    token = db.scalar(select(LoginToken).where(LoginToken.token_hash == hash_secret(secret)))
+    if token is None or token.used_at is not None or token.expires_at < utcnow():
+        return None
+    return token
+
+
+def consume_login_token(db: Session, *, secret: str) -> LoginToken | None:
+    """Use a login link once: the conditional update makes a second use fail even when racing."""
+    now = utcnow()
+    result = db.execute(
+        update(LoginToken)
+        .where(
+            LoginToken.token_hash == hash_secret(secret),
+            LoginToken.used_at.is_(None),
+            LoginToken.expires_at >= now,
+        )
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        return None
+    return db.scalar(select(LoginToken).where(LoginToken.token_hash == hash_secret(secret)))
+
+
+# --- sessions ---------------------------------------------------------------------------
+
+
+def create_session(
+    db: Session, *, person_id: int, days: int, user_agent: str = "", ip: str = "", method: str = "link"
+) -> str:
+    secret = new_secret()
+    now = utcnow()
+    db.add(
+        WebSession(
+            person_id=person_id,
+            token_hash=hash_secret(secret),
+            created_at=now,
+            last_seen_at=now,
+            expires_at=now + timedelta(days=days),
+            user_agent=user_agent[:300],
+            ip=ip[:64],
+            method=method,
+        )
+    )
+    db.flush()
+    return secret
+
+
+def resolve_session(db: Session, *, secret: str, days: int, touch: bool = True) -> WebSession | None:
+    session = db.scalar(select(WebSession).where(WebSession.token_hash == hash_secret(secret)))
+    now = utcnow()
+    if session is None or session.revoked_at is not None or session.expires_at < now:
+        return None
+    if touch and now - session.last_seen_at > TOUCH_EVERY:
+        session.last_seen_at = now
+        session.expires_at = now + timedelta(days=days)
+    return session
+
+
+def list_sessions(db: Session, *, person_id: int) -> list[WebSession]:
+    return list(
+        db.scalars(
+            select(WebSession)
+            .where(
+                WebSession.person_id == person_id,
+                WebSession.revoked_at.is_(None),
+                WebSession.expires_at > utcnow(),
+            )
+            .order_by(WebSession.last_seen_at.desc())
+        )
+    )
+
+
+def revoke_session(db: Session, *, person_id: int, session_id: int) -> bool:
+    result = db.execute(
+        update(WebSession)
+        .where(
+            WebSession.id == session_id, WebSession.person_id == person_id, WebSession.revoked_at.is_(None)
+        )
+        .values(revoked_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def revoke_all_sessions(db: Session, *, person_id: int) -> int:
+    result = db.execute(
+        update(WebSession)
+        .where(WebSession.person_id == person_id, WebSession.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+# --- API tokens -------------------------------------------------------------------------
+
+
+def create_api_token(db: Session, *, person_id: int, name: str) -> tuple[ApiToken, str]:
+    secret = API_TOKEN_PREFIX + new_secret()
+    token = ApiToken(person_id=person_id, name=name[:100], prefix=secret[:10], token_hash=hash_secret(secret))
+    db.add(token)
+    db.flush()
+    return token, secret
+
+
+def resolve_api_token(db: Session, *, secret: str) -> ApiToken | None:
+    token = db.scalar(select(ApiToken).where(ApiToken.token_hash == hash_secret(secret)))
+    if token is None or token.revoked_at is not None:
+        return None
+    now = utcnow()
+    if token.last_used_at is None or now - token.last_used_at > TOUCH_EVERY:
+        token.last_used_at = now
+    return token
+
+
+def list_api_tokens(db: Session, *, person_id: int) -> list[ApiToken]:
+    return list(
+        db.scalars(
+            select(ApiToken)
+            .where(ApiToken.person_id == person_id, ApiToken.revoked_at.is_(None))
+            .order_by(ApiToken.created_at.desc())
+        )
+    )
+
+
+def revoke_api_token(db: Session, *, person_id: int, token_id: int) -> bool:
+    token = db.get(ApiToken, token_id)
+    if token is None or token.person_id != person_id or token.revoked_at is not None:
+        return False
+    token.revoked_at = utcnow()
+    return True
+
+
+# --- CSRF -------------------------------------------------------------------------------
+
+
+def csrf_token(secret_key: str, binding: str) -> str:
+    """A form token bound to the browser's CSRF cookie (signed double submit)."""
+    return hmac.new(secret_key.encode(), f"csrf:{binding}".encode(), hashlib.sha256).hexdigest()
+
+
+def csrf_valid(secret_key: str, binding: str, submitted: str) -> bool:
+    return bool(binding and submitted) and hmac.compare_digest(csrf_token(secret_key, binding), submitted)

@@ -1,0 +1,164 @@
+"""Background jobs: queued in the transaction that causes them, claimed safely, retried with backoff.
+
+Any number of workers may run (threads or processes on other machines): a job is claimed
+with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL and, on every backend, by a conditional update
+that only one claimant can win. A claimed job has a lease; a worker that dies leaves it to be
+claimed again when the lease runs out.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
+
+from boardkit.core.db import Database, utcnow
+from boardkit.core.models import Job
+
+log = logging.getLogger("boardkit.jobs")
+
+LEASE = timedelta(minutes=5)
+MAX_BACKOFF = timedelta(hours=1)
+
+
+class RetryLater(Exception):
+    """A handler's way to say: this can succeed later (the SMTP server is down, say)."""
+
+
+Handler = Callable[[Session, dict[str, Any]], None]
+
+
+@dataclass
+class JobRunner:
+    db: Database
+    handlers: dict[str, Handler] = field(default_factory=dict)
+    retry_base_seconds: float = 30.0
+    max_attempts: int = 12
+    on_failure: Callable[[Job], None] | None = None
+
+    def register(self, kind: str, handler: Handler) -> None:
+        self.handlers[kind] = handler
+
+    def claim(self, now: datetime | None = None) -> Job | None:
+        """Claim the next due job in its own short transaction."""
+        now = now or utcnow()
+        due = or_(
+            (Job.status == "queued") & (Job.run_after <= now),
+            (Job.status == "running") & (Job.locked_until < now),
+        )
+        with self.db.transaction() as s:
+            q = select(Job.id, Job.status, Job.attempts).where(due).order_by(Job.run_after, Job.id).limit(1)
+            if not self.db.is_sqlite:
+                q = q.with_for_update(skip_locked=True)
+            row = s.execute(q).first()
+            if row is None:
+                return None
+            won = s.execute(
+                update(Job)
+                .where(Job.id == row.id, Job.status == row.status, Job.attempts == row.attempts)
+                .values(status="running", locked_until=now + LEASE, attempts=Job.attempts + 1)
+                .execution_options(synchronize_session=False)
+            ).rowcount  # type: ignore[attr-defined]
+            if won != 1:
+                return None
+            return s.get(Job, row.id)
+
+    def run_one(self, now: datetime | None = None) -> bool:
+        """Run one due job; False when there was none."""
+        job = self.claim(now)
+        if job is None:
+            return False
+        handler = self.handlers.get(job.kind)
+        try:
+            if handler is None:
+                raise LookupError(f"no handler for job kind {job.kind!r}")
+            with self.db.transaction() as s:
+                handler(s, dict(job.payload))
+                s.execute(
+                    update(Job)
+                    .where(Job.id == job.id)
+                    .values(status="done", finished_at=utcnow(), locked_until=None)
+                )
+        except Exception as exc:
+            self._reschedule(job, exc)
+        return True
+
+    def _reschedule(self, job: Job, exc: Exception) -> None:
+        permanent = not isinstance(exc, RetryLater) and not isinstance(exc, OSError)
+        give_up = permanent or job.attempts >= self.max_attempts
+        delay = min(timedelta(seconds=self.retry_base_seconds * 2 ** (job.attempts - 1)), MAX_BACKOFF)
+        detail = str(exc) if isinstance(exc, RetryLater | OSError) else traceback.format_exc(limit=5)
+        log.warning("job %s (%s) attempt %s failed: %s", job.id, job.kind, job.attempts, exc)
+        with self.db.transaction() as s:
+            s.execute(
+                update(Job)
+                .where(Job.id == job.id)
+                .values(
+                    status="failed" if give_up else "queued",
+                    run_after=utcnow() + delay,
+                    locked_until=None,
+                    last_error=detail[-4000:],
+                    finished_at=utcnow() if give_up else None,
+                )
+            )
+        if give_up and self.on_failure is not None:
+            job.status = "failed"
+            job.last_error = detail
+            self.on_failure(job)
+
+    def run_until_idle(self, now: datetime | None = None, limit: int = 10_000) -> int:
+        count = 0
+        while count < limit and self.run_one(now):
+            count += 1
+        return count
+
+
+def enqueue(
+    db: Session, kind: str, payload: dict[str, Any] | None = None, *, delay: timedelta | None = None
+) -> Job:
+    """Queue a job in the caller's transaction; it runs only if that transaction commits."""
+    job = Job(kind=kind, payload=payload or {}, run_after=utcnow() + (delay or timedelta()))
+    db.add(job)
+    return job
+
+
+class Worker:
+    """A loop over a JobRunner in a thread; ``wake()`` makes it look at once (after a commit)."""
+
+    def __init__(self, runner: JobRunner, poll_seconds: float = 2.0) -> None:
+        self.runner = runner
+        self.poll_seconds = poll_seconds
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                busy = self.runner.run_one()
+            except Exception:  # the database may be away for a moment; never let the worker die
+                log.exception("worker iteration failed")
+                busy = False
+            if not busy:
+                self._wake.wait(self.poll_seconds)
+                self._wake.clear()
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self.loop, name="boardkit-worker", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)

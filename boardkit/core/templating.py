@@ -1,0 +1,73 @@
+"""The one Jinja environment, for pages and e-mails, with gettext and Danish formatting."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_datetime, format_time
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from boardkit.core import i18n
+
+TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
+TZ = ZoneInfo("Europe/Copenhagen")
+
+
+def local(value: datetime) -> datetime:
+    return value.astimezone(TZ)
+
+
+def fmt_datetime(value: datetime | None, fmt: str = "d. MMMM y 'kl.' HH:mm") -> str:
+    if value is None:
+        return ""
+    if i18n.current_language() == "en" and "'kl.'" in fmt:
+        fmt = fmt.replace("'kl.'", "'at'")
+    return format_datetime(local(value), fmt, locale=i18n.current_language())
+
+
+def fmt_date(value: date | datetime | None, fmt: str = "d. MMMM y") -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = local(value)
+    if i18n.current_language() == "en":
+        fmt = fmt.replace("d. ", "d ")
+    return format_date(value, fmt, locale=i18n.current_language())
+
+
+def fmt_time(value: datetime | None) -> str:
+    return format_time(local(value), "HH:mm", locale=i18n.current_language()) if value else ""
+
+
+def fmt_weekday(value: datetime) -> str:
+    return format_date(local(value), "EEEE", locale=i18n.current_language())
+
+
+def make_environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATE_DIR),
+        autoescape=select_autoescape(["html"], default_for_string=False, default=False),
+        extensions=["jinja2.ext.i18n"],
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        auto_reload=False,
+    )
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        lambda s: i18n.translations(i18n.current_language()).gettext(s),
+        lambda s, p, n: i18n.translations(i18n.current_language()).ngettext(s, p, n),
+        newstyle=True,
+    )
+    env.filters.update(datetime=fmt_datetime, date=fmt_date, time=fmt_time, weekday=fmt_weekday, local=local)
+    env.globals.update(languages=i18n.LANGUAGES, current_language=i18n.current_language)
+    return env
+
+
+ENV = make_environment()
+
+
+def render(name: str, context: dict[str, Any]) -> str:
+    return ENV.get_template(name).render(context)

@@ -1,0 +1,383 @@
+"""Web plumbing shared by every domain: one transaction per request, run off the event loop.
+
+A view is a plain synchronous function ``view(ctx) -> Response``. The :func:`page` and
+:func:`api` decorators turn it into an ASGI endpoint that reads the body on the loop, then runs
+authentication, the CSRF check, the view and the commit in one worker thread and one
+transaction. Side effects registered with ``ctx.after_commit`` run only after a commit.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+
+from boardkit.config import Settings
+from boardkit.core import auth, i18n
+from boardkit.core.db import Database
+from boardkit.core.errors import AppError, Forbidden, NotAuthenticated, NotFound, ValidationFailed
+from boardkit.core.i18n import _
+from boardkit.core.permissions import ANONYMOUS, Principal
+from boardkit.core.templating import ENV
+
+log = logging.getLogger("boardkit.web")
+
+SESSION_COOKIE = "bk_session"
+CSRF_COOKIE = "bk_csrf"
+LANG_COOKIE = "bk_lang"
+FLASH_COOKIE = "bk_flash"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+@dataclass(frozen=True)
+class Identity:
+    person_id: int
+    name: str
+    email: str | None
+    language: str
+    principal: Principal
+
+    @property
+    def is_staff(self) -> bool:
+        return self.principal.is_staff
+
+
+IdentityLoader = Callable[[Session, int], Identity | None]
+
+
+@dataclass(frozen=True)
+class Upload:
+    filename: str
+    content_type: str
+    data: bytes
+
+
+@dataclass
+class Ctx:
+    """Everything a view needs: the request, its transaction, who is asking and what they sent."""
+
+    request: Request
+    db: Session
+    settings: Settings
+    identity: Identity | None = None
+    session_id: int | None = None
+    form: dict[str, list[str]] = field(default_factory=dict)
+    files: dict[str, list[Upload]] = field(default_factory=dict)
+    body: Any = None
+    csrf: str = ""
+    after_commit: list[Callable[[], None]] = field(default_factory=list)
+    cookies: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
+    rollback_only: bool = False
+
+    @property
+    def principal(self) -> Principal:
+        return self.identity.principal if self.identity else ANONYMOUS
+
+    @property
+    def person_id(self) -> int:
+        if self.identity is None:
+            raise NotAuthenticated(_("Log ind for at fortsætte."))
+        return self.identity.person_id
+
+    def require_login(self) -> Identity:
+        if self.identity is None:
+            raise NotAuthenticated(_("Log ind for at fortsætte."))
+        return self.identity
+
+    def value(self, name: str, default: str = "") -> str:
+        values = self.form.get(name)
+        return values[0].strip() if values else default
+
+    def values(self, name: str) -> list[str]:
+        return [v.strip() for v in self.form.get(name, [])]
+
+    def param(self, name: str, default: str = "") -> str:
+        return self.request.path_params.get(name) or self.request.query_params.get(name) or default
+
+    def int_param(self, name: str) -> int:
+        try:
+            return int(self.param(name))
+        except ValueError as exc:
+            raise NotFound() from exc
+
+    def url(self, name: str, **params: Any) -> str:
+        query = params.pop("_query", None)
+        url = str(self.request.url_for(name, **params).path)
+        return f"{url}?{urlencode(query)}" if query else url
+
+    def absolute_url(self, name: str, **params: Any) -> str:
+        return self.settings.base_url + self.url(name, **params)
+
+    def flash(self, message: str, kind: str = "success") -> None:
+        self.cookies.append((FLASH_COOKIE, json.dumps({"m": message, "k": kind}), {"max_age": 60}))
+
+    def set_cookie(self, name: str, value: str, **options: Any) -> None:
+        self.cookies.append((name, value, options))
+
+    @property
+    def client_ip(self) -> str:
+        return self.request.client.host if self.request.client else ""
+
+
+def _services(request: Request) -> tuple[Database, Settings, IdentityLoader]:
+    state = request.app.state
+    return state.db, state.settings, state.identity_loader
+
+
+async def _read_body(request: Request, ctx_kwargs: dict[str, Any], *, parse_json: bool) -> None:
+    if request.method in SAFE_METHODS:
+        return
+    ctype = request.headers.get("content-type", "")
+    if ctype.startswith(("multipart/form-data", "application/x-www-form-urlencoded")):
+        form: dict[str, list[str]] = {}
+        files: dict[str, list[Upload]] = {}
+        async with request.form() as data:
+            for key, value in data.multi_items():
+                if isinstance(value, UploadFile):
+                    if value.filename:
+                        files.setdefault(key, []).append(
+                            Upload(value.filename, value.content_type or "", await value.read())
+                        )
+                else:
+                    form.setdefault(key, []).append(value)
+        ctx_kwargs.update(form=form, files=files)
+    elif parse_json:
+        raw = await request.body()
+        if raw:
+            try:
+                ctx_kwargs["body"] = json.loads(raw)
+            except ValueError as exc:
+                raise AppError(_("Ugyldig JSON i forespørgslen."), code="malformed_json") from exc
+
+
+def _apply_cookies(response: Response, ctx: Ctx) -> Response:
+    secure = ctx.settings.secure_cookies
+    for name, value, options in ctx.cookies:
+        if value == "":
+            response.delete_cookie(name, path="/")
+        else:
+            opts = {"httponly": True, "samesite": "lax", "secure": secure, "path": "/", **options}
+            response.set_cookie(name, value, **opts)
+    return response
+
+
+def _run_view(
+    view: Callable[[Ctx], Response],
+    request: Request,
+    ctx_kwargs: dict[str, Any],
+    *,
+    is_api: bool,
+) -> tuple[Response, Ctx]:
+    db, settings, identity_loader = _services(request)
+    readonly = request.method in SAFE_METHODS and not getattr(view, "writes", False)
+    session = db.session(readonly=readonly)
+    try:
+        session.begin()
+        ctx = Ctx(request=request, db=session, settings=settings, **ctx_kwargs)
+        _authenticate(ctx, identity_loader, is_api=is_api)
+        lang = ctx.identity.language if ctx.identity else request.cookies.get(LANG_COOKIE)
+        i18n.set_language(lang)
+        if not is_api:
+            _check_csrf(ctx)
+        response = view(ctx)
+        if ctx.rollback_only:
+            session.rollback()
+        else:
+            session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+    return response, ctx
+
+
+def _authenticate(ctx: Ctx, loader: IdentityLoader, *, is_api: bool) -> None:
+    request, settings = ctx.request, ctx.settings
+    person_id: int | None = None
+    header = request.headers.get("authorization", "")
+    if is_api and header:
+        scheme, _sep, secret = header.partition(" ")
+        token = auth.resolve_api_token(ctx.db, secret=secret.strip()) if scheme.lower() == "bearer" else None
+        if token is None:
+            raise NotAuthenticated(_("Ugyldigt eller tilbagekaldt API-token."), code="invalid_token")
+        person_id = token.person_id
+    elif (cookie := request.cookies.get(SESSION_COOKIE)) and (not is_api or request.method in SAFE_METHODS):
+        touch = request.method not in SAFE_METHODS
+        session = auth.resolve_session(ctx.db, secret=cookie, days=settings.session_days, touch=touch)
+        if session is not None:
+            person_id = session.person_id
+            ctx.session_id = session.id
+    if person_id is not None:
+        ctx.identity = loader(ctx.db, person_id)
+
+
+def _check_csrf(ctx: Ctx) -> None:
+    binding = ctx.request.cookies.get(CSRF_COOKIE, "")
+    if not binding:
+        binding = secrets.token_urlsafe(24)
+        ctx.set_cookie(CSRF_COOKIE, binding, max_age=60 * 60 * 24 * 365)
+    ctx.csrf = auth.csrf_token(ctx.settings.secret_key, binding)
+    if ctx.request.method not in SAFE_METHODS:
+        submitted = ctx.value("csrf_token") or ctx.request.headers.get("x-csrf-token", "")
+        if not auth.csrf_valid(ctx.settings.secret_key, ctx.request.cookies.get(CSRF_COOKIE, ""), submitted):
+            raise Forbidden(
+                _("Formularen var udløbet eller kom fra et andet sted. Prøv igen."), code="csrf_failed"
+            )
+
+
+def _after(ctx: Ctx) -> None:
+    for fn in ctx.after_commit:
+        try:
+            fn()
+        except Exception:
+            log.exception("after-commit hook failed")
+
+
+def page(view: Callable[[Ctx], Response]) -> Callable[[Request], Any]:
+    """Make a synchronous page view an endpoint: HTML errors, CSRF, login redirect."""
+
+    async def endpoint(request: Request) -> Response:
+        ctx_kwargs: dict[str, Any] = {}
+        try:
+            await _read_body(request, ctx_kwargs, parse_json=False)
+            response, ctx = await run_in_threadpool(_run_view, view, request, ctx_kwargs, is_api=False)
+        except NotAuthenticated:
+            if request.method in SAFE_METHODS:
+                target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+                return RedirectResponse(
+                    str(request.url_for("accounts:login").path) + "?" + urlencode({"next": target}), 303
+                )
+            return await run_in_threadpool(error_page, request, 401, _("Log ind for at fortsætte."))
+        except AppError as exc:
+            return await run_in_threadpool(error_page, request, exc.status, exc.message)
+        await run_in_threadpool(_after, ctx)
+        return _apply_cookies(response, ctx)
+
+    endpoint.__name__ = view.__name__
+    endpoint.__doc__ = view.__doc__
+    return endpoint
+
+
+def api(view: Callable[[Ctx], Any]) -> Callable[[Request], Any]:
+    """Make a synchronous API view an endpoint: JSON in, JSON out, errors as API.md says."""
+
+    async def endpoint(request: Request) -> Response:
+        ctx_kwargs: dict[str, Any] = {}
+        try:
+            await _read_body(request, ctx_kwargs, parse_json=True)
+            result, ctx = await run_in_threadpool(
+                _run_view, _api_view(view), request, ctx_kwargs, is_api=True
+            )
+        except AppError as exc:
+            return json_error(exc.status, exc.code, exc.message, exc.fields)
+        await run_in_threadpool(_after, ctx)
+        return result
+
+    endpoint.__name__ = view.__name__
+    endpoint.__doc__ = view.__doc__
+    return endpoint
+
+
+def _api_view(view: Callable[[Ctx], Any]) -> Callable[[Ctx], Response]:
+    def wrapped(ctx: Ctx) -> Response:
+        if ctx.identity is None:
+            raise NotAuthenticated(_("Log ind eller send et API-token."), code="not_authenticated")
+        result = view(ctx)
+        return result if isinstance(result, Response) else JSONResponse(result)
+
+    wrapped.writes = getattr(view, "writes", False)  # type: ignore[attr-defined]
+    return wrapped
+
+
+def writes(view: Callable[[Ctx], Any]) -> Callable[[Ctx], Any]:
+    """Mark a GET view that writes (so SQLite takes the write lock up front)."""
+    view.writes = True  # type: ignore[attr-defined]
+    return view
+
+
+def json_error(status: int, code: str, message: str, fields: dict[str, Any] | None = None) -> JSONResponse:
+    body: dict[str, Any] = {"error": {"code": code, "message": message or code}}
+    if fields:
+        body["error"]["fields"] = fields
+    return JSONResponse(body, status_code=status)
+
+
+def render(ctx: Ctx, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    """Render a page with the shell's context (identity, CSRF token, flash message)."""
+    flash = None
+    if raw := ctx.request.cookies.get(FLASH_COOKIE):
+        try:
+            flash = json.loads(raw)
+        except ValueError:
+            flash = None
+        ctx.set_cookie(FLASH_COOKIE, "")
+    html = ENV.get_template(template).render(
+        request=ctx.request,
+        identity=ctx.identity,
+        principal=ctx.principal,
+        csrf_token=ctx.csrf,
+        url=ctx.url,
+        flash=flash,
+        **{"errors": {}, "values": {}, **context},
+    )
+    return HTMLResponse(html, status_code=status_code, headers={"Cache-Control": "no-store"})
+
+
+def redirect(ctx: Ctx, name: str, **params: Any) -> RedirectResponse:
+    return RedirectResponse(ctx.url(name, **params), status_code=303)
+
+
+def form_errors(
+    ctx: Ctx, template: str, errors: dict[str, str], *, status_code: int = 422, **context: Any
+) -> HTMLResponse:
+    """Re-render a form with what was typed and a message per field; the transaction is rolled back."""
+    ctx.rollback_only = True
+    values = {k: v[0] if len(v) == 1 else v for k, v in ctx.form.items() if k != "csrf_token"}
+    context.setdefault("values", values)
+    return render(ctx, template, status_code=status_code, errors=errors, **context)
+
+
+def error_page(request: Request, status: int, message: str = "") -> HTMLResponse:
+    i18n.set_language(request.cookies.get(LANG_COOKIE))
+    titles = {
+        400: _("Forkert forespørgsel"),
+        401: _("Log ind for at fortsætte"),
+        403: _("Ingen adgang"),
+        404: _("Siden findes ikke"),
+        405: _("Metoden er ikke tilladt"),
+        409: _("Konflikt"),
+        413: _("Filen eller formularen er for stor"),
+        415: _("Filtypen kan ikke bruges"),
+        422: _("Kan ikke gennemføres"),
+        429: _("For mange forsøg"),
+        500: _("Der skete en fejl"),
+    }
+    html = ENV.get_template("error.html").render(
+        request=request,
+        identity=None,
+        principal=ANONYMOUS,
+        csrf_token="",
+        url=lambda name, **p: str(request.url_for(name, **p).path),
+        flash=None,
+        errors={},
+        values={},
+        status=status,
+        title=titles.get(status, titles[400]),
+        message=message,
+    )
+    return HTMLResponse(html, status_code=status)
+
+
+def validation(errors: dict[str, str]) -> ValidationFailed:
+    return ValidationFailed(_("Nogle felter skal rettes."), fields=errors)

@@ -1,0 +1,160 @@
+"""Organisation → departments → tenancies → residents; boards, memberships and staff."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from boardkit.core.db import Base, utcnow
+
+CHANNELS = ("email", "sms", "digital_post", "paper")
+LANGUAGES = ("da", "en")
+BOARD_KINDS = ("department_board", "organisation_board", "committee")
+ROLES = ("chair", "vice_chair", "treasurer", "member", "substitute")
+STAFF_ROLES = ("account_manager", "bookkeeper", "admin")
+RESIDENCY_ROLES = ("tenant", "household_member")
+
+
+class Organisation(Base):
+    __tablename__ = "organisation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    short_name: Mapped[str] = mapped_column(String(40), unique=True)
+    # Statutory rules that local statutes may change (DOMAIN.md defaults apply when absent).
+    rules: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    departments: Mapped[list[Department]] = relationship(back_populates="organisation")
+
+
+class Department(Base):
+    __tablename__ = "department"
+    __table_args__ = (UniqueConstraint("organisation_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    number: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    organisation: Mapped[Organisation] = relationship(back_populates="departments")
+
+
+class Tenancy(Base):
+    """One home (lejemål) — the household that gets one notice and two votes."""
+
+    __tablename__ = "tenancy"
+    __table_args__ = (UniqueConstraint("department_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("department.id"), index=True)
+    number: Mapped[str] = mapped_column(String(40))
+    address: Mapped[str] = mapped_column(String(200))
+    unit: Mapped[str] = mapped_column(String(40), default="")
+    postcode: Mapped[str] = mapped_column(String(10), default="")
+    city: Mapped[str] = mapped_column(String(100), default="")
+    paper: Mapped[bool] = mapped_column(default=False)
+
+    department: Mapped[Department] = relationship()
+
+    @property
+    def address_line(self) -> str:
+        return f"{self.address}, {self.unit}" if self.unit else self.address
+
+
+class Person(Base):
+    __tablename__ = "person"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    external_id: Mapped[str | None] = mapped_column(String(60), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(320), unique=True)
+    phone: Mapped[str] = mapped_column(String(30), default="")
+    preferred_channel: Mapped[str] = mapped_column(String(20), default="email")
+    paper: Mapped[bool] = mapped_column(default=False)
+    language: Mapped[str] = mapped_column(String(5), default="da")
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    residencies: Mapped[list[Residency]] = relationship(back_populates="person")
+    memberships: Mapped[list[Membership]] = relationship(back_populates="person")
+    staff_roles: Mapped[list[StaffRole]] = relationship(back_populates="person")
+
+    @property
+    def has_digital_channel(self) -> bool:
+        if self.paper:
+            return False
+        if self.preferred_channel == "sms":
+            return bool(self.phone)
+        return bool(self.email)
+
+
+class Residency(Base):
+    __tablename__ = "residency"
+    __table_args__ = (UniqueConstraint("person_id", "tenancy_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    tenancy_id: Mapped[int] = mapped_column(ForeignKey("tenancy.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(20), default="tenant")
+    adult: Mapped[bool] = mapped_column(default=True)
+    start_date: Mapped[date | None]
+    end_date: Mapped[date | None]
+
+    person: Mapped[Person] = relationship(back_populates="residencies")
+    tenancy: Mapped[Tenancy] = relationship()
+
+
+class Board(Base):
+    __tablename__ = "board"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    organisation: Mapped[Organisation] = relationship()
+    department: Mapped[Department | None] = relationship()
+    memberships: Mapped[list[Membership]] = relationship(back_populates="board")
+
+
+class Membership(Base):
+    __tablename__ = "membership"
+    __table_args__ = (Index("ix_membership_person_board", "person_id", "board_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    board_id: Mapped[int] = mapped_column(ForeignKey("board.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
+    role: Mapped[str] = mapped_column(String(20))
+    start_date: Mapped[date]
+    end_date: Mapped[date | None]
+
+    board: Mapped[Board] = relationship(back_populates="memberships")
+    person: Mapped[Person] = relationship(back_populates="memberships")
+
+    def active_on(self, day: date) -> bool:
+        return self.start_date <= day and (self.end_date is None or self.end_date >= day)
+
+
+class StaffRole(Base):
+    """Administration staff, scoped to a whole organisation or to one department."""
+
+    __tablename__ = "staff_role"
+    __table_args__ = (UniqueConstraint("person_id", "organisation_id", "department_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
+    role: Mapped[str] = mapped_column(String(20), default="account_manager")
+
+    person: Mapped[Person] = relationship(back_populates="staff_roles")
+    organisation: Mapped[Organisation] = relationship()
+    department: Mapped[Department | None] = relationship()

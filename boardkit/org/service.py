@@ -1,0 +1,422 @@
+"""Organisation services: people, boards, memberships, staff, and who a person is today."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy.orm import Session, joinedload
+
+from boardkit.core import audit
+from boardkit.core.db import utcnow
+from boardkit.core.errors import Conflict, NotFound
+from boardkit.core.i18n import _
+from boardkit.core.permissions import Action, Audience, Principal, Resource, can
+from boardkit.core.templating import TZ
+from boardkit.core.web import Identity
+from boardkit.org.models import (
+    BOARD_KINDS,
+    CHANNELS,
+    LANGUAGES,
+    ROLES,
+    Board,
+    Department,
+    Membership,
+    Organisation,
+    Person,
+    Residency,
+    StaffRole,
+    Tenancy,
+)
+
+__all__ = ["BOARD_KINDS", "CHANNELS", "LANGUAGES", "ROLES", "Board", "Organisation", "Person"]
+
+PERSON_FIELDS = ("name", "email", "phone", "preferred_channel", "paper", "language", "active")
+MEMBERSHIP_FIELDS = ("role", "start_date", "end_date")
+
+
+def today() -> date:
+    return utcnow().astimezone(TZ).date()
+
+
+def active_memberships_clause(day: date) -> ColumnElement[bool]:
+    return (Membership.start_date <= day) & (or_(Membership.end_date.is_(None), Membership.end_date >= day))
+
+
+# --- who is asking --------------------------------------------------------------------
+
+
+def build_principal(db: Session, *, person_id: int, day: date | None = None) -> Principal:
+    """What a person may see today: active memberships, current residencies, staff scopes."""
+    day = day or today()
+    rows = db.execute(
+        select(Membership.board_id, Membership.role, Board.department_id)
+        .join(Board, Board.id == Membership.board_id)
+        .where(Membership.person_id == person_id, active_memberships_clause(day))
+    ).all()
+    rank = {"chair": 0, "vice_chair": 1, "treasurer": 2, "member": 3, "substitute": 4}
+    board_roles: dict[int, str] = {}
+    board_departments: dict[int, int | None] = {}
+    for board_id, role, department_id in rows:
+        if board_id not in board_roles or rank[role] < rank[board_roles[board_id]]:
+            board_roles[board_id] = role
+        board_departments[board_id] = department_id
+    departments = db.scalars(
+        select(Tenancy.department_id)
+        .join(Residency, Residency.tenancy_id == Tenancy.id)
+        .where(
+            Residency.person_id == person_id,
+            or_(Residency.start_date.is_(None), Residency.start_date <= day),
+            or_(Residency.end_date.is_(None), Residency.end_date >= day),
+        )
+    ).all()
+    staff = db.execute(
+        select(StaffRole.organisation_id, StaffRole.department_id).where(StaffRole.person_id == person_id)
+    ).all()
+    return Principal(
+        person_id=person_id,
+        board_roles=board_roles,
+        board_departments=board_departments,
+        resident_department_ids=frozenset(departments),
+        staff_organisation_ids=frozenset(o for o, d in staff if d is None),
+        staff_department_ids=frozenset(d for _o, d in staff if d is not None),
+    )
+
+
+def load_identity(db: Session, person_id: int) -> Identity | None:
+    person = db.get(Person, person_id)
+    if person is None or not person.active:
+        return None
+    return Identity(
+        person_id=person.id,
+        name=person.name,
+        email=person.email,
+        language=person.language,
+        principal=build_principal(db, person_id=person.id),
+    )
+
+
+# --- people ---------------------------------------------------------------------------
+
+
+def normalise_email(email: str | None) -> str | None:
+    email = (email or "").strip().lower()
+    return email or None
+
+
+def get_person(db: Session, *, person_id: int) -> Person:
+    person = db.get(Person, person_id)
+    if person is None:
+        raise NotFound()
+    return person
+
+
+def get_person_by_email(db: Session, *, email: str) -> Person | None:
+    return db.scalar(select(Person).where(Person.email == normalise_email(email)))
+
+
+def email_taken(db: Session, *, email: str | None, except_id: int | None = None) -> bool:
+    if not email:
+        return False
+    q = select(Person.id).where(Person.email == normalise_email(email))
+    if except_id is not None:
+        q = q.where(Person.id != except_id)
+    return db.scalar(q) is not None
+
+
+def people_of_organisations(organisation_ids: frozenset[int]) -> ColumnElement[bool]:
+    """People connected to the organisations: residents, board members and staff."""
+    residents = (
+        select(Residency.person_id)
+        .join(Tenancy, Tenancy.id == Residency.tenancy_id)
+        .join(Department, Department.id == Tenancy.department_id)
+        .where(Department.organisation_id.in_(organisation_ids))
+    )
+    members = (
+        select(Membership.person_id)
+        .join(Board, Board.id == Membership.board_id)
+        .where(Board.organisation_id.in_(organisation_ids))
+    )
+    staff = select(StaffRole.person_id).where(StaffRole.organisation_id.in_(organisation_ids))
+    return or_(Person.id.in_(residents), Person.id.in_(members), Person.id.in_(staff))
+
+
+def list_people(
+    db: Session, *, principal: Principal, q: str = "", offset: int = 0, limit: int = 50
+) -> tuple[list[Person], int]:
+    query = select(Person).where(people_of_organisations(principal.staff_organisation_ids))
+    if q:
+        like = f"%{q.lower()}%"
+        query = query.where(or_(func.lower(Person.name).like(like), func.lower(Person.email).like(like)))
+    total = db.scalar(select(func.count()).select_from(query.subquery())) or 0
+    people = db.scalars(query.order_by(Person.name, Person.id).offset(offset).limit(limit)).all()
+    return list(people), total
+
+
+def get_person_for_admin(db: Session, *, principal: Principal, person_id: int) -> Person:
+    person = db.scalar(
+        select(Person).where(
+            Person.id == person_id, people_of_organisations(principal.staff_organisation_ids)
+        )
+    )
+    if person is None:
+        raise NotFound()
+    return person
+
+
+def update_person(
+    db: Session, person: Person, *, actor_id: int | None, organisation_id: int | None, **values: object
+) -> Person:
+    """Change a person's master data, audited."""
+    if "email" in values:
+        values["email"] = normalise_email(str(values["email"] or ""))
+        if email_taken(db, email=values["email"], except_id=person.id):  # type: ignore[arg-type]
+            raise Conflict(_("E-mailadressen bruges allerede af en anden person."), fields={"email": "taken"})
+    before = audit.snapshot(person, PERSON_FIELDS)
+    for key, value in values.items():
+        setattr(person, key, value)
+    diff = audit.changes(before, audit.snapshot(person, PERSON_FIELDS))
+    if diff:
+        audit.record(
+            db,
+            actor_id=actor_id,
+            action="person.update",
+            obj=person,
+            organisation_id=organisation_id,
+            summary=person.name,
+            diff=diff,
+        )
+    return person
+
+
+def create_person(
+    db: Session,
+    *,
+    actor_id: int | None,
+    organisation_id: int | None,
+    name: str,
+    email: str | None = None,
+    **values: object,
+) -> Person:
+    email = normalise_email(email)
+    if email_taken(db, email=email):
+        raise Conflict(_("E-mailadressen bruges allerede af en anden person."), fields={"email": "taken"})
+    person = Person(name=name, email=email, **values)
+    db.add(person)
+    audit.record(
+        db,
+        actor_id=actor_id,
+        action="person.create",
+        obj=person,
+        organisation_id=organisation_id,
+        summary=name,
+        diff=audit.changes({}, audit.snapshot(person, PERSON_FIELDS)),
+    )
+    return person
+
+
+# --- boards ---------------------------------------------------------------------------
+
+
+def board_resource(board: Board, *, closed: bool = False, audience: Audience = Audience.BOARD) -> Resource:
+    return Resource(
+        organisation_id=board.organisation_id,
+        department_id=board.department_id,
+        board_id=board.id,
+        audience=audience,
+        closed=closed,
+    )
+
+
+def get_board(db: Session, *, principal: Principal, board_id: int, action: Action = Action.VIEW) -> Board:
+    """A board the principal may see (or act on); 404 otherwise, exactly like a missing one."""
+    board = db.get(Board, board_id, options=[joinedload(Board.department), joinedload(Board.organisation)])
+    if board is None or not can(principal, action, board_resource(board)):
+        raise NotFound()
+    return board
+
+
+def list_visible_boards(db: Session, *, principal: Principal) -> list[Board]:
+    """Boards the principal sits on plus, for staff, every board of their organisations."""
+    conditions = [Board.id.in_(list(principal.board_roles))]
+    if principal.staff_organisation_ids:
+        conditions.append(Board.organisation_id.in_(principal.staff_organisation_ids))
+    if principal.staff_department_ids:
+        conditions.append(Board.department_id.in_(principal.staff_department_ids))
+    return list(
+        db.scalars(
+            select(Board)
+            .options(joinedload(Board.department), joinedload(Board.organisation))
+            .where(or_(*conditions))
+            .order_by(Board.organisation_id, Board.kind.desc(), Board.name)
+        ).unique()
+    )
+
+
+@dataclass(frozen=True)
+class MyBoard:
+    board: Board
+    role: str
+
+
+def list_my_boards(db: Session, *, principal: Principal) -> list[MyBoard]:
+    """Every board the person sits on today, organisation boards first."""
+    if not principal.board_roles:
+        return []
+    boards = db.scalars(
+        select(Board)
+        .options(joinedload(Board.department), joinedload(Board.organisation))
+        .where(Board.id.in_(list(principal.board_roles)))
+    ).unique()
+    order = {"organisation_board": 0, "department_board": 1, "committee": 2}
+    return sorted(
+        (MyBoard(b, principal.board_roles[b.id]) for b in boards),
+        key=lambda mb: (order.get(mb.board.kind, 9), mb.board.name),
+    )
+
+
+def list_board_members(db: Session, *, board_id: int, include_ended: bool = False) -> list[Membership]:
+    q = (
+        select(Membership)
+        .options(joinedload(Membership.person))
+        .where(Membership.board_id == board_id)
+        .order_by(Membership.end_date.is_not(None), Membership.start_date, Membership.id)
+    )
+    if not include_ended:
+        q = q.where(or_(Membership.end_date.is_(None), Membership.end_date >= today()))
+    return list(db.scalars(q))
+
+
+def list_organisations(db: Session, *, ids: frozenset[int]) -> list[Organisation]:
+    return list(db.scalars(select(Organisation).where(Organisation.id.in_(ids)).order_by(Organisation.name)))
+
+
+def list_departments(db: Session, *, organisation_ids: frozenset[int]) -> list[Department]:
+    return list(
+        db.scalars(
+            select(Department)
+            .where(Department.organisation_id.in_(organisation_ids))
+            .order_by(Department.number)
+        )
+    )
+
+
+def create_board(
+    db: Session, *, actor_id: int, organisation_id: int, department_id: int | None, kind: str, name: str
+) -> Board:
+    board = Board(organisation_id=organisation_id, department_id=department_id, kind=kind, name=name)
+    db.add(board)
+    audit.record(
+        db,
+        actor_id=actor_id,
+        action="board.create",
+        obj=board,
+        organisation_id=organisation_id,
+        summary=name,
+        diff={"kind": [None, kind], "department_id": [None, department_id]},
+    )
+    return board
+
+
+def add_membership(
+    db: Session,
+    board: Board,
+    *,
+    actor_id: int,
+    person: Person,
+    role: str,
+    start_date: date,
+    end_date: date | None = None,
+) -> Membership:
+    membership = Membership(
+        board_id=board.id, person_id=person.id, role=role, start_date=start_date, end_date=end_date
+    )
+    db.add(membership)
+    audit.record(
+        db,
+        actor_id=actor_id,
+        action="membership.create",
+        obj=membership,
+        organisation_id=board.organisation_id,
+        summary=f"{person.name} → {board.name}",
+        diff=audit.changes({}, audit.snapshot(membership, MEMBERSHIP_FIELDS)),
+    )
+    return membership
+
+
+def get_membership(db: Session, *, board: Board, membership_id: int) -> Membership:
+    m = db.get(Membership, membership_id, options=[joinedload(Membership.person)])
+    if m is None or m.board_id != board.id:
+        raise NotFound()
+    return m
+
+
+def update_membership(db: Session, membership: Membership, *, actor_id: int, **values: object) -> Membership:
+    before = audit.snapshot(membership, MEMBERSHIP_FIELDS)
+    for key, value in values.items():
+        setattr(membership, key, value)
+    diff = audit.changes(before, audit.snapshot(membership, MEMBERSHIP_FIELDS))
+    if diff:
+        audit.record(
+            db,
+            actor_id=actor_id,
+            action="membership.update",
+            obj=membership,
+            organisation_id=membership.board.organisation_id,
+            summary=f"{membership.person.name} → {membership.board.name}",
+            diff=diff,
+        )
+    return membership
+
+
+def staff_organisation(principal: Principal) -> int | None:
+    """The organisation an administrator acts for when one is needed (the lowest id)."""
+    return min(principal.staff_organisation_ids) if principal.staff_organisation_ids else None
+
+
+def organisation_counts(db: Session, *, organisation_ids: frozenset[int]) -> dict[str, int]:
+    """Headline figures for the administration's overview."""
+    ids = list(organisation_ids)
+    departments = select(Department.id).where(Department.organisation_id.in_(ids))
+    tenancies = select(Tenancy.id).where(Tenancy.department_id.in_(departments))
+    return {
+        "departments": db.scalar(select(func.count()).select_from(departments.subquery())) or 0,
+        "households": db.scalar(select(func.count()).select_from(tenancies.subquery())) or 0,
+        "people": db.scalar(select(func.count(Person.id)).where(people_of_organisations(organisation_ids)))
+        or 0,
+        "boards": db.scalar(select(func.count(Board.id)).where(Board.organisation_id.in_(ids))) or 0,
+    }
+
+
+@dataclass(frozen=True)
+class PersonDetails:
+    residencies: list[Residency]
+    memberships: list[Membership]
+    staff_roles: list[StaffRole]
+
+
+def person_details(db: Session, *, person: Person) -> PersonDetails:
+    residencies = db.scalars(
+        select(Residency)
+        .options(joinedload(Residency.tenancy).joinedload(Tenancy.department))
+        .where(Residency.person_id == person.id)
+        .order_by(Residency.start_date)
+    ).all()
+    memberships = db.scalars(
+        select(Membership)
+        .options(joinedload(Membership.board))
+        .where(Membership.person_id == person.id)
+        .order_by(Membership.start_date.desc())
+    ).all()
+    staff = db.scalars(
+        select(StaffRole).options(joinedload(StaffRole.organisation)).where(StaffRole.person_id == person.id)
+    ).all()
+    return PersonDetails(list(residencies), list(memberships), list(staff))
+
+
+def require_staff(principal: Principal) -> Principal:
+    """Administration exists only for staff of an organisation; everyone else meets a 404."""
+    if not principal.staff_organisation_ids:
+        raise NotFound()
+    return principal

@@ -1,0 +1,9 @@
+"""Every table of every domain, for migrations and tests."""
+
+from boardkit.core import models as core_models
+from boardkit.core.db import Base
+from boardkit.meetings import models as meetings_models
+from boardkit.org import models as org_models
+
+metadata = Base.metadata
+MODULES = (core_models, org_models, meetings_models)

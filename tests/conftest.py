@@ -1,0 +1,116 @@
+"""Shared fixtures: real databases (SQLite always, PostgreSQL when BOARDKIT_TEST_POSTGRES_URL is set).
+
+Every test that takes ``db`` runs once per backend. The schema is built by the real Alembic
+migrations once per backend and session; each test then starts from empty tables (SQLite: a
+copy of a migrated template file; PostgreSQL: TRUNCATE).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from starlette.testclient import TestClient
+
+from boardkit import migrate
+from boardkit.config import Settings
+from boardkit.core.db import Database
+from boardkit.schema import metadata
+
+PG_URL = os.environ.get("BOARDKIT_TEST_POSTGRES_URL", "")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "backend" in metafunc.fixturenames:
+        backends = ["sqlite", "postgres"] if PG_URL else ["sqlite"]
+        metafunc.parametrize("backend", backends, scope="session")
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "template.sqlite3"
+    migrate.upgrade(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_ready() -> str:
+    url = (
+        PG_URL.replace("postgresql://", "postgresql+psycopg://", 1)
+        if PG_URL.startswith("postgresql://")
+        else PG_URL
+    )
+    database = Database(url)
+    with database.engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    database.dispose()
+    migrate.upgrade(url)
+    return url
+
+
+def truncate_all(database: Database) -> None:
+    names = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
+    with database.engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(
+        data_dir=tmp_path / "data",
+        database_url="",
+        secret_key="test-secret-key",
+        base_url="http://testserver",
+        argon2_time_cost=1,
+        argon2_memory_kib=8,
+        retry_base_seconds=0.01,
+        inprocess_worker=False,
+    )
+
+
+@pytest.fixture
+def db(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    if backend == "sqlite":
+        template: Path = request.getfixturevalue("sqlite_template")
+        path = tmp_path / "boardkit.sqlite3"
+        shutil.copy(template, path)
+        database = Database(f"sqlite:///{path}")
+    else:
+        url: str = request.getfixturevalue("pg_ready")
+        database = Database(url)
+        truncate_all(database)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def app_settings(settings: Settings, db: Database) -> Settings:
+    return settings.with_(database_url=db.url)
+
+
+@pytest.fixture
+def app(app_settings: Settings, db: Database):  # type: ignore[no-untyped-def]
+    from boardkit.app import create_app
+
+    return create_app(app_settings, db=db, start_worker=False)
+
+
+@pytest.fixture
+def client(app) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
+    with TestClient(app, base_url="http://testserver") as c:
+        yield c
+
+
+@pytest.fixture
+def demo(db: Database) -> Database:
+    """The demo organisation of API.md, loaded through the same code as ``boardkit demo``."""
+    from boardkit.demo import load_demo
+
+    with db.transaction() as s:
+        load_demo(s, seed=1)
+    return db

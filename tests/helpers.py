@@ -1,0 +1,43 @@
+"""Test helpers: log a client in as a person, read the CSRF token of a page."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+from starlette.testclient import TestClient
+
+from boardkit.core import auth
+from boardkit.core.db import Database
+from boardkit.core.web import SESSION_COOKIE
+from boardkit.org.models import Person
+
+
+def person_id(db: Database, email: str) -> int:
+    with db.transaction() as s:
+        pid = s.scalar(select(Person.id).where(Person.email == email))
+    assert pid is not None, f"no person {email}"
+    return pid
+
+
+def login_as(client: TestClient, db: Database, email: str) -> int:
+    """Give the client a real server-side session for ``email``."""
+    pid = person_id(db, email)
+    with db.transaction() as s:
+        secret = auth.create_session(s, person_id=pid, days=1)
+    client.cookies.set(SESSION_COOKIE, secret)
+    return pid
+
+
+def api_token(db: Database, email: str) -> dict[str, str]:
+    """Authorization headers with a fresh API token for ``email``."""
+    pid = person_id(db, email)
+    with db.transaction() as s:
+        _token, secret = auth.create_api_token(s, person_id=pid, name="test")
+    return {"Authorization": f"Bearer {secret}"}
+
+
+def csrf_from(html: str) -> str:
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match, "page has no CSRF token"
+    return match.group(1)
