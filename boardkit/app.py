@@ -132,10 +132,11 @@ def create_app(
 
     routes = [
         *meeting_routes,
-        Mount("/", routes=account_routes, name="accounts"),
         Mount("/admin", routes=org_routes, name="org"),
         Mount("/api/v1", routes=api_routes, name="api"),
         Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),
+        # Last: a mount at "/" would shadow every mount after it.
+        Mount("/", routes=account_routes, name="accounts"),
     ]
     app = Starlette(
         routes=routes,

@@ -139,3 +139,31 @@ def revoke_token(db: Session, person: Person, *, token_id: int) -> bool:
         db, actor_id=person.id, action="api_token.revoke", object_type="api_token", object_id=token_id
     )
     return True
+
+
+def device_label(user_agent: str) -> str:
+    """A short, human name for a browser's user agent ("Safari på iPad")."""
+    ua = user_agent.lower()
+    systems = [
+        ("ipad", "iPad"),
+        ("iphone", "iPhone"),
+        ("android", "Android"),
+        ("windows", "Windows"),
+        ("mac os", "Mac"),
+        ("cros", "Chromebook"),
+        ("linux", "Linux"),
+    ]
+    browsers = [
+        ("edg/", "Edge"),
+        ("firefox/", "Firefox"),
+        ("chrome/", "Chrome"),
+        ("chromium/", "Chromium"),
+        ("safari/", "Safari"),
+    ]
+    system = next((name for key, name in systems if key in ua), "")
+    browser = next((name for key, name in browsers if key in ua), "")
+    if not system and not browser:
+        return user_agent[:40] or _("Ukendt enhed")
+    if system and browser:
+        return _("%(browser)s på %(system)s", browser=browser, system=system)
+    return browser or system

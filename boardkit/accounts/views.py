@@ -175,6 +175,7 @@ def _profile_context(ctx: Ctx, **extra: object) -> dict[str, Any]:
         "tokens": auth.list_api_tokens(ctx.db, person_id=person.id),
         "sessions": auth.list_sessions(ctx.db, person_id=person.id),
         "current_session_id": ctx.session_id,
+        "device": service.device_label,
         "can_set_password": ctx.principal.is_staff,
         "new_token": None,
         "active_nav": "accounts:profile",

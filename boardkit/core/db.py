@@ -49,6 +49,10 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def _unicode_lower(value: object) -> object:
+    return value.lower() if isinstance(value, str) else value
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """Create an engine; SQLite gets WAL, foreign keys and a busy timeout."""
     if url.startswith("sqlite"):
@@ -58,6 +62,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
             # Let SQLAlchemy, not pysqlite, manage transactions, so BEGIN is emitted as we say.
             dbapi_conn.isolation_level = None
+            # SQLite's lower() folds ASCII only; Danish names need Ø → ø as PostgreSQL does.
+            dbapi_conn.create_function("lower", 1, _unicode_lower, deterministic=True)
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA foreign_keys=ON")

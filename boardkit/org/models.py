@@ -71,6 +71,9 @@ class Person(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     external_id: Mapped[str | None] = mapped_column(String(60), unique=True)
+    # The organisation that registered the person (residents and members are found through their
+    # residencies and memberships too).
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), index=True)
     name: Mapped[str] = mapped_column(String(200))
     email: Mapped[str | None] = mapped_column(String(320), unique=True)
     phone: Mapped[str] = mapped_column(String(30), default="")

@@ -139,7 +139,12 @@ def people_of_organisations(organisation_ids: frozenset[int]) -> ColumnElement[b
         .where(Board.organisation_id.in_(organisation_ids))
     )
     staff = select(StaffRole.person_id).where(StaffRole.organisation_id.in_(organisation_ids))
-    return or_(Person.id.in_(residents), Person.id.in_(members), Person.id.in_(staff))
+    return or_(
+        Person.organisation_id.in_(organisation_ids),
+        Person.id.in_(residents),
+        Person.id.in_(members),
+        Person.id.in_(staff),
+    )
 
 
 def list_people(
@@ -202,7 +207,7 @@ def create_person(
     email = normalise_email(email)
     if email_taken(db, email=email):
         raise Conflict(_("E-mailadressen bruges allerede af en anden person."), fields={"email": "taken"})
-    person = Person(name=name, email=email, **values)
+    person = Person(name=name, email=email, organisation_id=organisation_id, **values)
     db.add(person)
     audit.record(
         db,

@@ -38,7 +38,7 @@ def mail_list(ctx: Ctx) -> Response:
         "org/mail_list.html",
         emails=list(ctx.db.scalars(q)),
         counts=counts,
-        status=status,
+        status_filter=status,
         file_mode=not ctx.settings.smtp_url,
         active_nav="org:index",
     )

@@ -100,6 +100,7 @@ def _form_context() -> dict[str, Any]:
     return {
         "channels": [(c, c) for c in CHANNELS],
         "language_options": list(i18n.LANGUAGES.items()),
+        "today": service.today(),
         "active_nav": "org:index",
     }
 

@@ -57,7 +57,8 @@ def test_chair_logs_in_with_the_emailed_link_on_an_ipad(
     assert axe_violations(page) == []
     screenshot(page, "dashboard-ipad")
 
-    page.get_by_role("link", name="Profil").first.click()
+    page.get_by_role("button", name="Menu").click()  # below 992 px the navigation lives in a drawer
+    page.get_by_role("navigation", name="Hovedmenu").get_by_role("link", name="Profil").first.click()
     page.wait_for_url(f"{live.url}/profile")
     assert page.get_by_role("heading", name="Profil", level=1).is_visible()
     assert axe_violations(page) == []

@@ -57,7 +57,7 @@ def test_mail_has_text_and_html_in_the_recipients_language(
 
 def test_mail_waits_for_an_smtp_outage_and_arrives_exactly_once(db: Database, settings: Settings) -> None:
     server = SMTPServer()  # not started: the server is down
-    runner = build_runner(db, settings.with_(smtp_url=server.url, retry_base_seconds=0.0))
+    runner = build_runner(db, settings.with_(smtp_url=server.url, retry_base_seconds=60.0))
     queue(db, 3)
 
     assert runner.run_until_idle() == 3  # each attempted once, each failed
@@ -67,12 +67,15 @@ def test_mail_waits_for_an_smtp_outage_and_arrives_exactly_once(db: Database, se
         assert {j.status for j in jobs} == {"queued"}
         assert all("Connection" in j.last_error or "refused" in j.last_error for j in jobs)
 
-    runner.run_until_idle(now=utcnow() + timedelta(seconds=1))  # still down: retried, still waiting
+    assert runner.run_until_idle(now=utcnow() + timedelta(seconds=1)) == 0  # backing off: not yet due
+    assert runner.run_until_idle(now=utcnow() + timedelta(seconds=90)) == 3  # retried, still down
+    with db.transaction() as s:
+        assert {j.attempts for j in s.scalars(select(Job))} == {2}
     assert server.inbox.messages == []
 
     server.start()
     try:
-        runner.run_until_idle(now=utcnow() + timedelta(seconds=5))
+        assert runner.run_until_idle(now=utcnow() + timedelta(minutes=10)) == 3
         runner.run_until_idle(now=utcnow() + timedelta(hours=2))  # nothing left to do, nothing resent
         received = sorted(parseaddr(m["To"])[1] for m in server.inbox.messages)
         assert received == [f"person{i}@example.dk" for i in range(3)]
