@@ -4,7 +4,6 @@ VENV := .venv
 BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export BOARDKIT_DATA_DIR ?= $(CURDIR)/var
-export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: demo serve test bench check install dev system-deps format messages
 
@@ -54,5 +53,5 @@ format: dev
 # Refresh the translation template and the English catalog after changing UI strings.
 messages: install
 	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output -o boardkit/locale/messages.pot .
-	@test -f boardkit/locale/en/LC_MESSAGES/messages.po || $(BIN)/pybabel init -q -i boardkit/locale/messages.pot -d boardkit/locale -l en
-	$(BIN)/pybabel update -q --no-fuzzy-matching --ignore-obsolete -i boardkit/locale/messages.pot -d boardkit/locale -l en
+	@test -f boardkit/locale/en/LC_MESSAGES/messages.po || $(BIN)/pybabel init -i boardkit/locale/messages.pot -d boardkit/locale -l en
+	$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete -i boardkit/locale/messages.pot -d boardkit/locale -l en

@@ -6,6 +6,10 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+
+from boardkit.core.db import make_engine
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -18,9 +22,23 @@ def alembic_config(url: str) -> Config:
     return cfg
 
 
+def is_current(url: str) -> bool:
+    """Whether the database is at the newest migration (cheap: no migration environment is run)."""
+    cfg = alembic_config(url)
+    head = ScriptDirectory.from_config(cfg).get_current_head()
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            return bool(MigrationContext.configure(conn).get_current_revision() == head)
+    finally:
+        engine.dispose()
+
+
 def upgrade(url: str, revision: str = "head") -> None:
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    if revision == "head" and is_current(url):
+        return
     command.upgrade(alembic_config(url), revision)
 
 

@@ -20,7 +20,9 @@ BIN = Path(sys.executable).parent / "boardkit"
 def run(data_dir: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("BOARDKIT_")}
     env["BOARDKIT_DATA_DIR"] = str(data_dir)
-    return subprocess.run([str(BIN), *args], env=env, capture_output=True, text=True, input=stdin, timeout=120)
+    return subprocess.run(
+        [str(BIN), *args], env=env, capture_output=True, text=True, input=stdin, timeout=120
+    )
 
 
 def test_demo_token_and_createadmin(tmp_path: Path) -> None:
@@ -44,8 +46,15 @@ def test_demo_token_and_createadmin(tmp_path: Path) -> None:
     missing = run(tmp_path, "token", "create", "nobody@example.dk")
     assert missing.returncode == 1 and missing.stdout == ""
 
-    admin = run(tmp_path, "createadmin", "ny@example.dk", "--name", "Ny Administrator", "--password",
-                stdin="en lang og god adgangskode\n")
+    admin = run(
+        tmp_path,
+        "createadmin",
+        "ny@example.dk",
+        "--name",
+        "Ny Administrator",
+        "--password",
+        stdin="en lang og god adgangskode\n",
+    )
     assert admin.returncode == 0, admin.stderr
     with db.transaction() as s:
         person = s.scalar(select(Person).where(Person.email == "ny@example.dk"))

@@ -279,9 +279,9 @@ routes = [
     Route("/language", language, methods=["POST"], name="language"),
     Route("/profile", profile, methods=["GET", "POST"], name="profile"),
     Route("/profile/tokens", token_create, methods=["POST"], name="token_create"),
-    Route("/profile/tokens/{token_id:int}/revoke", token_revoke, methods=["POST"], name="token_revoke"),
+    Route("/profile/tokens/{token_id:id}/revoke", token_revoke, methods=["POST"], name="token_revoke"),
     Route(
-        "/profile/sessions/{session_id:int}/revoke", session_revoke, methods=["POST"], name="session_revoke"
+        "/profile/sessions/{session_id:id}/revoke", session_revoke, methods=["POST"], name="session_revoke"
     ),
     Route("/profile/sessions/revoke-all", sessions_revoke_all, methods=["POST"], name="sessions_revoke_all"),
     Route("/profile/password", password, methods=["POST"], name="password"),

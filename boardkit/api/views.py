@@ -90,7 +90,7 @@ def docs(ctx: Ctx) -> Response:
 routes = [
     Route("/me", me, name="me"),
     Route("/boards", boards, name="boards"),
-    Route("/boards/{board_id:int}", board, name="board"),
+    Route("/boards/{board_id:id}", board, name="board"),
     Route("/openapi.json", openapi_json, name="openapi"),
     Route("/docs", docs, name="docs"),
 ]

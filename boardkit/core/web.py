@@ -18,6 +18,7 @@ from urllib.parse import urlencode
 
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
+from starlette.convertors import Convertor, register_url_convertor
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -37,6 +38,22 @@ CSRF_COOKIE = "bk_csrf"
 LANG_COOKIE = "bk_lang"
 FLASH_COOKIE = "bk_flash"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+MAX_ID = 2**63 - 1
+
+
+class IdConvertor(Convertor[int]):
+    """Path ids: digits that fit a database integer (larger ones simply do not match: 404)."""
+
+    regex = "[0-9]{1,18}"
+
+    def convert(self, value: str) -> int:
+        return int(value)
+
+    def to_string(self, value: int) -> str:
+        return str(int(value))
+
+
+register_url_convertor("id", IdConvertor())
 
 
 @dataclass(frozen=True)
@@ -105,10 +122,17 @@ class Ctx:
         return self.request.path_params.get(name) or self.request.query_params.get(name) or default
 
     def int_param(self, name: str) -> int:
-        try:
-            return int(self.param(name))
-        except ValueError as exc:
-            raise NotFound() from exc
+        value = (
+            self.query_int(name) if name not in self.request.path_params else self.request.path_params[name]
+        )
+        if not isinstance(value, int) or not 0 < value <= MAX_ID:
+            raise NotFound()
+        return value
+
+    def query_int(self, name: str, default: int | None = None) -> int | None:
+        """A whole number from the query string, or ``default`` when absent or not a sane number."""
+        raw = self.request.query_params.get(name, "")
+        return int(raw) if raw.isdigit() and len(raw) <= 18 else default
 
     def url(self, name: str, **params: Any) -> str:
         query = params.pop("_query", None)
@@ -255,6 +279,8 @@ def page(view: Callable[[Ctx], Response]) -> Callable[[Request], Any]:
         except NotAuthenticated:
             if request.method in SAFE_METHODS:
                 target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+                if len(target) > 1000:  # keep the login URL sane; the query is not worth it
+                    target = request.url.path[:1000]
                 return RedirectResponse(
                     str(request.url_for("accounts:login").path) + "?" + urlencode({"next": target}), 303
                 )

@@ -158,10 +158,10 @@ def membership_end(ctx: Ctx) -> Response:
 routes = [
     Route("/boards", boards, name="boards"),
     Route("/boards/new", board_new, methods=["GET", "POST"], name="board_new"),
-    Route("/boards/{board_id:int}", board_detail, name="board"),
-    Route("/boards/{board_id:int}/memberships", membership_add, methods=["POST"], name="membership_add"),
+    Route("/boards/{board_id:id}", board_detail, name="board"),
+    Route("/boards/{board_id:id}/memberships", membership_add, methods=["POST"], name="membership_add"),
     Route(
-        "/boards/{board_id:int}/memberships/{membership_id:int}/end",
+        "/boards/{board_id:id}/memberships/{membership_id:id}/end",
         membership_end,
         methods=["POST"],
         name="membership_end",

@@ -58,12 +58,11 @@ def mail_detail(ctx: Ctx) -> Response:
 @page
 def audit_log(ctx: Ctx) -> Response:
     principal = service.require_staff(ctx.require_login().principal)
-    before = ctx.request.query_params.get("before", "")
     entries = audit.list_entries(
         ctx.db,
         organisation_ids=sorted(principal.staff_organisation_ids),
         limit=100,
-        before_id=int(before) if before.isdigit() else None,
+        before_id=ctx.query_int("before"),
     )
     actor_ids = {e.actor_id for e in entries if e.actor_id}
     actors = dict(ctx.db.execute(select(Person.id, Person.name).where(Person.id.in_(actor_ids))).all())
@@ -72,6 +71,6 @@ def audit_log(ctx: Ctx) -> Response:
 
 routes = [
     Route("/mail", mail_list, name="mail"),
-    Route("/mail/{email_id:int}", mail_detail, name="mail_detail"),
+    Route("/mail/{email_id:id}", mail_detail, name="mail_detail"),
     Route("/audit", audit_log, name="audit"),
 ]

@@ -41,10 +41,7 @@ def index(ctx: Ctx) -> Response:
 def people(ctx: Ctx) -> Response:
     principal = service.require_staff(ctx.require_login().principal)
     q = ctx.request.query_params.get("q", "").strip()[:100]
-    try:
-        page_no = max(1, int(ctx.request.query_params.get("side", "1")))
-    except ValueError:
-        page_no = 1
+    page_no = max(1, min(ctx.query_int("side", 1) or 1, 10_000))
     found, total = service.list_people(
         ctx.db, principal=principal, q=q, offset=(page_no - 1) * PAGE_SIZE, limit=PAGE_SIZE
     )
@@ -155,7 +152,7 @@ routes = [
     Route("/", index, name="index"),
     Route("/people", people, name="people"),
     Route("/people/new", person_new, methods=["GET", "POST"], name="person_new"),
-    Route("/people/{person_id:int}", person_detail, methods=["GET", "POST"], name="person"),
+    Route("/people/{person_id:id}", person_detail, methods=["GET", "POST"], name="person"),
     *board_routes,
     *import_routes,
     *system_routes,

@@ -89,7 +89,7 @@ def test_openapi_describes_every_api_route(client: TestClient, demo: Database, a
     for route in api_mount.routes:
         if route.name in ("openapi", "docs"):
             continue
-        assert route.path.replace(":int", "") in documented, route.path
+        assert route.path.replace(":id", "") in documented, route.path
     docs = client.get("/api/v1/docs")
     assert docs.status_code == 200
     assert "/api/v1/me" in docs.text

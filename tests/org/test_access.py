@@ -8,7 +8,7 @@ from sqlalchemy import select
 from starlette.testclient import TestClient
 
 from boardkit.core.db import Database
-from boardkit.core.permissions import Action, Audience, Resource, can
+from boardkit.core.permissions import Action, Audience, can
 from boardkit.org import service
 from boardkit.org.models import Board, Membership
 from tests.helpers import api_token, login_as, person_id
@@ -33,7 +33,10 @@ def test_sobakken_member_gets_404_for_engparken_closed_material(client: TestClie
     assert can(principal(demo, "formand@demo.boardkit.dk"), Action.VIEW, closed)
     r = client.get(f"/api/v1/boards/{engparken.id}", headers=api_token(demo, "medlem@demo.boardkit.dk"))
     assert r.status_code == 404
-    assert r.json() == client.get("/api/v1/boards/987654", headers=api_token(demo, "medlem@demo.boardkit.dk")).json()
+    assert (
+        r.json()
+        == client.get("/api/v1/boards/987654", headers=api_token(demo, "medlem@demo.boardkit.dk")).json()
+    )
 
 
 def test_a_resident_cannot_see_another_departments_material(demo: Database) -> None:

@@ -19,34 +19,67 @@ def test_create_and_edit_a_person_with_unicode_name(client: TestClient, demo: Da
     login_as(client, demo, ADMIN)
     form = client.get("/admin/people/new")
     token = csrf_from(form.text)
-    bad = client.post("/admin/people/new", data={"csrf_token": token, "name": "", "email": "ikke-en-adresse",
-                                                 "preferred_channel": "email", "language": "da"})
+    bad = client.post(
+        "/admin/people/new",
+        data={
+            "csrf_token": token,
+            "name": "",
+            "email": "ikke-en-adresse",
+            "preferred_channel": "email",
+            "language": "da",
+        },
+    )
     assert bad.status_code == 422
     assert "Skriv personens navn." in bad.text
     assert 'value="ikke-en-adresse"' in bad.text
-    ok = client.post("/admin/people/new", data={"csrf_token": token, "name": "Nguyễn Thị Hương",
-                                                "email": "Huong@Example.dk", "preferred_channel": "email",
-                                                "language": "da"}, follow_redirects=False)
+    ok = client.post(
+        "/admin/people/new",
+        data={
+            "csrf_token": token,
+            "name": "Nguyễn Thị Hương",
+            "email": "Huong@Example.dk",
+            "preferred_channel": "email",
+            "language": "da",
+        },
+        follow_redirects=False,
+    )
     assert ok.status_code == 303
     page = client.get(ok.headers["location"])
     assert page.status_code == 200
     assert "Nguyễn Thị Hương" in page.text
     pid = int(ok.headers["location"].rsplit("/", 1)[1])
-    dup = client.post("/admin/people/new", data={"csrf_token": token, "name": "Another",
-                                                 "email": "huong@example.dk", "preferred_channel": "email",
-                                                 "language": "da"})
+    dup = client.post(
+        "/admin/people/new",
+        data={
+            "csrf_token": token,
+            "name": "Another",
+            "email": "huong@example.dk",
+            "preferred_channel": "email",
+            "language": "da",
+        },
+    )
     assert dup.status_code == 422
     assert "bruges allerede" in dup.text
-    edit = client.post(f"/admin/people/{pid}", data={"csrf_token": token, "name": "Nguyễn Thị Hương",
-                                                     "email": "huong@example.dk", "phone": "12345678",
-                                                     "preferred_channel": "sms", "language": "en", "active": "1"},
-                       follow_redirects=False)
+    edit = client.post(
+        f"/admin/people/{pid}",
+        data={
+            "csrf_token": token,
+            "name": "Nguyễn Thị Hương",
+            "email": "huong@example.dk",
+            "phone": "12345678",
+            "preferred_channel": "sms",
+            "language": "en",
+            "active": "1",
+        },
+        follow_redirects=False,
+    )
     assert edit.status_code == 303
     with demo.transaction() as s:
         person = s.get(Person, pid)
         assert person is not None and person.preferred_channel == "sms" and person.language == "en"
-        entries = s.scalars(select(AuditEntry).where(AuditEntry.object_id == pid,
-                                                     AuditEntry.object_type == "person")).all()
+        entries = s.scalars(
+            select(AuditEntry).where(AuditEntry.object_id == pid, AuditEntry.object_type == "person")
+        ).all()
         actions = [e.action for e in entries]
         assert actions == ["person.create", "person.update"]
         assert entries[1].changes["preferred_channel"] == ["email", "sms"]
@@ -64,25 +97,48 @@ def test_add_and_end_a_membership(client: TestClient, demo: Database) -> None:
     page = client.get(f"/admin/boards/{board_id}")
     assert page.status_code == 200
     token = csrf_from(page.text)
-    bad = client.post(f"/admin/boards/{board_id}/memberships",
-                      data={"csrf_token": token, "email": "beboer2@demo.boardkit.dk", "role": "boss",
-                            "start_date": "i går"})
+    bad = client.post(
+        f"/admin/boards/{board_id}/memberships",
+        data={
+            "csrf_token": token,
+            "email": "beboer2@demo.boardkit.dk",
+            "role": "boss",
+            "start_date": "i går",
+        },
+    )
     assert bad.status_code == 422
     assert "Vælg en rolle" in bad.text and "ÅÅÅÅ-MM-DD" in bad.text
-    ok = client.post(f"/admin/boards/{board_id}/memberships",
-                     data={"csrf_token": token, "email": "beboer2@demo.boardkit.dk", "role": "substitute",
-                           "start_date": "2026-01-01"}, follow_redirects=False)
+    ok = client.post(
+        f"/admin/boards/{board_id}/memberships",
+        data={
+            "csrf_token": token,
+            "email": "beboer2@demo.boardkit.dk",
+            "role": "substitute",
+            "start_date": "2026-01-01",
+        },
+        follow_redirects=False,
+    )
     assert ok.status_code == 303
     with demo.transaction() as s:
-        m = s.scalar(select(Membership).where(Membership.board_id == board_id, Membership.role == "substitute",
-                                              Membership.start_date == __import__("datetime").date(2026, 1, 1)))
+        m = s.scalar(
+            select(Membership).where(
+                Membership.board_id == board_id,
+                Membership.role == "substitute",
+                Membership.start_date == __import__("datetime").date(2026, 1, 1),
+            )
+        )
         assert m is not None
         mid = m.id
-    end = client.post(f"/admin/boards/{board_id}/memberships/{mid}/end",
-                      data={"csrf_token": token, "end_date": "2025-01-01"})
+    end = client.post(
+        f"/admin/boards/{board_id}/memberships/{mid}/end",
+        data={"csrf_token": token, "end_date": "2025-01-01"},
+    )
     assert end.status_code == 422  # before the start
-    end = client.post(f"/admin/boards/{board_id}/memberships/{mid}/end",
-                      data={"csrf_token": token, "end_date": "2026-02-01"}, follow_redirects=False)
+    end = client.post(
+        f"/admin/boards/{board_id}/memberships/{mid}/end",
+        data={"csrf_token": token, "end_date": "2026-02-01"},
+        follow_redirects=False,
+    )
     assert end.status_code == 303
     board_page = client.get(f"/admin/boards/{board_id}").text
     assert "Afsluttet" in board_page
@@ -92,12 +148,21 @@ def test_add_and_end_a_membership(client: TestClient, demo: Database) -> None:
 def test_create_a_board(client: TestClient, demo: Database) -> None:
     login_as(client, demo, ADMIN)
     token = csrf_from(client.get("/admin/boards/new").text)
-    bad = client.post("/admin/boards/new", data={"csrf_token": token, "name": "Haveudvalget", "kind": "committee",
-                                                 "department_id": ""})
+    bad = client.post(
+        "/admin/boards/new",
+        data={"csrf_token": token, "name": "Haveudvalget", "kind": "committee", "department_id": ""},
+    )
     assert bad.status_code == 422
-    r = client.post("/admin/boards/new", data={"csrf_token": token, "name": "Organisationsudvalg",
-                                               "kind": "organisation_board", "department_id": ""},
-                    follow_redirects=False)
+    r = client.post(
+        "/admin/boards/new",
+        data={
+            "csrf_token": token,
+            "name": "Organisationsudvalg",
+            "kind": "organisation_board",
+            "department_id": "",
+        },
+        follow_redirects=False,
+    )
     assert r.status_code == 303
     assert "Organisationsudvalg" in client.get("/admin/boards").text
 

@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 
 from boardkit import migrate
 from boardkit.core.db import Database
-from boardkit.meetings.models import Meeting
 from boardkit.demo import ascii_fold, demo_email, load_demo
+from boardkit.meetings.models import Meeting
 from boardkit.org.models import (
     Board,
     Department,

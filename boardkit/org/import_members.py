@@ -1,0 +1,191 @@
+"""Board memberships file: plan boards and memberships against the organisation's data, then apply in bulk."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, cast
+
+from sqlalchemy import Table, insert, select, update
+from sqlalchemy.orm import Session
+
+from boardkit.core.db import utcnow
+from boardkit.core.i18n import _
+from boardkit.org.import_rows import BOARD_KINDS, MembershipRow, Problems, Tally, chunks, show
+from boardkit.org.models import Board, Department, Membership, Person
+
+KINDS = ("boards", "memberships")
+KIND_NAMES = {v: k for k, v in BOARD_KINDS.items()}
+ROLE_NAMES = {
+    "chair": "formand",
+    "vice_chair": "næstformand",
+    "treasurer": "kasserer",
+    "member": "medlem",
+    "substitute": "suppleant",
+}
+
+
+@dataclass
+class MembershipPlan:
+    tally: Tally
+    organisation_id: int
+    board_ids: dict[str, int] = field(default_factory=dict)  # casefolded name → id
+    new_boards: dict[str, dict[str, Any]] = field(default_factory=dict)
+    new_memberships: list[dict[str, Any]] = field(default_factory=list)  # "board" is the casefolded name
+    membership_updates: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _check_file(rows: list[MembershipRow], errors: Problems) -> None:
+    boards: dict[str, tuple[int, str, str | None]] = {}
+    keys: dict[tuple[str, str, date], int] = {}
+    for row in rows:
+        key = row.board.casefold()
+        first, kind, department = boards.setdefault(key, (row.line, row.kind, row.department))
+        if (kind, department) != (row.kind, row.department):
+            message = _(
+                "Bestyrelsen »%(name)s« har en anden type eller afdeling i linje %(line)s.",
+                name=row.board,
+                line=first,
+            )
+            errors.add(row.line, message)
+        if (first := keys.setdefault((row.person_nr, key, row.start), row.line)) != row.line:
+            message = _(
+                "Dobbelt person: person_nr %(nr)s har allerede et medlemskab af »%(name)s« med samme "
+                "start i linje %(line)s.",
+                nr=row.person_nr,
+                name=row.board,
+                line=first,
+            )
+            errors.add(row.line, message)
+
+
+def _load(db: Session, rows: list[MembershipRow], organisation_id: int) -> tuple[Any, ...]:
+    """The organisation's departments, boards and memberships, and the file's persons, as dicts."""
+    in_organisation = Department.organisation_id == organisation_id
+    departments = dict(db.execute(select(Department.number, Department.id).where(in_organisation)).all())
+    persons: dict[str, int] = {}
+    for part in chunks(sorted({r.person_nr for r in rows})):
+        found = db.execute(select(Person.external_id, Person.id).where(Person.external_id.in_(part)))
+        persons.update((str(nr), pid) for nr, pid in found)
+    boards: dict[str, Any] = {}
+    board_query = select(Board.id, Board.name, Board.kind, Board.department_id).order_by(Board.id)
+    for b in db.execute(board_query.where(Board.organisation_id == organisation_id)):
+        boards.setdefault(b.name.casefold(), b)
+    membership_query = (
+        select(
+            Membership.id,
+            Membership.person_id,
+            Membership.board_id,
+            Membership.start_date,
+            Membership.role,
+            Membership.end_date,
+        )
+        .join(Board, Board.id == Membership.board_id)
+        .where(Board.organisation_id == organisation_id)
+    )
+    memberships = {(m.person_id, m.board_id, m.start_date): m for m in db.execute(membership_query)}
+    return departments, persons, boards, memberships
+
+
+def plan_memberships(
+    db: Session, rows: list[MembershipRow], *, organisation_id: int, errors: Problems
+) -> MembershipPlan:
+    """Compare the file with the organisation's boards and memberships; problems are added to ``errors``."""
+    plan = MembershipPlan(Tally(KINDS), organisation_id)
+    _check_file(rows, errors)
+    departments, persons, boards, memberships = _load(db, rows, organisation_id)
+    numbers = {i: n for n, i in departments.items()}
+    for row in rows:
+        person_id = persons.get(row.person_nr)
+        department_id = departments.get(row.department) if row.department else None
+        if person_id is None:
+            message = _(
+                "Ukendt person_nr %(nr)s. Importér beboerfilen først, eller opret personen.", nr=row.person_nr
+            )
+            errors.add(row.line, message)
+        if row.department and department_id is None:
+            errors.add(row.line, _("Ukendt afdeling_nr %(nr)s.", nr=row.department))
+        key = row.board.casefold()
+        board = boards.get(key)
+        if board is not None and (board.kind, board.department_id) != (row.kind, department_id):
+            dept = numbers.get(board.department_id, "")
+            message = _(
+                "Bestyrelsen »%(name)s« findes allerede som %(kind)s%(dept)s. Ret type og afdeling_nr, "
+                "eller brug et andet navn.",
+                name=board.name,
+                kind=KIND_NAMES[board.kind],
+                dept=dept and " " + _("i afdeling %(nr)s", nr=dept),
+            )
+            errors.add(row.line, message)
+        if person_id is None or (row.department and department_id is None):
+            continue
+        if board is not None:
+            plan.board_ids[key] = board.id
+        elif key not in plan.new_boards:
+            plan.new_boards[key] = {
+                "organisation_id": organisation_id,
+                "department_id": department_id,
+                "kind": row.kind,
+                "name": row.board,
+                "created_at": utcnow(),
+            }
+            change = _("Ny bestyrelse »%(name)s« (%(kind)s)", name=row.board, kind=KIND_NAMES[row.kind])
+            plan.tally.add("boards", "created", change)
+        found = memberships.get((person_id, board.id, row.start)) if board is not None else None
+        _plan_membership(plan, row, key, person_id, found)
+    for _key in plan.board_ids:
+        plan.tally.add("boards", "unchanged")  # an import creates boards, it never changes them
+    return plan
+
+
+def _plan_membership(
+    plan: MembershipPlan, row: MembershipRow, board: str, person_id: int, found: Any
+) -> None:
+    what = {"nr": row.person_nr, "name": row.board, "start": row.start.isoformat()}
+    if found is None:
+        plan.new_memberships.append(
+            {
+                "board": board,
+                "person_id": person_id,
+                "role": row.role,
+                "start_date": row.start,
+                "end_date": row.end,
+            }
+        )
+        change = _(
+            "Nyt medlemskab: %(nr)s i »%(name)s« som %(role)s fra %(start)s",
+            role=ROLE_NAMES[row.role],
+            **what,
+        )
+        plan.tally.add("memberships", "created", change)
+        return
+    parts = []
+    if found.role != row.role:
+        parts.append(f"{_('rolle')} {ROLE_NAMES.get(found.role, found.role)} → {ROLE_NAMES[row.role]}")
+    if found.end_date != row.end:
+        parts.append(f"{_('slut')} {show(found.end_date)} → {show(row.end)}")
+    if not parts:
+        plan.tally.add("memberships", "unchanged")
+        return
+    plan.membership_updates.append({"id": found.id, "role": row.role, "end_date": row.end})
+    change = _("Medlemskab %(nr)s i »%(name)s« fra %(start)s: %(change)s", change="; ".join(parts), **what)
+    plan.tally.add("memberships", "updated", change)
+
+
+def apply_memberships(db: Session, plan: MembershipPlan) -> None:
+    """Write the plan with bulk statements; the caller's transaction commits it."""
+    board_ids = dict(plan.board_ids)
+    if plan.new_boards:
+        # Core executemany, then read the new ids back (see import_residents._insert).
+        db.execute(insert(cast(Table, Board.__table__)), list(plan.new_boards.values()))
+        query = select(Board.name, Board.id).where(Board.organisation_id == plan.organisation_id)
+        created = {name.casefold(): i for name, i in db.execute(query.order_by(Board.id.desc()))}
+        board_ids.update((key, created[key]) for key in plan.new_boards)
+    if plan.membership_updates:
+        db.execute(update(Membership), plan.membership_updates)
+    if plan.new_memberships:
+        values = [
+            {**{k: v for k, v in m.items() if k != "board"}, "board_id": board_ids[m["board"]]}
+            for m in plan.new_memberships
+        ]
+        db.execute(insert(cast(Table, Membership.__table__)), values)

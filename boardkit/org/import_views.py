@@ -1,0 +1,108 @@
+"""The administration's import page: upload a CSV file, see the dry run, confirm without uploading again."""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+from starlette.responses import Response
+from starlette.routing import Route
+
+from boardkit.core.errors import NotFound
+from boardkit.core.i18n import _
+from boardkit.core.web import Ctx, form_errors, page, redirect, render
+from boardkit.org import service
+from boardkit.org.import_file import MAX_BYTES
+from boardkit.org.importer import ImportReport, import_csv
+
+TEMPLATE = "org/import.html"
+SHA256 = re.compile(r"[0-9a-f]{64}")
+KEEP_SECONDS = 24 * 3600  # an unconfirmed upload (personal data) is not kept longer than this
+
+
+def _folder(ctx: Ctx, organisation_id: int) -> Path:
+    # One folder per organisation: a hash seen by staff of one organisation opens nothing in another.
+    return ctx.settings.data_dir / "imports" / str(organisation_id)
+
+
+def _keep(folder: Path, report: ImportReport, data: bytes) -> None:
+    """Keep the checked file until it is confirmed, and forget old unconfirmed ones."""
+    folder.mkdir(parents=True, exist_ok=True)
+    cutoff = time.time() - KEEP_SECONDS
+    for old in folder.glob("*.csv"):
+        if old.stat().st_mtime < cutoff:
+            old.unlink(missing_ok=True)
+    target = folder / f"{report.sha256}.csv"
+    partial = target.with_suffix(".part")
+    partial.write_bytes(data)
+    partial.replace(target)
+
+
+def _failed(ctx: Ctx, report: ImportReport) -> Response:
+    """Nothing was imported: a whole-file problem belongs to the file field, row problems get a table."""
+    if not report.kind:
+        line, message = report.errors[0]
+        text = _("Linje %(line)s: %(reason)s", line=line, reason=message) if line else message
+        return form_errors(ctx, TEMPLATE, {"file": text}, report=None, active_nav="org:index")
+    summary = _(
+        "Filen blev ikke importeret, fordi %(n)s linjer har fejl. Ret dem, og upload filen igen.",
+        n=report.error_total,
+    )
+    return form_errors(ctx, TEMPLATE, {"_report": summary}, report=report, active_nav="org:index")
+
+
+def _done(ctx: Ctx, report: ImportReport) -> Response:
+    if report.changed:
+        ctx.flash(_("Importen er gennemført: %(summary)s.", summary=report.summary()))
+    else:
+        ctx.flash(_("Filen er indlæst. Der var intet at ændre."), "info")
+    return redirect(ctx, "org:import")
+
+
+@page
+def import_page(ctx: Ctx) -> Response:
+    principal = service.require_staff(ctx.require_login().principal)
+    organisation_id = service.staff_organisation(principal)
+    if organisation_id is None:
+        raise NotFound()
+    if ctx.request.method == "GET":
+        return render(ctx, TEMPLATE, report=None, active_nav="org:index")
+    folder = _folder(ctx, organisation_id)
+    if sha256 := ctx.value("sha256"):
+        stored = folder / f"{sha256}.csv"
+        if not SHA256.fullmatch(sha256) or not stored.is_file():
+            message = _("Den kontrollerede fil findes ikke længere. Upload den igen.")
+            return form_errors(ctx, TEMPLATE, {"file": message}, report=None, active_nav="org:index")
+        data = stored.read_bytes()
+        report = import_csv(
+            ctx.db, data=data, organisation_id=organisation_id, actor_id=ctx.person_id, dry_run=False
+        )
+        if not report.ok or report.sha256 != sha256:
+            return _failed(ctx, report)
+        ctx.after_commit.append(lambda: stored.unlink(missing_ok=True))
+        return _done(ctx, report)
+
+    uploads = ctx.files.get("file") or []
+    if not uploads:
+        return form_errors(
+            ctx, TEMPLATE, {"file": _("Vælg en CSV-fil.")}, report=None, active_nav="org:index"
+        )
+    data = uploads[0].data
+    if len(data) > MAX_BYTES:
+        message = _("Filen er for stor. Den må højst fylde 50 MB.")
+        return form_errors(ctx, TEMPLATE, {"file": message}, report=None, active_nav="org:index")
+    dry_run = ctx.value("action") != "import"
+    report = import_csv(
+        ctx.db, data=data, organisation_id=organisation_id, actor_id=ctx.person_id, dry_run=dry_run
+    )
+    if not report.ok:
+        return _failed(ctx, report)
+    if not dry_run:
+        return _done(ctx, report)
+    if report.changed:
+        _keep(folder, report, data)
+    return render(ctx, TEMPLATE, report=report, filename=uploads[0].filename[:200], active_nav="org:index")
+
+
+routes = [Route("/import", import_page, methods=["GET", "POST"], name="import")]

@@ -1,0 +1,161 @@
+"""Master-data import from the administration system's CSV files (formats: docs/import.md).
+
+Two kinds of file — residents ("beboere") and board memberships ("bestyrelser") — recognised by
+their header. An import is all-or-nothing: the whole file is checked against itself and the
+database first; any error and nothing is written, every bad line is reported. A dry run stops
+after the plan. Importing the same file twice changes nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from boardkit.core import audit
+from boardkit.core.i18n import _
+from boardkit.org import import_members, import_residents
+from boardkit.org.import_file import MEMBERSHIPS, RESIDENTS, FileError, Table, read_table
+from boardkit.org.import_rows import Problems, parse_membership, parse_resident
+from boardkit.org.service import today
+
+log = logging.getLogger("boardkit.import")
+MAX_ERRORS = 500
+KIND_LABELS = {RESIDENTS: "beboerfil", MEMBERSHIPS: "bestyrelsesfil"}
+T = TypeVar("T")
+COUNT_LABELS = {
+    "departments": "afdelinger",
+    "tenancies": "lejemål",
+    "persons": "personer",
+    "residencies": "bopæle",
+    "boards": "bestyrelser",
+    "memberships": "medlemskaber",
+}
+
+
+@dataclass
+class ImportReport:
+    """What an import found and did (or, in a dry run, would do)."""
+
+    kind: str  # "residents", "memberships", or "" when the file could not be read
+    ok: bool
+    dry_run: bool
+    errors: list[tuple[int, str]] = field(default_factory=list)  # (line, reason); line 0 = the whole file
+    counts: dict[str, dict[str, int]] = field(default_factory=dict)
+    changes: list[str] = field(default_factory=list)
+    sha256: str = ""
+    error_total: int = 0
+    change_total: int = 0
+    rows: int = 0
+
+    @property
+    def changed(self) -> bool:
+        return any(c["created"] or c["updated"] or c["ended"] for c in self.counts.values())
+
+    def summary(self) -> str:
+        """Counts in one line, e.g. for the audit log and the command line."""
+        parts = []
+        for kind, c in self.counts.items():
+            figures = [
+                f"{c[k]} {label}"
+                for k, label in (
+                    ("created", "oprettet"),
+                    ("updated", "ændret"),
+                    ("unchanged", "uændret"),
+                    ("ended", "afsluttet"),
+                )
+                if c[k]
+            ]
+            parts.append(f"{COUNT_LABELS.get(kind, kind)}: {', '.join(figures) or '0'}")
+        return "; ".join(parts)
+
+
+def _failed(report: ImportReport, errors: list[tuple[int, str]]) -> ImportReport:
+    errors.sort(key=lambda e: e[0])
+    report.ok = False
+    report.error_total = len(errors)
+    report.errors = list(errors[:MAX_ERRORS])
+    return report
+
+
+def _parse(
+    table: Table, parse: Callable[[int, dict[str, str]], tuple[T | None, list[str]]], errors: Problems
+) -> list[T]:
+    rows: list[T] = []
+    for line, cells in table.rows:
+        row, problems = parse(line, cells)
+        if row is None:
+            errors.extend((line, p) for p in problems)
+        else:
+            rows.append(row)
+    return rows
+
+
+def import_csv(
+    db: Session, *, data: bytes, organisation_id: int, actor_id: int | None, dry_run: bool
+) -> ImportReport:
+    """Check a file and, unless ``dry_run`` or anything is wrong, apply it; flushes, never commits."""
+    report = ImportReport(kind="", ok=True, dry_run=dry_run, sha256=hashlib.sha256(data).hexdigest())
+    errors = Problems()
+    try:
+        table = read_table(data)
+        residents = _parse(table, parse_resident, errors) if table.kind == RESIDENTS else []
+        members = _parse(table, parse_membership, errors) if table.kind == MEMBERSHIPS else []
+    except FileError as exc:
+        return _failed(report, [(exc.line, exc.message)])
+    except Exception:  # a bad file must come back as a report, never as a server error
+        log.exception("import file could not be parsed")
+        return _failed(report, [(0, _("Filen kunne ikke læses som CSV."))])
+    report.kind, report.rows = table.kind, len(table.rows)
+    if db.get_bind().dialect.name == "postgresql":
+        # psycopg prepares repeated statements; a generic plan made while the tables were small
+        # (seq scan × long IN list) would make a re-import of 10,000 rows take seconds per lookup.
+        db.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
+    day = today()
+    plan: import_residents.ResidentPlan | import_members.MembershipPlan
+    if table.kind == RESIDENTS:
+        plan = import_residents.plan_residents(
+            db, residents, organisation_id=organisation_id, today=day, errors=errors
+        )
+    else:
+        plan = import_members.plan_memberships(db, members, organisation_id=organisation_id, errors=errors)
+    report.counts, report.changes, report.change_total = (
+        plan.tally.counts,
+        plan.tally.changes,
+        plan.tally.change_total,
+    )
+    if errors:
+        return _failed(report, errors)
+    if dry_run or not plan.tally.changed:
+        return report
+    summary = f"Import af {KIND_LABELS[table.kind]} ({report.rows} rækker, sha256 {report.sha256}): "
+    summary += report.summary()
+    try:
+        # A savepoint: should the database refuse (a concurrent change), nothing of the import remains.
+        with db.begin_nested():
+            if isinstance(plan, import_residents.ResidentPlan):
+                import_residents.apply_residents(db, plan, organisation_id=organisation_id, today=day)
+            else:
+                import_members.apply_memberships(db, plan)
+            audit.record(
+                db,
+                actor_id=actor_id,
+                action="import",
+                object_type="organisation",
+                object_id=organisation_id,
+                organisation_id=organisation_id,
+                summary=summary,
+            )
+    except SQLAlchemyError:
+        log.exception("import could not be written")
+        message = _(
+            "Databasen afviste importen, måske fordi data blev ændret samtidig. Intet er gemt. Prøv igen."
+        )
+        return _failed(report, [(0, message)])
+    return report
