@@ -52,6 +52,6 @@ format: dev
 
 # Refresh the translation template and the English catalog after changing UI strings.
 messages: install
-	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output -o boardkit/locale/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext --no-location --sort-output -o boardkit/locale/messages.pot .
 	@test -f boardkit/locale/en/LC_MESSAGES/messages.po || $(BIN)/pybabel init -i boardkit/locale/messages.pot -d boardkit/locale -l en
 	$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete -i boardkit/locale/messages.pot -d boardkit/locale -l en

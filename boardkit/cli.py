@@ -150,7 +150,7 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
     for kind, counts in report.counts.items():
         print(f"{kind}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
     if not report.ok:
-        print(f"{len(report.errors)} error(s): nothing was imported.", file=sys.stderr)
+        print(f"{report.error_total} error(s): nothing was imported.", file=sys.stderr)
         return 1
     print("Dry run: nothing was changed." if args.dry_run else "Imported.", file=sys.stderr)
     return 0

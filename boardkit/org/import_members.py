@@ -1,12 +1,12 @@
-"""Board memberships file: plan boards and memberships against the organisation's data, then apply in bulk."""
+"""Board memberships file: plan boards and memberships against the organisation's data."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Table, insert, select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from boardkit.core.db import utcnow
@@ -161,31 +161,14 @@ def _plan_membership(
         return
     parts = []
     if found.role != row.role:
-        parts.append(f"{_('rolle')} {ROLE_NAMES.get(found.role, found.role)} → {ROLE_NAMES[row.role]}")
+        role_label = _("rolle")
+        parts.append(f"{role_label} {ROLE_NAMES.get(found.role, found.role)} → {ROLE_NAMES[row.role]}")
     if found.end_date != row.end:
-        parts.append(f"{_('slut')} {show(found.end_date)} → {show(row.end)}")
+        end_label = _("slut")
+        parts.append(f"{end_label} {show(found.end_date)} → {show(row.end)}")
     if not parts:
         plan.tally.add("memberships", "unchanged")
         return
     plan.membership_updates.append({"id": found.id, "role": row.role, "end_date": row.end})
     change = _("Medlemskab %(nr)s i »%(name)s« fra %(start)s: %(change)s", change="; ".join(parts), **what)
     plan.tally.add("memberships", "updated", change)
-
-
-def apply_memberships(db: Session, plan: MembershipPlan) -> None:
-    """Write the plan with bulk statements; the caller's transaction commits it."""
-    board_ids = dict(plan.board_ids)
-    if plan.new_boards:
-        # Core executemany, then read the new ids back (see import_residents._insert).
-        db.execute(insert(cast(Table, Board.__table__)), list(plan.new_boards.values()))
-        query = select(Board.name, Board.id).where(Board.organisation_id == plan.organisation_id)
-        created = {name.casefold(): i for name, i in db.execute(query.order_by(Board.id.desc()))}
-        board_ids.update((key, created[key]) for key in plan.new_boards)
-    if plan.membership_updates:
-        db.execute(update(Membership), plan.membership_updates)
-    if plan.new_memberships:
-        values = [
-            {**{k: v for k, v in m.items() if k != "board"}, "board_id": board_ids[m["board"]]}
-            for m in plan.new_memberships
-        ]
-        db.execute(insert(cast(Table, Membership.__table__)), values)

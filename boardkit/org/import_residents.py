@@ -1,7 +1,7 @@
-"""Residents file: plan the changes to departments, tenancies, persons and residencies, then apply in bulk.
+"""Residents file: plan the changes to departments, tenancies, persons and residencies.
 
 Planning reads the organisation's existing rows once into dicts (no per-row SELECT) and compares;
-applying is a handful of bulk INSERT/UPDATE statements.
+import_apply writes the plan with bulk statements.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from boardkit.core.db import utcnow
@@ -303,75 +303,3 @@ def plan_residents(
     _plan_persons(db, plan, persons, errors, organisation_id)
     _plan_residencies(db, plan, rows, today=today)
     return plan
-
-
-def _insert(db: Session, model: Any, values: list[dict[str, Any]]) -> None:
-    # Core executemany on the table: the ORM's bulk insert splits the rows into a new batch
-    # wherever a value is None, and its RETURNING path is quadratic on SQLite. New ids are
-    # read back afterwards with one keyed query.
-    if values:
-        db.execute(insert(model.__table__), values)
-
-
-def apply_residents(db: Session, plan: ResidentPlan, *, organisation_id: int, today: date) -> None:
-    """Write the plan with bulk statements; the caller's transaction commits it."""
-    now = utcnow()
-    in_organisation = Department.organisation_id == organisation_id
-    values = [
-        {"organisation_id": organisation_id, "number": nr, "name": name, "created_at": now}
-        for nr, name in plan.new_departments.items()
-    ]
-    _insert(db, Department, values)
-    if plan.department_updates:
-        db.execute(update(Department), plan.department_updates)
-    department_ids = dict(plan.department_ids)
-    if plan.new_departments:
-        department_ids = dict(
-            db.execute(select(Department.number, Department.id).where(in_organisation)).all()
-        )
-
-    values = [
-        {
-            "department_id": department_ids[d],
-            "number": t,
-            "paper": False,
-            **dict(zip(ADDRESS_FIELDS, a, strict=True)),
-        }
-        for (d, t), a in plan.new_tenancies.items()
-    ]
-    _insert(db, Tenancy, values)
-    if plan.tenancy_updates:
-        db.execute(update(Tenancy), plan.tenancy_updates)
-    tenancy_ids = dict(plan.tenancy_ids)
-    if plan.new_tenancies:
-        query = select(Department.number, Tenancy.number, Tenancy.id).join(Department).where(in_organisation)
-        tenancy_ids = {(d, t): i for d, t, i in db.execute(query)}
-
-    if plan.email_moves:
-        # Clear first, so addresses may move between people without tripping the unique index.
-        db.execute(update(Person), [{"id": pid, "email": None} for pid in plan.email_moves])
-    if plan.person_updates:
-        db.execute(update(Person), plan.person_updates)
-    _insert(db, Person, list(plan.new_persons.values()))
-    person_ids = dict(plan.person_ids)
-    for part in chunks(list(plan.new_persons)):
-        found = db.execute(select(Person.external_id, Person.id).where(Person.external_id.in_(part)))
-        person_ids.update((str(nr), i) for nr, i in found)
-
-    if plan.residency_updates:
-        db.execute(update(Residency), plan.residency_updates)
-    _insert(
-        db,
-        Residency,
-        [
-            {
-                "person_id": person_ids[nr],
-                "tenancy_id": tenancy_ids[key],
-                "role": role,
-                "adult": True,
-                "start_date": today,
-                "end_date": None,
-            }
-            for nr, key, role in plan.new_residencies
-        ],
-    )

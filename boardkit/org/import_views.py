@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import time
 from pathlib import Path
@@ -45,10 +46,7 @@ def _failed(ctx: Ctx, report: ImportReport) -> Response:
         line, message = report.errors[0]
         text = _("Linje %(line)s: %(reason)s", line=line, reason=message) if line else message
         return form_errors(ctx, TEMPLATE, {"file": text}, report=None, active_nav="org:index")
-    summary = _(
-        "Filen blev ikke importeret, fordi %(n)s linjer har fejl. Ret dem, og upload filen igen.",
-        n=report.error_total,
-    )
+    summary = _("Filen blev ikke importeret, fordi der er fejl i den. Se listen herunder.")
     return form_errors(ctx, TEMPLATE, {"_report": summary}, report=report, active_nav="org:index")
 
 
@@ -71,14 +69,14 @@ def import_page(ctx: Ctx) -> Response:
     folder = _folder(ctx, organisation_id)
     if sha256 := ctx.value("sha256"):
         stored = folder / f"{sha256}.csv"
-        if not SHA256.fullmatch(sha256) or not stored.is_file():
+        data = stored.read_bytes() if SHA256.fullmatch(sha256) and stored.is_file() else b""
+        if not data or hashlib.sha256(data).hexdigest() != sha256:
             message = _("Den kontrollerede fil findes ikke længere. Upload den igen.")
             return form_errors(ctx, TEMPLATE, {"file": message}, report=None, active_nav="org:index")
-        data = stored.read_bytes()
         report = import_csv(
             ctx.db, data=data, organisation_id=organisation_id, actor_id=ctx.person_id, dry_run=False
         )
-        if not report.ok or report.sha256 != sha256:
+        if not report.ok:
             return _failed(ctx, report)
         ctx.after_commit.append(lambda: stored.unlink(missing_ok=True))
         return _done(ctx, report)

@@ -19,8 +19,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from boardkit.core import audit
-from boardkit.core.i18n import _
+from boardkit.core.i18n import _, lazy_gettext
 from boardkit.org import import_members, import_residents
+from boardkit.org.import_apply import apply_memberships, apply_residents
 from boardkit.org.import_file import MEMBERSHIPS, RESIDENTS, FileError, Table, read_table
 from boardkit.org.import_rows import Problems, parse_membership, parse_resident
 from boardkit.org.service import today
@@ -30,12 +31,12 @@ MAX_ERRORS = 500
 KIND_LABELS = {RESIDENTS: "beboerfil", MEMBERSHIPS: "bestyrelsesfil"}
 T = TypeVar("T")
 COUNT_LABELS = {
-    "departments": "afdelinger",
-    "tenancies": "lejemål",
-    "persons": "personer",
-    "residencies": "bopæle",
-    "boards": "bestyrelser",
-    "memberships": "medlemskaber",
+    "departments": lazy_gettext("afdelinger"),
+    "tenancies": lazy_gettext("lejemål"),
+    "persons": lazy_gettext("personer"),
+    "residencies": lazy_gettext("bopæle"),
+    "boards": lazy_gettext("bestyrelser"),
+    "memberships": lazy_gettext("medlemskaber"),
 }
 
 
@@ -65,10 +66,10 @@ class ImportReport:
             figures = [
                 f"{c[k]} {label}"
                 for k, label in (
-                    ("created", "oprettet"),
-                    ("updated", "ændret"),
-                    ("unchanged", "uændret"),
-                    ("ended", "afsluttet"),
+                    ("created", _("oprettet")),
+                    ("updated", _("ændret")),
+                    ("unchanged", _("uændret")),
+                    ("ended", _("afsluttet")),
                 )
                 if c[k]
             ]
@@ -140,9 +141,9 @@ def import_csv(
         # A savepoint: should the database refuse (a concurrent change), nothing of the import remains.
         with db.begin_nested():
             if isinstance(plan, import_residents.ResidentPlan):
-                import_residents.apply_residents(db, plan, organisation_id=organisation_id, today=day)
+                apply_residents(db, plan, organisation_id=organisation_id, today=day)
             else:
-                import_members.apply_memberships(db, plan)
+                apply_memberships(db, plan)
             audit.record(
                 db,
                 actor_id=actor_id,

@@ -85,6 +85,10 @@ def test_upload_dry_run_then_confirm_without_uploading_again(
     assert 'name="sha256"' not in again.text
     replay = client.post(url, data={"csrf_token": csrf_from(again.text), "sha256": sha256})
     assert replay.status_code == 422 and "Upload den igen" in replay.text
+    stored.parent.mkdir(parents=True, exist_ok=True)
+    stored.write_bytes(CSV.replace("Anna", "Anne").encode())  # a file that is not what was checked
+    tampered = client.post(url, data={"csrf_token": csrf_from(again.text), "sha256": sha256})
+    assert tampered.status_code == 422 and "Upload den igen" in tampered.text
 
 
 def test_import_without_dry_run(client: TestClient, db: Database, organisation_id: int, url: str) -> None:
