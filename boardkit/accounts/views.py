@@ -9,7 +9,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from boardkit.accounts import service
-from boardkit.core import auth, i18n
+from boardkit.core import audit, auth, i18n
 from boardkit.core.errors import NotFound, RateLimited
 from boardkit.core.i18n import LANGUAGES, _
 from boardkit.core.web import LANG_COOKIE, SESSION_COOKIE, Ctx, form_errors, page, redirect, render, writes
@@ -245,7 +245,15 @@ def session_revoke(ctx: Ctx) -> Response:
 
 @page
 def sessions_revoke_all(ctx: Ctx) -> Response:
-    auth.revoke_all_sessions(ctx.db, person_id=ctx.person_id)
+    count = auth.revoke_all_sessions(ctx.db, person_id=ctx.person_id)
+    audit.record(
+        ctx.db,
+        actor_id=ctx.person_id,
+        action="sessions.revoke_all",
+        object_type="person",
+        object_id=ctx.person_id,
+        summary=str(count),
+    )
     ctx.set_cookie(SESSION_COOKIE, "")
     ctx.flash(_("Du er logget ud på alle enheder."), "info")
     return redirect(ctx, "accounts:login")

@@ -6,6 +6,7 @@ instead (listed on an administration page), so a demo never loses a login link.
 
 from __future__ import annotations
 
+import logging
 import secrets
 import smtplib
 import ssl
@@ -24,6 +25,7 @@ from boardkit.core.models import OutboxEmail
 from boardkit.core.templating import render
 
 DELIVER = "mail.deliver"
+log = logging.getLogger("boardkit.mail")
 
 
 @dataclass(frozen=True)
@@ -90,6 +92,7 @@ class Transport:
             self.mail_dir.mkdir(parents=True, exist_ok=True)
             path = self.mail_dir / f"{email.id:08d}.eml"
             path.write_bytes(bytes(msg))
+            log.info("no SMTP server configured: mail to %s saved as %s", email.to_address, path)
             return str(path)
         url = urlsplit(self.smtp_url)
         host, port = url.hostname or "127.0.0.1", url.port

@@ -200,3 +200,16 @@ def test_profile_changes_language_and_channel(client: TestClient, demo: Database
     assert "Your details have been saved." in r.text
     assert '<html lang="en">' in r.text
     assert "My boards" in client.get("/").text
+
+
+def test_login_requests_are_rate_limited_per_ip(app_settings, db: Database) -> None:  # type: ignore[no-untyped-def]
+    from boardkit.app import create_app
+
+    app = create_app(app_settings.with_(login_limit_per_ip=5), db=db, start_worker=False)
+    with TestClient(app, base_url="http://testserver") as client:
+        token = csrf_from(client.get("/login").text)
+        statuses = [
+            client.post("/login", data={"email": f"person{i}@example.dk", "csrf_token": token}).status_code
+            for i in range(7)
+        ]
+    assert statuses == [200] * 5 + [429, 429]
