@@ -116,6 +116,8 @@ class OutboxEmail(Base):
     subject: Mapped[str] = mapped_column(String(300))
     body_text: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str] = mapped_column(Text)
+    # [{"filename", "content_type", "content"}]: small text attachments such as calendar invites.
+    attachments: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
     message_id: Mapped[str] = mapped_column(String(200), unique=True)
     status: Mapped[str] = mapped_column(String(12), default="queued")  # queued sent failed
     attempts: Mapped[int] = mapped_column(default=0)

@@ -1,16 +1,150 @@
-"""Meeting services."""
+"""Meeting services: meetings, their agenda and attachments, and who may see them.
+
+Invitations, proposals, letters and reminders live in their own modules of this package and
+are reached from other domains through this module.
+"""
 
 from __future__ import annotations
 
+import uuid
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session, joinedload, selectinload
 
+from boardkit.core import audit
 from boardkit.core.db import utcnow
-from boardkit.meetings.models import Meeting
+from boardkit.core.errors import Forbidden, NotFound, RuleViolation, ValidationFailed
+from boardkit.core.i18n import _
+from boardkit.core.permissions import Action, Audience, Principal, Resource, can
+from boardkit.core.templating import TZ
+from boardkit.meetings import timeline
+from boardkit.meetings.models import (
+    DEPARTMENT_KINDS,
+    ITEM_KINDS,
+    MEETING_KINDS,
+    AgendaItem,
+    Attachment,
+    Meeting,
+)
+from boardkit.org import service as org_service
+
+MEETING_FIELDS = ("title", "kind", "starts_at", "ends_at", "location", "room", "online_url", "status")
+ITEM_FIELDS = ("title", "description", "kind", "closed", "presenter", "minutes_allotted", "position")
+
+# The ordinary department meeting's standard agenda (DOMAIN.md, fsb.dk).
+STANDARD_AGENDA = (
+    ("Valg af dirigent", "decision", ""),
+    ("Forretningsorden", "decision", ""),
+    ("Bestyrelsens beretning", "discussion", ""),
+    ("Indkomne forslag", "decision", "proposals"),
+    ("Regnskab for aktivitetsmidler", "information", ""),
+    ("Budget for aktivitetsmidler", "decision", ""),
+    ("Afdelingens budget for næste år", "decision", ""),
+    ("Valg", "decision", ""),
+    ("Eventuelt", "information", ""),
+)
+BOARD_AGENDA = (
+    ("Godkendelse af dagsorden", "decision", ""),
+    ("Godkendelse af referat fra sidste møde", "decision", "approve_minutes"),
+    ("Meddelelser fra formanden", "information", ""),
+    ("Økonomi", "information", ""),
+    ("Eventuelt", "information", ""),
+)
+
+
+# --- access ---------------------------------------------------------------------------
+
+
+def meeting_resource(meeting: Meeting, *, closed: bool = False) -> Resource:
+    board = meeting.board
+    audience = Audience.RESIDENTS if meeting.is_department_meeting else Audience.BOARD
+    return Resource(
+        organisation_id=board.organisation_id,
+        department_id=meeting.department_id or board.department_id,
+        board_id=board.id,
+        audience=audience,
+        closed=closed,
+    )
+
+
+def get_meeting(
+    db: Session, *, principal: Principal, meeting_id: int, action: Action = Action.VIEW
+) -> Meeting:
+    """A meeting the principal may see (or act on); 404 otherwise, exactly like a missing one."""
+    meeting = db.get(Meeting, meeting_id, options=[joinedload(Meeting.board)])
+    if meeting is None or not can(principal, Action.VIEW, meeting_resource(meeting)):
+        raise NotFound()
+    if action is not Action.VIEW and not can(principal, action, meeting_resource(meeting)):
+        raise Forbidden(_("Kun formanden og administrationen kan ændre mødet."))
+    return meeting
+
+
+def can_manage(principal: Principal, meeting: Meeting) -> bool:
+    return can(principal, Action.MANAGE, meeting_resource(meeting))
+
+
+def can_see_closed(principal: Principal, meeting: Meeting) -> bool:
+    return can(principal, Action.VIEW_CLOSED, meeting_resource(meeting))
+
+
+def visible_items(principal: Principal, meeting: Meeting) -> list[AgendaItem]:
+    """The agenda as this reader may see it (closed items only for those allowed)."""
+    closed_ok = can_see_closed(principal, meeting)
+    return [item for item in meeting.items if closed_ok or not item.closed]
+
+
+def get_item(db: Session, *, principal: Principal, item_id: int, action: Action = Action.VIEW) -> AgendaItem:
+    item = db.get(AgendaItem, item_id, options=[joinedload(AgendaItem.meeting).joinedload(Meeting.board)])
+    if item is None:
+        raise NotFound()
+    resource = meeting_resource(item.meeting, closed=item.closed)
+    if not can(principal, Action.VIEW, resource):
+        raise NotFound()
+    if action is not Action.VIEW and not can(principal, action, resource):
+        raise Forbidden(_("Kun formanden og administrationen kan ændre dagsordenen."))
+    return item
+
+
+def get_attachment(db: Session, *, principal: Principal, attachment_id: int) -> Attachment:
+    attachment = db.get(Attachment, attachment_id)
+    if attachment is None or attachment.agenda_item_id is None:
+        raise NotFound()
+    get_item(db, principal=principal, item_id=attachment.agenda_item_id)
+    return attachment
+
+
+def list_meetings(
+    db: Session,
+    *,
+    principal: Principal,
+    board_id: int | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    limit: int = 200,
+) -> list[Meeting]:
+    """Meetings the principal may see: their boards', their departments' meetings, staff's organisations'."""
+    M = Meeting
+    conditions = [M.board_id.in_(list(principal.board_roles))]
+    if principal.resident_department_ids:
+        conditions.append(
+            M.department_id.in_(list(principal.resident_department_ids)) & M.kind.in_(DEPARTMENT_KINDS)
+        )
+    boards = org_service.visible_board_ids(db, principal=principal)
+    if boards:
+        conditions.append(M.board_id.in_(boards))
+    q = select(M).options(joinedload(M.board)).where(or_(*conditions))
+    if board_id is not None:
+        q = q.where(M.board_id == board_id)
+    if start is not None:
+        q = q.where(M.ends_at >= start)
+    if end is not None:
+        q = q.where(M.starts_at < end)
+    return list(db.scalars(q.order_by(M.starts_at, M.id).limit(limit)).unique())
 
 
 def upcoming_by_board(
@@ -39,3 +173,396 @@ def upcoming_by_board(
     for m in meetings:
         result[m.board_id].append(m)
     return result
+
+
+# --- rules ----------------------------------------------------------------------------
+
+
+def rules_of(meeting: Meeting) -> dict[str, Any]:
+    return timeline.rules_for(meeting.board.organisation.rules)
+
+
+def milestones_of(meeting: Meeting, *, minutes_done: bool = False) -> list[timeline.Milestone]:
+    return timeline.milestones(
+        kind=meeting.kind,
+        starts_at=meeting.starts_at,
+        rules=rules_of(meeting),
+        invited=meeting.invited_at is not None,
+        minutes_done=minutes_done,
+    )
+
+
+# --- meetings -------------------------------------------------------------------------
+
+
+@dataclass
+class MeetingInput:
+    title: str
+    kind: str
+    starts_at: datetime | None
+    ends_at: datetime | None
+    location: str = ""
+    room: str = ""
+    online_url: str = ""
+    description: str = ""
+    invite_substitutes: bool = False
+    override_notice: bool = False
+    override_reason: str = ""
+
+
+def validate_meeting(data: MeetingInput, *, board_kind: str, now: datetime | None = None) -> dict[str, str]:
+    """Field errors in Danish (empty when the input can be saved)."""
+    now = now or utcnow()
+    errors: dict[str, str] = {}
+    if not data.title.strip():
+        errors["title"] = _("Skriv mødets titel.")
+    elif len(data.title) > 200:
+        errors["title"] = _("Titlen må højst have 200 tegn.")
+    if data.kind not in MEETING_KINDS:
+        errors["kind"] = _("Vælg en mødetype fra listen.")
+    elif data.kind in DEPARTMENT_KINDS and board_kind != "department_board":
+        errors["kind"] = _("Afdelingsmøder indkaldes af en afdelingsbestyrelse.")
+    if data.starts_at is None:
+        errors["starts_at"] = _("Skriv starttidspunktet, fx 2027-03-15T19:00.")
+    elif data.starts_at < now:
+        errors["starts_at"] = _("Mødet kan ikke ligge i fortiden.")
+    if data.ends_at is None:
+        errors["ends_at"] = _("Skriv sluttidspunktet.")
+    elif data.starts_at is not None and data.ends_at <= data.starts_at:
+        errors["ends_at"] = _("Mødet skal slutte efter det starter.")
+    elif data.starts_at is not None and data.ends_at - data.starts_at > timedelta(hours=24):
+        errors["ends_at"] = _("Et møde kan højst vare et døgn.")
+    if not data.location.strip() and not data.online_url.strip():
+        errors["location"] = _("Skriv et mødested eller et link til et onlinemøde.")
+    if data.online_url and not data.online_url.startswith(("https://", "http://")):
+        errors["online_url"] = _("Linket skal begynde med https://.")
+    for name, limit in (("location", 200), ("room", 100), ("online_url", 500)):
+        if len(getattr(data, name)) > limit:
+            errors[name] = _("Højst %(n)s tegn.", n=limit)
+    return errors
+
+
+def check_notice(db: Session, *, board: Any, data: MeetingInput, now: datetime | None = None) -> int:
+    """Days the notice would be short by; 0 when in time or overridden with a reason."""
+    if data.kind not in DEPARTMENT_KINDS or data.starts_at is None:
+        return 0
+    rules = timeline.rules_for(board.organisation.rules)
+    short = timeline.notice_short_by(kind=data.kind, starts_at=data.starts_at, rules=rules, now=now)
+    if short and data.override_notice and data.override_reason.strip():
+        return 0
+    return short
+
+
+def create_meeting(
+    db: Session,
+    *,
+    principal: Principal,
+    actor_id: int,
+    board_id: int,
+    data: MeetingInput,
+    domain: str = "boardkit.local",
+) -> Meeting:
+    """Schedule a meeting with its starting agenda; a short notice needs an audited override."""
+    board = org_service.get_board(db, principal=principal, board_id=board_id)
+    if not can(principal, Action.MANAGE, org_service.board_resource(board)):
+        raise Forbidden(_("Kun formanden og administrationen kan indkalde til møder."))
+    errors = validate_meeting(data, board_kind=board.kind)
+    if errors:
+        raise ValidationFailed(_("Nogle felter skal rettes."), fields=errors)
+    short = check_notice(db, board=board, data=data)
+    if short:
+        raise RuleViolation(
+            _(
+                "Indkaldelsesfristen er overskredet med %(days)s dage. Vælg en senere dato, eller bekræft og "
+                "begrund, at mødet indkaldes med kortere varsel.",
+                days=short,
+            ),
+            code="notice_too_short",
+            fields={"override_notice": "required"},
+        )
+    assert data.starts_at is not None and data.ends_at is not None
+    meeting = Meeting(
+        board_id=board.id,
+        department_id=board.department_id if data.kind in DEPARTMENT_KINDS else None,
+        kind=data.kind,
+        title=data.title.strip(),
+        starts_at=data.starts_at,
+        ends_at=data.ends_at,
+        location=data.location.strip(),
+        room=data.room.strip(),
+        online_url=data.online_url.strip(),
+        description=data.description.strip(),
+        invite_substitutes=data.invite_substitutes,
+        notice_override_reason=data.override_reason.strip() if data.override_notice else "",
+        uid=f"{uuid.uuid4()}@{domain}",
+        created_by=actor_id,
+    )
+    db.add(meeting)
+    db.flush()
+    meeting.board = board
+    add_starting_agenda(db, meeting)
+    audit.record(
+        db,
+        actor_id=actor_id,
+        action="meeting.create",
+        obj=meeting,
+        organisation_id=board.organisation_id,
+        summary=meeting.title,
+        diff=audit.changes({}, audit.snapshot(meeting, MEETING_FIELDS)),
+    )
+    if meeting.notice_override_reason:
+        audit.record(
+            db,
+            actor_id=actor_id,
+            action="meeting.notice_override",
+            obj=meeting,
+            organisation_id=board.organisation_id,
+            summary=meeting.notice_override_reason,
+        )
+    return meeting
+
+
+def previous_meeting(db: Session, meeting: Meeting) -> Meeting | None:
+    return db.scalar(
+        select(Meeting)
+        .where(
+            Meeting.board_id == meeting.board_id,
+            Meeting.starts_at < meeting.starts_at,
+            Meeting.id != meeting.id,
+            Meeting.status != "cancelled",
+            Meeting.kind == meeting.kind,
+        )
+        .order_by(Meeting.starts_at.desc())
+        .limit(1)
+    )
+
+
+def add_starting_agenda(db: Session, meeting: Meeting) -> None:
+    """The standard nine items for an ordinary department meeting; the board's template otherwise."""
+    if meeting.kind == "ordinary_department":
+        template: tuple[tuple[str, str, str], ...] = STANDARD_AGENDA
+    elif meeting.kind == "extraordinary_department":
+        template = (("Valg af dirigent", "decision", ""),)
+    else:
+        own = meeting.board.organisation.rules.get("board_agenda")
+        template = tuple((t, k, r) for t, k, r in own) if own else BOARD_AGENDA
+    previous = previous_meeting(db, meeting) if meeting.kind in ("board", "committee") else None
+    for position, (title, kind, role) in enumerate(template, start=1):
+        db.add(
+            AgendaItem(
+                meeting_id=meeting.id,
+                position=position,
+                title=title,
+                kind=kind,
+                role=role,
+                previous_meeting_id=previous.id
+                if previous is not None and role == "approve_minutes"
+                else None,
+            )
+        )
+    db.flush()
+    db.refresh(meeting, ["items"])
+
+
+def update_meeting(db: Session, meeting: Meeting, *, actor_id: int, data: MeetingInput) -> bool:
+    """Change a meeting; returns True when time or place changed (invitees must get an update)."""
+    if meeting.status == "cancelled":
+        raise RuleViolation(_("Mødet er aflyst og kan ikke ændres."), code="meeting_cancelled")
+    errors = validate_meeting(data, board_kind=meeting.board.kind)
+    if data.kind != meeting.kind:
+        errors["kind"] = _("Mødetypen kan ikke ændres. Aflys mødet, og indkald til et nyt.")
+    if errors:
+        raise ValidationFailed(_("Nogle felter skal rettes."), fields=errors)
+    short = check_notice(db, board=meeting.board, data=data) if data.starts_at != meeting.starts_at else 0
+    if short:
+        raise RuleViolation(
+            _(
+                "Indkaldelsesfristen er overskredet med %(days)s dage. Vælg en senere dato, eller bekræft og "
+                "begrund, at mødet indkaldes med kortere varsel.",
+                days=short,
+            ),
+            code="notice_too_short",
+            fields={"override_notice": "required"},
+        )
+    before = audit.snapshot(meeting, MEETING_FIELDS)
+    assert data.starts_at is not None and data.ends_at is not None
+    meeting.title = data.title.strip()
+    meeting.starts_at, meeting.ends_at = data.starts_at, data.ends_at
+    meeting.location, meeting.room = data.location.strip(), data.room.strip()
+    meeting.online_url, meeting.description = data.online_url.strip(), data.description.strip()
+    meeting.invite_substitutes = data.invite_substitutes
+    diff = audit.changes(before, audit.snapshot(meeting, MEETING_FIELDS))
+    moved = bool({"starts_at", "ends_at", "location", "room", "online_url"} & set(diff))
+    if moved:
+        meeting.sequence += 1
+    if diff:
+        meeting.updated_at = utcnow()
+        audit.record(
+            db,
+            actor_id=actor_id,
+            action="meeting.update",
+            obj=meeting,
+            organisation_id=meeting.board.organisation_id,
+            summary=meeting.title,
+            diff=diff,
+        )
+    if data.override_notice and data.override_reason.strip() and short == 0 and "starts_at" in diff:
+        meeting.notice_override_reason = data.override_reason.strip()
+        audit.record(
+            db,
+            actor_id=actor_id,
+            action="meeting.notice_override",
+            obj=meeting,
+            organisation_id=meeting.board.organisation_id,
+            summary=meeting.notice_override_reason,
+        )
+    return moved
+
+
+def cancel_meeting(db: Session, meeting: Meeting, *, actor_id: int, reason: str) -> None:
+    if meeting.status == "cancelled":
+        raise RuleViolation(_("Mødet er allerede aflyst."), code="already_cancelled")
+    if not reason.strip():
+        raise ValidationFailed(_("Skriv en begrundelse for aflysningen."), fields={"reason": "required"})
+    meeting.status = "cancelled"
+    meeting.cancel_reason = reason.strip()[:2000]
+    meeting.sequence += 1
+    meeting.updated_at = utcnow()
+    audit.record(
+        db,
+        actor_id=actor_id,
+        action="meeting.cancel",
+        obj=meeting,
+        organisation_id=meeting.board.organisation_id,
+        summary=meeting.cancel_reason,
+    )
+
+
+def local_day(value: datetime) -> str:
+    return value.astimezone(TZ).date().isoformat()
+
+
+# --- agenda ---------------------------------------------------------------------------
+
+
+@dataclass
+class ItemInput:
+    title: str
+    description: str = ""
+    kind: str = "information"
+    closed: bool = False
+    presenter: str = ""
+    minutes_allotted: int | None = None
+    position: int | None = None
+
+
+def validate_item(data: ItemInput) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if not data.title.strip():
+        errors["title"] = _("Skriv punktets titel.")
+    elif len(data.title) > 200:
+        errors["title"] = _("Titlen må højst have 200 tegn.")
+    if data.kind not in ITEM_KINDS:
+        errors["kind"] = _("Vælg en type fra listen.")
+    if data.minutes_allotted is not None and not 0 < data.minutes_allotted <= 600:
+        errors["minutes_allotted"] = _("Skriv et antal minutter mellem 1 og 600.")
+    if len(data.presenter) > 200:
+        errors["presenter"] = _("Højst %(n)s tegn.", n=200)
+    if len(data.description) > 20000:
+        errors["description"] = _("Højst %(n)s tegn.", n=20000)
+    return errors
+
+
+def add_item(db: Session, meeting: Meeting, *, actor_id: int, data: ItemInput) -> AgendaItem:
+    errors = validate_item(data)
+    if errors:
+        raise ValidationFailed(_("Nogle felter skal rettes."), fields=errors)
+    items = list(meeting.items)
+    position = len(items) + 1 if data.position is None else max(1, min(data.position, len(items) + 1))
+    for other in items:
+        if other.position >= position:
+            other.position += 1
+    item = AgendaItem(
+        meeting_id=meeting.id,
+        position=position,
+        title=data.title.strip(),
+        description=data.description.strip(),
+        kind=data.kind,
+        closed=data.closed,
+        presenter=data.presenter.strip(),
+        minutes_allotted=data.minutes_allotted,
+    )
+    db.add(item)
+    db.flush()
+    db.refresh(meeting, ["items"])
+    audit.record(
+        db,
+        actor_id=actor_id,
+        action="agenda_item.create",
+        obj=item,
+        organisation_id=meeting.board.organisation_id,
+        summary=item.title,
+    )
+    return item
+
+
+def update_item(db: Session, item: AgendaItem, *, actor_id: int, data: ItemInput) -> AgendaItem:
+    errors = validate_item(data)
+    if errors:
+        raise ValidationFailed(_("Nogle felter skal rettes."), fields=errors)
+    before = audit.snapshot(item, ITEM_FIELDS)
+    item.title, item.description = data.title.strip(), data.description.strip()
+    item.kind, item.closed, item.presenter = data.kind, data.closed, data.presenter.strip()
+    item.minutes_allotted = data.minutes_allotted
+    if data.position is not None and data.position != item.position:
+        move_item(db, item, position=data.position)
+    diff = audit.changes(before, audit.snapshot(item, ITEM_FIELDS))
+    if diff:
+        item.updated_at = utcnow()
+        audit.record(
+            db,
+            actor_id=actor_id,
+            action="agenda_item.update",
+            obj=item,
+            organisation_id=item.meeting.board.organisation_id,
+            summary=item.title,
+            diff=diff,
+        )
+    return item
+
+
+def move_item(db: Session, item: AgendaItem, *, position: int) -> None:
+    """Put an item at ``position`` (1-based) and renumber the rest."""
+    items = [i for i in sorted(item.meeting.items, key=lambda i: i.position) if i.id != item.id]
+    position = max(1, min(position, len(items) + 1))
+    items.insert(position - 1, item)
+    for n, other in enumerate(items, start=1):
+        other.position = n
+    db.flush()
+
+
+def delete_item(db: Session, item: AgendaItem, *, actor_id: int) -> None:
+    meeting = item.meeting
+    audit.record(
+        db,
+        actor_id=actor_id,
+        action="agenda_item.delete",
+        obj=item,
+        organisation_id=meeting.board.organisation_id,
+        summary=item.title,
+    )
+    meeting.items.remove(item)
+    db.delete(item)
+    for n, other in enumerate(sorted(meeting.items, key=lambda i: i.position), start=1):
+        other.position = n
+    db.flush()
+
+
+def load_agenda(db: Session, meeting: Meeting) -> Meeting:
+    """Load a meeting's items and their attachments in two queries."""
+    db.execute(
+        select(AgendaItem)
+        .options(selectinload(AgendaItem.attachments))
+        .where(AgendaItem.meeting_id == meeting.id)
+    ).all()
+    return meeting

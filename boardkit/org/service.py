@@ -259,6 +259,18 @@ def list_visible_boards(db: Session, *, principal: Principal) -> list[Board]:
     )
 
 
+def visible_board_ids(db: Session, *, principal: Principal) -> list[int]:
+    """Boards whose material staff may see through their organisation or department scope."""
+    conditions = []
+    if principal.staff_organisation_ids:
+        conditions.append(Board.organisation_id.in_(principal.staff_organisation_ids))
+    if principal.staff_department_ids:
+        conditions.append(Board.department_id.in_(principal.staff_department_ids))
+    if not conditions:
+        return []
+    return list(db.scalars(select(Board.id).where(or_(*conditions))))
+
+
 @dataclass(frozen=True)
 class MyBoard:
     board: Board
