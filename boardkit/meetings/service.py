@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from boardkit.core import audit
@@ -128,8 +128,8 @@ def list_meetings(
     limit: int = 200,
 ) -> list[Meeting]:
     """Meetings the principal may see: their boards', their departments' meetings, staff's organisations'."""
-    M = Meeting
-    conditions = [M.board_id.in_(list(principal.board_roles))]
+    M = Meeting  # noqa: N806 - a short alias keeps the query readable
+    conditions: list[ColumnElement[bool]] = [M.board_id.in_(list(principal.board_roles))]
     if principal.resident_department_ids:
         conditions.append(
             M.department_id.in_(list(principal.resident_department_ids)) & M.kind.in_(DEPARTMENT_KINDS)
