@@ -128,7 +128,7 @@ def list_meetings(
     limit: int = 200,
 ) -> list[Meeting]:
     """Meetings the principal may see: their boards', their departments' meetings, staff's organisations'."""
-    M = Meeting  # noqa: N806 - a short alias keeps the query readable
+    M = Meeting
     conditions: list[ColumnElement[bool]] = [M.board_id.in_(list(principal.board_roles))]
     if principal.resident_department_ids:
         conditions.append(
