@@ -24,6 +24,10 @@ from boardkit.core import jobs, mail
 from boardkit.core.db import Database
 from boardkit.core.i18n import _
 from boardkit.core.web import error_page, json_error
+from boardkit.meetings import reminders
+from boardkit.meetings.invitation_views import routes as invitation_routes
+from boardkit.meetings.letter_views import routes as letter_routes
+from boardkit.meetings.proposal_views import routes as proposal_routes
 from boardkit.meetings.views import routes as meeting_routes
 from boardkit.org import service as org_service
 from boardkit.org.views import routes as org_routes
@@ -101,6 +105,8 @@ def build_runner(db: Database, settings: Settings) -> jobs.JobRunner:
     )
     transport = mail.Transport(settings.smtp_url, settings.mail_dir, settings.mail_from)
     runner.register(mail.DELIVER, mail.make_deliver_handler(transport))
+    runner.idle_hooks.append(transport.close)
+    runner.every(reminders.KIND, reminders.make_handler(settings), seconds=reminders.EVERY_SECONDS)
 
     def on_failure(job: jobs.Job) -> None:
         if job.kind == mail.DELIVER:
@@ -132,7 +138,10 @@ def create_app(
 
     routes = [
         *meeting_routes,
+        *proposal_routes,
+        *invitation_routes,
         Mount("/admin", routes=org_routes, name="org"),
+        Mount("/print-batches", routes=letter_routes, name="letters"),
         Mount("/api/v1", routes=api_routes, name="api"),
         Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),
         # Last: a mount at "/" would shadow every mount after it.

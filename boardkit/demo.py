@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import random
 import unicodedata
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -18,7 +19,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from boardkit.meetings.models import Meeting
+from boardkit.meetings import service as meeting_service
+from boardkit.meetings.models import AgendaItem, Meeting
 from boardkit.org.models import (
     Board,
     Department,
@@ -619,4 +621,54 @@ def load_demo(db: Session, *, seed: int = 1) -> Organisation:
 
     db.add_all(b.objects)
     db.flush()
+    _agendas(db, [o for o in b.objects if isinstance(o, Meeting)], engparken_board=ab_eng)
     return org
+
+
+# A few realistic words on the agenda (the rest keeps the template's titles).
+DESCRIPTIONS = {
+    "Økonomi": "Kassereren gennemgår kvartalets regnskab mod budgettet. Bilag: saldobalance pr. kvartal.",
+    "Bestyrelsens beretning": "Formanden fremlægger bestyrelsens skriftlige beretning for det forløbne år.",
+    "Afdelingens budget for næste år": "Budgettet er udarbejdet af administrationen sammen med bestyrelsen. "
+    "Lejen foreslås hævet med 1,9 %.",
+    "Valg": "På valg er to bestyrelsesmedlemmer og to suppleanter. Kandidater kan melde sig på mødet.",
+}
+
+
+def _agendas(db: Session, meetings: list[Meeting], *, engparken_board: Board) -> None:
+    """Give every demo meeting a UID and its starting agenda; one closed item in Engparken."""
+    for meeting in sorted(meetings, key=lambda m: m.starts_at):
+        meeting.uid = f"{uuid.uuid4()}@demo.boardkit.dk"
+        if meeting.is_department_meeting:
+            meeting.department_id = meeting.board.department_id
+        meeting_service.add_starting_agenda(db, meeting)
+        for item in meeting.items:
+            item.description = DESCRIPTIONS.get(item.title, "")
+    upcoming = [
+        m for m in meetings if m.board is engparken_board and m.kind == "board" and m.status == "planned"
+    ]
+    first = min(upcoming, key=lambda m: m.starts_at)
+    items = sorted(first.items, key=lambda i: i.position)
+    playground = AgendaItem(
+        meeting_id=first.id,
+        title="Legepladsen ved Engvænget",
+        description="Tilbud på nyt faldunderlag og to gynger. Bestyrelsen beslutter, om tilbuddet skal "
+        "forelægges afdelingsmødet.",
+        kind="decision",
+        presenter=ACCOUNT_NAMES[CHAIR_EMAIL],
+        minutes_allotted=20,
+    )
+    personnel = AgendaItem(
+        meeting_id=first.id,
+        title="Personalesag",
+        description="Sag om ejendomskontorets personale. Behandles for lukkede døre.",
+        kind="discussion",
+        closed=True,
+    )
+    items[3:3] = [playground]  # after the chair's news
+    items[-1:-1] = [personnel]  # before "Eventuelt"
+    for position, item in enumerate(items, start=1):
+        item.position = position
+    db.add_all([playground, personnel])
+    db.flush()
+    db.refresh(first, ["items"])

@@ -13,6 +13,7 @@ from boardkit.core import audit, auth, i18n
 from boardkit.core.errors import NotFound, RateLimited
 from boardkit.core.i18n import LANGUAGES, _
 from boardkit.core.web import LANG_COOKIE, SESSION_COOKIE, Ctx, form_errors, page, redirect, render, writes
+from boardkit.meetings import service as meetings_service
 from boardkit.org import service as org_service
 
 
@@ -178,9 +179,18 @@ def _profile_context(ctx: Ctx, **extra: object) -> dict[str, Any]:
         "device": service.device_label,
         "can_set_password": ctx.principal.is_staff,
         "new_token": None,
+        "calendar_feed": _calendar_feed(ctx, person.id),
         "active_nav": "accounts:profile",
         **extra,
     }
+
+
+def _calendar_feed(ctx: Ctx, person_id: int) -> dict[str, str]:
+    feeds = meetings_service.feeds
+    url = feeds.calendar_feed_url(
+        ctx.db, person_id=person_id, base_url=ctx.settings.base_url, secret_key=ctx.settings.secret_key
+    )
+    return {"url": url, "webcal": feeds.webcal(url)}
 
 
 CHANNEL_LABELS = {

@@ -5,6 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from boardkit import __version__
+from boardkit.api import meetings_spec as meetings
+from boardkit.api import proposals
+from boardkit.api.invitations import PATHS as INVITATION_PATHS
+from boardkit.api.print_batches import PATHS as PRINT_BATCH_PATHS
 
 ERROR = {
     "type": "object",
@@ -100,7 +104,7 @@ def spec() -> dict[str, Any]:
         "security": [{"bearer": []}],
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
-            "schemas": {"Error": ERROR, "Board": BOARD, "Me": ME},
+            "schemas": {"Error": ERROR, "Board": BOARD, "Me": ME, **meetings.SCHEMAS, **proposals.SCHEMAS},
         },
         "paths": {
             "/me": {
@@ -127,5 +131,9 @@ def spec() -> dict[str, Any]:
                     "responses": {**_ok({"$ref": "#/components/schemas/Board"}), **_errors(401, 404)},
                 }
             },
+            **meetings.PATHS,
+            **PRINT_BATCH_PATHS,
+            **proposals.PATHS,
+            **INVITATION_PATHS,
         },
     }

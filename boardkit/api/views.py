@@ -7,8 +7,10 @@ from typing import Any
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from boardkit.api import invitations, meetings, print_batches, proposals
 from boardkit.api.openapi import spec
 from boardkit.core.web import Ctx, api, page, render
+from boardkit.meetings import service as meetings_service
 from boardkit.org import service as org_service
 from boardkit.org.service import Board
 
@@ -45,7 +47,9 @@ def me(ctx: Ctx) -> dict[str, Any]:
         "language": person.language,
         "preferred_channel": person.preferred_channel,
         "roles": roles,
-        "calendar_feed_url": None,
+        "calendar_feed_url": meetings_service.feeds.calendar_feed_url(
+            ctx.db, person_id=person.id, base_url=ctx.settings.base_url, secret_key=ctx.settings.secret_key
+        ),
         "resident_department_ids": sorted(principal.resident_department_ids),
         "staff_organisation_ids": sorted(principal.staff_organisation_ids),
         "boards": [board_json(mb.board, mb.role) for mb in boards],
@@ -91,6 +95,10 @@ routes = [
     Route("/me", me, name="me"),
     Route("/boards", boards, name="boards"),
     Route("/boards/{board_id:id}", board, name="board"),
+    *meetings.routes,
+    *proposals.routes,
+    *invitations.routes,
+    *print_batches.routes,
     Route("/openapi.json", openapi_json, name="openapi"),
     Route("/docs", docs, name="docs"),
 ]

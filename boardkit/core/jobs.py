@@ -8,15 +8,17 @@ claimed again when the lease runs out.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
+import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from boardkit.core.db import Database, utcnow
@@ -42,9 +44,41 @@ class JobRunner:
     retry_base_seconds: float = 30.0
     max_attempts: int = 12
     on_failure: Callable[[Job], None] | None = None
+    periodic: dict[str, float] = field(default_factory=dict)  # kind → seconds between runs
+    # Called when the queue runs dry (e.g. to close a kept SMTP connection).
+    idle_hooks: list[Callable[[], None]] = field(default_factory=list)
 
     def register(self, kind: str, handler: Handler) -> None:
         self.handlers[kind] = handler
+
+    def every(self, kind: str, handler: Handler, *, seconds: float) -> None:
+        """Run ``kind`` about every ``seconds`` (queued by whichever worker looks first)."""
+        self.register(kind, handler)
+        self.periodic[kind] = seconds
+
+    def schedule_periodic(self, now: datetime | None = None) -> list[str]:
+        """Queue each periodic job that is due: none of its kind waiting, running or made lately.
+
+        Safe with many workers: PostgreSQL serialises the check under an advisory lock per kind,
+        SQLite under its write lock (BEGIN IMMEDIATE).
+        """
+        now = now or utcnow()
+        queued = []
+        for kind, seconds in self.periodic.items():
+            with self.db.transaction() as s:
+                if not self.db.is_sqlite:
+                    key = int.from_bytes(hashlib.sha256(kind.encode()).digest()[:8], "big", signed=True)
+                    s.execute(select(func.pg_advisory_xact_lock(key)))
+                # The newest job of the kind tells it all (only one is ever waiting at a time).
+                newest = select(Job.status, Job.created_at).where(Job.kind == kind).order_by(Job.id.desc())
+                last = s.execute(newest.limit(1)).first()
+                if last is not None and (
+                    last.status in ("queued", "running") or last.created_at > now - timedelta(seconds=seconds)
+                ):
+                    continue
+                enqueue(s, kind)
+                queued.append(kind)
+        return queued
 
     def claim(self, now: datetime | None = None) -> Job | None:
         """Claim the next due job in its own short transaction."""
@@ -117,7 +151,15 @@ class JobRunner:
         count = 0
         while count < limit and self.run_one(now):
             count += 1
+        self.idle()
         return count
+
+    def idle(self) -> None:
+        for hook in self.idle_hooks:
+            try:
+                hook()
+            except Exception:
+                log.exception("idle hook failed")
 
 
 def enqueue(
@@ -135,6 +177,8 @@ class Worker:
     def __init__(self, runner: JobRunner, poll_seconds: float = 2.0) -> None:
         self.runner = runner
         self.poll_seconds = poll_seconds
+        self._next_periodic = 0.0
+        self._was_busy = False
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -145,13 +189,25 @@ class Worker:
     def loop(self) -> None:
         while not self._stop.is_set():
             try:
+                self._tick()
                 busy = self.runner.run_one()
             except Exception:  # the database may be away for a moment; never let the worker die
                 log.exception("worker iteration failed")
                 busy = False
+            if busy:
+                self._was_busy = True
+            elif self._was_busy:
+                self._was_busy = False
+                self.runner.idle()
             if not busy:
                 self._wake.wait(self.poll_seconds)
                 self._wake.clear()
+
+    def _tick(self) -> None:
+        """Look for due periodic jobs at most once a minute (or as often as the shortest period)."""
+        if self.runner.periodic and time.monotonic() >= self._next_periodic:
+            self._next_periodic = time.monotonic() + min(60.0, *self.runner.periodic.values())
+            self.runner.schedule_periodic()
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self.loop, name="boardkit-worker", daemon=True)

@@ -10,8 +10,14 @@ import logging
 import secrets
 import smtplib
 import ssl
+import threading
+import time
 from dataclasses import dataclass
-from email.message import EmailMessage
+from email.charset import QP, Charset
+from email.header import Header
+from email.message import Message
+from email.mime.multipart import MIMEMultipart
+from email.mime.nonmultipart import MIMENonMultipart
 from email.utils import format_datetime, formataddr, parseaddr
 from pathlib import Path
 from typing import Any
@@ -25,6 +31,8 @@ from boardkit.core.models import OutboxEmail
 from boardkit.core.templating import render
 
 DELIVER = "mail.deliver"
+UTF8 = Charset("utf-8")
+UTF8.body_encoding = QP  # readable, and what spam filters expect of mostly-ASCII Danish text
 log = logging.getLogger("boardkit.mail")
 
 
@@ -37,9 +45,41 @@ class Recipient:
 
 
 def queue_mail(
-    db: Session, *, to: Recipient, template: str, context: dict[str, Any], domain: str = "boardkit.local"
+    db: Session,
+    *,
+    to: Recipient,
+    template: str,
+    context: dict[str, Any],
+    domain: str = "boardkit.local",
+    attachments: list[dict[str, str]] | None = None,
 ) -> OutboxEmail:
-    """Render ``email/<template>/`` in the recipient's language and queue its delivery."""
+    """Render ``email/<template>/`` in the recipient's language and queue its delivery.
+
+    ``attachments`` are small text files ``{"filename", "content_type", "content"}``; a
+    ``text/calendar`` one is also put beside the text and HTML, where Outlook looks for invites.
+    """
+    email = render_mail(to=to, template=template, context=context, domain=domain, attachments=attachments)
+    queue_rendered(db, [email])
+    return email
+
+
+def queue_rendered(db: Session, emails: list[OutboxEmail]) -> None:
+    """Queue messages made by :func:`render_mail`, many in one flush (a thousand invitations at once)."""
+    db.add_all(emails)
+    db.flush()
+    for email in emails:
+        jobs.enqueue(db, DELIVER, {"email_id": email.id})
+
+
+def render_mail(
+    *,
+    to: Recipient,
+    template: str,
+    context: dict[str, Any],
+    domain: str = "boardkit.local",
+    attachments: list[dict[str, str]] | None = None,
+) -> OutboxEmail:
+    """One message rendered in the recipient's language, not yet queued."""
     with i18n.language(to.language):
         ctx = {**context, "recipient": to}
         subject = render(f"email/{template}/subject.txt", ctx).strip()
@@ -55,35 +95,84 @@ def queue_mail(
         body_text=text,
         body_html=html,
         message_id=f"<{secrets.token_hex(16)}@{domain}>",
+        attachments=list(attachments or []),
     )
-    db.add(email)
-    db.flush()
-    jobs.enqueue(db, DELIVER, {"email_id": email.id})
     return email
 
 
-def build_message(email: OutboxEmail, sender: str) -> EmailMessage:
-    msg = EmailMessage()
-    msg["Subject"] = email.subject
-    msg["From"] = sender
-    msg["To"] = formataddr((email.to_name, email.to_address))
+def build_message(email: OutboxEmail, sender: str) -> Message:
+    """The MIME message: text and HTML (and a calendar invite beside them, where Outlook looks for
+    it), attachments after. Built with the classic MIME classes, which are four times faster than
+    ``EmailMessage`` — it matters when a worker delivers a thousand invitations."""
+    body = MIMEMultipart("alternative")
+    body.attach(_text_part(email.body_text, "plain"))
+    body.attach(_text_part(email.body_html, "html"))
+    files = []
+    for a in email.attachments or []:
+        subtype, params = _mime(a["content_type"])
+        if subtype == "calendar":
+            body.attach(_text_part(a["content"], subtype, params))
+        part = _text_part(a["content"], subtype, params)
+        part.add_header("Content-Disposition", "attachment", filename=a["filename"])
+        files.append(part)
+    msg: MIMEMultipart = body
+    if files:
+        msg = MIMEMultipart("mixed")
+        msg.attach(body)
+        for part in files:
+            msg.attach(part)
+    msg["Subject"] = email.subject if email.subject.isascii() else Header(email.subject, "utf-8").encode()
+    msg["From"] = formataddr(parseaddr(sender), "utf-8")
+    msg["To"] = formataddr((email.to_name, email.to_address), "utf-8")
     msg["Message-ID"] = email.message_id
     msg["Date"] = format_datetime(email.created_at)
     msg["Content-Language"] = email.language
     msg["Auto-Submitted"] = "auto-generated"
-    msg.set_content(email.body_text)
-    msg.add_alternative(email.body_html, subtype="html")
     return msg
 
 
+def _text_part(content: str, subtype: str, params: dict[str, str] | None = None) -> MIMENonMultipart:
+    part = MIMENonMultipart("text", subtype)
+    part.set_payload(content, UTF8)
+    for key, value in (params or {}).items():
+        part.set_param(key, value)
+    return part
+
+
+def _mime(content_type: str) -> tuple[str, dict[str, str]]:
+    """("calendar", {"method": "REQUEST"}) from "text/calendar; method=REQUEST; charset=UTF-8"."""
+    kind, *rest = (p.strip() for p in content_type.split(";"))
+    params = dict(p.split("=", 1) for p in rest if "=" in p)
+    params.pop("charset", None)  # set from the text
+    return kind.split("/", 1)[1], params
+
+
 class Transport:
-    """Where delivered mail goes: an SMTP server, or ``.eml`` files in a folder."""
+    """Where delivered mail goes: an SMTP server, or ``.eml`` files in a folder.
+
+    One SMTP connection is kept open between messages (checked with NOOP before reuse, closed
+    after ``IDLE`` seconds unused), so a worker delivers a thousand invitations at well over a
+    hundred a second instead of paying for a connection, EHLO and login each time.
+    """
+
+    IDLE = 20.0
 
     def __init__(self, smtp_url: str, mail_dir: Path, sender: str, timeout: float = 20.0) -> None:
         self.smtp_url = smtp_url
         self.mail_dir = mail_dir
         self.sender = sender
         self.timeout = timeout
+        self._tls: ssl.SSLContext | None = None
+        self._smtp: smtplib.SMTP | None = None
+        self._used = 0.0
+        self._lock = threading.Lock()
+
+    @property
+    def tls(self) -> ssl.SSLContext:
+        """Made once: loading the system's certificates takes ~80 ms, too long to repeat per message."""
+        if self._tls is None:
+            self._tls = ssl.create_default_context()
+        return self._tls
 
     def send(self, email: OutboxEmail) -> str:
         """Deliver one message; returns the .eml path in file mode. Raises OSError when unreachable."""
@@ -94,21 +183,64 @@ class Transport:
             path.write_bytes(bytes(msg))
             log.info("no SMTP server configured: mail to %s saved as %s", email.to_address, path)
             return str(path)
+        with self._lock:
+            smtp = self._connection()
+            try:
+                smtp.send_message(msg, from_addr=parseaddr(self.sender)[1], to_addrs=[email.to_address])
+            except BaseException:
+                self._drop()
+                raise
+            self._used = time.monotonic()
+        return ""
+
+    def _connection(self) -> smtplib.SMTP:
+        """The kept connection if it is fresh and the server still answers NOOP, else a new one."""
+        idle = time.monotonic() - self._used
+        if self._smtp is not None and idle < 1.0:
+            return self._smtp  # answered a moment ago (should it fail now, the job is retried later)
+        if self._smtp is not None and idle < self.IDLE:
+            try:
+                if self._smtp.noop()[0] == 250:
+                    return self._smtp
+            except (OSError, smtplib.SMTPException):
+                pass
+        self._drop()
         url = urlsplit(self.smtp_url)
         host, port = url.hostname or "127.0.0.1", url.port
-        context = ssl.create_default_context()
         smtp: smtplib.SMTP
         if url.scheme == "smtps":
-            smtp = smtplib.SMTP_SSL(host, port or 465, timeout=self.timeout, context=context)
+            smtp = smtplib.SMTP_SSL(host, port or 465, timeout=self.timeout, context=self.tls)
         else:
             smtp = smtplib.SMTP(host, port or 25, timeout=self.timeout)
-        with smtp:
+        try:
             if url.scheme == "smtp+starttls":
-                smtp.starttls(context=context)
+                smtp.starttls(context=self.tls)
             if url.username:
                 smtp.login(unquote(url.username), unquote(url.password or ""))
-            smtp.send_message(msg, from_addr=parseaddr(self.sender)[1], to_addrs=[email.to_address])
-        return ""
+        except BaseException:
+            smtp.close()
+            raise
+        self._smtp = smtp
+        return smtp
+
+    def _drop(self) -> None:
+        smtp, self._smtp = self._smtp, None
+        if smtp is not None:
+            smtp.close()
+
+    def close(self) -> None:
+        """Close the kept connection (the job runner calls this when its queue runs dry)."""
+        with self._lock:
+            smtp, self._smtp = self._smtp, None
+        if smtp is not None:
+            try:
+                smtp.quit()
+            except (OSError, smtplib.SMTPException):
+                smtp.close()
+
+    def __del__(self) -> None:
+        if self._smtp is not None:
+            self._smtp.close()
 
 
 def make_deliver_handler(transport: Transport) -> jobs.Handler:

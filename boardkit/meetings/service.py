@@ -10,7 +10,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, func, or_, select
@@ -22,6 +22,11 @@ from boardkit.core.errors import Forbidden, NotFound, RuleViolation, ValidationF
 from boardkit.core.i18n import _
 from boardkit.core.permissions import Action, Audience, Principal, Resource, can
 from boardkit.core.templating import TZ
+from boardkit.meetings import attachments as attachments  # other domains reach files as service.attachments
+from boardkit.meetings import feeds as feeds  # the personal calendar feed: service.feeds.calendar_feed_url
+from boardkit.meetings import invitations as invitations  # reached from the API as service.invitations
+from boardkit.meetings import letters as letters  # other domains reach print batches as service.letters
+from boardkit.meetings import rsvp as rsvp  # answers to invitations: service.rsvp.set_rsvp, .rsvp_summary
 from boardkit.meetings import timeline
 from boardkit.meetings.models import (
     DEPARTMENT_KINDS,
@@ -192,6 +197,11 @@ def milestones_of(meeting: Meeting, *, minutes_done: bool = False) -> list[timel
     )
 
 
+def timeline_of(meeting: Meeting, *, now: datetime | None = None) -> dict[str, Any]:
+    """The statutory dates of a meeting with their status, as the API shows them."""
+    return timeline.as_dict(milestones_of(meeting), now)
+
+
 # --- meetings -------------------------------------------------------------------------
 
 
@@ -286,8 +296,8 @@ def create_meeting(
         department_id=board.department_id if data.kind in DEPARTMENT_KINDS else None,
         kind=data.kind,
         title=data.title.strip(),
-        starts_at=data.starts_at,
-        ends_at=data.ends_at,
+        starts_at=data.starts_at.astimezone(UTC),
+        ends_at=data.ends_at.astimezone(UTC),
         location=data.location.strip(),
         room=data.room.strip(),
         online_url=data.online_url.strip(),
@@ -387,7 +397,8 @@ def update_meeting(db: Session, meeting: Meeting, *, actor_id: int, data: Meetin
     before = audit.snapshot(meeting, MEETING_FIELDS)
     assert data.starts_at is not None and data.ends_at is not None
     meeting.title = data.title.strip()
-    meeting.starts_at, meeting.ends_at = data.starts_at, data.ends_at
+    # In UTC, as stored: the same moment given with another offset is no change (no new SEQUENCE).
+    meeting.starts_at, meeting.ends_at = data.starts_at.astimezone(UTC), data.ends_at.astimezone(UTC)
     meeting.location, meeting.room = data.location.strip(), data.room.strip()
     meeting.online_url, meeting.description = data.online_url.strip(), data.description.strip()
     meeting.invite_substitutes = data.invite_substitutes
@@ -551,8 +562,11 @@ def delete_item(db: Session, item: AgendaItem, *, actor_id: int) -> None:
         organisation_id=meeting.board.organisation_id,
         summary=item.title,
     )
-    meeting.items.remove(item)
+    # Delete, flush, then reload the collection: removing from it as well trips SQLAlchemy's
+    # flush ("Failed to add object to the flush context") once anything was flushed before.
     db.delete(item)
+    db.flush()
+    db.expire(meeting, ["items"])
     for n, other in enumerate(sorted(meeting.items, key=lambda i: i.position), start=1):
         other.position = n
     db.flush()
@@ -566,3 +580,8 @@ def load_agenda(db: Session, meeting: Meeting) -> Meeting:
         .where(AgendaItem.meeting_id == meeting.id)
     ).all()
     return meeting
+
+
+# Proposals use this module, so they join it last; other domains reach them as ``service.proposals``.
+from boardkit.meetings import proposal_rules as proposal_rules  # noqa: E402
+from boardkit.meetings import proposals as proposals  # noqa: E402

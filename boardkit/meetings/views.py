@@ -1,13 +1,50 @@
-"""Pages of the meetings domain: the "Mine bestyrelser" dashboard."""
+"""Pages of the meetings domain: the dashboard, the meeting page, the meeting form and the timeline."""
 
 from __future__ import annotations
 
-from starlette.responses import Response
-from starlette.routing import Route
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
 
-from boardkit.core.web import Ctx, page, render
-from boardkit.meetings import service
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Mount, Route
+
+from boardkit.core.db import utcnow
+from boardkit.core.errors import Forbidden, RuleViolation, ValidationFailed
+from boardkit.core.i18n import _
+from boardkit.core.permissions import Action, can
+from boardkit.core.web import Ctx, form_errors, page, redirect, render
+from boardkit.meetings import attachments, forms, invitation_views, invitations, service
+from boardkit.meetings.agenda_views import routes as agenda_routes
+from boardkit.meetings.models import Meeting
 from boardkit.org import service as org_service
+
+
+def has_route(request: Request, path: str, method: str = "GET") -> bool:
+    """Whether the app answers ``method path`` (pages of other features link only once they exist)."""
+
+    def search(routes: Sequence[BaseRoute], rest: str) -> bool:
+        for route in routes:
+            if isinstance(route, Mount):
+                found = route.path_regex.match(rest)
+                if found and route.routes and search(route.routes, "/" + found.groupdict()["path"]):
+                    return True
+            elif (
+                isinstance(route, Route)
+                and route.path_regex.match(rest)
+                and (route.methods is None or method in route.methods)
+            ):
+                return True
+        return False
+
+    return search(request.app.routes, path)
+
+
+def wake_worker(ctx: Ctx) -> None:
+    """After the commit, let the mail worker look at once (its queue was just filled)."""
+    ctx.after_commit.append(ctx.request.app.state.worker.wake)
 
 
 @page
@@ -16,7 +53,193 @@ def home(ctx: Ctx) -> Response:
     ctx.require_login()
     boards = org_service.list_my_boards(ctx.db, principal=ctx.principal)
     upcoming = service.upcoming_by_board(ctx.db, board_ids=[mb.board.id for mb in boards])
-    return render(ctx, "meetings/dashboard.html", boards=boards, upcoming=upcoming, active_nav="home")
+    manages = {
+        mb.board.id
+        for mb in boards
+        if can(ctx.principal, Action.MANAGE, org_service.board_resource(mb.board))
+    }
+    return render(
+        ctx, "meetings/dashboard.html", boards=boards, upcoming=upcoming, manages=manages, active_nav="home"
+    )
 
 
-routes = [Route("/", home, name="home")]
+def _meeting(ctx: Ctx, action: Action = Action.VIEW) -> Meeting:
+    ctx.require_login()
+    return service.get_meeting(
+        ctx.db, principal=ctx.principal, meeting_id=ctx.int_param("meeting_id"), action=action
+    )
+
+
+def meeting_context(ctx: Ctx, meeting: Meeting) -> dict[str, Any]:
+    """What the meeting page shows to this reader."""
+    service.load_agenda(ctx.db, meeting)
+    path = f"/meetings/{meeting.id}"
+    manage = service.can_manage(ctx.principal, meeting)
+    now = utcnow()
+    return {
+        "meeting": meeting,
+        "items": service.visible_items(ctx.principal, meeting),
+        "milestones": [(m, m.status(now)) for m in service.milestones_of(meeting)],
+        "manage": manage and meeting.status != "cancelled",
+        "proposals_url": path + "/proposals"
+        if meeting.is_department_meeting and has_route(ctx.request, path + "/proposals")
+        else None,
+        "invitations_url": path + "/invitations"
+        if manage and meeting.status != "cancelled" and has_route(ctx.request, path + "/invitations", "POST")
+        else None,
+        "is_image": attachments.is_image,
+        "rsvp_panel": invitation_views.rsvp_panel(ctx, meeting),
+        "active_nav": "home",
+    }
+
+
+@page
+def meeting_page(ctx: Ctx) -> Response:
+    meeting = _meeting(ctx)
+    return render(ctx, "meetings/meeting.html", **meeting_context(ctx, meeting))
+
+
+def _form_context(ctx: Ctx, board: Any, meeting: Meeting | None, **extra: Any) -> dict[str, Any]:
+    return {
+        "board": board,
+        "meeting": meeting,
+        "kinds": forms.kinds_for(board.kind),
+        "active_nav": "home",
+        **extra,
+    }
+
+
+def _uid_domain(ctx: Ctx) -> str:
+    return urlsplit(ctx.settings.base_url).hostname or "boardkit.local"
+
+
+@page
+def meeting_new(ctx: Ctx) -> Response:
+    """Call a meeting: the form, then ``create_meeting`` (a short notice needs an audited override)."""
+    ctx.require_login()
+    board = org_service.get_board(ctx.db, principal=ctx.principal, board_id=ctx.int_param("board_id"))
+    if not can(ctx.principal, Action.MANAGE, org_service.board_resource(board)):
+        raise Forbidden(_("Kun formanden og administrationen kan indkalde til møder."))
+    context = _form_context(ctx, board, None)
+    if ctx.request.method == "GET":
+        kinds = context["kinds"]
+        return render(ctx, "meetings/meeting_form.html", values={"kind": kinds[0]}, **context)
+    data, errors = forms.meeting_input(ctx, kinds=context["kinds"])
+    if not errors:
+        try:
+            meeting = service.create_meeting(
+                ctx.db,
+                principal=ctx.principal,
+                actor_id=ctx.person_id,
+                board_id=board.id,
+                data=data,
+                domain=_uid_domain(ctx),
+            )
+        except (ValidationFailed, RuleViolation) as exc:
+            return _form_failed(ctx, exc, context)
+        ctx.flash(_("Mødet er oprettet, og dagsordenen er lagt ud fra skabelonen."))
+        return redirect(ctx, "meeting", meeting_id=meeting.id)
+    return form_errors(
+        ctx, "meetings/meeting_form.html", errors, **context, notice_short=data.override_notice
+    )
+
+
+def _form_failed(ctx: Ctx, exc: ValidationFailed | RuleViolation, context: dict[str, Any]) -> Response:
+    if exc.code == "notice_too_short":
+        return form_errors(ctx, "meetings/meeting_form.html", {}, notice_short=exc.message, **context)
+    if isinstance(exc, RuleViolation):
+        return form_errors(ctx, "meetings/meeting_form.html", {"_rule": exc.message}, **context)
+    notice = bool(ctx.value("override_notice"))
+    return form_errors(
+        ctx, "meetings/meeting_form.html", forms.meeting_errors(exc.fields), notice_short=notice, **context
+    )
+
+
+@page
+def meeting_edit(ctx: Ctx) -> Response:
+    meeting = _meeting(ctx, Action.MANAGE)
+    context = _form_context(ctx, meeting.board, meeting)
+    if ctx.request.method == "GET":
+        return render(ctx, "meetings/meeting_form.html", values=forms.meeting_values(meeting), **context)
+    kinds = (meeting.kind,)
+    data, errors = forms.meeting_input(ctx, kinds=kinds)
+    if errors:
+        return form_errors(
+            ctx, "meetings/meeting_form.html", errors, notice_short=data.override_notice, **context
+        )
+    previous = invitations.previous_of(meeting)
+    try:
+        moved = service.update_meeting(ctx.db, meeting, actor_id=ctx.person_id, data=data)
+    except (ValidationFailed, RuleViolation) as exc:
+        return _form_failed(ctx, exc, context)
+    if moved and meeting.invited_at is not None:
+        invitations.send_updates(ctx.db, meeting=meeting, settings=ctx.settings, previous=previous)
+        wake_worker(ctx)
+        ctx.flash(_("Mødet er ændret. De indbudte får besked om det nye tidspunkt eller sted."))
+    else:
+        ctx.flash(_("Mødet er ændret."))
+    return redirect(ctx, "meeting", meeting_id=meeting.id)
+
+
+@page
+def meeting_cancel(ctx: Ctx) -> Response:
+    meeting = _meeting(ctx, Action.MANAGE)
+    context: dict[str, Any] = {"meeting": meeting, "active_nav": "home"}
+    if ctx.request.method == "GET":
+        return render(ctx, "meetings/cancel.html", **context)
+    try:
+        service.cancel_meeting(ctx.db, meeting, actor_id=ctx.person_id, reason=ctx.value("reason"))
+    except ValidationFailed as exc:
+        return form_errors(ctx, "meetings/cancel.html", {"reason": exc.message}, **context)
+    except RuleViolation as exc:
+        return form_errors(ctx, "meetings/cancel.html", {"_rule": exc.message}, **context)
+    if meeting.invited_at is not None:
+        invitations.send_cancellations(ctx.db, meeting=meeting, settings=ctx.settings)
+        wake_worker(ctx)
+    ctx.flash(_("Mødet er aflyst."))
+    return redirect(ctx, "meeting", meeting_id=meeting.id)
+
+
+def timeline_rows(meetings: list[Meeting], now: datetime) -> list[dict[str, Any]]:
+    """Each meeting with its deadlines; overdue ones first, then by the next open deadline."""
+    rows = []
+    for meeting in meetings:
+        marks = [(m, m.status(now)) for m in service.milestones_of(meeting)]
+        # A passed proposal deadline is simply closed; only a missed duty counts as overdue.
+        overdue = [(m, s) for m, s in marks if s == "overdue" and m.key != "proposals_due"]
+        pending = [(m, s) for m, s in marks if s in ("due_today", "upcoming")]
+        following = overdue[0] if overdue else (pending[0] if pending else None)
+        due = following[0].due if following else meeting.starts_at
+        rows.append(
+            {
+                "meeting": meeting,
+                "next": following[0] if following else None,
+                "status": following[1] if following else "done",
+                "key": (0 if overdue else 1, due, meeting.id),
+            }
+        )
+    return sorted(rows, key=lambda r: r["key"])
+
+
+@page
+def timeline_page(ctx: Ctx) -> Response:
+    """The statutory deadlines of every upcoming meeting the reader may see."""
+    ctx.require_login()
+    now = utcnow()
+    meetings = [
+        m
+        for m in service.list_meetings(ctx.db, principal=ctx.principal, start=now, limit=500)
+        if m.status != "cancelled"
+    ]
+    return render(ctx, "meetings/timeline.html", rows=timeline_rows(meetings, now), active_nav="timeline")
+
+
+routes = [
+    Route("/", home, name="home"),
+    Route("/timeline", timeline_page, name="timeline"),
+    Route("/meetings/{meeting_id:id}", meeting_page, name="meeting"),
+    Route("/boards/{board_id:id}/meetings/new", meeting_new, methods=["GET", "POST"], name="meeting_new"),
+    Route("/meetings/{meeting_id:id}/edit", meeting_edit, methods=["GET", "POST"], name="meeting_edit"),
+    Route("/meetings/{meeting_id:id}/cancel", meeting_cancel, methods=["GET", "POST"], name="meeting_cancel"),
+    *agenda_routes,
+]

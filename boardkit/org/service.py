@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
@@ -437,3 +438,61 @@ def require_staff(principal: Principal) -> Principal:
     if not principal.staff_organisation_ids:
         raise NotFound()
     return principal
+
+
+# --- who gets a notice ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Household:
+    tenancy: Tenancy
+    residents: list[Person]  # the adults living there on the day asked
+
+
+def list_households(db: Session, *, department_id: int, day: date | None = None) -> list[Household]:
+    """Every home of a department with its adult residents of the day (homes with none listed too)."""
+    day = day or today()
+    tenancies = db.scalars(
+        select(Tenancy).where(Tenancy.department_id == department_id).order_by(Tenancy.number, Tenancy.id)
+    ).all()
+    rows = db.execute(
+        select(Residency.tenancy_id, Person)
+        .join(Person, Person.id == Residency.person_id)
+        .join(Tenancy, Tenancy.id == Residency.tenancy_id)
+        .where(
+            Tenancy.department_id == department_id,
+            Residency.adult.is_(True),
+            or_(Residency.start_date.is_(None), Residency.start_date <= day),
+            or_(Residency.end_date.is_(None), Residency.end_date >= day),
+        )
+        .order_by(Residency.tenancy_id, Residency.role.desc(), Person.name, Person.id)
+    ).all()
+    residents: dict[int, list[Person]] = {}
+    for tenancy_id, person in rows:
+        residents.setdefault(tenancy_id, []).append(person)
+    return [Household(t, residents.get(t.id, [])) for t in tenancies]
+
+
+def list_administration_contacts(
+    db: Session, *, organisation_id: int, department_id: int | None
+) -> list[Person]:
+    """The account managers (kundechefer) of an organisation, or of the department when given."""
+    scope: ColumnElement[bool] = StaffRole.department_id.is_(None)
+    if department_id is not None:
+        scope = or_(scope, StaffRole.department_id == department_id)
+    return list(
+        db.scalars(
+            select(Person)
+            .join(StaffRole, StaffRole.person_id == Person.id)
+            .where(StaffRole.organisation_id == organisation_id, StaffRole.role == "account_manager", scope)
+            .order_by(Person.name, Person.id)
+        ).unique()
+    )
+
+
+def get_people(db: Session, *, ids: Iterable[int]) -> dict[int, Person]:
+    """People by id, in one query (missing ids are left out)."""
+    wanted = list(set(ids))
+    if not wanted:
+        return {}
+    return {p.id: p for p in db.scalars(select(Person).where(Person.id.in_(wanted)))}

@@ -1,0 +1,312 @@
+"""REST API for meetings, their agenda, timeline and attachments (API.md); thin over meetings.service."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from boardkit.api.json_input import Reader, json_object
+from boardkit.api.meetings_spec import PATHS as PATHS
+from boardkit.api.meetings_spec import SCHEMAS as SCHEMAS
+from boardkit.core.errors import AppError, ValidationFailed
+from boardkit.core.i18n import _
+from boardkit.core.permissions import Action
+from boardkit.core.storage import FileStore
+from boardkit.core.templating import TZ
+from boardkit.core.web import Ctx, api
+from boardkit.meetings import service
+from boardkit.meetings.service import AgendaItem, Attachment, ItemInput, Meeting, MeetingInput
+
+
+def _query_moment(ctx: Ctx, name: str, *, end: bool) -> datetime | None:
+    """``from``/``to`` as a date (whole Copenhagen days) or an ISO time with offset."""
+    raw = ctx.request.query_params.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        if len(raw) == 10:
+            day = date.fromisoformat(raw) + timedelta(days=1 if end else 0)
+            return datetime.combine(day, time(0, 0), tzinfo=TZ)
+        parsed = datetime.fromisoformat(raw) if len(raw) <= 40 else None
+    except ValueError:
+        parsed = None
+    if parsed is None or parsed.tzinfo is None:
+        raise AppError(
+            _("%(name)s skal være en dato (ÅÅÅÅ-MM-DD) eller et tidspunkt med tidszone.", name=name),
+            code="bad_query",
+            fields={name: "invalid"},
+        )
+    return parsed
+
+
+# --- writing JSON ---------------------------------------------------------------------------
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.astimezone(TZ).isoformat() if value else None
+
+
+def meeting_json(ctx: Ctx, m: Meeting) -> dict[str, Any]:
+    return {
+        "id": m.id,
+        "board_id": m.board_id,
+        "board_name": m.board.name,
+        "department_id": m.department_id,
+        "kind": m.kind,
+        "title": m.title,
+        "description": m.description,
+        "starts_at": _iso(m.starts_at),
+        "ends_at": _iso(m.ends_at),
+        "location": m.location,
+        "room": m.room,
+        "online_url": m.online_url,
+        "status": m.status,
+        "cancel_reason": m.cancel_reason or None,
+        "invited_at": _iso(m.invited_at),
+        "invite_substitutes": m.invite_substitutes,
+        "sequence": m.sequence,
+        "uid": m.uid,
+        "url": ctx.absolute_url("meeting", meeting_id=m.id),
+    }
+
+
+def attachment_json(ctx: Ctx, a: Attachment) -> dict[str, Any]:
+    return {
+        "id": a.id,
+        "filename": a.filename,
+        "content_type": a.content_type,
+        "size": a.size,
+        "pages": a.pages,
+        "url": ctx.absolute_url("api:attachment", attachment_id=a.id),
+    }
+
+
+def item_json(ctx: Ctx, item: AgendaItem) -> dict[str, Any]:
+    return {
+        "id": item.id,
+        "meeting_id": item.meeting_id,
+        "position": item.position,
+        "title": item.title,
+        "description": item.description,
+        "kind": item.kind,
+        "closed": item.closed,
+        "presenter": item.presenter,
+        "minutes_allotted": item.minutes_allotted,
+        "role": item.role or None,
+        "previous_meeting_id": item.previous_meeting_id,
+        "attachments": [attachment_json(ctx, a) for a in item.attachments],
+    }
+
+
+# --- meetings -------------------------------------------------------------------------------
+
+
+def _meeting(ctx: Ctx, action: Action = Action.VIEW) -> Meeting:
+    return service.get_meeting(
+        ctx.db, principal=ctx.principal, meeting_id=ctx.int_param("meeting_id"), action=action
+    )
+
+
+@api
+def list_meetings(ctx: Ctx) -> dict[str, Any]:
+    """Meetings I may see, by board and time window."""
+    meetings = service.list_meetings(
+        ctx.db,
+        principal=ctx.principal,
+        board_id=ctx.query_int("board_id"),
+        start=_query_moment(ctx, "from", end=False),
+        end=_query_moment(ctx, "to", end=True),
+        limit=500,
+    )
+    return {"items": [meeting_json(ctx, m) for m in meetings], "next": None}
+
+
+def _meeting_input(r: Reader, current: Meeting | None = None) -> MeetingInput:
+    def text(key: str) -> str:
+        return r.text(key, getattr(current, key) if current else "")
+
+    data = MeetingInput(
+        title=text("title"),
+        kind=text("kind"),
+        starts_at=r.moment("starts_at", current.starts_at if current else None),
+        ends_at=r.moment("ends_at", current.ends_at if current else None),
+        location=text("location"),
+        room=text("room"),
+        online_url=text("online_url"),
+        description=text("description"),
+        invite_substitutes=r.flag("invite_substitutes", current.invite_substitutes if current else False),
+        override_notice=r.flag("override_notice"),
+        override_reason=r.text("override_reason"),
+    )
+    r.check()
+    return data
+
+
+@api
+def create_meeting(ctx: Ctx) -> Response:
+    """Schedule a meeting with its starting agenda (422 ``notice_too_short`` without an override)."""
+    r = Reader(json_object(ctx))
+    board_id = r.number("board_id")
+    if board_id is None and "board_id" not in r.errors:
+        r.errors["board_id"] = _("Skal udfyldes.")
+    data = _meeting_input(r)
+    assert board_id is not None
+    meeting = service.create_meeting(
+        ctx.db,
+        principal=ctx.principal,
+        actor_id=ctx.person_id,
+        board_id=board_id,
+        data=data,
+        domain=urlsplit(ctx.settings.base_url).hostname or "boardkit.local",
+    )
+    return JSONResponse(meeting_json(ctx, meeting), status_code=201)
+
+
+@api
+def get_meeting(ctx: Ctx) -> dict[str, Any]:
+    return meeting_json(ctx, _meeting(ctx))
+
+
+@api
+def update_meeting(ctx: Ctx) -> dict[str, Any]:
+    """Change a meeting; a new time or place raises its SEQUENCE (invitees get an update)."""
+    meeting = _meeting(ctx, Action.MANAGE)
+    data = _meeting_input(Reader(json_object(ctx)), meeting)
+    previous = service.invitations.previous_of(meeting)
+    if service.update_meeting(ctx.db, meeting, actor_id=ctx.person_id, data=data) and meeting.invited_at:
+        service.invitations.send_updates(ctx.db, meeting=meeting, settings=ctx.settings, previous=previous)
+        ctx.after_commit.append(ctx.request.app.state.worker.wake)
+    return meeting_json(ctx, meeting)
+
+
+@api
+def cancel_meeting(ctx: Ctx) -> dict[str, Any]:
+    meeting = _meeting(ctx, Action.MANAGE)
+    r = Reader(json_object(ctx) if ctx.body is not None else {})
+    reason = r.text("reason")
+    r.check()
+    service.cancel_meeting(ctx.db, meeting, actor_id=ctx.person_id, reason=reason)
+    if meeting.invited_at is not None:
+        service.invitations.send_cancellations(ctx.db, meeting=meeting, settings=ctx.settings)
+        ctx.after_commit.append(ctx.request.app.state.worker.wake)
+    return meeting_json(ctx, meeting)
+
+
+@api
+def meeting_timeline(ctx: Ctx) -> dict[str, Any]:
+    """The statutory dates with their status (done, upcoming, due_today, overdue)."""
+    return service.timeline_of(_meeting(ctx))
+
+
+# --- agenda ---------------------------------------------------------------------------------
+
+
+@api
+def list_items(ctx: Ctx) -> dict[str, Any]:
+    meeting = service.load_agenda(ctx.db, _meeting(ctx))
+    return {"items": [item_json(ctx, i) for i in service.visible_items(ctx.principal, meeting)], "next": None}
+
+
+def _item_input(r: Reader, current: AgendaItem | None = None) -> ItemInput:
+    def text(key: str, default: str = "") -> str:
+        return r.text(key, getattr(current, key) if current else default)
+
+    data = ItemInput(
+        title=text("title"),
+        description=text("description"),
+        kind=text("kind", "information"),
+        closed=r.flag("closed", current.closed if current else False),
+        presenter=text("presenter"),
+        minutes_allotted=r.number("minutes_allotted", current.minutes_allotted if current else None),
+        position=r.number("position", current.position if current else None),
+    )
+    r.check()
+    return data
+
+
+@api
+def create_item(ctx: Ctx) -> Response:
+    meeting = service.load_agenda(ctx.db, _meeting(ctx, Action.MANAGE))
+    item = service.add_item(
+        ctx.db, meeting, actor_id=ctx.person_id, data=_item_input(Reader(json_object(ctx)))
+    )
+    return JSONResponse(item_json(ctx, item), status_code=201)
+
+
+def _item(ctx: Ctx) -> AgendaItem:
+    return service.get_item(
+        ctx.db, principal=ctx.principal, item_id=ctx.int_param("item_id"), action=Action.MANAGE
+    )
+
+
+@api
+def update_item(ctx: Ctx) -> dict[str, Any]:
+    item = _item(ctx)
+    service.update_item(
+        ctx.db, item, actor_id=ctx.person_id, data=_item_input(Reader(json_object(ctx)), item)
+    )
+    return item_json(ctx, item)
+
+
+@api
+def delete_item(ctx: Ctx) -> Response:
+    service.delete_item(ctx.db, _item(ctx), actor_id=ctx.person_id)
+    return Response(status_code=204)
+
+
+@api
+def upload_attachment(ctx: Ctx) -> Response:
+    """A file by multipart field ``file``: checked by content (415 when disguised, 413 when too large)."""
+    item = _item(ctx)
+    files = ctx.files.get("file", [])
+    if not files:
+        raise ValidationFailed(
+            _("Send filen i feltet “file” (multipart/form-data)."), fields={"file": "required"}
+        )
+    attachment = service.attachments.add_attachment(
+        ctx.db,
+        item,
+        store=FileStore(ctx.settings.files_dir),
+        actor_id=ctx.person_id,
+        filename=files[0].filename,
+        data=files[0].data,
+        declared_type=files[0].content_type,
+    )
+    return JSONResponse(attachment_json(ctx, attachment), status_code=201)
+
+
+@api
+def get_attachment(ctx: Ctx) -> Response:
+    """The file, for readers of its item (closed items only for those allowed)."""
+    attachment = service.get_attachment(
+        ctx.db, principal=ctx.principal, attachment_id=ctx.int_param("attachment_id")
+    )
+    data = service.attachments.read_attachment(FileStore(ctx.settings.files_dir), attachment)
+    download = ctx.request.query_params.get("download") == "1"
+    headers = service.attachments.file_headers(attachment, download=download)
+    return Response(data, media_type=service.attachments.media_type(attachment), headers=headers)
+
+
+routes = [
+    Route("/meetings", list_meetings, methods=["GET"], name="meetings"),
+    Route("/meetings", create_meeting, methods=["POST"], name="meeting_create"),
+    Route("/meetings/{meeting_id:id}", get_meeting, methods=["GET"], name="meeting"),
+    Route("/meetings/{meeting_id:id}", update_meeting, methods=["PATCH"], name="meeting_update"),
+    Route("/meetings/{meeting_id:id}/cancel", cancel_meeting, methods=["POST"], name="meeting_cancel"),
+    Route("/meetings/{meeting_id:id}/timeline", meeting_timeline, name="meeting_timeline"),
+    Route("/meetings/{meeting_id:id}/agenda-items", list_items, methods=["GET"], name="agenda_items"),
+    Route("/meetings/{meeting_id:id}/agenda-items", create_item, methods=["POST"], name="agenda_item_create"),
+    Route("/agenda-items/{item_id:id}", update_item, methods=["PATCH"], name="agenda_item_update"),
+    Route("/agenda-items/{item_id:id}", delete_item, methods=["DELETE"], name="agenda_item_delete"),
+    Route(
+        "/agenda-items/{item_id:id}/attachments",
+        upload_attachment,
+        methods=["POST"],
+        name="attachment_upload",
+    ),
+    Route("/attachments/{attachment_id:id}", get_attachment, name="attachment"),
+]

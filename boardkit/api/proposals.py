@@ -1,0 +1,360 @@
+"""REST API for residents' proposals (API.md): list and hand in, read one, the board's decision."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from boardkit.core.errors import AppError, NotFound, ValidationFailed
+from boardkit.core.i18n import _
+from boardkit.core.storage import FileStore
+from boardkit.core.templating import TZ
+from boardkit.core.web import Ctx, api
+from boardkit.meetings import service
+from boardkit.meetings.service import Meeting
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.astimezone(TZ).isoformat() if value else None
+
+
+def _text_fields(ctx: Ctx, *names: str) -> dict[str, str]:
+    """Text fields from a JSON object or a multipart form; a wrong type is a field error."""
+    if ctx.form or ctx.files:
+        return {name: ctx.value(name) for name in names}
+    if not isinstance(ctx.body, dict):
+        raise AppError(_("Send et JSON-objekt."), code="malformed_json")
+    values: dict[str, str] = {}
+    errors: dict[str, str] = {}
+    for name in names:
+        value = ctx.body.get(name)
+        if value is not None and not isinstance(value, str):
+            errors[name] = _("Skal være en tekst.")
+        values[name] = value or ""
+    if errors:
+        raise ValidationFailed(_("Nogle felter skal rettes."), fields=errors)
+    return values
+
+
+def proposal_json(ctx: Ctx, entry: service.proposals.ProposalEntry, meeting: Meeting) -> dict[str, Any]:
+    p = entry.proposal
+    reason_visible = service.proposal_rules.may_see_reason(ctx.principal, meeting, p)
+    return {
+        "id": p.id,
+        "meeting_id": p.meeting_id,
+        "title": p.title,
+        "text": p.text,
+        "status": p.status,
+        "reason": (p.reason or None) if reason_visible else None,
+        "proposer": {"id": p.proposer_id, "name": entry.proposer_name},
+        "created_at": _iso(p.created_at),
+        "updated_at": _iso(p.updated_at),
+        "decided_at": _iso(p.decided_at),
+        "agenda_item_id": next((i.id for i in meeting.items if i.proposal_id == p.id), None),
+        "attachments": [
+            {
+                "id": a.id,
+                "filename": a.filename,
+                "content_type": a.content_type,
+                "size": a.size,
+                "pages": a.pages,
+                "url": ctx.url("api:proposal_attachment", proposal_id=p.id, attachment_id=a.id),
+            }
+            for a in entry.attachments
+        ],
+        "url": ctx.absolute_url("proposal", proposal_id=p.id),
+    }
+
+
+def _meeting(ctx: Ctx) -> Meeting:
+    meeting = service.get_meeting(ctx.db, principal=ctx.principal, meeting_id=ctx.int_param("meeting_id"))
+    if service.proposal_rules.department_of(meeting) is None:
+        raise NotFound()
+    return meeting
+
+
+@api
+def list_proposals(ctx: Ctx) -> dict[str, Any]:
+    """The proposals received for a department meeting, with the deadline."""
+    meeting = _meeting(ctx)
+    rules = service.proposal_rules
+    entries = service.proposals.list_proposals(ctx.db, meeting=meeting)
+    return {
+        "items": [proposal_json(ctx, e, meeting) for e in entries],
+        "next": None,
+        "proposals_due": _iso(rules.deadline(meeting)),
+        "open": rules.is_open(meeting),
+        "may_propose": rules.may_propose(ctx.principal, meeting),
+    }
+
+
+@api
+def submit_proposal(ctx: Ctx) -> Response:
+    """A resident hands in a proposal (JSON, or multipart with ``file`` attachments)."""
+    meeting = _meeting(ctx)
+    fields = _text_fields(ctx, "title", "text")
+    proposal = service.proposals.submit_proposal(
+        ctx.db,
+        principal=ctx.principal,
+        meeting=meeting,
+        proposer_id=ctx.person_id,
+        title=fields["title"],
+        text=fields["text"],
+        files=ctx.files.get("file", []),
+        store=FileStore(ctx.settings.files_dir),
+        link=lambda pid: ctx.absolute_url("proposal", proposal_id=pid),
+    )
+    entry, meeting = service.proposals.get_proposal(ctx.db, principal=ctx.principal, proposal_id=proposal.id)
+    return JSONResponse(proposal_json(ctx, entry, meeting), status_code=201)
+
+
+@api
+def get_proposal(ctx: Ctx) -> dict[str, Any]:
+    entry, meeting = service.proposals.get_proposal(
+        ctx.db, principal=ctx.principal, proposal_id=ctx.int_param("proposal_id")
+    )
+    return proposal_json(ctx, entry, meeting)
+
+
+@api
+def decide_proposal(ctx: Ctx) -> dict[str, Any]:
+    """The chair or the administration: accepted (onto the agenda), needs_clarification or rejected."""
+    entry, meeting = service.proposals.get_proposal(
+        ctx.db, principal=ctx.principal, proposal_id=ctx.int_param("proposal_id")
+    )
+    fields = _text_fields(ctx, "status", "reason")
+    service.proposals.decide_proposal(
+        ctx.db,
+        principal=ctx.principal,
+        proposal=entry.proposal,
+        status=fields["status"],
+        reason=fields["reason"],
+        link=lambda pid: ctx.absolute_url("proposal", proposal_id=pid),
+    )
+    ctx.db.refresh(meeting, ["items"])
+    return proposal_json(ctx, entry, meeting)
+
+
+@api
+def proposal_attachment(ctx: Ctx) -> Response:
+    attachment = service.proposals.get_attachment(
+        ctx.db,
+        principal=ctx.principal,
+        proposal_id=ctx.int_param("proposal_id"),
+        attachment_id=ctx.int_param("attachment_id"),
+    )
+    data = service.attachments.read_attachment(FileStore(ctx.settings.files_dir), attachment)
+    return Response(
+        data,
+        media_type=service.attachments.media_type(attachment),
+        headers=service.attachments.file_headers(attachment),
+    )
+
+
+routes = [
+    Route("/meetings/{meeting_id:id}/proposals", list_proposals, methods=["GET"], name="proposals"),
+    Route("/meetings/{meeting_id:id}/proposals", submit_proposal, methods=["POST"], name="proposal_create"),
+    Route("/proposals/{proposal_id:id}", get_proposal, methods=["GET"], name="proposal"),
+    Route(
+        "/proposals/{proposal_id:id}/decision", decide_proposal, methods=["POST"], name="proposal_decision"
+    ),
+    Route(
+        "/proposals/{proposal_id:id}/attachments/{attachment_id:id}",
+        proposal_attachment,
+        name="proposal_attachment",
+    ),
+]
+
+# --- OpenAPI ----------------------------------------------------------------------------------
+
+_ERROR = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+_ERRORS = {
+    "401": {"description": "No or invalid token", **_ERROR},
+    "404": {"description": "Missing or not yours (or not a department meeting)", **_ERROR},
+}
+
+
+def _id(name: str) -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True, "schema": {"type": "integer"}}
+
+
+PROPOSAL: dict[str, Any] = {
+    "type": "object",
+    "required": ["id", "meeting_id", "title", "text", "status", "proposer", "created_at"],
+    "properties": {
+        "id": {"type": "integer"},
+        "meeting_id": {"type": "integer"},
+        "title": {"type": "string", "maxLength": 200},
+        "text": {"type": "string", "maxLength": 10000},
+        "status": {"type": "string", "enum": ["received", "accepted", "needs_clarification", "rejected"]},
+        "reason": {
+            "type": ["string", "null"],
+            "description": "Shown to the proposer, the board and the administration",
+        },
+        "proposer": {
+            "type": "object",
+            "properties": {"id": {"type": "integer"}, "name": {"type": "string"}},
+        },
+        "created_at": {"type": "string", "format": "date-time"},
+        "updated_at": {"type": "string", "format": "date-time"},
+        "decided_at": {"type": ["string", "null"], "format": "date-time"},
+        "agenda_item_id": {"type": ["integer", "null"]},
+        "attachments": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "id": {"type": "integer"},
+                    "filename": {"type": "string"},
+                    "content_type": {
+                        "type": "string",
+                        "enum": ["application/pdf", "image/jpeg", "image/png"],
+                    },
+                    "size": {"type": "integer"},
+                    "pages": {"type": ["integer", "null"]},
+                    "url": {"type": "string"},
+                },
+            },
+        },
+        "url": {"type": "string", "description": "The proposal's web page"},
+    },
+}
+_PROPOSAL = {"application/json": {"schema": {"$ref": "#/components/schemas/Proposal"}}}
+_INPUT = {
+    "type": "object",
+    "required": ["title", "text"],
+    "properties": {
+        "title": {"type": "string", "maxLength": 200},
+        "text": {"type": "string", "maxLength": 10000, "description": "Phrased so it can be answered yes/no"},
+    },
+}
+_MULTIPART = {
+    "type": "object",
+    "required": ["title", "text"],
+    "properties": {
+        **_INPUT["properties"],  # type: ignore[dict-item]
+        "file": {
+            "type": "array",
+            "items": {"type": "string", "format": "binary"},
+            "description": "PDF, JPEG or PNG (by content), at most 20 MB each, 5 in all",
+        },
+    },
+}
+
+PATHS: dict[str, Any] = {
+    "/meetings/{meeting_id}/proposals": {
+        "get": {
+            "summary": "Proposals received for a department meeting (residents of the department, board)",
+            "operationId": "listProposals",
+            "parameters": [_id("meeting_id")],
+            "responses": {
+                "200": {
+                    "description": "OK",
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "properties": {
+                                    "items": {
+                                        "type": "array",
+                                        "items": {"$ref": "#/components/schemas/Proposal"},
+                                    },
+                                    "next": {"type": ["string", "null"]},
+                                    "proposals_due": {"type": "string", "format": "date-time"},
+                                    "open": {"type": "boolean"},
+                                    "may_propose": {"type": "boolean"},
+                                },
+                            }
+                        }
+                    },
+                },
+                **_ERRORS,
+            },
+        },
+        "post": {
+            "summary": "Hand in a proposal (a current resident of the department, before the deadline)",
+            "operationId": "submitProposal",
+            "parameters": [_id("meeting_id")],
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {"schema": _INPUT},
+                    "multipart/form-data": {"schema": _MULTIPART},
+                },
+            },
+            "responses": {
+                "201": {
+                    "description": "Received; the proposer gets a receipt by e-mail",
+                    "content": _PROPOSAL,
+                },
+                **_ERRORS,
+                "403": {"description": "`not_a_resident`", **_ERROR},
+                "413": {"description": "`too_large`: a file over 20 MB", **_ERROR},
+                "415": {
+                    "description": "`unsupported_media_type`: not a PDF, JPEG or PNG by content",
+                    **_ERROR,
+                },
+                "422": {
+                    "description": "`validation_failed`, or `deadline_passed` (the message says when "
+                    "the next ordinary meeting is; `fields.next_meeting_id`)",
+                    **_ERROR,
+                },
+            },
+        },
+    },
+    "/proposals/{proposal_id}": {
+        "get": {
+            "summary": "One proposal",
+            "operationId": "getProposal",
+            "parameters": [_id("proposal_id")],
+            "responses": {"200": {"description": "OK", "content": _PROPOSAL}, **_ERRORS},
+        }
+    },
+    "/proposals/{proposal_id}/decision": {
+        "post": {
+            "summary": "Triage a proposal (chair, administration); the proposer is notified",
+            "operationId": "decideProposal",
+            "parameters": [_id("proposal_id")],
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "required": ["status"],
+                            "properties": {
+                                "status": {
+                                    "type": "string",
+                                    "enum": ["accepted", "rejected", "needs_clarification"],
+                                },
+                                "reason": {"type": "string", "description": "Required unless accepted"},
+                            },
+                        }
+                    }
+                },
+            },
+            "responses": {
+                "200": {
+                    "description": "Decided; accepted proposals get an agenda item",
+                    "content": _PROPOSAL,
+                },
+                **_ERRORS,
+                "403": {"description": "Not the chair or the administration", **_ERROR},
+                "409": {"description": "`already_decided`", **_ERROR},
+                "422": {"description": "`validation_failed`", **_ERROR},
+            },
+        }
+    },
+    "/proposals/{proposal_id}/attachments/{attachment_id}": {
+        "get": {
+            "summary": "A file attached to a proposal",
+            "operationId": "getProposalAttachment",
+            "parameters": [_id("proposal_id"), _id("attachment_id")],
+            "responses": {"200": {"description": "The file"}, **_ERRORS},
+        }
+    },
+}
+SCHEMAS = {"Proposal": PROPOSAL}

@@ -1,0 +1,161 @@
+"""Files on agenda items: judged by content, stored content-addressed, shown inline only when safe.
+
+PDFs and images (JPEG, PNG, HEIC) are the documents boardkit shows; any other file is kept and
+listed but only ever served as a download. A file whose name or declared type claims a document
+type it is not (a ``.pdf`` that is not a PDF) is refused with 415.
+"""
+
+from __future__ import annotations
+
+import io
+import unicodedata
+import warnings
+from dataclasses import dataclass
+from pathlib import PurePath
+from urllib.parse import quote
+
+from sqlalchemy.orm import Session
+
+from boardkit.core import audit, uploads
+from boardkit.core.storage import FileStore
+from boardkit.meetings.models import AgendaItem, Attachment
+
+DOCUMENT_TYPES = frozenset({uploads.PDF, uploads.JPEG, uploads.PNG, uploads.HEIC})
+OTHER = "application/octet-stream"
+MAX_BYTES = 25 * uploads.MB
+CLAIMS = {
+    ".pdf": uploads.PDF,
+    ".jpg": uploads.JPEG,
+    ".jpeg": uploads.JPEG,
+    ".jpe": uploads.JPEG,
+    ".png": uploads.PNG,
+    ".heic": uploads.HEIC,
+    ".heif": uploads.HEIC,
+    "application/pdf": uploads.PDF,
+    "image/jpeg": uploads.JPEG,
+    "image/jpg": uploads.JPEG,
+    "image/png": uploads.PNG,
+    "image/heic": uploads.HEIC,
+    "image/heif": uploads.HEIC,
+}
+
+
+@dataclass(frozen=True)
+class File:
+    filename: str
+    data: bytes
+
+
+def claimed_type(filename: str, declared_type: str = "") -> str | None:
+    """The document type a file's name (or else its declared content type) claims, if any."""
+    by_name = CLAIMS.get(PurePath(filename).suffix.lower())
+    return by_name or CLAIMS.get(declared_type.split(";")[0].strip().lower())
+
+
+def check_attachment(filename: str, data: bytes, declared_type: str = "") -> str:
+    """The content type to keep: a document type by content, or ``OTHER``; 413/415 as uploads say."""
+    actual, claimed = uploads.sniff(data), claimed_type(filename, declared_type)
+    file = File(filename, data)
+    if claimed is not None:
+        return uploads.check_upload(file, {claimed}, MAX_BYTES)  # it must be what it says
+    if actual in DOCUMENT_TYPES or not data or len(data) > MAX_BYTES:
+        return uploads.check_upload(file, DOCUMENT_TYPES, MAX_BYTES)
+    return actual or OTHER
+
+
+def pdf_pages(data: bytes) -> int | None:
+    """The page count of a PDF; None when it is encrypted or too broken to count."""
+    from pypdf import PdfReader  # only PDF uploads pay for the import
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            reader = PdfReader(io.BytesIO(data), strict=False)
+            if reader.is_encrypted:
+                return None
+            return len(reader.pages)
+    except Exception:  # pypdf raises many kinds on broken files; the count is a nicety
+        return None
+
+
+def add_attachment(
+    db: Session,
+    item: AgendaItem,
+    *,
+    store: FileStore,
+    actor_id: int,
+    filename: str,
+    data: bytes,
+    declared_type: str = "",
+) -> Attachment:
+    """Check, store and attach a file to an agenda item."""
+    content_type = check_attachment(filename, data, declared_type)
+    sha = store.put(data)
+    attachment = Attachment(
+        agenda_item_id=item.id,
+        filename=uploads.safe_filename(filename, content_type if content_type in DOCUMENT_TYPES else None),
+        content_type=content_type,
+        sha256=sha,
+        size=len(data),
+        pages=pdf_pages(data) if content_type == uploads.PDF else None,
+        uploaded_by=actor_id,
+    )
+    db.add(attachment)
+    db.flush()
+    db.refresh(item, ["attachments"])
+    audit.record(
+        db,
+        actor_id=actor_id,
+        action="attachment.create",
+        obj=attachment,
+        organisation_id=item.meeting.board.organisation_id,
+        summary=f"{item.title}: {attachment.filename}",
+    )
+    return attachment
+
+
+def delete_attachment(db: Session, attachment: Attachment, *, actor_id: int, organisation_id: int) -> None:
+    """Take a file off its item (the stored bytes stay: storage is never overwritten)."""
+    audit.record(
+        db,
+        actor_id=actor_id,
+        action="attachment.delete",
+        obj=attachment,
+        organisation_id=organisation_id,
+        summary=attachment.filename,
+    )
+    db.delete(attachment)
+    db.flush()
+
+
+def is_inline(attachment: Attachment) -> bool:
+    return attachment.content_type in DOCUMENT_TYPES
+
+
+def is_image(attachment: Attachment) -> bool:
+    """Images every browser shows (HEIC is linked, not embedded)."""
+    return attachment.content_type in (uploads.JPEG, uploads.PNG)
+
+
+def file_headers(attachment: Attachment, *, download: bool = False) -> dict[str, str]:
+    """Headers for serving a stored file: inline only for documents, never for other files."""
+    inline = is_inline(attachment) and not download
+    name = attachment.filename
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    ascii_name = "".join(c for c in ascii_name if c.isprintable() and c not in '"\\;') or "fil"
+    disposition = "inline" if inline else "attachment"
+    disposition += f"; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name, safe='')}"
+    return {
+        "Content-Disposition": disposition,
+        "Cache-Control": "private, no-cache",
+        "ETag": f'"{attachment.sha256}"',
+        "X-Content-Type-Options": "nosniff",
+    }
+
+
+def media_type(attachment: Attachment) -> str:
+    return attachment.content_type if is_inline(attachment) else OTHER
+
+
+def read_attachment(store: FileStore, attachment: Attachment) -> bytes:
+    return store.get(attachment.sha256)

@@ -1,0 +1,285 @@
+"""iCalendar (RFC 5545/5546) for meetings: invitations (REQUEST), cancellations (CANCEL), feeds (PUBLISH).
+
+What calendar clients need, and comparable tools get wrong: a stable UID with a SEQUENCE raised
+by every change of time or place, a real ORGANIZER, the invitee as ATTENDEE with RSVP=TRUE,
+DTSTAMP, local times with TZID=Europe/Copenhagen *and* the VTIMEZONE that defines it (with
+yearly rules, as Outlook, Google and Apple write it), LOCATION, URL and a VALARM.
+
+The text is written here rather than by the ``icalendar`` package, which needs about 1 ms per
+event: a feed of 500 meetings must answer in under 100 ms, and 1,000 households' invitations
+must be queued in seconds. The tests read every generated object back with two independent
+parsers (``icalendar`` and ``vobject``).
+
+Each invitation names only its own recipient as ATTENDEE: residents' addresses are never shown
+to each other, and a 1,000-household invitation stays small.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parseaddr
+from urllib.parse import urlsplit
+
+from boardkit.core.db import utcnow
+from boardkit.core.i18n import _
+from boardkit.core.templating import TZ
+from boardkit.meetings.models import Meeting
+
+PRODID = "-//boardkit//Meetings//DA"
+TZID = "Europe/Copenhagen"
+PARTSTAT = {"accepted": "ACCEPTED", "declined": "DECLINED", "tentative": "TENTATIVE"}
+DEFAULT_ALARM_MINUTES = 120
+
+# Europe/Copenhagen with yearly rules (EU summer time since 1996); never runs out, unlike RDATE lists.
+VTIMEZONE = (
+    "BEGIN:VTIMEZONE",
+    f"TZID:{TZID}",
+    f"X-LIC-LOCATION:{TZID}",
+    "BEGIN:DAYLIGHT",
+    "TZOFFSETFROM:+0100",
+    "TZOFFSETTO:+0200",
+    "TZNAME:CEST",
+    "DTSTART:19700329T020000",
+    "RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU",
+    "END:DAYLIGHT",
+    "BEGIN:STANDARD",
+    "TZOFFSETFROM:+0200",
+    "TZOFFSETTO:+0100",
+    "TZNAME:CET",
+    "DTSTART:19701025T030000",
+    "RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU",
+    "END:STANDARD",
+    "END:VTIMEZONE",
+)
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+@dataclass(frozen=True)
+class Attendee:
+    email: str
+    name: str = ""
+    response: str | None = None  # accepted, declined, tentative or None (not answered)
+
+
+@dataclass(frozen=True)
+class Organizer:
+    email: str
+    name: str
+
+
+# --- writing content lines ------------------------------------------------------------------
+
+
+def text(value: str) -> str:
+    """A TEXT value: backslash, semicolon, comma and newline escaped; control characters dropped."""
+    value = _CONTROL.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
+    return value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
+
+
+def param(value: str) -> str:
+    """A parameter value, quoted when it holds : ; or , (a double quote cannot appear at all)."""
+    value = _CONTROL.sub("", value.replace("\n", " ").replace("\r", " ")).replace('"', "'")
+    return f'"{value}"' if any(c in value for c in ":;,") else value
+
+
+def uri(value: str) -> str:
+    return _CONTROL.sub("", value.replace("\n", "").replace("\r", ""))
+
+
+def fold(line: str) -> str:
+    """Fold a content line at 75 octets without splitting a UTF-8 character."""
+    if len(line) <= 75 and line.isascii():
+        return line
+    raw = line.encode()
+    if len(raw) <= 75:
+        return line
+    parts, start, limit = [], 0, 75
+    while start < len(raw):
+        end = min(start + limit, len(raw))
+        while end < len(raw) and (raw[end] & 0xC0) == 0x80:  # inside a multi-byte character
+            end -= 1
+        parts.append(raw[start:end].decode())
+        start, limit = end, 74  # continuation lines start with a space
+    return "\r\n ".join(parts)
+
+
+def _stamp(v: datetime) -> str:
+    return f"{v.year:04d}{v.month:02d}{v.day:02d}T{v.hour:02d}{v.minute:02d}{v.second:02d}"
+
+
+def utc(value: datetime) -> str:
+    return _stamp(value.astimezone(UTC)) + "Z"
+
+
+def local(value: datetime) -> str:
+    return _stamp(value.astimezone(TZ))
+
+
+def duration_before(minutes: int) -> str:
+    hours, mins = divmod(minutes, 60)
+    return "-PT" + (f"{hours}H" if hours else "") + (f"{mins}M" if mins or not hours else "")
+
+
+# --- the meeting as an event ----------------------------------------------------------------
+
+
+def meeting_path(meeting_id: int) -> str:
+    """The meeting page (services build links without a request; the route is /meetings/{id})."""
+    return f"/meetings/{meeting_id}"
+
+
+def meeting_uid(meeting: Meeting, base_url: str) -> str:
+    """The meeting's UID; meetings made before UIDs were set get one derived from their id."""
+    return meeting.uid or f"meeting-{meeting.id}@{urlsplit(base_url).hostname or 'boardkit.local'}"
+
+
+def organizer_for(meeting: Meeting, mail_from: str) -> Organizer:
+    """The board as organizer, at the address mail comes from."""
+    return Organizer(email=parseaddr(mail_from)[1] or "noreply@boardkit.local", name=meeting.board.name)
+
+
+def place_of(meeting: Meeting) -> str:
+    parts = [p for p in (meeting.location, meeting.room) if p]
+    return ", ".join(parts) or meeting.online_url
+
+
+def description(meeting: Meeting, *, agenda: Sequence[str], url: str) -> str:
+    """Plain text for DESCRIPTION: a cancellation's reason, the agenda (public items only), links."""
+    lines: list[str] = []
+    if meeting.status == "cancelled":
+        lines += [_("Mødet er aflyst."), meeting.cancel_reason, ""]
+    if agenda:
+        lines.append(_("Dagsorden:"))
+        lines += [f"{n}. {title}" for n, title in enumerate(agenda, start=1)]
+        lines.append("")
+    if meeting.online_url:
+        lines.append(_("Onlinemøde: %(url)s", url=meeting.online_url))
+    lines.append(_("Mødet i boardkit: %(url)s", url=url))
+    return "\n".join(lines).strip()
+
+
+def attendee_line(person: Attendee) -> str:
+    params = f";CN={param(person.name)}" if person.name else ""
+    partstat = PARTSTAT.get(person.response or "", "NEEDS-ACTION")
+    return fold(
+        f"ATTENDEE{params};CUTYPE=INDIVIDUAL;ROLE=REQ-PARTICIPANT;PARTSTAT={partstat};RSVP=TRUE"
+        f":mailto:{uri(person.email)}"
+    )
+
+
+def event_lines(
+    meeting: Meeting,
+    *,
+    base_url: str,
+    organizer: Organizer,
+    agenda: Sequence[str],
+    attendees: Iterable[Attendee] = (),
+    alarm_minutes: int = DEFAULT_ALARM_MINUTES,
+    now: datetime | None = None,
+) -> list[str]:
+    """One VEVENT for the meeting as it is now (a cancelled meeting carries STATUS:CANCELLED)."""
+    url = base_url + meeting_path(meeting.id)
+    cancelled = meeting.status == "cancelled"
+    lines = [
+        "BEGIN:VEVENT",
+        fold(f"UID:{text(meeting_uid(meeting, base_url))}"),
+        f"SEQUENCE:{meeting.sequence}",
+        f"DTSTAMP:{utc(now or utcnow())}",
+        f"DTSTART;TZID={TZID}:{local(meeting.starts_at)}",
+        f"DTEND;TZID={TZID}:{local(meeting.ends_at)}",
+        f"CREATED:{utc(meeting.created_at)}",
+        f"LAST-MODIFIED:{utc(meeting.updated_at)}",
+        fold(f"SUMMARY:{text(meeting.title)}"),
+        fold(f"LOCATION:{text(place_of(meeting))}"),
+        fold(f"URL:{uri(url)}"),
+        fold(f"DESCRIPTION:{text(description(meeting, agenda=agenda, url=url))}"),
+        f"STATUS:{'CANCELLED' if cancelled else 'CONFIRMED'}",
+        "TRANSP:OPAQUE",
+        fold(f"ORGANIZER;CN={param(organizer.name)}:mailto:{uri(organizer.email)}"),
+    ]
+    lines += [attendee_line(a) for a in attendees]
+    if not cancelled and alarm_minutes > 0:
+        lines += [
+            "BEGIN:VALARM",
+            "ACTION:DISPLAY",
+            fold(f"DESCRIPTION:{text(meeting.title)}"),
+            f"TRIGGER:{duration_before(alarm_minutes)}",
+            "END:VALARM",
+        ]
+    lines.append("END:VEVENT")
+    return lines
+
+
+def calendar(events: Iterable[list[str]], *, method: str, name: str = "") -> str:
+    """A VCALENDAR around events, with the VTIMEZONE their TZID refers to."""
+    lines = ["BEGIN:VCALENDAR", f"PRODID:{PRODID}", "VERSION:2.0", "CALSCALE:GREGORIAN", f"METHOD:{method}"]
+    if name:
+        lines += [
+            fold(f"X-WR-CALNAME:{text(name)}"),
+            f"X-WR-TIMEZONE:{TZID}",
+            "REFRESH-INTERVAL;VALUE=DURATION:PT1H",
+            "X-PUBLISHED-TTL:PT1H",
+        ]
+    lines += VTIMEZONE
+    for ev in events:
+        lines += ev
+    lines.append("END:VCALENDAR")
+    return "\r\n".join(lines) + "\r\n"
+
+
+def invite(
+    meeting: Meeting,
+    *,
+    base_url: str,
+    organizer: Organizer,
+    attendee: Attendee | None,
+    agenda: Sequence[str],
+    alarm_minutes: int = DEFAULT_ALARM_MINUTES,
+    now: datetime | None = None,
+) -> str:
+    """The iCalendar text for one invitee: METHOD:REQUEST, or METHOD:CANCEL once cancelled."""
+    ev = event_lines(
+        meeting,
+        base_url=base_url,
+        organizer=organizer,
+        agenda=agenda,
+        attendees=[attendee] if attendee else [],
+        alarm_minutes=alarm_minutes,
+        now=now,
+    )
+    return calendar([ev], method="CANCEL" if meeting.status == "cancelled" else "REQUEST")
+
+
+def content_type(ics: str) -> str:
+    """The MIME type of an invite, with the METHOD that Outlook looks for."""
+    method = "CANCEL" if "\r\nMETHOD:CANCEL\r\n" in ics else "REQUEST"
+    return f"text/calendar; method={method}; charset=UTF-8"
+
+
+def feed(
+    meetings: Iterable[Meeting],
+    *,
+    base_url: str,
+    mail_from: str,
+    agendas: dict[int, list[str]],
+    name: str,
+    alarm_minutes: int = DEFAULT_ALARM_MINUTES,
+) -> str:
+    """A subscription calendar (METHOD:PUBLISH): one event per meeting, cancelled ones included."""
+    now = utcnow()
+    address = parseaddr(mail_from)[1] or "noreply@boardkit.local"
+    events = (
+        event_lines(
+            m,
+            base_url=base_url,
+            organizer=Organizer(email=address, name=m.board.name),
+            agenda=agendas.get(m.id, []),
+            alarm_minutes=alarm_minutes,
+            now=now,
+        )
+        for m in meetings
+    )
+    return calendar(events, method="PUBLISH", name=name)

@@ -1,0 +1,206 @@
+"""Pages for invitations: send them, answer them (signed link or logged in), the personal calendar feed."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload
+from starlette.responses import Response
+from starlette.routing import Route
+
+from boardkit.core.db import utcnow
+from boardkit.core.errors import NotFound, RuleViolation, ValidationFailed
+from boardkit.core.i18n import _
+from boardkit.core.permissions import Action, Principal
+from boardkit.core.web import Ctx, page, redirect, render
+from boardkit.meetings import calendar, feeds, invitations, rsvp, service
+from boardkit.meetings.models import RSVP_RESPONSES, AgendaItem, Meeting
+from boardkit.org import service as org_service
+
+FEED_PAST = timedelta(days=365)  # the feed shows the last year and everything ahead
+FEED_LIMIT = 2000
+
+
+def _wake(ctx: Ctx) -> None:
+    ctx.after_commit.append(ctx.request.app.state.worker.wake)
+
+
+def _meeting(ctx: Ctx, action: Action = Action.VIEW) -> Meeting:
+    ctx.require_login()
+    return service.get_meeting(
+        ctx.db, principal=ctx.principal, meeting_id=ctx.int_param("meeting_id"), action=action
+    )
+
+
+@page
+def send(ctx: Ctx) -> Response:
+    """The chair's "Send indkaldelse": to everyone not yet reached with the meeting as it is now."""
+    meeting = _meeting(ctx, Action.MANAGE)
+    service.load_agenda(ctx.db, meeting)
+    try:
+        sent = invitations.send_invitations(ctx.db, meeting=meeting, settings=ctx.settings)
+    except RuleViolation as exc:
+        ctx.flash(exc.message, "error")
+        return redirect(ctx, "meeting", meeting_id=meeting.id)
+    if sent.queued or sent.paper:
+        message = _(
+            "Indkaldelsen er sendt: %(emails)s på e-mail og %(letters)s breve til print.",
+            emails=sent.queued,
+            letters=sent.paper,
+        )
+        _wake(ctx)
+    else:
+        message = _("Alle er allerede indkaldt. Der er ikke sendt noget nyt.")
+    if sent.unreachable:
+        message += " " + _("%(n)s inviterede har ingen e-mailadresse. Kontakt dem selv.", n=sent.unreachable)
+    ctx.flash(
+        message, "warning" if sent.unreachable else ("success" if sent.queued or sent.paper else "info")
+    )
+    return redirect(ctx, "meeting", meeting_id=meeting.id)
+
+
+# --- RSVP ---------------------------------------------------------------------------------
+
+
+def rsvp_panel(ctx: Ctx, meeting: Meeting) -> dict[str, Any]:
+    """What the meeting page shows about answers: my own (with the form) and, for the board, everyone's."""
+    principal = ctx.principal
+    invitee = meeting.status != "cancelled" and rsvp.is_invitee(ctx.db, meeting=meeting, principal=principal)
+    mine = (
+        rsvp.get_response(ctx.db, meeting_id=meeting.id, person_id=principal.person_id)
+        if principal.person_id
+        else None
+    )
+    board = rsvp.can_see_rsvps(principal, service.meeting_resource(meeting))
+    return {
+        "invitee": invitee and meeting.ends_at >= utcnow(),
+        "mine": mine,
+        "summary": rsvp.rsvp_summary(ctx.db, meeting=meeting) if board else None,
+        "responses": RSVP_RESPONSES,
+    }
+
+
+@page
+def answer(ctx: Ctx) -> Response:
+    """The logged-in invitee's answer from the meeting page."""
+    meeting = _meeting(ctx)
+    rsvp.require_invitee(ctx.db, meeting=meeting, principal=ctx.principal)
+    try:
+        rsvp.set_rsvp(ctx.db, meeting=meeting, person_id=ctx.person_id, response=ctx.value("response"))
+    except (ValidationFailed, RuleViolation) as exc:
+        ctx.flash(exc.message, "error")
+        return redirect(ctx, "meeting", meeting_id=meeting.id)
+    ctx.flash(_("Tak for dit svar."))
+    return redirect(ctx, "meeting", meeting_id=meeting.id)
+
+
+TOKEN_PAGE_DEFAULTS: dict[str, Any] = {
+    "meeting": None,
+    "problem": None,
+    "done": None,
+    "error": None,
+    "chosen": None,
+    "mine": None,
+    "person_name": "",
+    "place": "",
+    "responses": RSVP_RESPONSES,
+}
+
+
+def _token_page(ctx: Ctx, token: str, **context: Any) -> Response:
+    return render(ctx, "meetings/rsvp.html", token=token, **{**TOKEN_PAGE_DEFAULTS, **context})
+
+
+@page
+def answer_by_link(ctx: Ctx) -> Response:
+    """The signed link from the e-mail: GET shows the meeting and three buttons, only POST answers."""
+    token = ctx.param("token")
+    check = rsvp.read_token(secret_key=ctx.settings.secret_key, token=token)
+    if not check.meeting_id:
+        return _token_page(ctx, token, problem="invalid", status_code=410)
+    meeting = ctx.db.get(Meeting, check.meeting_id, options=[joinedload(Meeting.board)])
+    person = ctx.db.get(org_service.Person, check.person_id) if meeting else None
+    if meeting is None or person is None:
+        return _token_page(ctx, token, problem="invalid", status_code=410)
+    if check.expired or meeting.ends_at < utcnow():
+        return _token_page(ctx, token, problem="expired", meeting=meeting, status_code=410)
+    if meeting.status == "cancelled":
+        return _token_page(ctx, token, problem="cancelled", meeting=meeting, status_code=410)
+    common = {
+        "meeting": meeting,
+        "person_name": person.name,
+        "place": calendar.place_of(meeting) if meeting.location or meeting.room else "",
+    }
+    if ctx.request.method == "POST":
+        response = ctx.value("response")
+        try:
+            rsvp.set_rsvp(ctx.db, meeting=meeting, person_id=person.id, response=response)
+        except ValidationFailed as exc:
+            ctx.rollback_only = True
+            return _token_page(ctx, token, error=exc.message, status_code=422, **common)
+        return _token_page(ctx, token, done=response, chosen=response, mine=response, **common)
+    mine = rsvp.get_response(ctx.db, meeting_id=meeting.id, person_id=person.id)
+    chosen = ctx.request.query_params.get("response")
+    return _token_page(ctx, token, chosen=chosen if chosen in RSVP_RESPONSES else None, mine=mine, **common)
+
+
+# --- the personal calendar feed -----------------------------------------------------------
+
+
+def feed_text(db: Session, *, principal: Principal, base_url: str, mail_from: str) -> str:
+    """All meetings the person may see, last year and ahead, as one PUBLISH calendar."""
+    meetings = service.list_meetings(db, principal=principal, start=utcnow() - FEED_PAST, limit=FEED_LIMIT)
+    agendas: dict[int, list[str]] = {m.id: [] for m in meetings}
+    if agendas:
+        rows = db.execute(
+            select(AgendaItem.meeting_id, AgendaItem.title)
+            .where(AgendaItem.meeting_id.in_(list(agendas)), AgendaItem.closed.is_(False))
+            .order_by(AgendaItem.meeting_id, AgendaItem.position)
+        )
+        for meeting_id, title in rows:
+            agendas[meeting_id].append(title)
+    return calendar.feed(
+        meetings, base_url=base_url, mail_from=mail_from, agendas=agendas, name=_("Mine møder")
+    )
+
+
+@page
+def feed(ctx: Ctx) -> Response:
+    """``/calendar/{token}.ics``: the secret URL is the only key (calendar apps cannot log in)."""
+    person_id = feeds.resolve_feed_token(ctx.db, secret_key=ctx.settings.secret_key, token=ctx.param("token"))
+    person = ctx.db.get(org_service.Person, person_id) if person_id else None
+    if person is None or not person.active:
+        raise NotFound()
+    principal = org_service.build_principal(ctx.db, person_id=person.id)
+    body = feed_text(
+        ctx.db, principal=principal, base_url=ctx.settings.base_url, mail_from=ctx.settings.mail_from
+    )
+    return Response(
+        body,
+        media_type="text/calendar; charset=utf-8",
+        headers={
+            "Cache-Control": "private, max-age=300",
+            "Content-Disposition": 'inline; filename="boardkit.ics"',
+            "X-Robots-Tag": "noindex",
+        },
+    )
+
+
+@page
+def feed_regenerate(ctx: Ctx) -> Response:
+    """ "Lav nyt link": a new secret feed URL; the old one stops working at once."""
+    ctx.require_login()
+    feeds.regenerate_feed(ctx.db, person_id=ctx.person_id, secret_key=ctx.settings.secret_key)
+    ctx.flash(_("Du har fået et nyt kalenderlink. Det gamle virker ikke længere."))
+    return redirect(ctx, "accounts:profile")
+
+
+routes = [
+    Route("/meetings/{meeting_id:id}/invitations", send, methods=["POST"], name="meeting_invitations"),
+    Route("/meetings/{meeting_id:id}/rsvp", answer, methods=["POST"], name="meeting_rsvp"),
+    Route("/rsvp/{token}", answer_by_link, methods=["GET", "POST"], name="rsvp"),
+    Route("/calendar/{token}.ics", feed, name="calendar_feed"),
+    Route("/profile/calendar-feed", feed_regenerate, methods=["POST"], name="calendar_feed_regenerate"),
+]
