@@ -6,7 +6,7 @@ from typing import Any
 
 from boardkit import __version__
 from boardkit.api import meetings_spec as meetings
-from boardkit.api import proposals
+from boardkit.api import proposals_spec as proposals
 from boardkit.api.invitations import PATHS as INVITATION_PATHS
 from boardkit.api.print_batches import PATHS as PRINT_BATCH_PATHS
 

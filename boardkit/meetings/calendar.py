@@ -21,10 +21,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parseaddr
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from boardkit.core.db import utcnow
-from boardkit.core.i18n import _
+from boardkit.core.i18n import _, current_language
+from boardkit.core.i18n import language as i18n_language
 from boardkit.core.templating import TZ
 from boardkit.meetings.models import Meeting
 
@@ -114,8 +116,13 @@ def utc(value: datetime) -> str:
     return _stamp(value.astimezone(UTC)) + "Z"
 
 
-def local(value: datetime) -> str:
-    return _stamp(value.astimezone(TZ))
+def when(name: str, value: datetime) -> str:
+    """DTSTART/DTEND in Copenhagen time; in UTC for the one case local time cannot say: the second
+    pass through the hour the clocks go back (a local time there means the first pass, RFC 5545)."""
+    here = value.astimezone(TZ)
+    if here.fold:
+        return f"{name}:{utc(value)}"
+    return f"{name};TZID={TZID}:{_stamp(here)}"
 
 
 def duration_before(minutes: int) -> str:
@@ -161,6 +168,11 @@ def description(meeting: Meeting, *, agenda: Sequence[str], url: str) -> str:
     return "\n".join(lines).strip()
 
 
+@lru_cache(maxsize=256)
+def organizer_line(organizer: Organizer) -> str:
+    return fold(f"ORGANIZER;CN={param(organizer.name)}:mailto:{uri(organizer.email)}")
+
+
 def attendee_line(person: Attendee) -> str:
     params = f";CN={param(person.name)}" if person.name else ""
     partstat = PARTSTAT.get(person.response or "", "NEEDS-ACTION")
@@ -168,6 +180,12 @@ def attendee_line(person: Attendee) -> str:
         f"ATTENDEE{params};CUTYPE=INDIVIDUAL;ROLE=REQ-PARTICIPANT;PARTSTAT={partstat};RSVP=TRUE"
         f":mailto:{uri(person.email)}"
     )
+
+
+def with_attendee(lines: list[str], attendee: Attendee) -> list[str]:
+    """An event's lines with one more ATTENDEE (after ORGANIZER, before any VALARM)."""
+    at = next(i for i, line in enumerate(lines) if line.startswith("ORGANIZER")) + 1
+    return [*lines[:at], attendee_line(attendee), *lines[at:]]
 
 
 def event_lines(
@@ -179,18 +197,20 @@ def event_lines(
     attendees: Iterable[Attendee] = (),
     alarm_minutes: int = DEFAULT_ALARM_MINUTES,
     now: datetime | None = None,
+    stamp: str = "",
 ) -> list[str]:
-    """One VEVENT for the meeting as it is now (a cancelled meeting carries STATUS:CANCELLED)."""
+    """One VEVENT for the meeting as it is now (a cancelled meeting carries STATUS:CANCELLED).
+
+    ``stamp`` is DTSTAMP already written (a feed's events share one)."""
     url = base_url + meeting_path(meeting.id)
     cancelled = meeting.status == "cancelled"
     lines = [
         "BEGIN:VEVENT",
         fold(f"UID:{text(meeting_uid(meeting, base_url))}"),
         f"SEQUENCE:{meeting.sequence}",
-        f"DTSTAMP:{utc(now or utcnow())}",
-        f"DTSTART;TZID={TZID}:{local(meeting.starts_at)}",
-        f"DTEND;TZID={TZID}:{local(meeting.ends_at)}",
-        f"CREATED:{utc(meeting.created_at)}",
+        f"DTSTAMP:{stamp or utc(now or utcnow())}",
+        when("DTSTART", meeting.starts_at),
+        when("DTEND", meeting.ends_at),
         f"LAST-MODIFIED:{utc(meeting.updated_at)}",
         fold(f"SUMMARY:{text(meeting.title)}"),
         fold(f"LOCATION:{text(place_of(meeting))}"),
@@ -198,7 +218,7 @@ def event_lines(
         fold(f"DESCRIPTION:{text(description(meeting, agenda=agenda, url=url))}"),
         f"STATUS:{'CANCELLED' if cancelled else 'CONFIRMED'}",
         "TRANSP:OPAQUE",
-        fold(f"ORGANIZER;CN={param(organizer.name)}:mailto:{uri(organizer.email)}"),
+        organizer_line(organizer),
     ]
     lines += [attendee_line(a) for a in attendees]
     if not cancelled and alarm_minutes > 0:
@@ -269,17 +289,69 @@ def feed(
     alarm_minutes: int = DEFAULT_ALARM_MINUTES,
 ) -> str:
     """A subscription calendar (METHOD:PUBLISH): one event per meeting, cancelled ones included."""
-    now = utcnow()
+    stamp = f"DTSTAMP:{utc(utcnow())}"
     address = parseaddr(mail_from)[1] or "noreply@boardkit.local"
-    events = (
-        event_lines(
-            m,
-            base_url=base_url,
-            organizer=Organizer(email=address, name=m.board.name),
-            agenda=agendas.get(m.id, []),
-            alarm_minutes=alarm_minutes,
-            now=now,
+    language = current_language()
+    events = []
+    for m in meetings:
+        lines = list(
+            _published(
+                _Snapshot.of(m),
+                base_url,
+                Organizer(address, m.board.name),
+                tuple(agendas.get(m.id, ())),
+                alarm_minutes,
+                language,
+            )
         )
-        for m in meetings
-    )
+        lines[3] = stamp
+        events.append(lines)
     return calendar(events, method="PUBLISH", name=name)
+
+
+@dataclass(frozen=True)
+class _Snapshot:
+    """Everything of a meeting its event shows (the cache key of its written lines)."""
+
+    id: int
+    uid: str
+    sequence: int
+    starts_at: datetime
+    ends_at: datetime
+    updated_at: datetime
+    title: str
+    location: str
+    room: str
+    online_url: str
+    status: str
+    cancel_reason: str
+
+    @classmethod
+    def of(cls, m: Meeting) -> _Snapshot:
+        return cls(
+            m.id,
+            m.uid,
+            m.sequence,
+            m.starts_at,
+            m.ends_at,
+            m.updated_at,
+            m.title,
+            m.location,
+            m.room,
+            m.online_url,
+            m.status,
+            m.cancel_reason,
+        )
+
+
+@lru_cache(maxsize=20_000)
+def _published(
+    snap: _Snapshot, base_url: str, organizer: Organizer, agenda: tuple[str, ...], alarm: int, language: str
+) -> tuple[str, ...]:
+    """A feed's event, written once per version of the meeting (calendar apps poll the feed)."""
+    meeting = Meeting(**{f: getattr(snap, f) for f in _Snapshot.__dataclass_fields__})
+    with i18n_language(language):
+        lines = event_lines(
+            meeting, base_url=base_url, organizer=organizer, agenda=agenda, alarm_minutes=alarm, stamp="-"
+        )
+    return tuple(lines)

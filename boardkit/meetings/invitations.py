@@ -40,7 +40,7 @@ from boardkit.core.errors import RuleViolation
 from boardkit.core.i18n import _
 from boardkit.core.models import OutboxEmail
 from boardkit.meetings import calendar, letters, rsvp
-from boardkit.meetings.models import Invitation, Meeting
+from boardkit.meetings.models import Invitation, Letter, Meeting, PrintBatch
 from boardkit.meetings.notice import Notice, agenda_titles, alarm_minutes, recipient_line
 from boardkit.org import service as org_service
 from boardkit.org.service import Person
@@ -123,41 +123,39 @@ class Sent:
 
 @dataclass
 class _Outgoing:
-    """One sending: e-mails are rendered as they come and queued together with one flush."""
+    """One sending: messages and letters are made as they come and stored together with one flush."""
 
     db: Session
     notice: Notice
     emails: list[tuple[Invitation, OutboxEmail]] = field(default_factory=list)
+    letters: list[tuple[Invitation, Letter]] = field(default_factory=list)
     sent: Sent = field(default_factory=Sent)
+    batch: PrintBatch | None = None
+    content: dict[str, Any] = field(default_factory=dict)
 
     def email(self, inv: Invitation, person: Person, kind: str, response: str | None) -> None:
-        ics = self.notice.ics(person, response)
-        email = mail.render_mail(
-            to=mail.Recipient(person.email or "", person.name, person.language, person.id),
-            template=TEMPLATES[kind],
-            context=self.notice.email_context(person, kind),
-            domain=self.notice.domain,
-            attachments=[
-                {"filename": "invite.ics", "content_type": calendar.content_type(ics), "content": ics}
-            ],
-        )
-        self.emails.append((inv, email))
+        self.emails.append((inv, self.notice.email(person, TEMPLATES[kind], response)))
         self._mark(inv, kind)
         self.sent.queued += 1
 
     def letter(self, inv: Invitation, household: org_service.Household, kind: str) -> None:
+        """One letter in the organisation's open print batch (as ``letters.queue_letter`` does, but
+        with one batch lookup and one flush for the whole sending)."""
+        if self.batch is None:
+            organisation_id = self.notice.meeting.board.organisation_id
+            self.batch = letters.open_batch(self.db, organisation_id=organisation_id)
+            self.content = self.notice.letter_content()
         tenancy = household.tenancy
-        letter = letters.queue_letter(
-            self.db,
-            organisation_id=self.notice.meeting.board.organisation_id,
+        letter = Letter(
+            batch_id=self.batch.id,
             meeting_id=self.notice.meeting.id,
             tenancy_id=tenancy.id,
             kind=kind,
             recipient=recipient_line([p.name for p in household.residents]),
             address_lines=[tenancy.address_line, f"{tenancy.postcode} {tenancy.city}".strip()],
-            content=self.notice.letter_content(),
+            content=self.content,
         )
-        inv.letter_id = letter.id
+        self.letters.append((inv, letter))
         self._mark(inv, kind)
         self.sent.paper += 1
 
@@ -168,8 +166,12 @@ class _Outgoing:
 
     def finish(self) -> Sent:
         mail.queue_rendered(self.db, [email for _inv, email in self.emails])
+        self.db.add_all([letter for _inv, letter in self.letters])
+        self.db.flush()
         for inv, email in self.emails:
             inv.email_id = email.id
+        for inv, letter in self.letters:
+            inv.letter_id = letter.id
         self.db.flush()
         return self.sent
 

@@ -135,6 +135,14 @@ def _proposals(c: dict[str, Any], board: str) -> list[pdf.Block]:
     return blocks
 
 
+def salutation(recipient: str) -> str:
+    """The greeting: the residents by name, or "Kære beboere," for "Husstanden", "Beboerne" or no one."""
+    name = recipient.strip()
+    if not name or name.lower().startswith(("husstand", "beboer")):
+        return "Kære beboere,"
+    return f"Kære {name},"
+
+
 def letter_spec(letter: LetterLike) -> pdf.LetterSpec:
     """The letter laid out as blocks: letterhead, window address, subject, body, signature."""
     c = letter.content or {}
@@ -154,7 +162,7 @@ def letter_spec(letter: LetterLike) -> pdf.LetterSpec:
     if c.get("online_url"):
         facts.append(("Online", str(c["online_url"])))
 
-    blocks: list[pdf.Block] = [pdf.Paragraph(f"Kære {letter.recipient}".rstrip() + ",")]
+    blocks: list[pdf.Block] = [pdf.Paragraph(salutation(letter.recipient))]
     if letter.kind == "cancellation":
         subject = f"Aflysning af {name}{where}"
         blocks.append(pdf.Paragraph(f"{definite.capitalize()}{where} er aflyst. Mødet skulle have været:"))

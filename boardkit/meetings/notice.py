@@ -1,8 +1,9 @@
 """What a meeting's notice says: the e-mail's context, its calendar invite, and a paper letter's content.
 
-One :class:`Notice` is made per sending and shared by every recipient: the parts that are the
-same for everyone (details, agenda, deadlines) are rendered once per language, so a
-1,000-household invitation renders little more than a greeting and RSVP links per person.
+One :class:`Notice` is made per sending and shared by every recipient: each e-mail template is
+rendered once per language with marks where a person's name and RSVP link go, and the calendar
+event once per language without its ATTENDEE, so 1,000 households' invitations cost little more
+than string replacement per person.
 """
 
 from __future__ import annotations
@@ -12,16 +13,21 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from markupsafe import Markup
+from markupsafe import escape
 
 from boardkit.config import Settings
-from boardkit.core import i18n
+from boardkit.core import i18n, mail
 from boardkit.core.db import utcnow
+from boardkit.core.models import OutboxEmail
 from boardkit.core.templating import TZ, render
 from boardkit.meetings import calendar, rsvp, timeline
 from boardkit.meetings.models import RSVP_RESPONSES, Meeting
 from boardkit.org.service import Person
 
+# Where each recipient's own name and RSVP link go in the message rendered once for all.
+NAME_MARK = "__boardkit_name__"
+LINK_MARK = "__boardkit_rsvp__"
+INVITE_FILE = "invite.ics"
 # Letters say where proposals go (DOMAIN.md: in writing, to the board or the administration).
 PROPOSALS_TO = "skriftligt til afdelingsbestyrelsen eller til administrationen"
 
@@ -75,7 +81,9 @@ class Notice:
         self.deadlines = deadlines(self.meeting)
         self.organizer = calendar.organizer_for(self.meeting, self.settings.mail_from)
         self.alarm = alarm_minutes(self.meeting)
-        self._blocks: dict[str, dict[str, str]] = {}
+        self._shared: dict[str, Any] | None = None
+        self._mails: dict[tuple[str, str], tuple[str, str, str]] = {}
+        self._events: dict[str, list[str]] = {}
 
     @property
     def url(self) -> str:
@@ -90,62 +98,80 @@ class Notice:
         return urlsplit(self.settings.base_url).hostname or "boardkit.local"
 
     def shared(self) -> dict[str, Any]:
-        m = self.meeting
-        return {
-            "meeting": m,
-            "board_name": m.board.name,
-            "place": calendar.place_of(m) if m.location or m.room else "",
-            "agenda": self.agenda,
-            "proposals_due": self.deadlines.get("proposals_due") if m.is_department_meeting else None,
-            "proposals_url": self.proposals_url,
-            "meeting_url": self.url,
-            "previous_starts_at": moment(self.previous.get("starts_at")),
-            "previous_place": ", ".join(
-                p for p in (self.previous.get("location"), self.previous.get("room")) if p
-            ),
-        }
+        """The e-mail templates' context that is the same for every recipient."""
+        if self._shared is None:
+            m, before = self.meeting, self.previous
+            self._shared = {
+                "meeting": m,
+                "board_name": m.board.name,
+                "place": calendar.place_of(m) if m.location or m.room else "",
+                "agenda": self.agenda,
+                "proposals_due": self.deadlines.get("proposals_due") if m.is_department_meeting else None,
+                "proposals_url": self.proposals_url,
+                "meeting_url": self.url,
+                "previous_starts_at": moment(before.get("starts_at")),
+                "previous_place": ", ".join(p for p in (before.get("location"), before.get("room")) if p),
+            }
+        return self._shared
 
-    def blocks(self, language: str) -> dict[str, str]:
-        """The meeting's details and agenda as text and HTML, rendered once per language."""
-        language = i18n.normalise(language)
-        if language not in self._blocks:
-            ctx = self.shared()
-            with i18n.language(language):
-                self._blocks[language] = {
-                    "details_txt": render("email/_meeting_details.txt", ctx),
-                    "details_html": Markup(render("email/_meeting_details.html", ctx)),  # noqa: S704
-                    "agenda_txt": render("email/_meeting_agenda.txt", ctx),
-                    "agenda_html": Markup(render("email/_meeting_agenda.html", ctx)),  # noqa: S704
-                }
-        return self._blocks[language]
+    def _rendered(self, template: str, language: str) -> tuple[str, str, str]:
+        """Subject, text and HTML in one language, with marks where each person's name and link go."""
+        key = (template, i18n.normalise(language))
+        if key not in self._mails:
+            ctx = {
+                **self.shared(),
+                "name": NAME_MARK,
+                "rsvp": {r: f"{LINK_MARK}?response={r}" for r in RSVP_RESPONSES},
+            }
+            with i18n.language(key[1]):
+                subject = " ".join(render(f"email/{template}/subject.txt", ctx).split())
+                self._mails[key] = (
+                    subject,
+                    render(f"email/{template}/body.txt", ctx),
+                    render(f"email/{template}/body.html", ctx),
+                )
+        return self._mails[key]
 
-    def email_context(self, person: Person, kind: str) -> dict[str, Any]:
+    def email(self, person: Person, template: str, response: str | None) -> OutboxEmail:
+        """The message to one person: the shared rendering with their name, RSVP link and invite."""
+        subject, text, html = self._rendered(template, person.language)
         link = rsvp.rsvp_url(
             base_url=self.settings.base_url,
             secret_key=self.settings.secret_key,
             meeting=self.meeting,
             person_id=person.id,
         )
-        return {
-            **self.shared(),
-            "name": person.name,
-            "kind": kind,
-            "blocks": self.blocks(person.language),
-            "rsvp": {r: f"{link}?response={r}" for r in RSVP_RESPONSES},
-        }
+        ics = self.ics(person, response)
+        return mail.compose_mail(
+            to=mail.Recipient(person.email or "", person.name, person.language, person.id),
+            template=template,
+            subject=subject.replace(NAME_MARK, person.name),
+            text=text.replace(NAME_MARK, person.name).replace(LINK_MARK, link),
+            html=html.replace(NAME_MARK, str(escape(person.name))).replace(LINK_MARK, link),
+            domain=self.domain,
+            attachments=[
+                {"filename": "invite.ics", "content_type": calendar.content_type(ics), "content": ics}
+            ],
+        )
 
     def ics(self, person: Person, response: str | None) -> str:
         """The invite (or cancellation) for one person, with them as the only ATTENDEE."""
-        with i18n.language(person.language):
-            return calendar.invite(
-                self.meeting,
-                base_url=self.settings.base_url,
-                organizer=self.organizer,
-                attendee=calendar.Attendee(person.email or "", person.name, response),
-                agenda=self.agenda,
-                alarm_minutes=self.alarm,
-                now=self.now,
-            )
+        language = i18n.normalise(person.language)
+        if language not in self._events:
+            with i18n.language(language):
+                self._events[language] = calendar.event_lines(
+                    self.meeting,
+                    base_url=self.settings.base_url,
+                    organizer=self.organizer,
+                    agenda=self.agenda,
+                    alarm_minutes=self.alarm,
+                    now=self.now,
+                )
+        attendee = calendar.Attendee(person.email or "", person.name, response)
+        lines = calendar.with_attendee(self._events[language], attendee)
+        return calendar.calendar(
+            [lines], method="CANCEL" if self.meeting.status == "cancelled" else "REQUEST"
+        )
 
     def letter_content(self) -> dict[str, Any]:
         """The notice's full content for a paper letter (the keys ``letter_text`` reads)."""

@@ -181,7 +181,7 @@ def submit_proposal(
     """A resident hands in a proposal before the deadline; they get a receipt by e-mail."""
     _check_may_propose(db, principal, meeting, now)
     if principal.person_id != proposer_id:
-        raise Forbidden(_("Du kan kun stille forslag i eget navn."), code="not_a_resident")
+        raise Forbidden(_("Du kan kun stille forslag i eget navn."))
     errors = validate(title, text, files)
     if errors:
         raise ValidationFailed(_("Nogle felter skal rettes."), fields=errors)
@@ -220,6 +220,7 @@ def update_proposal(
     """The proposer changes their proposal until the deadline, while the board has not decided it."""
     if principal.person_id != proposal.proposer_id:
         raise Forbidden(_("Kun forslagsstilleren kan ændre forslaget."), code="not_proposer")
+    db.refresh(proposal, with_for_update=True)  # one change at a time (PostgreSQL locks the row)
     if proposal.status not in rules.EDITABLE:
         raise RuleViolation(
             _("Bestyrelsen har behandlet forslaget, så det kan ikke ændres."), code="already_decided"
@@ -280,6 +281,7 @@ def decide_proposal(
         errors["reason"] = _("Højst %(n)s tegn.", n=5000)
     if errors:
         raise ValidationFailed(_("Nogle felter skal rettes."), fields=errors)
+    db.refresh(proposal, with_for_update=True)  # two chairs at once: the second sees the first's decision
     if proposal.status not in rules.EDITABLE:
         raise Conflict(_("Forslaget er allerede behandlet."), code="already_decided")
     actor_id = principal.person_id

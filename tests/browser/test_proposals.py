@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
+from email.header import decode_header, make_header
 from pathlib import Path
 from typing import Any
 
@@ -106,6 +107,17 @@ def log_in(page: Any, site: Site, smtp: SMTPServer, email: str) -> None:
     page.wait_for_url(f"{site.url}/")
 
 
+def wait_for_subject(smtp: SMTPServer, address: str, words: str, timeout: float = 15) -> Any:
+    """The message to ``address`` whose subject holds ``words`` (delivered by the real worker)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for message in smtp.inbox.to(address):
+            if words in str(make_header(decode_header(message["Subject"]))):
+                return message
+        time.sleep(0.1)
+    raise AssertionError(f"no mail about {words!r} to {address}")
+
+
 def submit_proposal(db: Database, meeting_id: int, *, title: str) -> None:
     resident = person_id(db, RESIDENT)
     with db.transaction() as s:
@@ -166,6 +178,8 @@ def test_a_resident_proposes_in_time_and_too_late(
     row = page.get_by_role("row").filter(has_text=title)
     assert "Mads Højgaard Frølund" in row.inner_text() and "Modtaget" in row.inner_text()
     check(page, f"proposals-list-{size}", viewport)
+    receipt = wait_for_subject(smtp_server, RESIDENT, title)
+    assert "Du kan rette forslaget frem til fristen" in text_part(receipt)
 
     page.get_by_role("link", name=title).click()
     page.get_by_role("heading", name=title, level=1).wait_for()

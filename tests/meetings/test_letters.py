@@ -222,6 +222,8 @@ def test_batch_pdf_holds_one_letter_per_household_with_the_address_in_the_window
     cancellation_text = flat(reader.pages[per_letter[3][0]].extract_text())
     assert "Aflysning af ordinært afdelingsmøde i Engparken" in cancellation_text
     assert "vandskade" in cancellation_text
+    assert "Kære beboere," in cancellation_text  # "Husstanden …" is greeted as the residents
+    assert "Kære Søren Ærø," in invitation_text
     changed = flat(reader.pages[per_letter[4][0]].extract_text())
     assert "Ændret indkaldelse" in changed and "Lille sal" in changed
     assert "mandag den 4. januar 2027 kl. 19.00" in changed
