@@ -125,7 +125,8 @@ def test_a_department_meeting_reaches_every_household_once_and_updates_and_cance
         event = ics_check.one(invite_part(msg), method="REQUEST")
         assert event.uid == uid and event.sequence == 0
         assert [a for a, _p in event.attendees] == [f"mailto:{parseaddr(msg['To'])[1]}"]
-        assert subject(msg).startswith("Indkaldelse: Ordinært afdelingsmøde – budget")
+        notice = {"da": "Indkaldelse: ", "en": "Notice: "}[msg["Content-Language"]]
+        assert subject(msg).startswith(notice + "Ordinært afdelingsmøde – budget")
         assert f"/rsvp/{meeting_id}." in str(msg)
 
     # Paper: one letter per household that needs one, every household without a digital channel among them.
@@ -171,7 +172,7 @@ def test_a_department_meeting_reaches_every_household_once_and_updates_and_cance
     for msg in updates:
         event = ics_check.one(invite_part(msg), method="REQUEST")
         assert event.uid == uid and event.sequence == 1 and event.location == "Fælleshuset, Lille sal"
-        assert subject(msg).startswith("Ændret:")
+        assert subject(msg).startswith({"da": "Ændret:", "en": "Changed:"}[msg["Content-Language"]])
 
     # Cancelled: METHOD:CANCEL to everyone, a cancellation letter to each paper household.
     with demo.transaction() as s:
