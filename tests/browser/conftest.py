@@ -56,6 +56,27 @@ class LiveServer:
         self.thread.join(10)
 
 
+def start_live(data: Path, db: Database, smtp_url: str) -> LiveServer:
+    """Serve the app on a free port over ``db``, with an in-process worker sending to ``smtp_url``."""
+    from boardkit.app import create_app
+
+    port = free_port()
+    settings = Settings(
+        data_dir=data,
+        database_url=db.url,
+        smtp_url=smtp_url,
+        secret_key="browser-test",
+        base_url=f"http://127.0.0.1:{port}",
+        argon2_time_cost=1,
+        argon2_memory_kib=8,
+        worker_poll_seconds=0.2,
+        inprocess_worker=True,
+    )
+    server = LiveServer(create_app(settings, db=db), port)
+    server.start()
+    return server
+
+
 @pytest.fixture(scope="module")
 def smtp_server() -> Iterator[SMTPServer]:
     server = SMTPServer()
@@ -66,7 +87,6 @@ def smtp_server() -> Iterator[SMTPServer]:
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory, smtp_server: SMTPServer) -> Iterator[LiveServer]:
-    from boardkit.app import create_app
     from boardkit.demo import load_demo
 
     data = tmp_path_factory.mktemp("live")
@@ -75,20 +95,7 @@ def live(tmp_path_factory: pytest.TempPathFactory, smtp_server: SMTPServer) -> I
     db = Database(url)
     with db.transaction() as s:
         load_demo(s, seed=1)
-    port = free_port()
-    settings = Settings(
-        data_dir=data,
-        database_url=url,
-        smtp_url=smtp_server.url,
-        secret_key="browser-test",
-        base_url=f"http://127.0.0.1:{port}",
-        argon2_time_cost=1,
-        argon2_memory_kib=8,
-        worker_poll_seconds=0.2,
-        inprocess_worker=True,
-    )
-    server = LiveServer(create_app(settings, db=db), port)
-    server.start()
+    server = start_live(data, db, smtp_server.url)
     yield server
     server.stop()
     db.dispose()

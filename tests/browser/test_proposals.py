@@ -19,16 +19,15 @@ from typing import Any
 import pytest
 
 from boardkit import migrate
-from boardkit.config import Settings
 from boardkit.core.db import Database
 from boardkit.core.storage import FileStore
 from boardkit.meetings import proposals, service
 from boardkit.meetings.models import Meeting
 from boardkit.org import service as org_service
-from tests.browser.conftest import IPAD, PHONE, LiveServer, axe_violations, screenshot
+from tests.browser.conftest import IPAD, PHONE, LiveServer, axe_violations, screenshot, start_live
 from tests.helpers import person_id
 from tests.meetings.proposal_env import CHAIR, RESIDENT, at_local, create_meeting, local_day
-from tests.smtp import SMTPServer, free_port, text_part
+from tests.smtp import SMTPServer, text_part
 
 pytestmark = pytest.mark.browser
 
@@ -53,7 +52,6 @@ class Site:
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory, smtp_server: SMTPServer) -> Iterator[Site]:
-    from boardkit.app import create_app
     from boardkit.demo import load_demo
 
     data = tmp_path_factory.mktemp("proposals")
@@ -69,20 +67,7 @@ def site(tmp_path_factory: pytest.TempPathFactory, smtp_server: SMTPServer) -> I
     }
     for size in ("ipad", "phone"):  # for the chair to triage
         submit_proposal(db, open_id, title=f"Flere affaldsspande ({size})")
-    port = free_port()
-    settings = Settings(
-        data_dir=data,
-        database_url=url,
-        smtp_url=smtp_server.url,
-        secret_key="browser-test",
-        base_url=f"http://127.0.0.1:{port}",
-        argon2_time_cost=1,
-        argon2_memory_kib=8,
-        worker_poll_seconds=0.2,
-        inprocess_worker=True,
-    )
-    server = LiveServer(create_app(settings, db=db), port)
-    server.start()
+    server = start_live(data, db, smtp_server.url)
     yield Site(server, db, open_id, passed_id, closing)
     server.stop()
     db.dispose()
