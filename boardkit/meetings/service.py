@@ -252,15 +252,28 @@ def validate_meeting(data: MeetingInput, *, board_kind: str, now: datetime | Non
     return errors
 
 
-def check_notice(db: Session, *, board: Any, data: MeetingInput, now: datetime | None = None) -> int:
-    """Days the notice would be short by; 0 when in time or overridden with a reason."""
+def ensure_notice(*, board: Any, data: MeetingInput, now: datetime | None = None) -> bool:
+    """Refuse a department meeting inside its notice period unless overridden with a reason.
+
+    Returns True when the notice is short and the override was used (the caller audits it).
+    """
     if data.kind not in DEPARTMENT_KINDS or data.starts_at is None:
-        return 0
+        return False
     rules = timeline.rules_for(board.organisation.rules)
     short = timeline.notice_short_by(kind=data.kind, starts_at=data.starts_at, rules=rules, now=now)
-    if short and data.override_notice and data.override_reason.strip():
-        return 0
-    return short
+    if not short:
+        return False
+    if data.override_notice and data.override_reason.strip():
+        return True
+    raise RuleViolation(
+        _(
+            "Indkaldelsesfristen er overskredet med %(days)s dage. Vælg en senere dato, eller bekræft og "
+            "begrund, at mødet indkaldes med kortere varsel.",
+            days=short,
+        ),
+        code="notice_too_short",
+        fields={"override_notice": "required"},
+    )
 
 
 def create_meeting(
@@ -279,17 +292,7 @@ def create_meeting(
     errors = validate_meeting(data, board_kind=board.kind)
     if errors:
         raise ValidationFailed(_("Nogle felter skal rettes."), fields=errors)
-    short = check_notice(db, board=board, data=data)
-    if short:
-        raise RuleViolation(
-            _(
-                "Indkaldelsesfristen er overskredet med %(days)s dage. Vælg en senere dato, eller bekræft og "
-                "begrund, at mødet indkaldes med kortere varsel.",
-                days=short,
-            ),
-            code="notice_too_short",
-            fields={"override_notice": "required"},
-        )
+    overridden = ensure_notice(board=board, data=data)
     assert data.starts_at is not None and data.ends_at is not None
     meeting = Meeting(
         board_id=board.id,
@@ -303,7 +306,7 @@ def create_meeting(
         online_url=data.online_url.strip(),
         description=data.description.strip(),
         invite_substitutes=data.invite_substitutes,
-        notice_override_reason=data.override_reason.strip() if data.override_notice else "",
+        notice_override_reason=data.override_reason.strip() if overridden else "",
         uid=f"{uuid.uuid4()}@{domain}",
         created_by=actor_id,
     )
@@ -383,17 +386,7 @@ def update_meeting(db: Session, meeting: Meeting, *, actor_id: int, data: Meetin
         errors["kind"] = _("Mødetypen kan ikke ændres. Aflys mødet, og indkald til et nyt.")
     if errors:
         raise ValidationFailed(_("Nogle felter skal rettes."), fields=errors)
-    short = check_notice(db, board=meeting.board, data=data) if data.starts_at != meeting.starts_at else 0
-    if short:
-        raise RuleViolation(
-            _(
-                "Indkaldelsesfristen er overskredet med %(days)s dage. Vælg en senere dato, eller bekræft og "
-                "begrund, at mødet indkaldes med kortere varsel.",
-                days=short,
-            ),
-            code="notice_too_short",
-            fields={"override_notice": "required"},
-        )
+    overridden = data.starts_at != meeting.starts_at and ensure_notice(board=meeting.board, data=data)
     before = audit.snapshot(meeting, MEETING_FIELDS)
     assert data.starts_at is not None and data.ends_at is not None
     meeting.title = data.title.strip()
@@ -417,7 +410,7 @@ def update_meeting(db: Session, meeting: Meeting, *, actor_id: int, data: Meetin
             summary=meeting.title,
             diff=diff,
         )
-    if data.override_notice and data.override_reason.strip() and short == 0 and "starts_at" in diff:
+    if overridden:
         meeting.notice_override_reason = data.override_reason.strip()
         audit.record(
             db,

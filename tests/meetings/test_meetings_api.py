@@ -112,6 +112,16 @@ def test_short_notice_needs_an_audited_override(client: TestClient, demo: Databa
         assert entry.object_id == r.json()["id"] and entry.summary == reason
 
 
+def test_an_override_that_is_not_needed_is_not_recorded(client: TestClient, demo: Database) -> None:
+    body = new_meeting(demo, 60, kind="ordinary_department", title="Rettidigt afdelingsmøde")
+    extra = {"override_notice": True, "override_reason": "For en sikkerheds skyld"}
+    r = client.post("/api/v1/meetings", json={**body, **extra}, headers=api_token(demo, CHAIR))
+    assert r.status_code == 201, r.text
+    with demo.transaction() as s:
+        assert s.scalar(select(Meeting.notice_override_reason).where(Meeting.id == r.json()["id"])) == ""
+        assert s.scalar(select(AuditEntry.id).where(AuditEntry.action == "meeting.notice_override")) is None
+
+
 def test_a_board_meeting_has_no_notice_rule_for_residents(client: TestClient, demo: Database) -> None:
     r = client.post("/api/v1/meetings", json=new_meeting(demo, 2), headers=api_token(demo, CHAIR))
     assert r.status_code == 201
