@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from boardkit.core.db import Base, utcnow
@@ -125,3 +125,21 @@ class OutboxEmail(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     sent_at: Mapped[datetime | None]
     eml_path: Mapped[str] = mapped_column(String(300), default="")
+
+
+class PreparedFile(Base):
+    """A stored file made ready for a PDF pack (cleaned, pages made A4), done once per recipe.
+
+    ``prepared_sha256`` is None when the file could not be used; ``problem`` then says why.
+    """
+
+    __tablename__ = "prepared_file"
+    __table_args__ = (UniqueConstraint("source_sha256", "recipe", name="uq_prepared_file_source_recipe"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_sha256: Mapped[str] = mapped_column(String(64))
+    recipe: Mapped[int]
+    prepared_sha256: Mapped[str | None] = mapped_column(String(64))
+    pages: Mapped[int] = mapped_column(default=0)
+    problem: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -19,6 +19,9 @@ MEETING_STATUSES = ("planned", "invited", "held", "cancelled")
 ITEM_KINDS = ("information", "discussion", "decision")
 RSVP_RESPONSES = ("accepted", "declined", "tentative")
 PROPOSAL_STATUSES = ("received", "accepted", "rejected", "needs_clarification")
+# Who a pack is for: "full" shows closed items, "open" leaves them out (board readers not
+# allowed to see them), "public" is the residents' pack (closed items as title only, or left out).
+PACK_VARIANTS = ("full", "open", "public")
 
 
 class Meeting(Base):
@@ -45,6 +48,9 @@ class Meeting(Base):
     cancel_reason: Mapped[str] = mapped_column(Text, default="")
     invite_substitutes: Mapped[bool] = mapped_column(default=False)
     invited_at: Mapped[datetime | None]
+    # Set when the meeting pack is published; every later change of agenda or material
+    # builds a new pack version.
+    pack_published_at: Mapped[datetime | None]
     created_by: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -217,3 +223,60 @@ class ReminderLog(Base):
     day: Mapped[date]
     keys: Mapped[list[str]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PackVersion(Base):
+    """One published version of a meeting's pack for one variant: what went in and what changed."""
+
+    __tablename__ = "pack_version"
+    __table_args__ = (UniqueConstraint("meeting_id", "variant", "number", name="uq_pack_version_number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meeting.id", ondelete="CASCADE"), index=True)
+    variant: Mapped[str] = mapped_column(String(10))
+    number: Mapped[int]
+    # sha256 over the manifest: the same inputs never make a new version.
+    inputs_hash: Mapped[str] = mapped_column(String(64))
+    manifest: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    changes: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    pages: Mapped[int] = mapped_column(default=0)
+    built_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PackFile(Base):
+    """A rendered pack (for a variant, a reader and their notes), cached under its inputs' hash."""
+
+    __tablename__ = "pack_file"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cache_key: Mapped[str] = mapped_column(String(64), unique=True)
+    pack_version_id: Mapped[int] = mapped_column(ForeignKey("pack_version.id", ondelete="CASCADE"), index=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    pages: Mapped[int]
+    size: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PackRead(Base):
+    """The first time a person opened a pack version."""
+
+    __tablename__ = "pack_read"
+    __table_args__ = (UniqueConstraint("pack_version_id", "person_id", name="uq_pack_read_version_person"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pack_version_id: Mapped[int] = mapped_column(ForeignKey("pack_version.id", ondelete="CASCADE"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    opened_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PrivateNote(Base):
+    """A member's own note on an agenda item: seen by nobody else, kept across pack versions."""
+
+    __tablename__ = "private_note"
+    __table_args__ = (UniqueConstraint("person_id", "agenda_item_id", name="uq_private_note_person_item"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
+    agenda_item_id: Mapped[int] = mapped_column(ForeignKey("agenda_item.id", ondelete="CASCADE"), index=True)
+    text: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
