@@ -24,9 +24,10 @@ $(VENV)/.dev-installed: $(VENV)/.installed requirements-dev.lock
 	$(BIN)/python -m pip install -q -r requirements-dev.lock
 	@touch $@
 
-# Debian's Chromium for the browser tests (a Playwright browser download does not work here).
+# Debian's Chromium for the browser tests (a Playwright browser download does not work here);
+# qpdf and poppler-utils (pdftoppm) check and look at the PDFs the tests make.
 system-deps:
-	@command -v chromium >/dev/null 2>&1 || ($(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium)
+	@command -v chromium >/dev/null 2>&1 && command -v qpdf >/dev/null 2>&1 && command -v pdftoppm >/dev/null 2>&1 || ($(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium qpdf poppler-utils)
 
 demo: install
 	$(BIN)/boardkit demo
