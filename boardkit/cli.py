@@ -81,6 +81,7 @@ def _reset(settings: Settings) -> None:
 
 
 def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
+    from boardkit.core.storage import FileStore
     from boardkit.demo import load_demo
     from boardkit.org.models import Organisation
 
@@ -92,7 +93,7 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
         if s.scalar(select(Organisation.id).limit(1)) is not None:
             print("Demo data is already loaded (use --reset to start over).", file=sys.stderr)
             return 0
-        org = load_demo(s, seed=args.seed)
+        org = load_demo(s, seed=args.seed, store=FileStore(settings.files_dir))
         name = org.name
     print(f"Loaded the demo organisation {name!r} into {settings.database_url}", file=sys.stderr)
     print(
@@ -258,6 +259,7 @@ COMMANDS = {
 
 def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("fontTools").setLevel(logging.WARNING)  # fpdf2's font subsetting talks at INFO per PDF
     args = parser().parse_args(argv)
     settings = load_settings()
     sys.exit(COMMANDS[args.command](settings, args))

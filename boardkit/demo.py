@@ -19,6 +19,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from boardkit.core.storage import FileStore
+from boardkit.demo_packs import add_demo_packs
 from boardkit.meetings import service as meeting_service
 from boardkit.meetings.models import AgendaItem, Meeting
 from boardkit.org.models import (
@@ -439,8 +441,12 @@ def _pick(rng: random.Random, candidates: Sequence[Person], k: int, taken: set[i
     return chosen
 
 
-def load_demo(db: Session, *, seed: int = 1) -> Organisation:
-    """Create the demo organisation of API.md in ``db`` (flushed, not committed) and return it."""
+def load_demo(db: Session, *, seed: int = 1, store: FileStore | None = None) -> Organisation:
+    """Create the demo organisation of API.md in ``db`` (flushed, not committed) and return it.
+
+    With a file store, Engparken's next board meeting and its department meeting also get a few
+    files and published meeting packs (``demo_packs``).
+    """
     if db.scalar(select(Organisation.id).where(Organisation.short_name == SHORT_NAME)) is not None:
         raise ValueError(f"the demo organisation {SHORT_NAME!r} already exists; reset the database first")
 
@@ -622,6 +628,8 @@ def load_demo(db: Session, *, seed: int = 1) -> Organisation:
     db.add_all(b.objects)
     db.flush()
     _agendas(db, [o for o in b.objects if isinstance(o, Meeting)], engparken_board=ab_eng)
+    if store is not None:
+        add_demo_packs(db, store=store, board=ab_eng, admin=admin)
     return org
 
 

@@ -1,4 +1,6 @@
-"""Files behind a small interface: content-addressed (sha256), written once, never overwritten."""
+"""Files behind a small interface: content-addressed (sha256), written once, never overwritten.
+
+Originals are never deleted; only derived copies that can be made again (drawn packs) are."""
 
 from __future__ import annotations
 
@@ -41,3 +43,7 @@ class FileStore:
 
     def exists(self, sha256: str) -> bool:
         return self.path(sha256).is_file()
+
+    def delete(self, sha256: str) -> None:
+        """Remove a derived copy (callers check nothing else refers to it)."""
+        self.path(sha256).unlink(missing_ok=True)

@@ -7,17 +7,24 @@ type it is not (a ``.pdf`` that is not a PDF) is refused with 415.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import unicodedata
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import PurePath
 from urllib.parse import quote
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from boardkit.core import audit, uploads
+from boardkit.core import audit, pdfprep, uploads
+from boardkit.core.db import utcnow
+from boardkit.core.errors import UnsupportedType
+from boardkit.core.i18n import _
 from boardkit.core.storage import FileStore
+from boardkit.meetings import pack_queue
 from boardkit.meetings.models import AgendaItem, Attachment
 
 DOCUMENT_TYPES = frozenset({uploads.PDF, uploads.JPEG, uploads.PNG, uploads.HEIC})
@@ -78,6 +85,20 @@ def pdf_pages(data: bytes) -> int | None:
         return None
 
 
+def refuse_locked(data: bytes) -> None:
+    """A PDF that needs a password cannot go into a pack: ask for an unlocked copy (415)."""
+    try:
+        pdfprep.check_pdf(data)
+    except pdfprep.PdfLocked:
+        raise UnsupportedType(
+            _(
+                "PDF-filen er låst med en adgangskode. Gem en kopi uden adgangskode "
+                "(fx med “Udskriv til PDF”), og vedhæft den i stedet."
+            ),
+            code="pdf_locked",
+        ) from None
+
+
 def add_attachment(
     db: Session,
     item: AgendaItem,
@@ -88,25 +109,36 @@ def add_attachment(
     data: bytes,
     declared_type: str = "",
 ) -> Attachment:
-    """Check, store and attach a file to an agenda item."""
+    """Check, store and attach a file to an agenda item.
+
+    A file named like one the item already has is a new version of it: it takes the old one's
+    place (same id, same place in the pack), so the pack shows "replaced" and only that file is
+    prepared again.
+    """
     content_type = check_attachment(filename, data, declared_type)
-    sha = store.put(data)
-    attachment = Attachment(
-        agenda_item_id=item.id,
-        filename=uploads.safe_filename(filename, content_type if content_type in DOCUMENT_TYPES else None),
-        content_type=content_type,
-        sha256=sha,
-        size=len(data),
-        pages=pdf_pages(data) if content_type == uploads.PDF else None,
-        uploaded_by=actor_id,
-    )
-    db.add(attachment)
+    if content_type == uploads.PDF:
+        refuse_locked(data)
+    name = uploads.safe_filename(filename, content_type if content_type in DOCUMENT_TYPES else None)
+    attachment = next((a for a in item.attachments if a.filename == name), None)
+    action = "attachment.replace" if attachment is not None else "attachment.create"
+    if attachment is None:
+        attachment = Attachment(agenda_item_id=item.id, filename=name)
+        db.add(attachment)
+    elif attachment.sha256 == hashlib.sha256(data).hexdigest():
+        return attachment  # the very same file again: nothing changes
+    attachment.sha256 = store.put(data)
+    attachment.content_type = content_type
+    attachment.size = len(data)
+    attachment.pages = pdf_pages(data) if content_type == uploads.PDF else None
+    attachment.uploaded_by = actor_id
+    attachment.created_at = utcnow()
     db.flush()
     db.refresh(item, ["attachments"])
+    pack_queue.changed(db, item.meeting)
     audit.record(
         db,
         actor_id=actor_id,
-        action="attachment.create",
+        action=action,
         obj=attachment,
         organisation_id=item.meeting.board.organisation_id,
         summary=f"{item.title}: {attachment.filename}",
@@ -124,8 +156,21 @@ def delete_attachment(db: Session, attachment: Attachment, *, actor_id: int, org
         organisation_id=organisation_id,
         summary=attachment.filename,
     )
+    item = attachment.agenda_item
     db.delete(attachment)
     db.flush()
+    if item is not None:
+        pack_queue.changed(db, item.meeting)
+
+
+def proposal_files(db: Session, *, proposal_ids: Sequence[int]) -> dict[int, list[Attachment]]:
+    """The files of residents' proposals, by proposal id, oldest first."""
+    result: dict[int, list[Attachment]] = {}
+    if proposal_ids:
+        q = select(Attachment).where(Attachment.proposal_id.in_(list(proposal_ids))).order_by(Attachment.id)
+        for a in db.scalars(q):
+            result.setdefault(a.proposal_id or 0, []).append(a)
+    return result
 
 
 def is_inline(attachment: Attachment) -> bool:

@@ -250,7 +250,9 @@ class PackFile(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     cache_key: Mapped[str] = mapped_column(String(64), unique=True)
-    pack_version_id: Mapped[int] = mapped_column(ForeignKey("pack_version.id", ondelete="CASCADE"), index=True)
+    pack_version_id: Mapped[int] = mapped_column(
+        ForeignKey("pack_version.id", ondelete="CASCADE"), index=True
+    )
     sha256: Mapped[str] = mapped_column(String(64))
     pages: Mapped[int]
     size: Mapped[int]

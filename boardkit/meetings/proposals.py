@@ -61,17 +61,8 @@ def list_proposals(db: Session, *, meeting: Meeting) -> list[ProposalEntry]:
         .where(Proposal.meeting_id == meeting.id)
         .order_by(Proposal.created_at, Proposal.id)
     ).all()
-    files = list_attachments(db, proposal_ids=[p.id for p, _n in rows])
+    files = attachments.proposal_files(db, proposal_ids=[p.id for p, _n in rows])
     return [ProposalEntry(p, name, files.get(p.id, [])) for p, name in rows]
-
-
-def list_attachments(db: Session, *, proposal_ids: Sequence[int]) -> dict[int, list[Attachment]]:
-    result: dict[int, list[Attachment]] = {}
-    if proposal_ids:
-        q = select(Attachment).where(Attachment.proposal_id.in_(list(proposal_ids))).order_by(Attachment.id)
-        for a in db.scalars(q):
-            result.setdefault(a.proposal_id or 0, []).append(a)
-    return result
 
 
 def get_proposal(db: Session, *, principal: Principal, proposal_id: int) -> tuple[ProposalEntry, Meeting]:
@@ -82,7 +73,7 @@ def get_proposal(db: Session, *, principal: Principal, proposal_id: int) -> tupl
     meeting = service.get_meeting(db, principal=principal, meeting_id=proposal.meeting_id)
     _check_visible(principal, meeting)
     name = org_service.get_person(db, person_id=proposal.proposer_id).name
-    files = list_attachments(db, proposal_ids=[proposal.id]).get(proposal.id, [])
+    files = attachments.proposal_files(db, proposal_ids=[proposal.id]).get(proposal.id, [])
     return ProposalEntry(proposal, name, files), meeting
 
 
@@ -226,7 +217,7 @@ def update_proposal(
             _("Bestyrelsen har behandlet forslaget, så det kan ikke ændres."), code="already_decided"
         )
     _check_may_propose(db, principal, meeting, now)
-    kept = list_attachments(db, proposal_ids=[proposal.id]).get(proposal.id, [])
+    kept = attachments.proposal_files(db, proposal_ids=[proposal.id]).get(proposal.id, [])
     removed = [a for a in kept if a.id in set(remove_attachment_ids)]
     errors = validate(title, text, files, existing=len(kept) - len(removed))
     if errors:

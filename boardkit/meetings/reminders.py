@@ -1,4 +1,4 @@
-"""Reminders: of a meeting (to invitees who have not declined) and of material due (to the board).
+"""Reminders: of a meeting (to invitees who have not declined), of material due, of an unread pack.
 
 Run by the periodic job ``meetings.reminders``. What is due:
 
@@ -6,6 +6,9 @@ Run by the periodic job ``meetings.reminders``. What is due:
   meeting's day until it starts, to everyone invited by e-mail who has not declined.
 * **Material due** — from ``material_reminder_days`` (default 2) days before the material
   deadline until the deadline, to the board's members (not substitutes) with an e-mail address.
+* **Pack unread** — from ``pack_reminder_days`` (default 2) days before the meeting's day until
+  it starts, to the pack's board readers who have not opened its current version (a new
+  version is a new reminder).
 
 At most one reminder message per person per day: everything due for a person is merged into one
 e-mail, and a ``ReminderLog`` row (unique per person and day) records it; anything that comes
@@ -29,7 +32,7 @@ from boardkit.config import Settings
 from boardkit.core import jobs, mail
 from boardkit.core.db import utcnow
 from boardkit.core.templating import TZ
-from boardkit.meetings import calendar, rsvp, timeline
+from boardkit.meetings import calendar, rsvp, service, timeline
 from boardkit.meetings.invitations import emailable
 from boardkit.meetings.models import Invitation, Meeting, ReminderLog
 from boardkit.org import service as org_service
@@ -43,10 +46,11 @@ HORIZON = timedelta(days=60)  # reminders are never due further ahead than this
 
 @dataclass(frozen=True)
 class Due:
-    key: str  # "meeting:<id>" or "material:<id>"
-    kind: str  # meeting, material
+    key: str  # "meeting:<id>", "material:<id>" or "pack:<pack version id>"
+    kind: str  # meeting, material, pack
     meeting: Meeting
     deadline: datetime  # when the reminder stops making sense
+    version: int | None = None  # the pack version not yet opened
 
 
 def _rules(meeting: Meeting) -> dict[str, Any]:
@@ -90,6 +94,16 @@ def _material_due(
     ]
 
 
+def _pack_due(db: Session, meeting: Meeting, rules: dict[str, Any], today: date) -> list[tuple[int, Due]]:
+    lead = _days(rules, "pack_reminder_days", 2)
+    if meeting.pack_published_at is None or today < meeting.starts_at.astimezone(TZ).date() - timedelta(lead):
+        return []
+    return [
+        (person.id, Due(f"pack:{version.id}", "pack", meeting, meeting.starts_at, version.number))
+        for person, version in service.pack.unread_by(db, meeting)
+    ]
+
+
 def due_reminders(db: Session, *, now: datetime) -> dict[int, list[Due]]:
     """Everything due now, by person."""
     today = now.astimezone(TZ).date()
@@ -102,8 +116,10 @@ def due_reminders(db: Session, *, now: datetime) -> dict[int, list[Due]]:
     result: dict[int, list[Due]] = defaultdict(list)
     for meeting in meetings:
         rules = _rules(meeting)
-        for person_id, due in _meeting_due(db, meeting, rules, today) + _material_due(
-            db, meeting, rules, today, now
+        for person_id, due in (
+            _meeting_due(db, meeting, rules, today)
+            + _material_due(db, meeting, rules, today, now)
+            + _pack_due(db, meeting, rules, today)
         ):
             result[person_id].append(due)
     return result
@@ -161,6 +177,7 @@ def _queue(db: Session, *, person: Person, items: list[Due], settings: Settings)
             "meeting": d.meeting,
             "place": calendar.place_of(d.meeting),
             "deadline": d.deadline,
+            "version": d.version,
             "url": settings.base_url + calendar.meeting_path(d.meeting.id),
         }
         for d in sorted(items, key=lambda d: (d.deadline, d.kind))

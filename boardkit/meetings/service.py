@@ -26,8 +26,8 @@ from boardkit.meetings import attachments as attachments  # other domains reach 
 from boardkit.meetings import feeds as feeds  # the personal calendar feed: service.feeds.calendar_feed_url
 from boardkit.meetings import invitations as invitations  # reached from the API as service.invitations
 from boardkit.meetings import letters as letters  # other domains reach print batches as service.letters
+from boardkit.meetings import pack_queue, timeline
 from boardkit.meetings import rsvp as rsvp  # answers to invitations: service.rsvp.set_rsvp, .rsvp_summary
-from boardkit.meetings import timeline
 from boardkit.meetings.models import (
     DEPARTMENT_KINDS,
     ITEM_KINDS,
@@ -401,6 +401,7 @@ def update_meeting(db: Session, meeting: Meeting, *, actor_id: int, data: Meetin
         meeting.sequence += 1
     if diff:
         meeting.updated_at = utcnow()
+        pack_queue.changed(db, meeting)
         audit.record(
             db,
             actor_id=actor_id,
@@ -499,6 +500,7 @@ def add_item(db: Session, meeting: Meeting, *, actor_id: int, data: ItemInput) -
     db.add(item)
     db.flush()
     db.refresh(meeting, ["items"])
+    pack_queue.changed(db, meeting)
     audit.record(
         db,
         actor_id=actor_id,
@@ -523,6 +525,7 @@ def update_item(db: Session, item: AgendaItem, *, actor_id: int, data: ItemInput
     diff = audit.changes(before, audit.snapshot(item, ITEM_FIELDS))
     if diff:
         item.updated_at = utcnow()
+        pack_queue.changed(db, item.meeting)
         audit.record(
             db,
             actor_id=actor_id,
@@ -543,6 +546,7 @@ def move_item(db: Session, item: AgendaItem, *, position: int) -> None:
     for n, other in enumerate(items, start=1):
         other.position = n
     db.flush()
+    pack_queue.changed(db, item.meeting)
 
 
 def delete_item(db: Session, item: AgendaItem, *, actor_id: int) -> None:
@@ -563,6 +567,7 @@ def delete_item(db: Session, item: AgendaItem, *, actor_id: int) -> None:
     for n, other in enumerate(sorted(meeting.items, key=lambda i: i.position), start=1):
         other.position = n
     db.flush()
+    pack_queue.changed(db, meeting)
 
 
 def load_agenda(db: Session, meeting: Meeting) -> Meeting:
@@ -576,5 +581,6 @@ def load_agenda(db: Session, meeting: Meeting) -> Meeting:
 
 
 # Proposals use this module, so they join it last; other domains reach them as ``service.proposals``.
+from boardkit.meetings import pack as pack  # noqa: E402  (meeting packs: service.pack.reader_pack, …)
 from boardkit.meetings import proposal_rules as proposal_rules  # noqa: E402
 from boardkit.meetings import proposals as proposals  # noqa: E402

@@ -400,14 +400,17 @@ def test_attachments_are_judged_by_content(client: TestClient, demo: Database) -
     assert client.post(f"/api/v1/agenda-items/{item_id}/attachments", headers=headers).status_code == 422
 
 
-def test_broken_and_encrypted_pdfs_are_kept_without_a_page_count(client: TestClient, demo: Database) -> None:
+def test_broken_pdfs_are_kept_without_a_page_count_and_locked_ones_refused(
+    client: TestClient, demo: Database
+) -> None:
     headers = api_token(demo, CHAIR)
     meeting_id, _closed = closed_item(demo)
     item_id = client.get(f"/api/v1/meetings/{meeting_id}/agenda-items", headers=headers).json()["items"][0][
         "id"
     ]
     r = upload(client, headers, item_id, "låst.pdf", pdf_bytes(2, password="hemmelig"))
-    assert r.status_code == 201 and r.json()["pages"] is None
+    assert r.status_code == 415 and r.json()["error"]["code"] == "pdf_locked"
+    assert "uden adgangskode" in r.json()["error"]["message"]
     r = upload(client, headers, item_id, "i stykker.pdf", b"%PDF-1.7\n" + b"\x00garbage" * 50)
     assert r.status_code == 201 and r.json()["pages"] is None
 

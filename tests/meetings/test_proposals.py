@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import io
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from pypdf import PdfReader
 from sqlalchemy import func, select
 
+from boardkit.config import Settings
 from boardkit.core.db import Database
 from boardkit.core.errors import (
     Conflict,
@@ -26,6 +29,7 @@ from boardkit.meetings.models import AgendaItem, Attachment, Meeting, Proposal
 from boardkit.org import service as org_service
 from boardkit.org.models import Membership, Person
 from tests.helpers import person_id
+from tests.meetings.pack_service_env import build, download, publish
 from tests.meetings.proposal_env import (
     ADMIN,
     CHAIR,
@@ -407,3 +411,18 @@ def test_the_list_shows_title_proposer_status_and_date(demo: Database) -> None:
         ("Første", "Mads Højgaard Frølund", "received"),
         ("Andet", "Søren Ødegård", "received"),
     ]
+
+
+def test_an_accepted_proposals_files_go_into_the_pack(demo: Database, settings: Settings) -> None:
+    meeting_id = create_meeting(demo, days=50)
+    store = FileStore(settings.files_dir)
+    proposal = submit(demo, meeting_id, title="Bænke", files=(Upload("tegning.pdf", PDF),), store=store)
+    decide(demo, proposal, "accepted")
+    publish(demo, meeting_id)
+    built = build(demo, settings, meeting_id)
+    assert built["full"] == 1 and built["public"] == 1
+    _version, pdf = download(demo, settings, meeting_id, RESIDENT)
+    reader = PdfReader(io.BytesIO(pdf))
+    titles = [entry.title for entry in reader.outline if not isinstance(entry, list)]
+    nested = [e.title for entries in reader.outline if isinstance(entries, list) for e in entries]
+    assert any("Forslag: Bænke" in t for t in titles) and "tegning.pdf" in nested

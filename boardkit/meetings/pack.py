@@ -1,0 +1,255 @@
+"""Meeting packs: one PDF per meeting and reader, versioned, with private notes and read tracking.
+
+Reached from views and the API as ``service.pack``. The chair publishes a pack (or sending the
+invitation does); from then on every change of agenda, material or meeting facts queues a build
+(``pack_queue``), which makes a new version when what a variant's readers see has changed
+(``pack_build``, ``pack_manifest``). A reader gets their own copy of the current version of
+their variant, watermarked with their name in board packs, optionally with their notes.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import unicodedata
+import zipfile
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from boardkit.core.db import utcnow
+from boardkit.core.errors import Conflict, NotFound
+from boardkit.core.i18n import _
+from boardkit.core.permissions import Principal
+from boardkit.core.storage import FileStore
+from boardkit.core.templating import TZ
+from boardkit.meetings import attachments, calendar, service
+from boardkit.meetings.models import Meeting, PackRead, PackVersion
+from boardkit.meetings.notes import MAX_CHARS as NOTE_MAX_CHARS
+from boardkit.meetings.notes import get_notes as get_notes
+from boardkit.meetings.notes import save_note as save_note
+from boardkit.meetings.pack_build import audience, latest_version
+from boardkit.meetings.pack_build import build_packs as build_packs
+from boardkit.meetings.pack_build import make_handlers as make_handlers
+from boardkit.meetings.pack_copies import render_copy
+from boardkit.meetings.pack_queue import BUILD as BUILD
+from boardkit.meetings.pack_queue import publish_pack as publish_pack
+from boardkit.meetings.pack_queue import queue_build as queue_build
+from boardkit.org.service import Person
+
+
+def variant_for(principal: Principal, meeting: Meeting) -> str:
+    """Which pack this reader gets: "full" (closed items too), "open" (board readers without
+    closed items, such as substitutes) or "public" (residents)."""
+    if service.can_see_closed(principal, meeting):
+        return "full"
+    if meeting.board_id in principal.board_roles:
+        return "open"
+    return "public"
+
+
+def current_version(db: Session, meeting: Meeting, variant: str) -> PackVersion | None:
+    """The newest version of a variant (None before the first build)."""
+    return latest_version(db, meeting.id, variant)
+
+
+def list_versions(db: Session, meeting: Meeting, variant: str) -> list[PackVersion]:
+    """Every version of a variant, newest first."""
+    return list(
+        db.scalars(
+            select(PackVersion)
+            .where(PackVersion.meeting_id == meeting.id, PackVersion.variant == variant)
+            .order_by(PackVersion.number.desc())
+        )
+    )
+
+
+@dataclass(frozen=True)
+class PackDownload:
+    sha256: str  # the bytes are in the file store
+    filename: str
+    version: int
+    pages: int
+
+
+def pack_filename(meeting: Meeting, version: int) -> str:
+    day = meeting.starts_at.astimezone(TZ).date().isoformat()
+    title = re.sub(r"[^\w .,()-]+", " ", meeting.title).strip() or "Møde"
+    return _("Mødemappe %(title)s %(day)s v%(n)s.pdf", title=title[:80], day=day, n=version)
+
+
+def reader_pack(
+    db: Session,
+    *,
+    store: FileStore,
+    meeting: Meeting,
+    principal: Principal,
+    person: Person | None,
+    with_notes: bool = False,
+    count_read: bool = True,
+) -> PackDownload:
+    """The reader's own copy of the current version, drawn now if it is not cached yet.
+
+    Not published: 404 (409 for those who could publish it); published but not built yet: 409.
+    Opening a board pack is recorded (the first time per version) unless ``count_read`` is False.
+    """
+    if meeting.pack_published_at is None:
+        if service.can_manage(principal, meeting):
+            raise Conflict(_("Mødemappen er ikke udgivet endnu."), code="pack_not_ready")
+        raise NotFound()
+    variant = variant_for(principal, meeting)
+    version = current_version(db, meeting, variant)
+    if version is None:
+        raise Conflict(_("Mødemappen bygges lige nu. Prøv igen om lidt."), code="pack_not_ready")
+    board_pack = variant != "public"
+    notes: dict[int, str] = {}
+    if with_notes and board_pack and person is not None:
+        item_ids = [item["id"] for item in version.manifest["items"]]
+        notes = {i: n.text for i, n in get_notes(db, person_id=person.id, item_ids=item_ids).items()}
+    copy = render_copy(
+        db,
+        store=store,
+        version=version,
+        reader=person.name if board_pack and person is not None else "",
+        language=person.language if person is not None else "da",
+        notes=notes,
+    )
+    if count_read and board_pack and person is not None:
+        record_read(db, version=version, person_id=person.id)
+    return PackDownload(copy.sha256, pack_filename(meeting, version.number), version.number, copy.pages)
+
+
+def record_read(db: Session, *, version: PackVersion, person_id: int) -> None:
+    """Note the first time a person opened a version."""
+    exists = db.scalar(
+        select(PackRead.id).where(PackRead.pack_version_id == version.id, PackRead.person_id == person_id)
+    )
+    if exists is not None:
+        return
+    try:
+        with db.begin_nested():
+            db.add(PackRead(pack_version_id=version.id, person_id=person_id))
+    except IntegrityError:
+        pass  # opened in two tabs at once: the first one counts
+
+
+def read_status(db: Session, meeting: Meeting) -> list[tuple[Person, datetime | None]]:
+    """Each board reader of the pack and when they first opened the current version of their pack."""
+    readers = audience(db, meeting)
+    result: list[tuple[Person, datetime | None]] = []
+    for variant in ("full", "open"):
+        people = readers[variant]
+        version = current_version(db, meeting, variant)
+        opened: dict[int, datetime] = {}
+        if version is not None and people:
+            rows = db.execute(
+                select(PackRead.person_id, PackRead.opened_at).where(
+                    PackRead.pack_version_id == version.id, PackRead.person_id.in_([p.id for p in people])
+                )
+            )
+            opened = {person_id: at for person_id, at in rows}
+        result += [(p, opened.get(p.id)) for p in people]
+    return sorted(result, key=lambda row: (row[1] is not None, row[0].name.lower()))
+
+
+def unread_by(db: Session, meeting: Meeting) -> list[tuple[Person, PackVersion]]:
+    """Board readers who have not opened the current version of their pack (for reminders)."""
+    readers = audience(db, meeting)
+    result = []
+    for variant in ("full", "open"):
+        version = current_version(db, meeting, variant)
+        if version is None or not readers[variant]:
+            continue
+        opened = set(db.scalars(select(PackRead.person_id).where(PackRead.pack_version_id == version.id)))
+        result += [(p, version) for p in readers[variant] if p.id not in opened]
+    return result
+
+
+def offline_packs(
+    db: Session, *, principal: Principal, person: Person, now: datetime | None = None
+) -> list[dict[str, Any]]:
+    """The reader's upcoming meetings with a built pack: what the offline app keeps."""
+    now = now or utcnow()
+    rows = []
+    for meeting in service.list_meetings(db, principal=principal, start=now, limit=200):
+        if meeting.status == "cancelled" or meeting.pack_published_at is None:
+            continue
+        version = current_version(db, meeting, variant_for(principal, meeting))
+        if version is None:
+            continue
+        path = calendar.meeting_path(meeting.id)
+        rows.append(
+            {
+                "meeting_id": meeting.id,
+                "title": meeting.title,
+                "starts_at": meeting.starts_at,
+                "ends_at": meeting.ends_at,
+                "version": version.number,
+                "meeting_url": path,
+                "pack_url": path + "/pack.pdf",
+            }
+        )
+    return rows
+
+
+def _safe_part(text: str, limit: int = 80) -> str:
+    """A name that is safe as one part of a path in a ZIP on every system."""
+    text = unicodedata.normalize("NFC", text)
+    text = re.sub(r'[\x00-\x1f\x7f<>:"/\\|?*]+', " ", text)
+    text = " ".join(text.split()).strip(" .")
+    return text[:limit].rstrip(" .") or "_"
+
+
+def zip_originals(db: Session, *, store: FileStore, meeting: Meeting, principal: Principal) -> bytes:
+    """The original files of the items this reader may see, in folders "01 Titel/filename"."""
+    service.load_agenda(db, meeting)
+    items = service.visible_items(principal, meeting)
+    extra = attachments.proposal_files(db, proposal_ids=[i.proposal_id for i in items if i.proposal_id])
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for number, item in enumerate(items, start=1):
+            folder = f"{number:02d} {_safe_part(item.title)}"
+            used: set[str] = set()
+            for attachment in [*item.attachments, *extra.get(item.proposal_id or 0, [])]:
+                name = _safe_part(attachment.filename, 120)
+                stem, dot, ext = name.rpartition(".") if "." in name else (name, "", "")
+                n = 1
+                while name.lower() in used:
+                    n += 1
+                    name = f"{stem} ({n}){dot}{ext}"
+                used.add(name.lower())
+                info = zipfile.ZipInfo(f"{folder}/{name}", date_time=_zip_time(attachment.created_at))
+                info.compress_type = zipfile.ZIP_DEFLATED
+                archive.writestr(info, store.get(attachment.sha256))
+    return buffer.getvalue()
+
+
+def _zip_time(at: datetime) -> tuple[int, int, int, int, int, int]:
+    local = at.astimezone(TZ)
+    return (max(local.year, 1980), local.month, local.day, local.hour, local.minute, local.second)
+
+
+__all__ = [
+    "BUILD",
+    "NOTE_MAX_CHARS",
+    "PackDownload",
+    "build_packs",
+    "current_version",
+    "get_notes",
+    "list_versions",
+    "make_handlers",
+    "offline_packs",
+    "publish_pack",
+    "queue_build",
+    "read_status",
+    "reader_pack",
+    "record_read",
+    "save_note",
+    "unread_by",
+    "variant_for",
+    "zip_originals",
+]

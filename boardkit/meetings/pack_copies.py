@@ -1,0 +1,206 @@
+"""Readers' copies of a pack version: files prepared once, copies drawn once and cached.
+
+Every file goes through the ``PreparedFile`` cache once per content and ``pdfprep.RECIPE``, so an
+unchanged attachment is never processed twice (a file that cannot be used gets a placeholder page,
+never an error). A copy is cached in ``PackFile`` under a key of everything that makes it — the
+version, the reader's name (the watermark), language, notes and both recipes — and its bytes live
+in the file store.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from boardkit.core import i18n, pdfprep
+from boardkit.core.i18n import _
+from boardkit.core.models import PreparedFile
+from boardkit.core.storage import FileStore
+from boardkit.meetings import pack_pdf
+from boardkit.meetings.models import PackFile, PackVersion
+from boardkit.meetings.notes import digest as notes_digest
+from boardkit.meetings.pack_manifest import file_refs
+
+log = logging.getLogger("boardkit.pack")
+
+# Bump when the drawing of packs changes, so cached copies are drawn again.
+RENDER_RECIPE = 1
+BOARD_VARIANTS = ("full", "open")  # the packs that carry the reader's name
+
+
+# --- prepared files -----------------------------------------------------------------------
+
+
+def prepared_files(db: Session, *, store: FileStore, files: list[dict[str, Any]]) -> dict[str, PreparedFile]:
+    """Each file (``{"sha256", "content_type"}``) made ready for packs, by sha256: looked up in
+    one query, prepared now only if that content was never prepared with this recipe."""
+    wanted = {f["sha256"]: f["content_type"] for f in files}
+    if not wanted:
+        return {}
+    rows = db.scalars(
+        select(PreparedFile).where(
+            PreparedFile.source_sha256.in_(list(wanted)), PreparedFile.recipe == pdfprep.RECIPE
+        )
+    )
+    found = {row.source_sha256: row for row in rows}
+    for sha, content_type in wanted.items():
+        if sha not in found:
+            found[sha] = prepared_file(db, store=store, sha256=sha, content_type=content_type)
+    return found
+
+
+def prepared_file(db: Session, *, store: FileStore, sha256: str, content_type: str) -> PreparedFile:
+    """One file made ready for packs, prepared now only if this content was never prepared."""
+    found = db.scalar(
+        select(PreparedFile).where(
+            PreparedFile.source_sha256 == sha256, PreparedFile.recipe == pdfprep.RECIPE
+        )
+    )
+    if found is not None:
+        return found
+    try:
+        result = pdfprep.prepare(store.get(sha256), content_type)
+    except Exception:  # prepare promises not to raise; one bad file must never break a pack
+        log.exception("preparing %s failed", sha256)
+        result = pdfprep.Prepared(None, 1, _("Filen kunne ikke læses."))
+    row = PreparedFile(
+        source_sha256=sha256,
+        recipe=pdfprep.RECIPE,
+        prepared_sha256=store.put(result.pdf) if result.pdf is not None else None,
+        pages=result.pages,
+        problem=result.problem,
+    )
+    try:
+        with db.begin_nested():  # another worker may have prepared the same file meanwhile
+            db.add(row)
+    except IntegrityError:
+        return prepared_file(db, store=store, sha256=sha256, content_type=content_type)
+    return row
+
+
+# --- drawing a copy -----------------------------------------------------------------------
+
+
+def cache_key(version: PackVersion, *, reader: str, language: str, notes_digest: str) -> str:
+    parts = [RENDER_RECIPE, pdfprep.RECIPE, version.id, version.inputs_hash, reader, language, notes_digest]
+    return hashlib.sha256(json.dumps(parts, ensure_ascii=False).encode()).hexdigest()
+
+
+def _spec(
+    db: Session,
+    *,
+    store: FileStore,
+    version: PackVersion,
+    reader: str,
+    language: str,
+    notes: dict[int, str],
+) -> pack_pdf.PackSpec:
+    manifest = version.manifest
+    facts = manifest["meeting"]
+    prepared = prepared_files(db, store=store, files=file_refs(manifest))
+    pdfs = {sha: store.get(p.prepared_sha256) for sha, p in prepared.items() if p.prepared_sha256}
+    items = []
+    for item in manifest["items"]:
+        files = tuple(
+            pack_pdf.PackFile(
+                filename=f["filename"],
+                pdf=pdfs.get(f["sha256"]),
+                pages=prepared[f["sha256"]].pages if f["sha256"] in pdfs else 1,
+                problem=prepared[f["sha256"]].problem,
+            )
+            for f in item["files"]
+        )
+        items.append(
+            pack_pdf.PackItem(
+                number=item["number"],
+                title=item["title"],
+                kind=item["kind"] or "information",
+                description=item["description"],
+                presenter=item["presenter"],
+                closed=item["closed"],
+                redacted=item["redacted"],
+                files=files,
+                note=notes.get(item["id"], ""),
+            )
+        )
+    return pack_pdf.PackSpec(
+        organisation=facts["organisation"],
+        board=facts["board"],
+        title=facts["title"],
+        meeting_kind=facts["kind"],
+        starts_at=datetime.fromisoformat(facts["starts_at"]),
+        ends_at=datetime.fromisoformat(facts["ends_at"]),
+        location=facts["location"],
+        room=facts["room"],
+        online_url=facts["online_url"],
+        version=version.number,
+        built_at=version.built_at,
+        items=tuple(items),
+        watermark=reader if version.variant in BOARD_VARIANTS else "",
+        language=language,
+    )
+
+
+def render_copy(
+    db: Session,
+    *,
+    store: FileStore,
+    version: PackVersion,
+    reader: str = "",
+    language: str = "da",
+    notes: dict[int, str] | None = None,
+) -> PackFile:
+    """A reader's copy of a version (watermarked with ``reader`` in board packs), drawn once."""
+    notes = notes or {}
+    language = i18n.normalise(language)
+    key = cache_key(version, reader=reader, language=language, notes_digest=notes_digest(notes))
+    cached = db.scalar(select(PackFile).where(PackFile.cache_key == key))
+    if cached is not None and store.exists(cached.sha256):
+        return cached
+    spec = _spec(db, store=store, version=version, reader=reader, language=language, notes=notes)
+    data, pages = pack_pdf.render_pack(spec)
+    sha = store.put(data)
+    if not notes and version.pages != pages:
+        version.pages = pages
+    if cached is not None:  # the row outlived its file (a store restored from backup)
+        cached.sha256, cached.pages, cached.size = sha, pages, len(data)
+        return cached
+    row = PackFile(cache_key=key, pack_version_id=version.id, sha256=sha, pages=pages, size=len(data))
+    try:
+        with db.begin_nested():
+            db.add(row)
+    except IntegrityError:  # drawn by two at once: the same bytes, keep the first row
+        found = db.scalar(select(PackFile).where(PackFile.cache_key == key))
+        assert found is not None
+        return found
+    return row
+
+
+def prune_copies(db: Session, *, store: FileStore, meeting_id: int, variant: str, keep_from: int) -> int:
+    """Delete the drawn copies of a variant's versions numbered below ``keep_from`` (the versions
+    themselves and their lists of changes stay); returns how many. The previous version's
+    copies are kept by the caller, so a download that has just begun still finds its file."""
+    old = db.execute(
+        select(PackFile.id, PackFile.sha256)
+        .join(PackVersion)
+        .where(
+            PackVersion.meeting_id == meeting_id,
+            PackVersion.variant == variant,
+            PackVersion.number < keep_from,
+        )
+    ).all()
+    if not old:
+        return 0
+    db.execute(delete(PackFile).where(PackFile.id.in_([row.id for row in old])))
+    shas = {row.sha256 for row in old}
+    still_used = set(db.scalars(select(PackFile.sha256).where(PackFile.sha256.in_(shas))))
+    for sha in shas - still_used:
+        store.delete(sha)
+    return len(old)
