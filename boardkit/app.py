@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -24,7 +25,7 @@ from boardkit.core import jobs, mail
 from boardkit.core.db import Database
 from boardkit.core.i18n import _
 from boardkit.core.web import error_page, json_error
-from boardkit.meetings import reminders
+from boardkit.meetings import pack, reminders
 from boardkit.meetings.invitation_views import routes as invitation_routes
 from boardkit.meetings.letter_views import routes as letter_routes
 from boardkit.meetings.proposal_views import routes as proposal_routes
@@ -37,8 +38,13 @@ STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "worker-src 'self'; manifest-src 'self'; "
     "font-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'"
 )
+# The attachment reading page shows a PDF in a frame: only the files themselves may be framed,
+# and only by this site's own pages.
+FRAMEABLE = re.compile(r"^/attachments/[0-9]+$")
+CSP_FRAMEABLE = CSP.replace("frame-ancestors 'none'", "frame-ancestors 'self'")
 
 
 class SecurityHeaders:
@@ -57,10 +63,11 @@ class SecurityHeaders:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 names = {k.lower() for k, _v in headers}
+                frameable = FRAMEABLE.match(scope["path"]) is not None
                 extra = {
-                    b"content-security-policy": CSP.encode(),
+                    b"content-security-policy": (CSP_FRAMEABLE if frameable else CSP).encode(),
                     b"x-content-type-options": b"nosniff",
-                    b"x-frame-options": b"DENY",
+                    b"x-frame-options": b"SAMEORIGIN" if frameable else b"DENY",
                     b"referrer-policy": b"same-origin",
                     b"permissions-policy": b"camera=(self), microphone=(), geolocation=()",
                     b"cross-origin-opener-policy": b"same-origin",
@@ -107,6 +114,8 @@ def build_runner(db: Database, settings: Settings) -> jobs.JobRunner:
     runner.register(mail.DELIVER, mail.make_deliver_handler(transport))
     runner.idle_hooks.append(transport.close)
     runner.every(reminders.KIND, reminders.make_handler(settings), seconds=reminders.EVERY_SECONDS)
+    for kind, handler in pack.make_handlers(settings).items():
+        runner.register(kind, handler)
 
     def on_failure(job: jobs.Job) -> None:
         if job.kind == mail.DELIVER:

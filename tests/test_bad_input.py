@@ -67,14 +67,15 @@ def test_no_route_answers_500_to_junk(client: TestClient, demo: Database, app, w
         for _ in range(2):
             url = concrete(path, rng)
             if "GET" in methods:
+                # [:1500]: five junk values of 5000 "ø" would make the URL too long for the client.
                 r = client.get(
                     url,
                     params={
-                        "q": rng.choice(JUNK),
-                        "side": rng.choice(JUNK),
-                        "status": rng.choice(JUNK),
-                        "before": rng.choice(JUNK),
-                        "next": rng.choice(JUNK),
+                        "q": rng.choice(JUNK)[:1500],
+                        "side": rng.choice(JUNK)[:1500],
+                        "status": rng.choice(JUNK)[:1500],
+                        "before": rng.choice(JUNK)[:1500],
+                        "next": rng.choice(JUNK)[:1500],
                     },
                     headers=headers,
                 )

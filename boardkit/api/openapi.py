@@ -8,6 +8,7 @@ from boardkit import __version__
 from boardkit.api import meetings_spec as meetings
 from boardkit.api import proposals_spec as proposals
 from boardkit.api.invitations import PATHS as INVITATION_PATHS
+from boardkit.api.packs import PATHS as PACK_PATHS
 from boardkit.api.print_batches import PATHS as PRINT_BATCH_PATHS
 
 ERROR = {
@@ -135,5 +136,6 @@ def spec() -> dict[str, Any]:
             **PRINT_BATCH_PATHS,
             **proposals.PATHS,
             **INVITATION_PATHS,
+            **PACK_PATHS,
         },
     }

@@ -7,7 +7,7 @@ from typing import Any
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from boardkit.api import invitations, meetings, print_batches, proposals
+from boardkit.api import invitations, meetings, packs, print_batches, proposals
 from boardkit.api.openapi import spec
 from boardkit.core.web import Ctx, api, page, render
 from boardkit.meetings import service as meetings_service
@@ -98,6 +98,7 @@ routes = [
     *meetings.routes,
     *proposals.routes,
     *invitations.routes,
+    *packs.routes,
     *print_batches.routes,
     Route("/openapi.json", openapi_json, name="openapi"),
     Route("/docs", docs, name="docs"),

@@ -123,8 +123,9 @@ def attachment_upload(ctx: Ctx) -> Response:
         error = ValidationFailed(_("Vælg en fil."), fields={"file": "required"})
     else:
         upload = files[0]
+        before = {a.id for a in item.attachments}
         try:
-            service.attachments.add_attachment(
+            attachment = service.attachments.add_attachment(
                 ctx.db,
                 item,
                 store=FileStore(ctx.settings.files_dir),
@@ -143,7 +144,10 @@ def attachment_upload(ctx: Ctx) -> Response:
             status_code=error.status,
             **_item_context(item, values=forms.item_values(item)),
         )
-    ctx.flash(_("Filen “%(name)s” er vedhæftet.", name=item.attachments[-1].filename))
+    if attachment.id in before:
+        ctx.flash(_("Filen “%(name)s” er erstattet af den nye version.", name=attachment.filename))
+    else:
+        ctx.flash(_("Filen “%(name)s” er vedhæftet.", name=attachment.filename))
     return redirect(ctx, "agenda_item_edit", item_id=item.id)
 
 

@@ -19,6 +19,8 @@ from boardkit.core.web import Ctx, form_errors, page, redirect, render
 from boardkit.meetings import attachments, forms, invitation_views, invitations, service
 from boardkit.meetings.agenda_views import routes as agenda_routes
 from boardkit.meetings.models import Meeting
+from boardkit.meetings.pack_views import pack_panel
+from boardkit.meetings.pack_views import routes as pack_routes
 from boardkit.org import service as org_service
 
 
@@ -76,9 +78,11 @@ def meeting_context(ctx: Ctx, meeting: Meeting) -> dict[str, Any]:
     path = f"/meetings/{meeting.id}"
     manage = service.can_manage(ctx.principal, meeting)
     now = utcnow()
+    items = service.visible_items(ctx.principal, meeting)
     return {
         "meeting": meeting,
-        "items": service.visible_items(ctx.principal, meeting),
+        "items": items,
+        **pack_panel(ctx, meeting, items),
         "milestones": [(m, m.status(now)) for m in service.milestones_of(meeting)],
         "manage": manage and meeting.status != "cancelled",
         "proposals_url": path + "/proposals"
@@ -242,4 +246,5 @@ routes = [
     Route("/meetings/{meeting_id:id}/edit", meeting_edit, methods=["GET", "POST"], name="meeting_edit"),
     Route("/meetings/{meeting_id:id}/cancel", meeting_cancel, methods=["GET", "POST"], name="meeting_cancel"),
     *agenda_routes,
+    *pack_routes,
 ]

@@ -40,7 +40,7 @@ def index(ctx: Ctx) -> Response:
 @page
 def people(ctx: Ctx) -> Response:
     principal = service.require_staff(ctx.require_login().principal)
-    q = ctx.request.query_params.get("q", "").strip()[:100]
+    q = ctx.request.query_params.get("q", "").replace("\x00", "").strip()[:100]  # PostgreSQL refuses NUL
     page_no = max(1, min(ctx.query_int("side", 1) or 1, 10_000))
     found, total = service.list_people(
         ctx.db, principal=principal, q=q, offset=(page_no - 1) * PAGE_SIZE, limit=PAGE_SIZE

@@ -317,7 +317,7 @@ def test_files_on_an_item_by_page(client: TestClient, demo: Database) -> None:
         assert [(f.filename, f.pages) for f in files] == [("Regnskab 2026.pdf", 2), ("plan.png", None)]
         pdf_id, png_id = files[0].id, files[1].id
     page = client.get(f"/meetings/{meeting_id}").text
-    assert f'href="/attachments/{pdf_id}"' in page and "2 sider" in page
+    assert f'href="/attachments/{pdf_id}/view"' in page and "2 sider" in page
     assert f'<img src="/attachments/{png_id}" alt="plan.png"' in page
     got = client.get(f"/attachments/{pdf_id}")
     assert got.content == pdf and got.headers["content-disposition"].startswith("inline;")

@@ -1,0 +1,158 @@
+"""The meeting pack on the web: the meeting page's "Mødemappe", downloads, versions, who has read it.
+
+Reading an attachment, private notes and the offline app (manifest, service worker) are in
+``reader_views``. Everything here is thin over ``service.pack``; a reader never waits for more
+than rendering their own copy of the version already built.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Any
+from urllib.parse import quote
+
+from starlette.responses import Response
+from starlette.routing import Route
+
+from boardkit.core.i18n import _
+from boardkit.core.permissions import Action
+from boardkit.core.storage import FileStore
+from boardkit.core.web import Ctx, page, redirect, render, writes
+from boardkit.meetings import reader_views, service
+from boardkit.meetings.models import AgendaItem, Meeting
+from boardkit.org import service as org_service
+
+
+def _meeting(ctx: Ctx, action: Action = Action.VIEW) -> Meeting:
+    ctx.require_login()
+    return service.get_meeting(
+        ctx.db, principal=ctx.principal, meeting_id=ctx.int_param("meeting_id"), action=action
+    )
+
+
+def disposition(filename: str, *, inline: bool) -> str:
+    """A Content-Disposition with an ASCII fallback name and the real one (RFC 6266)."""
+    ascii_name = unicodedata.normalize("NFKD", filename).encode("ascii", "ignore").decode()
+    ascii_name = "".join(c for c in ascii_name if c.isprintable() and c not in '"\\;') or "fil"
+    kind = "inline" if inline else "attachment"
+    return f"{kind}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename, safe='')}"
+
+
+def pack_panel(ctx: Ctx, meeting: Meeting, items: list[AgendaItem]) -> dict[str, Any]:
+    """What the meeting page shows about the pack, and this reader's notes on the items."""
+    principal = ctx.principal
+    variant = service.pack.variant_for(principal, meeting)
+    manage = service.can_manage(principal, meeting)
+    version = service.pack.current_version(ctx.db, meeting, variant) if meeting.pack_published_at else None
+    can_note = principal.person_id is not None and variant != "public"
+    notes = (
+        service.pack.get_notes(ctx.db, person_id=principal.person_id, item_ids=[i.id for i in items])
+        if can_note and principal.person_id is not None
+        else {}
+    )
+    return {
+        "pack": {
+            "published": meeting.pack_published_at is not None,
+            "version": version,
+            "can_publish": manage and meeting.pack_published_at is None and meeting.status != "cancelled",
+            "can_see_reads": manage and meeting.pack_published_at is not None,
+            "has_files": any(i.attachments for i in items),
+        },
+        "notes": notes,
+        "can_note": can_note,
+    }
+
+
+@page
+@writes
+def pack_pdf(ctx: Ctx) -> Response:
+    """The reader's own copy of the current version (``?notes=1`` with their notes).
+
+    ``?offline=1`` is the service worker keeping a copy: that is not the reader opening it.
+    """
+    meeting = _meeting(ctx)
+    query = ctx.request.query_params
+    store = FileStore(ctx.settings.files_dir)
+    download = service.pack.reader_pack(
+        ctx.db,
+        store=store,
+        meeting=meeting,
+        principal=ctx.principal,
+        person=org_service.get_person(ctx.db, person_id=ctx.person_id),
+        with_notes=query.get("notes") == "1",
+        count_read=query.get("offline") != "1",
+    )
+    data = store.get(download.sha256)
+    headers = {
+        "Content-Disposition": disposition(download.filename, inline=query.get("download") != "1"),
+        "Cache-Control": "private, no-cache",
+        "ETag": f'"{download.sha256}"',
+        "X-Pack-Version": str(download.version),
+    }
+    return Response(data, media_type="application/pdf", headers=headers)
+
+
+@page
+def attachments_zip(ctx: Ctx) -> Response:
+    """The original files of every item this reader may see, for the archive."""
+    meeting = _meeting(ctx)
+    data = service.pack.zip_originals(
+        ctx.db, store=FileStore(ctx.settings.files_dir), meeting=meeting, principal=ctx.principal
+    )
+    name = _("%(title)s - bilag.zip", title=meeting.title)
+    headers = {"Content-Disposition": disposition(name, inline=False), "Cache-Control": "private, no-cache"}
+    return Response(data, media_type="application/zip", headers=headers)
+
+
+@page
+def pack_publish(ctx: Ctx) -> Response:
+    """The chair's "Udgiv mødemappe": from now on every change of agenda or material makes a new version."""
+    meeting = _meeting(ctx, Action.MANAGE)
+    if meeting.status == "cancelled":
+        ctx.flash(_("Mødet er aflyst. Mødemappen kan ikke udgives."), "error")
+    elif meeting.pack_published_at is not None:
+        ctx.flash(_("Mødemappen er allerede udgivet."), "info")
+    else:
+        service.pack.publish_pack(ctx.db, meeting, actor_id=ctx.person_id)
+        ctx.after_commit.append(ctx.request.app.state.worker.wake)
+        ctx.flash(_("Mødemappen er udgivet. Den bygges nu og er klar om lidt."))
+    response = redirect(ctx, "meeting", meeting_id=meeting.id)
+    response.headers["location"] += "#pack-heading"
+    return response
+
+
+@page
+def pack_versions(ctx: Ctx) -> Response:
+    """Every version of the pack this reader gets, newest first, with what changed."""
+    meeting = _meeting(ctx)
+    variant = service.pack.variant_for(ctx.principal, meeting)
+    versions = service.pack.list_versions(ctx.db, meeting, variant) if meeting.pack_published_at else []
+    return render(ctx, "meetings/pack_versions.html", meeting=meeting, versions=versions, active_nav="home")
+
+
+@page
+def pack_reads(ctx: Ctx) -> Response:
+    """Who has opened the current version (the chair and the administration)."""
+    meeting = _meeting(ctx, Action.MANAGE)
+    version = service.pack.current_version(ctx.db, meeting, "full") if meeting.pack_published_at else None
+    rows = service.pack.read_status(ctx.db, meeting) if version is not None else []
+    opened = sum(1 for _person, at in rows if at is not None)
+    return render(
+        ctx,
+        "meetings/pack_reads.html",
+        meeting=meeting,
+        version=version,
+        rows=rows,
+        opened=opened,
+        active_nav="home",
+    )
+
+
+routes = [
+    Route("/meetings/{meeting_id:id}/pack.pdf", pack_pdf, name="meeting_pack"),
+    Route("/meetings/{meeting_id:id}/attachments.zip", attachments_zip, name="meeting_attachments_zip"),
+    Route("/meetings/{meeting_id:id}/pack/publish", pack_publish, methods=["POST"], name="pack_publish"),
+    Route("/meetings/{meeting_id:id}/pack/versions", pack_versions, name="pack_versions"),
+    Route("/meetings/{meeting_id:id}/pack/reads", pack_reads, name="pack_reads"),
+    *reader_views.routes,
+]
