@@ -19,7 +19,7 @@ from urllib.parse import quote
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from boardkit.core import audit, pdfprep, uploads
+from boardkit.core import audit, jobs, pdfprep, uploads
 from boardkit.core.db import utcnow
 from boardkit.core.errors import UnsupportedType
 from boardkit.core.i18n import _
@@ -28,6 +28,9 @@ from boardkit.meetings import pack_queue
 from boardkit.meetings.models import AgendaItem, Attachment
 
 DOCUMENT_TYPES = frozenset({uploads.PDF, uploads.JPEG, uploads.PNG, uploads.HEIC})
+# A job that makes a new document ready for packs as soon as it is uploaded, so a build finds it
+# prepared (``pack_copies.prepared_file``; it does nothing for content prepared before).
+PREPARE = "meetings.prepare_file"
 OTHER = "application/octet-stream"
 MAX_BYTES = 25 * uploads.MB
 CLAIMS = {
@@ -134,6 +137,7 @@ def add_attachment(
     attachment.created_at = utcnow()
     db.flush()
     db.refresh(item, ["attachments"])
+    queue_prepare(db, attachment)
     pack_queue.changed(db, item.meeting)
     audit.record(
         db,
@@ -144,6 +148,12 @@ def add_attachment(
         summary=f"{item.title}: {attachment.filename}",
     )
     return attachment
+
+
+def queue_prepare(db: Session, attachment: Attachment) -> None:
+    """Prepare a document for packs in the background now, not when the next pack is built."""
+    if attachment.content_type in DOCUMENT_TYPES:
+        jobs.enqueue(db, PREPARE, {"sha256": attachment.sha256, "content_type": attachment.content_type})
 
 
 def delete_attachment(db: Session, attachment: Attachment, *, actor_id: int, organisation_id: int) -> None:

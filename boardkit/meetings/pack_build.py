@@ -22,10 +22,10 @@ from boardkit.core import jobs, mail
 from boardkit.core.db import utcnow
 from boardkit.core.storage import FileStore
 from boardkit.meetings import calendar, timeline
-from boardkit.meetings.attachments import proposal_files
+from boardkit.meetings.attachments import PREPARE, proposal_files
 from boardkit.meetings.invitations import emailable
 from boardkit.meetings.models import AgendaItem, Meeting, PackVersion
-from boardkit.meetings.pack_copies import BOARD_VARIANTS, prune_copies, render_copy
+from boardkit.meetings.pack_copies import BOARD_VARIANTS, prepared_file, prune_copies, render_copy
 from boardkit.meetings.pack_manifest import build_manifest, diff, inputs_hash, variants_for
 from boardkit.meetings.pack_queue import BUILD, RENDER
 from boardkit.org import service as org_service
@@ -192,4 +192,8 @@ def make_handlers(settings: Settings) -> dict[str, jobs.Handler]:
     def render(db: Session, payload: dict[str, Any]) -> None:
         render_for(db, payload, settings=settings)
 
-    return {BUILD: build, RENDER: render}
+    def prepare(db: Session, payload: dict[str, Any]) -> None:
+        store = FileStore(settings.files_dir)
+        prepared_file(db, store=store, sha256=payload["sha256"], content_type=payload["content_type"])
+
+    return {BUILD: build, RENDER: render, PREPARE: prepare}

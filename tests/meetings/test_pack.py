@@ -14,6 +14,7 @@ from boardkit.core.models import AuditEntry, Job, OutboxEmail, PreparedFile
 from boardkit.core.permissions import Principal
 from boardkit.core.storage import FileStore
 from boardkit.meetings import invitations, service
+from boardkit.meetings.attachments import PREPARE
 from boardkit.meetings.models import Meeting, PackFile, PackVersion
 from boardkit.meetings.pack_queue import BUILD, RENDER
 from boardkit.meetings.service import ItemInput, MeetingInput
@@ -66,6 +67,21 @@ def test_nothing_is_built_before_publication_and_a_burst_of_edits_queues_one_bui
     assert [v.number for v in versions(demo, meeting_id, "open")] == [1]
     assert versions(demo, meeting_id, "public") == []  # residents' packs are for department meetings
     assert build(demo, settings, meeting_id) == {}  # the same inputs make no new version
+
+
+def test_an_uploaded_document_is_prepared_in_the_background_before_any_build(
+    demo: Database, settings: Settings
+) -> None:
+    meeting_id = make_meeting(demo, days=10)
+    item = add_item(demo, meeting_id, title="Haven")
+    add_file(demo, settings, item, "Tilbud.pdf", pdf_bytes(2))
+    add_file(demo, settings, item, "noter.txt", b"ikke et dokument")
+    assert queued(demo, PREPARE) == 1  # documents only
+    run_jobs(demo, settings)
+    with demo.transaction() as s:
+        prepared = s.scalars(select(PreparedFile)).all()
+        assert [p.pages for p in prepared] == [2] and not prepared[0].problem
+    assert versions(demo, meeting_id, "full") == []  # nothing published, nothing built
 
 
 def test_sending_the_invitation_publishes_the_pack(demo: Database, settings: Settings) -> None:
