@@ -37,6 +37,12 @@ class Settings:
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65536
     secure_cookies: bool = False
+    # Notices by SMS and Digital Post: HTTP endpoints of the gateway and the provider (unset: not used).
+    sms_url: str = ""
+    sms_key: str = ""
+    digital_post_url: str = ""
+    digital_post_key: str = ""
+    http_timeout_seconds: float = 10.0
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -88,6 +94,11 @@ def load_settings(env: dict[str, str] | None = None, env_file: str | os.PathLike
         max_body_bytes=int(raw.get("max_body_bytes", str(Settings.max_body_bytes))),
         retry_base_seconds=float(raw.get("retry_base_seconds", "30")),
         secure_cookies=_bool(raw.get("secure_cookies", "1" if base_url.startswith("https://") else "0")),
+        sms_url=raw.get("sms_url", ""),
+        sms_key=raw.get("sms_key", ""),
+        digital_post_url=raw.get("digital_post_url", ""),
+        digital_post_key=raw.get("digital_post_key", ""),
+        http_timeout_seconds=float(raw.get("http_timeout_seconds", "10")),
     )
 
 

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import create_engine, make_url, text
 from starlette.testclient import TestClient
 
 from boardkit import migrate
@@ -30,6 +30,14 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize("backend", backends, scope="session")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def wired() -> None:
+    """Register the domains' parts of core.notify (the people directory, the paper channel)."""
+    from boardkit.wiring import wire
+
+    wire()
+
+
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("template") / "template.sqlite3"
@@ -44,6 +52,7 @@ def pg_ready() -> str:
         if PG_URL.startswith("postgresql://")
         else PG_URL
     )
+    url = worker_database(url)
     database = Database(url)
     with database.engine.begin() as conn:
         conn.execute(text("DROP SCHEMA public CASCADE"))
@@ -51,6 +60,25 @@ def pg_ready() -> str:
     database.dispose()
     migrate.upgrade(url)
     return url
+
+
+def worker_database(url: str) -> str:
+    """Under pytest-xdist each worker gets a database of its own (``<name>_gw0`` …), made on
+    first use next to the configured one."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return url
+    base = make_url(url)
+    name = f"{base.database}_{worker}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first()
+            if exists is None:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        admin.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
 
 
 def truncate_all(database: Database) -> None:

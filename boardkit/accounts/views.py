@@ -9,7 +9,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from boardkit.accounts import service
-from boardkit.core import audit, auth, i18n
+from boardkit.core import audit, auth, i18n, notify
 from boardkit.core.errors import NotFound, RateLimited
 from boardkit.core.i18n import LANGUAGES, _
 from boardkit.core.web import LANG_COOKIE, SESSION_COOKIE, Ctx, form_errors, page, redirect, render, writes
@@ -180,6 +180,8 @@ def _profile_context(ctx: Ctx, **extra: object) -> dict[str, Any]:
         "can_set_password": ctx.principal.is_staff,
         "new_token": None,
         "calendar_feed": _calendar_feed(ctx, person.id),
+        "digest_options": [("now", _("Straks")), ("weekly", _("Ugentligt sammendrag"))],
+        "notice_digest": "weekly" if notify.wants_digest(ctx.db, person_id=person.id) else "now",
         "active_nav": "accounts:profile",
         **extra,
     }
@@ -214,8 +216,13 @@ def profile(ctx: Ctx) -> Response:
         channel=ctx.value("preferred_channel"),
         phone=ctx.value("phone"),
     )
+    digest = ctx.value("notice_digest", "now")
+    if digest not in ("now", "weekly"):
+        errors["notice_digest"] = _("Vælg straks eller ugentligt sammendrag.")
     if errors:
         return form_errors(ctx, "accounts/profile.html", errors, **context)
+    if "notice_digest" in ctx.form:
+        notify.set_digest(ctx.db, person_id=person.id, digest=digest == "weekly")
     ctx.set_cookie(LANG_COOKIE, ctx.value("language"), max_age=365 * 86400)
     with i18n.language(ctx.value("language")):
         ctx.flash(_("Dine oplysninger er gemt."))

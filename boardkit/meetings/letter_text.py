@@ -30,7 +30,12 @@ KIND_NAMES = {
     "board": ("bestyrelsesmøde", "bestyrelsesmødet"),
     "committee": ("udvalgsmøde", "udvalgsmødet"),
 }
-LETTER_KIND_LABELS = {"invitation": "Indkaldelse", "update": "Ændring", "cancellation": "Aflysning"}
+LETTER_KIND_LABELS = {
+    "invitation": "Indkaldelse",
+    "update": "Ændring",
+    "cancellation": "Aflysning",
+    "notice": "Meddelelse",
+}
 
 
 class LetterLike(Protocol):
@@ -146,6 +151,8 @@ def salutation(recipient: str) -> str:
 def letter_spec(letter: LetterLike) -> pdf.LetterSpec:
     """The letter laid out as blocks: letterhead, window address, subject, body, signature."""
     c = letter.content or {}
+    if letter.kind == "notice":
+        return notice_spec(letter)
     organisation = str(c.get("organisation") or "")
     department = str(c.get("department") or "")
     board = str(c.get("board") or ("Afdelingsbestyrelsen" if department else "Bestyrelsen"))
@@ -227,5 +234,34 @@ def letter_spec(letter: LetterLike) -> pdf.LetterSpec:
         blocks=blocks,
         closing=["Med venlig hilsen", board],
         footer=" · ".join([organisation or board, *sender_address]),
+        running_head=f"{subject} · {letter.recipient}",
+    )
+
+
+def notice_spec(letter: LetterLike) -> pdf.LetterSpec:
+    """A notice from core.notify on paper (``content``: ``subject``, ``body``, ``link``, ``important``,
+    ``organisation``, ``notice_date``): the text as written, and where to read more."""
+    c = letter.content or {}
+    sender = str(c.get("organisation") or "Boligorganisationen")
+    subject = ("Vigtigt: " if c.get("important") else "") + str(c.get("subject") or "Meddelelse")
+    paragraphs = [p.strip() for p in str(c.get("body") or "").replace("\r\n", "\n").split("\n\n")]
+    blocks: list[pdf.Block] = [pdf.Paragraph(salutation(letter.recipient))]
+    blocks += [pdf.Paragraph(" ".join(p.split())) for p in paragraphs if p]
+    if c.get("link"):
+        blocks.append(pdf.Paragraph(f"Du kan også læse mere på {c['link']}"))
+    made = getattr(letter, "created_at", None)
+    return pdf.LetterSpec(
+        sender_name=sender,
+        sender_lines=[],
+        return_address=f"Afs.: {sender}",
+        recipient_lines=[letter.recipient, *letter.address_lines],
+        info=[
+            ("Dato", short_date(c.get("notice_date") or made)),
+            ("Vedrørende", LETTER_KIND_LABELS["notice"]),
+        ],
+        subject=subject,
+        blocks=blocks,
+        closing=["Med venlig hilsen", sender],
+        footer=sender,
         running_head=f"{subject} · {letter.recipient}",
     )

@@ -29,7 +29,7 @@ from boardkit.meetings.letter_text import letter_spec
 from boardkit.meetings.models import Invitation, Letter, PrintBatch
 
 BATCH_STATUSES = ("open", "closed", "printed")
-LETTER_KINDS = ("invitation", "update", "cancellation")
+LETTER_KINDS = ("invitation", "update", "cancellation", "notice")  # notice: from core.notify
 
 
 def open_batch(db: Session, *, organisation_id: int) -> PrintBatch:

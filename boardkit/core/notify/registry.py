@@ -1,0 +1,103 @@
+"""What core.notify needs from the domains, registered by them at start-up (core imports no domain).
+
+* The **directory** (the ``org`` domain): people's contact details and households' addresses.
+* The **paper channel** (the ``meetings`` domain): letters in the organisation's print batch.
+
+``boardkit.wiring.wire()`` registers both; the app, the worker and the tests call it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+
+@dataclass(frozen=True)
+class Contact:
+    """One person as the notification service sees them."""
+
+    id: int
+    name: str
+    email: str | None
+    phone: str
+    preferred_channel: str  # email, sms, digital_post or paper
+    paper: bool  # asked for paper: the household's letter is their notice
+    language: str
+    active: bool = True
+    external_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Household:
+    """One home: whether it asked for paper, who lives there (adults, today) and where it is."""
+
+    tenancy_id: int
+    paper: bool
+    resident_names: tuple[str, ...]
+    address_lines: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PaperLetter:
+    """One letter to one household about one notice."""
+
+    notice_id: int
+    organisation_id: int
+    household: Household
+    kind: str
+    subject: str
+    body: str
+    link: str  # absolute URL of what the notice is about
+    important: bool
+
+
+ContactsFn = Callable[[Session, Collection[int]], dict[int, Contact]]
+HouseholdsFn = Callable[[Session, Collection[int]], dict[int, Household]]
+# Puts the letters in the print batch; returns each letter's id, in order.
+PaperFn = Callable[[Session, Sequence[PaperLetter]], list[int]]
+
+
+@dataclass
+class _Registry:
+    contacts: ContactsFn | None = None
+    households: HouseholdsFn | None = None
+    channels: dict[str, PaperFn] | None = None
+
+
+_REGISTRY = _Registry(channels={})
+
+
+def register_directory(*, contacts: ContactsFn, households: HouseholdsFn) -> None:
+    _REGISTRY.contacts = contacts
+    _REGISTRY.households = households
+
+
+def register_channel(name: str, handler: PaperFn) -> None:
+    """A channel a domain provides (today only ``paper``)."""
+    assert _REGISTRY.channels is not None
+    _REGISTRY.channels[name] = handler
+
+
+def _missing(what: str) -> RuntimeError:
+    return RuntimeError(f"core.notify has no {what}: call boardkit.wiring.wire() at start-up")
+
+
+def contacts(db: Session, person_ids: Collection[int]) -> dict[int, Contact]:
+    if _REGISTRY.contacts is None:
+        raise _missing("directory")
+    return _REGISTRY.contacts(db, person_ids) if person_ids else {}
+
+
+def households(db: Session, tenancy_ids: Collection[int]) -> dict[int, Household]:
+    if _REGISTRY.households is None:
+        raise _missing("directory")
+    return _REGISTRY.households(db, tenancy_ids) if tenancy_ids else {}
+
+
+def paper(db: Session, letters: Sequence[PaperLetter]) -> list[int]:
+    handler = (_REGISTRY.channels or {}).get("paper")
+    if handler is None:
+        raise _missing("paper channel")
+    return handler(db, letters) if letters else []
