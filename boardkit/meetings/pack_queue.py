@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from boardkit.core import audit, jobs
 from boardkit.core.db import utcnow
 from boardkit.core.models import Job
+from boardkit.meetings import search_docs
 from boardkit.meetings.models import Meeting
 
 BUILD = "meetings.pack_build"
@@ -31,7 +32,9 @@ def queue_build(db: Session, meeting_id: int) -> None:
 
 
 def changed(db: Session, meeting: Meeting) -> None:
-    """Agenda, material or meeting facts changed: a published pack gets a new build."""
+    """Agenda, material or meeting facts changed: a published pack gets a new build (and the
+    search index the meeting's new text)."""
+    search_docs.changed(db, meeting.id)
     if meeting.pack_published_at is not None and meeting.status != "cancelled":
         queue_build(db, meeting.id)
 

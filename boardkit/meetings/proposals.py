@@ -21,7 +21,7 @@ from boardkit.core.errors import Conflict, Forbidden, NotFound, RuleViolation, V
 from boardkit.core.i18n import _
 from boardkit.core.permissions import Action, Principal, can
 from boardkit.core.storage import FileStore
-from boardkit.meetings import attachments, service
+from boardkit.meetings import attachments, search_docs, service
 from boardkit.meetings import proposal_rules as rules
 from boardkit.meetings.models import AgendaItem, Attachment, Meeting, Proposal
 from boardkit.org import service as org_service
@@ -183,6 +183,7 @@ def submit_proposal(
     db.add(proposal)
     db.flush()
     _store_files(db, proposal=proposal, checked=checked, store=store, actor_id=proposer_id)
+    search_docs.changed(db, meeting.id)
     audit.record(
         db,
         actor_id=proposer_id,
@@ -231,6 +232,7 @@ def update_proposal(
         db.delete(attachment)
     _store_files(db, proposal=proposal, checked=checked, store=store, actor_id=proposal.proposer_id)
     proposal.updated_at = utcnow()
+    search_docs.changed(db, meeting.id)
     diff = audit.changes(before, audit.snapshot(proposal, ("title", "text", "status")))
     if removed or files:
         diff["attachments"] = [[a.filename for a in removed], [f.filename for f in files]]

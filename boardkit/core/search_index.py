@@ -1,0 +1,140 @@
+"""Keeping the index in step with the database: the ``search.index`` job and the full rebuild.
+
+Jobs run in the worker (never on the event loop). A document that names a stored PDF gets its
+text read here — bounded in pages and characters, cached by the file's sha256 (files never
+change), and a file that cannot be read adds no text rather than failing the job.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import threading
+import warnings
+from collections.abc import Iterable, Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from boardkit.config import Settings
+from boardkit.core import jobs, search, uploads
+from boardkit.core.search import Document
+from boardkit.core.search_whoosh import WhooshIndex
+from boardkit.core.storage import FileStore
+
+log = logging.getLogger("boardkit.search")
+
+MAX_PDF_PAGES = 200
+MAX_FILE_CHARS = 100_000
+MAX_PDF_BYTES = 50 * uploads.MB
+
+_backends: dict[Path, WhooshIndex] = {}
+_backends_lock = threading.Lock()
+
+
+def index_dir(settings: Settings) -> Path:
+    return settings.data_dir / "search"
+
+
+def backend_for(settings: Settings) -> WhooshIndex:
+    """The process's index of this data directory (opened once, shared by threads)."""
+    path = index_dir(settings)
+    with _backends_lock:
+        if path not in _backends:
+            _backends[path] = WhooshIndex(path / "index")
+        return _backends[path]
+
+
+def close_all() -> None:
+    """Close and forget every open index (tests; a process that stops)."""
+    with _backends_lock:
+        for backend in _backends.values():
+            backend.close()
+        _backends.clear()
+
+
+# --- file text ----------------------------------------------------------------------------
+
+
+def pdf_text(data: bytes, *, max_pages: int = MAX_PDF_PAGES, max_chars: int = MAX_FILE_CHARS) -> str:
+    """The text of a PDF's first pages; "" for a file pypdf cannot read (locked, broken, not a PDF)."""
+    from pypdf import PdfReader
+
+    if len(data) > MAX_PDF_BYTES:
+        return ""
+    parts: list[str] = []
+    size = 0
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            reader = PdfReader(io.BytesIO(data), strict=False)
+            if reader.is_encrypted:
+                return ""
+            for n, page in enumerate(reader.pages):
+                if n >= max_pages or size >= max_chars:
+                    break
+                text = page.extract_text() or ""
+                parts.append(text)
+                size += len(text)
+    except Exception as exc:  # pypdf raises many kinds on broken files; the text is a nicety
+        log.info("no text from a PDF: %s", exc)
+    return " ".join(parts)[:max_chars]
+
+
+class FileText:
+    """File text by sha256, read once and kept beside the index."""
+
+    def __init__(self, store: FileStore, cache_dir: Path) -> None:
+        self.store = store
+        self.cache_dir = cache_dir
+
+    def get(self, sha256: str, content_type: str) -> str:
+        if content_type != uploads.PDF:
+            return ""
+        try:
+            cached = self.cache_dir / sha256[:2] / f"{sha256}.txt"
+            if cached.is_file():
+                return cached.read_text("utf-8")
+            data = self.store.get(sha256)
+        except (OSError, ValueError) as exc:
+            log.warning("file %s for the search index: %s", sha256, exc)
+            return ""
+        text = pdf_text(data)
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cached.with_suffix(".tmp")
+        tmp.write_text(text, "utf-8")
+        tmp.replace(cached)
+        return text
+
+
+def with_file_text(documents: Iterable[Document], files: FileText) -> Iterator[Document]:
+    for doc in documents:
+        if doc.file_sha256:
+            extra = files.get(doc.file_sha256, doc.file_type)
+            if extra:
+                doc = replace(doc, text=f"{doc.text}\n{extra}" if doc.text else extra)
+        yield doc
+
+
+# --- the job and the rebuild ----------------------------------------------------------------
+
+
+def make_handler(settings: Settings) -> jobs.Handler:
+    files = FileText(FileStore(settings.files_dir), index_dir(settings) / "text")
+
+    def handle(db: Session, payload: dict[str, Any]) -> None:
+        provider = str(payload.get("kind", ""))
+        ids = [int(i) for i in payload.get("ids", [])]
+        documents = search.documents_for(db, provider, ids)
+        groups = [search.group(provider, i) for i in ids]
+        backend_for(settings).replace_groups(groups, with_file_text(documents, files))
+
+    return handle
+
+
+def rebuild(db: Session, settings: Settings) -> int:
+    """Index everything from the database afresh (``boardkit reindex``); returns the count."""
+    files = FileText(FileStore(settings.files_dir), index_dir(settings) / "text")
+    return backend_for(settings).rebuild(with_file_text(search.all_documents(db), files))
