@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from boardkit.core.storage import FileStore
+from boardkit.demo_minutes import add_demo_minutes
 from boardkit.demo_packs import add_demo_packs
 from boardkit.meetings import service as meeting_service
 from boardkit.meetings.models import AgendaItem, Meeting
@@ -630,6 +631,7 @@ def load_demo(db: Session, *, seed: int = 1, store: FileStore | None = None) -> 
     _agendas(db, [o for o in b.objects if isinstance(o, Meeting)], engparken_board=ab_eng)
     if store is not None:
         add_demo_packs(db, store=store, board=ab_eng, admin=admin)
+        add_demo_minutes(db, board=ab_eng)
     return org
 
 

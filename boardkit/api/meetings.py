@@ -199,7 +199,9 @@ def cancel_meeting(ctx: Ctx) -> dict[str, Any]:
 @api
 def meeting_timeline(ctx: Ctx) -> dict[str, Any]:
     """The statutory dates with their status (done, upcoming, due_today, overdue)."""
-    return service.timeline_of(_meeting(ctx))
+    meeting = _meeting(ctx)
+    minutes = service.minutes.find_minutes(ctx.db, meeting_id=meeting.id)
+    return service.timeline_of(meeting, minutes_done=minutes is not None and minutes.status == "published")
 
 
 # --- agenda ---------------------------------------------------------------------------------

@@ -282,3 +282,22 @@ class PrivateNote(Base):
     agenda_item_id: Mapped[int] = mapped_column(ForeignKey("agenda_item.id", ondelete="CASCADE"), index=True)
     text: Mapped[str] = mapped_column(Text, default="")
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# The minutes' tables live in their own module; importing them here registers them with every
+# user of the meeting models (the schema, the migrations, the tests).
+from boardkit.meetings.minutes_models import (  # noqa: E402
+    Decision as Decision,
+)
+from boardkit.meetings.minutes_models import (  # noqa: E402
+    Minutes as Minutes,
+)
+from boardkit.meetings.minutes_models import (  # noqa: E402
+    MinutesApproval as MinutesApproval,
+)
+from boardkit.meetings.minutes_models import (  # noqa: E402
+    MinutesComment as MinutesComment,
+)
+from boardkit.meetings.minutes_models import (  # noqa: E402
+    MinutesVersion as MinutesVersion,
+)

@@ -6,6 +6,9 @@ Run by the periodic job ``meetings.reminders``. What is due:
   meeting's day until it starts, to everyone invited by e-mail who has not declined.
 * **Material due** — from ``material_reminder_days`` (default 2) days before the material
   deadline until the deadline, to the board's members (not substitutes) with an e-mail address.
+* **Minutes due** — from ``minutes_reminder_days`` (default 7) days before the minutes are due
+  (``minutes_due_days`` after the meeting, default 28) until they are published, to the board's
+  chair, once.
 * **Pack unread** — from ``pack_reminder_days`` (default 2) days before the meeting's day until
   it starts, to the pack's board readers who have not opened its current version (a new
   version is a new reminder).
@@ -42,6 +45,7 @@ KIND = "meetings.reminders"
 EVERY_SECONDS = 15 * 60
 SEND_FROM_HOUR = 8
 HORIZON = timedelta(days=60)  # reminders are never due further ahead than this
+MINUTES_HORIZON = timedelta(days=120)  # minutes of meetings older than this are not chased any more
 
 
 @dataclass(frozen=True)
@@ -104,6 +108,22 @@ def _pack_due(db: Session, meeting: Meeting, rules: dict[str, Any], today: date)
     ]
 
 
+def _minutes_due(db: Session, meeting: Meeting, rules: dict[str, Any], today: date) -> list[tuple[int, Due]]:
+    milestones = timeline.milestones(kind=meeting.kind, starts_at=meeting.starts_at, rules=rules)
+    minutes_due = next(m for m in milestones if m.key == "minutes_due")
+    if today < minutes_due.day - timedelta(_days(rules, "minutes_reminder_days", 7)):
+        return []
+    minutes = service.minutes.find_minutes(db, meeting_id=meeting.id)
+    if minutes is not None and minutes.status == "published":
+        return []
+    due = Due(f"minutes:{meeting.id}", "minutes", meeting, minutes_due.due)
+    return [
+        (m.person_id, due)
+        for m in org_service.list_board_members(db, board_id=meeting.board_id)
+        if m.active_on(today) and m.role == "chair"
+    ]
+
+
 def due_reminders(db: Session, *, now: datetime) -> dict[int, list[Due]]:
     """Everything due now, by person."""
     today = now.astimezone(TZ).date()
@@ -121,6 +141,17 @@ def due_reminders(db: Session, *, now: datetime) -> dict[int, list[Due]]:
             + _material_due(db, meeting, rules, today, now)
             + _pack_due(db, meeting, rules, today)
         ):
+            result[person_id].append(due)
+    held = db.scalars(
+        select(Meeting)
+        .options(joinedload(Meeting.board))
+        .where(
+            Meeting.starts_at <= now, Meeting.starts_at > now - MINUTES_HORIZON, Meeting.status != "cancelled"
+        )
+        .order_by(Meeting.starts_at)
+    ).unique()
+    for meeting in held:
+        for person_id, due in _minutes_due(db, meeting, _rules(meeting), today):
             result[person_id].append(due)
     return result
 

@@ -26,7 +26,7 @@ from boardkit.meetings import attachments as attachments  # other domains reach 
 from boardkit.meetings import feeds as feeds  # the personal calendar feed: service.feeds.calendar_feed_url
 from boardkit.meetings import invitations as invitations  # reached from the API as service.invitations
 from boardkit.meetings import letters as letters  # other domains reach print batches as service.letters
-from boardkit.meetings import pack_queue, timeline
+from boardkit.meetings import pack_queue, search_docs, timeline
 from boardkit.meetings import rsvp as rsvp  # answers to invitations: service.rsvp.set_rsvp, .rsvp_summary
 from boardkit.meetings.models import (
     DEPARTMENT_KINDS,
@@ -197,9 +197,11 @@ def milestones_of(meeting: Meeting, *, minutes_done: bool = False) -> list[timel
     )
 
 
-def timeline_of(meeting: Meeting, *, now: datetime | None = None) -> dict[str, Any]:
+def timeline_of(
+    meeting: Meeting, *, now: datetime | None = None, minutes_done: bool = False
+) -> dict[str, Any]:
     """The statutory dates of a meeting with their status, as the API shows them."""
-    return timeline.as_dict(milestones_of(meeting), now)
+    return timeline.as_dict(milestones_of(meeting, minutes_done=minutes_done), now)
 
 
 # --- meetings -------------------------------------------------------------------------
@@ -314,6 +316,7 @@ def create_meeting(
     db.flush()
     meeting.board = board
     add_starting_agenda(db, meeting)
+    search_docs.changed(db, meeting.id)
     audit.record(
         db,
         actor_id=actor_id,
@@ -581,6 +584,11 @@ def load_agenda(db: Session, meeting: Meeting) -> Meeting:
 
 
 # Proposals use this module, so they join it last; other domains reach them as ``service.proposals``.
+from boardkit.meetings import decisions as decisions  # noqa: E402  (the decision register)
+from boardkit.meetings import minutes as minutes  # noqa: E402  (minutes: service.minutes.save_minutes, …)
+from boardkit.meetings import minutes_approval as minutes_approval  # noqa: E402
+from boardkit.meetings import minutes_pdf as minutes_pdf  # noqa: E402
+from boardkit.meetings import minutes_publish as minutes_publish  # noqa: E402
 from boardkit.meetings import pack as pack  # noqa: E402  (meeting packs: service.pack.reader_pack, …)
 from boardkit.meetings import proposal_rules as proposal_rules  # noqa: E402
 from boardkit.meetings import proposals as proposals  # noqa: E402

@@ -79,11 +79,16 @@ def meeting_context(ctx: Ctx, meeting: Meeting) -> dict[str, Any]:
     manage = service.can_manage(ctx.principal, meeting)
     now = utcnow()
     items = service.visible_items(ctx.principal, meeting)
+    minutes = service.minutes.find_minutes(ctx.db, meeting_id=meeting.id)
+    insider = service.minutes.is_insider(ctx.principal, meeting)
+    published = minutes is not None and minutes.status == "published"
     return {
         "meeting": meeting,
         "items": items,
         **pack_panel(ctx, meeting, items),
-        "milestones": [(m, m.status(now)) for m in service.milestones_of(meeting)],
+        "milestones": [(m, m.status(now)) for m in service.milestones_of(meeting, minutes_done=published)],
+        "minutes_url": path + "/minutes" if insider or published else None,
+        "minutes_status": service.minutes.status_label(minutes.status) if minutes is not None else None,
         "manage": manage and meeting.status != "cancelled",
         "proposals_url": path + "/proposals"
         if meeting.is_department_meeting and has_route(ctx.request, path + "/proposals")

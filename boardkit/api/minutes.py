@@ -1,0 +1,280 @@
+"""REST API for minutes and the decision register (API.md); thin over meetings.service."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from boardkit.api.json_input import Reader, json_object
+from boardkit.api.minutes_spec import PATHS as PATHS
+from boardkit.api.minutes_spec import SCHEMAS as SCHEMAS
+from boardkit.core.errors import AppError, Forbidden, NotFound, ValidationFailed
+from boardkit.core.i18n import _
+from boardkit.core.templating import TZ
+from boardkit.core.web import Ctx, api
+from boardkit.meetings import service
+from boardkit.meetings.service import Meeting
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.astimezone(TZ).isoformat() if value else None
+
+
+def _load(ctx: Ctx) -> tuple[Meeting, Any]:
+    meeting, minutes = service.minutes.get_minutes(
+        ctx.db, principal=ctx.principal, meeting_id=ctx.int_param("meeting_id")
+    )
+    service.load_agenda(ctx.db, meeting)
+    return meeting, minutes
+
+
+def _existing(ctx: Ctx) -> tuple[Meeting, Any]:
+    meeting, minutes = _load(ctx)
+    if minutes is None:
+        raise NotFound(_("Der er ikke skrevet et referat af mødet endnu."), code="minutes_not_found")
+    return meeting, minutes
+
+
+def minutes_json(ctx: Ctx, meeting: Meeting, minutes: Any) -> dict[str, Any]:
+    m = service.minutes
+    content = minutes.content if m.sees_closed(ctx.principal, meeting) else m.redacted(minutes.content)
+    data: dict[str, Any] = {
+        "meeting_id": meeting.id,
+        "status": minutes.status,
+        "version": minutes.version,
+        **{k: content.get(k) for k in ("meeting_chair", "minute_taker", "minute_taker_id")},
+        "attendance": [
+            {"person_id": a["person_id"], "name": a["name"], "status": a["status"]}
+            for a in content.get("attendance", [])
+        ],
+        "residents_present": content.get("residents_present"),
+        "households_represented": content.get("households_represented"),
+        "items": content.get("items", []),
+        "submitted_at": _iso(minutes.submitted_at),
+        "approved_at": _iso(minutes.approved_at),
+        "published_at": _iso(minutes.published_at),
+        "url": ctx.absolute_url("minutes", meeting_id=meeting.id),
+        "pdf_url": ctx.absolute_url("api:minutes_pdf", meeting_id=meeting.id),
+    }
+    if m.is_insider(ctx.principal, meeting):
+        data["approvals"] = [
+            {"person_id": a.person_id, "name": a.name, "approved_at": _iso(a.approved_at)}
+            for a in service.minutes_approval.approvers(ctx.db, meeting, minutes)
+        ]
+    if service.can_manage(ctx.principal, meeting) and minutes.status == "published":
+        stats = service.minutes_publish.read_stats(ctx.db, minutes=minutes)
+        if stats is not None:
+            data["read"] = {
+                "households_read": stats.households_read,
+                "households_total": stats.households_total,
+                "persons_read": stats.persons_read,
+                "persons_total": stats.persons_total,
+            }
+    return data
+
+
+@api
+def get_minutes(ctx: Ctx) -> dict[str, Any]:
+    meeting, minutes = _existing(ctx)
+    return minutes_json(ctx, meeting, minutes)
+
+
+def _votes(value: Any, key: str, errors: dict[str, str]) -> dict[str, int] | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        errors[key] = _("Skal være et objekt med for, against og blank.")
+        return None
+    return {str(k): v for k, v in value.items()}
+
+
+def _input(body: dict[str, Any]) -> service.minutes.MinutesInput:
+    r = Reader(body)
+    errors = r.errors
+    attendance: list[tuple[int, str]] = []
+    raw_attendance = body.get("attendance", [])
+    if not isinstance(raw_attendance, list):
+        errors["attendance"] = _("Skal være en liste.")
+        raw_attendance = []
+    for n, entry in enumerate(raw_attendance):
+        person, status = (
+            (entry.get("person_id"), entry.get("status")) if isinstance(entry, dict) else (None, None)
+        )
+        if isinstance(person, bool) or not isinstance(person, int) or not isinstance(status, str):
+            errors[f"attendance.{n}"] = _("Skriv person_id (tal) og status.")
+            continue
+        attendance.append((person, status))
+    items: list[service.minutes.ItemInput] = []
+    raw_items = body.get("items", [])
+    if not isinstance(raw_items, list):
+        errors["items"] = _("Skal være en liste.")
+        raw_items = []
+    for n, entry in enumerate(raw_items):
+        item = Reader(entry) if isinstance(entry, dict) else None
+        agenda_item_id = item.number("agenda_item_id") if item else None
+        if item is None or agenda_item_id is None:
+            errors[f"items.{n}.agenda_item_id"] = _("Skriv punktets agenda_item_id.")
+            continue
+        votes = _votes(entry.get("votes"), f"items.{n}.votes", errors)
+        items.append(
+            service.minutes.ItemInput(
+                agenda_item_id=agenda_item_id,
+                notes=item.text("notes"),
+                decision=item.text("decision"),
+                votes=votes,
+            )
+        )
+        errors.update({f"items.{n}.{k}": v for k, v in item.errors.items()})
+    data = service.minutes.MinutesInput(
+        meeting_chair=r.text("meeting_chair"),
+        minute_taker=r.text("minute_taker"),
+        minute_taker_id=r.number("minute_taker_id"),
+        attendance=attendance,
+        residents_present=r.number("residents_present"),
+        households_represented=r.number("households_represented"),
+        items=items,
+    )
+    r.check()
+    return data
+
+
+@api
+def put_minutes(ctx: Ctx) -> dict[str, Any]:
+    """Write the minutes (a draft in place; after submission a new version that resets approvals)."""
+    meeting, minutes = _load(ctx)
+    if not service.minutes.may_edit(ctx.principal, meeting, minutes):
+        raise Forbidden(_("Kun formanden, referenten og administrationen kan skrive referatet."))
+    saved = service.minutes.save_minutes(
+        ctx.db, meeting=meeting, actor_id=ctx.person_id, data=_input(json_object(ctx))
+    )
+    return minutes_json(ctx, meeting, saved)
+
+
+@api
+def submit_minutes(ctx: Ctx) -> dict[str, Any]:
+    meeting, minutes = _existing(ctx)
+    if not service.minutes.may_edit(ctx.principal, meeting, minutes):
+        raise Forbidden(
+            _("Kun formanden, referenten og administrationen kan sende referatet til godkendelse.")
+        )
+    service.minutes_approval.submit(
+        ctx.db, meeting=meeting, minutes=minutes, actor_id=ctx.person_id, settings=ctx.settings
+    )
+    ctx.after_commit.append(ctx.request.app.state.worker.wake)
+    return minutes_json(ctx, meeting, minutes)
+
+
+@api
+def approve_minutes(ctx: Ctx) -> dict[str, Any]:
+    """A board member approves the current version (409 twice, 404 for non-members)."""
+    meeting, minutes = _load(ctx)
+    if minutes is None or not service.minutes_approval.may_approve(ctx.principal, meeting):
+        raise NotFound()
+    if service.minutes_approval.approve(
+        ctx.db, principal=ctx.principal, meeting=meeting, minutes=minutes, settings=ctx.settings
+    ):
+        ctx.after_commit.append(ctx.request.app.state.worker.wake)
+    return minutes_json(ctx, meeting, minutes)
+
+
+@api
+def comment_minutes(ctx: Ctx) -> Response:
+    meeting, minutes = _existing(ctx)
+    r = Reader(json_object(ctx))
+    text = r.text("text")
+    r.check()
+    entry = service.minutes_approval.comment(
+        ctx.db, principal=ctx.principal, meeting=meeting, minutes=minutes, text=text
+    )
+    return JSONResponse(
+        {"id": entry.id, "version": entry.version, "text": entry.text, "created_at": _iso(entry.created_at)},
+        status_code=201,
+    )
+
+
+@api
+def publish_minutes(ctx: Ctx) -> dict[str, Any]:
+    """The chair or the administration publishes approved minutes (409 ``minutes_not_approved`` before)."""
+    meeting, minutes = _existing(ctx)
+    if not service.can_manage(ctx.principal, meeting):
+        raise Forbidden(_("Kun formanden og administrationen kan udgive referatet."))
+    service.minutes_publish.publish(
+        ctx.db, meeting=meeting, minutes=minutes, actor_id=ctx.person_id, settings=ctx.settings
+    )
+    ctx.after_commit.append(ctx.request.app.state.worker.wake)
+    return minutes_json(ctx, meeting, minutes)
+
+
+@api
+def minutes_pdf(ctx: Ctx) -> Response:
+    meeting, minutes = _existing(ctx)
+    data = service.minutes_pdf.minutes_pdf(ctx.db, principal=ctx.principal, meeting=meeting, minutes=minutes)
+    return service.minutes_pdf.pdf_response(data, meeting)
+
+
+@api
+def list_decisions(ctx: Ctx) -> dict[str, Any]:
+    """The decision register as I may see it: ``department_id``, ``year`` and words ``q`` filter it."""
+    query = ctx.request.query_params
+    for name in ("department_id", "year"):
+        raw = query.get(name, "")
+        if raw and ctx.query_int(name) is None:
+            raise ValidationFailed(_("%(name)s skal være et helt tal.", name=name), fields={name: "invalid"})
+    year = ctx.query_int("year")
+    if year is not None and not 1900 <= year <= 2999:
+        raise ValidationFailed(_("Året skal ligge mellem 1900 og 2999."), fields={"year": "invalid"})
+    q = query.get("q", "")
+    if len(q) > 200:
+        raise AppError(_("Søgningen må højst have 200 tegn."), code="query_too_long")
+    entries = service.decisions.list_decisions(
+        ctx.db, principal=ctx.principal, department_id=ctx.query_int("department_id"), year=year, q=q
+    )
+    return {
+        "items": [
+            {
+                "id": e.decision.id,
+                "meeting_id": e.decision.meeting_id,
+                "meeting_title": e.meeting_title,
+                "agenda_item_id": e.decision.agenda_item_id,
+                "item_number": e.decision.item_number,
+                "item_title": e.decision.item_title,
+                "department_id": e.decision.department_id,
+                "department_name": e.department_name,
+                "board_id": e.decision.board_id,
+                "board_name": e.board_name,
+                "date": e.decision.decided_on.isoformat(),
+                "text": e.decision.text,
+                "closed": e.decision.closed,
+                "votes": e.decision.votes,
+                "minutes_url": ctx.absolute_url("minutes", meeting_id=e.decision.meeting_id),
+            }
+            for e in entries
+        ],
+        "next": None,
+    }
+
+
+routes = [
+    Route("/meetings/{meeting_id:id}/minutes", get_minutes, methods=["GET"], name="minutes"),
+    Route("/meetings/{meeting_id:id}/minutes", put_minutes, methods=["PUT"], name="minutes_put"),
+    Route(
+        "/meetings/{meeting_id:id}/minutes/submit", submit_minutes, methods=["POST"], name="minutes_submit"
+    ),
+    Route(
+        "/meetings/{meeting_id:id}/minutes/approve", approve_minutes, methods=["POST"], name="minutes_approve"
+    ),
+    Route(
+        "/meetings/{meeting_id:id}/minutes/comments",
+        comment_minutes,
+        methods=["POST"],
+        name="minutes_comment",
+    ),
+    Route(
+        "/meetings/{meeting_id:id}/minutes/publish", publish_minutes, methods=["POST"], name="minutes_publish"
+    ),
+    Route("/meetings/{meeting_id:id}/minutes.pdf", minutes_pdf, name="minutes_pdf"),
+    Route("/decisions", list_decisions, name="decisions"),
+]

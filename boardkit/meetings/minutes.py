@@ -1,0 +1,387 @@
+"""Minutes: who may read and write them, their content, and versions with a readable diff.
+
+The content is one JSON document::
+
+    {"meeting_chair": str, "minute_taker": str, "minute_taker_id": int | None,
+     "attendance": [{"person_id", "name", "status": present|absent|excused}],
+     "residents_present": int | None, "households_represented": int | None,   # department meetings
+     "items": [{"agenda_item_id", "number", "title", "closed", "notes", "decision",
+                "votes": {"for", "against", "blank"} | None}]}
+
+A draft is edited in place. Once submitted, every change makes a new version (the approvals of
+the earlier one stop counting, see ``minutes_approval``); published minutes are final.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from boardkit.core import audit
+from boardkit.core.db import utcnow
+from boardkit.core.errors import Conflict, NotFound, ValidationFailed
+from boardkit.core.i18n import _
+from boardkit.core.permissions import Action, Audience, Principal, can
+from boardkit.meetings import minutes_search, service
+from boardkit.meetings.models import Decision, Meeting, Minutes, MinutesVersion
+from boardkit.org import service as org_service
+
+ATTENDANCE = ("present", "absent", "excused")
+VOTE_KEYS = ("for", "against", "blank")
+MAX_VOTES = 100_000
+
+
+# --- access ---------------------------------------------------------------------------------
+
+
+def is_insider(principal: Principal, meeting: Meeting) -> bool:
+    """The board's members (substitutes too) and the administration: they see minutes before publishing."""
+    return can(principal, Action.VIEW, replace(service.meeting_resource(meeting), audience=Audience.BOARD))
+
+
+def sees_closed(principal: Principal, meeting: Meeting) -> bool:
+    return service.can_see_closed(principal, meeting)
+
+
+def may_edit(principal: Principal, meeting: Meeting, minutes: Minutes | None) -> bool:
+    """The chair (and vice chair), the administration, and the board member named as minute taker."""
+    if service.can_manage(principal, meeting):
+        return True
+    taker = (minutes.content or {}).get("minute_taker_id") if minutes is not None else None
+    return taker is not None and taker == principal.person_id and meeting.board_id in principal.board_roles
+
+
+def find_minutes(db: Session, *, meeting_id: int) -> Minutes | None:
+    return db.scalar(select(Minutes).where(Minutes.meeting_id == meeting_id))
+
+
+def get_minutes(db: Session, *, principal: Principal, meeting_id: int) -> tuple[Meeting, Minutes | None]:
+    """A meeting and its minutes as this reader may see them: the board and the administration
+    always (``None`` while there are none), everybody else only published minutes (404 before)."""
+    meeting = service.get_meeting(db, principal=principal, meeting_id=meeting_id)
+    minutes = find_minutes(db, meeting_id=meeting.id)
+    if not is_insider(principal, meeting) and (minutes is None or minutes.status != "published"):
+        raise NotFound()
+    return meeting, minutes
+
+
+# --- content --------------------------------------------------------------------------------
+
+
+@dataclass
+class ItemInput:
+    agenda_item_id: int
+    notes: str = ""
+    decision: str = ""
+    votes: dict[str, int] | None = None
+
+
+@dataclass
+class MinutesInput:
+    meeting_chair: str = ""
+    minute_taker: str = ""
+    minute_taker_id: int | None = None
+    attendance: list[tuple[int, str]] = field(default_factory=list)  # (person id, status)
+    residents_present: int | None = None
+    households_represented: int | None = None
+    items: list[ItemInput] = field(default_factory=list)
+
+
+def blank_content(db: Session, meeting: Meeting) -> dict[str, Any]:
+    """A starting point: the agenda's items and the board's sitting members as present."""
+    today = org_service.today()
+    members = [
+        m
+        for m in org_service.list_board_members(db, board_id=meeting.board_id)
+        if m.active_on(today) and m.role != "substitute"
+    ]
+    chair = next((m.person.name for m in members if m.role == "chair"), "")
+    return {
+        "meeting_chair": "" if meeting.is_department_meeting else chair,
+        "minute_taker": "",
+        "minute_taker_id": None,
+        "attendance": [
+            {"person_id": m.person_id, "name": m.person.name, "role": m.role, "status": "present"}
+            for m in members
+        ],
+        "residents_present": None,
+        "households_represented": None,
+        "items": [_item_entry(item, ItemInput(item.id)) for item in sorted(meeting.items, key=_pos)],
+    }
+
+
+def _pos(item: Any) -> int:
+    return int(item.position)
+
+
+def _item_entry(item: Any, data: ItemInput) -> dict[str, Any]:
+    return {
+        "agenda_item_id": item.id,
+        "number": item.position,
+        "title": item.title,
+        "closed": item.closed,
+        "kind": item.kind,
+        "notes": data.notes.strip(),
+        "decision": data.decision.strip(),
+        "votes": dict(data.votes) if data.votes is not None else None,
+    }
+
+
+def _households(db: Session, meeting: Meeting) -> int:
+    if meeting.department_id is None:
+        return 0
+    return int(
+        db.scalar(select(func.count()).where(org_service.Tenancy.department_id == meeting.department_id)) or 0
+    )
+
+
+def build_content(db: Session, meeting: Meeting, data: MinutesInput) -> dict[str, Any]:
+    """The content for ``data``, checked; every problem is a field error (422)."""
+    errors: dict[str, str] = {}
+    for name in ("meeting_chair", "minute_taker"):
+        if len(getattr(data, name)) > 200:
+            errors[name] = _("Højst %(n)s tegn.", n=200)
+    members = {m.person_id: m for m in org_service.list_board_members(db, board_id=meeting.board_id)}
+    attendance = []
+    for n, (person_id, status) in enumerate(data.attendance):
+        if person_id not in members:
+            errors[f"attendance.{n}.person_id"] = _("Personen er ikke medlem af bestyrelsen.")
+        elif status not in ATTENDANCE:
+            errors[f"attendance.{n}.status"] = _("Vælg til stede, fraværende eller afbud.")
+        else:
+            m = members[person_id]
+            attendance.append(
+                {"person_id": person_id, "name": m.person.name, "role": m.role, "status": status}
+            )
+    if data.minute_taker_id is not None and data.minute_taker_id not in members:
+        errors["minute_taker_id"] = _("Referenten skal være medlem af bestyrelsen.")
+    department = meeting.is_department_meeting
+    residents, households = data.residents_present, data.households_represented
+    for name, value in (("residents_present", residents), ("households_represented", households)):
+        if value is not None and not department:
+            errors[name] = _("Tælles kun ved afdelingsmøder.")
+        elif value is not None and not 0 <= value <= MAX_VOTES:
+            errors[name] = _("Skriv et tal fra 0 og op.")
+    if department and households is not None and "households_represented" not in errors:
+        total = _households(db, meeting)
+        if households > total:
+            errors["households_represented"] = _("Afdelingen har kun %(n)s husstande.", n=total)
+        elif residents is not None and households > residents:
+            errors["households_represented"] = _("Der kan ikke være flere husstande end fremmødte beboere.")
+    agenda = {item.id: item for item in meeting.items}
+    given: dict[int, ItemInput] = {}
+    for n, entry in enumerate(data.items):
+        if entry.agenda_item_id not in agenda:
+            errors[f"items.{n}.agenda_item_id"] = _("Punktet er ikke på mødets dagsorden.")
+            continue
+        given[entry.agenda_item_id] = entry
+        prefix = f"items.{n}"
+        if len(entry.notes) > 20000:
+            errors[f"{prefix}.notes"] = _("Højst %(n)s tegn.", n=20000)
+        if len(entry.decision) > 5000:
+            errors[f"{prefix}.decision"] = _("Højst %(n)s tegn.", n=5000)
+        if entry.votes is not None:
+            _check_votes(entry.votes, f"{prefix}.votes", department, households, errors)
+    if errors:
+        raise ValidationFailed(_("Nogle felter skal rettes."), fields=errors)
+    return {
+        "meeting_chair": data.meeting_chair.strip(),
+        "minute_taker": data.minute_taker.strip(),
+        "minute_taker_id": data.minute_taker_id,
+        "attendance": attendance,
+        "residents_present": residents,
+        "households_represented": households,
+        "items": [
+            _item_entry(item, given.get(item.id, ItemInput(item.id)))
+            for item in sorted(meeting.items, key=_pos)
+        ],
+    }
+
+
+def _check_votes(
+    votes: dict[str, int], key: str, department: bool, households: int | None, errors: dict[str, str]
+) -> None:
+    if set(votes) - set(VOTE_KEYS) or any(
+        isinstance(v, bool) or not isinstance(v, int) or not 0 <= v <= MAX_VOTES for v in votes.values()
+    ):
+        errors[key] = _("Stemmer for, imod og blanke skal være hele tal fra 0 og op.")
+        return
+    if not department:
+        return
+    if households is None:
+        errors[key] = _("Skriv først, hvor mange husstande der var repræsenteret.")
+    elif sum(votes.values()) > 2 * households:
+        errors[key] = _(
+            "Der er afgivet %(votes)s stemmer, men %(households)s husstande har højst %(max)s stemmer.",
+            votes=sum(votes.values()),
+            households=households,
+            max=2 * households,
+        )
+
+
+def save_minutes(db: Session, *, meeting: Meeting, actor_id: int, data: MinutesInput) -> Minutes:
+    """Write the minutes: a draft in place; after submission a new version that resets approvals."""
+    if meeting.status == "cancelled":
+        raise Conflict(_("Mødet er aflyst, så der skrives intet referat."), code="meeting_cancelled")
+    minutes = find_minutes(db, meeting_id=meeting.id)
+    if minutes is not None and minutes.status == "published":
+        raise Conflict(_("Referatet er udgivet og kan ikke længere ændres."), code="minutes_published")
+    content = build_content(db, meeting, data)
+    if minutes is None:
+        minutes = Minutes(meeting_id=meeting.id, content=content, created_by=actor_id, status="draft")
+        db.add(minutes)
+        db.flush()
+        _audit(db, meeting, minutes, actor_id, "minutes.create", {})
+        minutes_search.changed(db, meeting.id)
+        return minutes
+    if content == minutes.content:
+        return minutes
+    before = minutes.content
+    if minutes.status != "draft":
+        minutes.version += 1
+        db.add(
+            MinutesVersion(
+                minutes_id=minutes.id, number=minutes.version, content=content, created_by=actor_id
+            )
+        )
+        minutes.status, minutes.approved_at = "submitted", None
+        db.execute(delete(Decision).where(Decision.minutes_id == minutes.id))
+    minutes.content = content
+    minutes.updated_at = utcnow()
+    db.flush()
+    changes = {c.label: [c.before, c.after] for c in diff_content(before, content)}
+    _audit(db, meeting, minutes, actor_id, "minutes.update", changes)
+    minutes_search.changed(db, meeting.id)
+    return minutes
+
+
+def _audit(
+    db: Session, meeting: Meeting, minutes: Minutes, actor_id: int | None, action: str, diff: dict[str, Any]
+) -> None:
+    audit.record(
+        db,
+        actor_id=actor_id,
+        action=action,
+        obj=minutes,
+        organisation_id=meeting.board.organisation_id,
+        summary=f"{meeting.title} (version {minutes.version})",
+        diff=diff,
+    )
+
+
+def redacted(content: dict[str, Any]) -> dict[str, Any]:
+    """The content as residents get it: closed items keep their number and nothing else."""
+    items = [
+        {"agenda_item_id": i["agenda_item_id"], "number": i["number"], "closed": True, "redacted": True}
+        if i.get("closed")
+        else i
+        for i in content.get("items", [])
+    ]
+    return {**content, "items": items}
+
+
+def list_versions(db: Session, *, minutes: Minutes) -> list[MinutesVersion]:
+    return list(
+        db.scalars(
+            select(MinutesVersion)
+            .where(MinutesVersion.minutes_id == minutes.id)
+            .order_by(MinutesVersion.number)
+        )
+    )
+
+
+# --- diff -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Change:
+    label: str  # what changed, e.g. "3. Økonomi: beslutning"
+    before: str
+    after: str
+    parts: tuple[tuple[str, str], ...]  # ("same" | "del" | "ins", text), word by word
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"\s+|[^\s]+", text)
+
+
+def word_diff(before: str, after: str) -> tuple[tuple[str, str], ...]:
+    a, b = _words(before), _words(after)
+    parts: list[tuple[str, str]] = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if op == "equal":
+            parts.append(("same", "".join(a[i1:i2])))
+            continue
+        if i2 > i1:
+            parts.append(("del", "".join(a[i1:i2])))
+        if j2 > j1:
+            parts.append(("ins", "".join(b[j1:j2])))
+    return tuple(parts)
+
+
+def _votes_text(votes: dict[str, int] | None) -> str:
+    if not votes:
+        return ""
+    return _(
+        "for %(f)s, imod %(a)s, blanke %(b)s",
+        f=votes.get("for", 0),
+        a=votes.get("against", 0),
+        b=votes.get("blank", 0),
+    )
+
+
+def _attendance_text(content: dict[str, Any]) -> dict[str, str]:
+    labels = {"present": _("til stede"), "absent": _("fraværende"), "excused": _("afbud")}
+    return {a["name"]: labels.get(a["status"], a["status"]) for a in content.get("attendance", [])}
+
+
+def diff_content(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
+    """What changed between two versions, in the order a reader meets it."""
+    changes: list[Change] = []
+
+    def add(label: str, before: Any, after: Any) -> None:
+        b, a = "" if before is None else str(before), "" if after is None else str(after)
+        if b != a:
+            changes.append(Change(label, b, a, word_diff(b, a)))
+
+    add(_("Mødeleder"), old.get("meeting_chair"), new.get("meeting_chair"))
+    add(_("Referent"), old.get("minute_taker"), new.get("minute_taker"))
+    add(_("Fremmødte beboere"), old.get("residents_present"), new.get("residents_present"))
+    add(_("Repræsenterede husstande"), old.get("households_represented"), new.get("households_represented"))
+    before_att, after_att = _attendance_text(old), _attendance_text(new)
+    for name in dict.fromkeys([*before_att, *after_att]):
+        add(_("Fremmøde: %(name)s", name=name), before_att.get(name), after_att.get(name))
+    old_items = {i["agenda_item_id"]: i for i in old.get("items", [])}
+    for item in new.get("items", []):
+        was = old_items.get(item["agenda_item_id"], {})
+        head = f"{item['number']}. {item['title']}"
+        add(_("%(item)s: referat", item=head), was.get("notes"), item.get("notes"))
+        add(_("%(item)s: beslutning", item=head), was.get("decision"), item.get("decision"))
+        add(
+            _("%(item)s: afstemning", item=head),
+            _votes_text(was.get("votes")),
+            _votes_text(item.get("votes")),
+        )
+    return changes
+
+
+def version_diff(db: Session, *, minutes: Minutes, number: int) -> list[Change] | None:
+    """The changes that made version ``number`` (None when there is no such version or no earlier one)."""
+    versions = {v.number: v for v in list_versions(db, minutes=minutes)}
+    if number not in versions or number - 1 not in versions:
+        return None
+    return diff_content(versions[number - 1].content, versions[number].content)
+
+
+def status_label(status: str) -> str:
+    return {
+        "draft": _("kladde"),
+        "submitted": _("til godkendelse"),
+        "approved": _("godkendt"),
+        "published": _("udgivet"),
+    }.get(status, status)

@@ -1,0 +1,97 @@
+"""Publishing approved minutes: a statutory notice to everyone the meeting concerns, with read receipts.
+
+Who gets the notice (``core.notify`` picks each person's channel, paper included):
+
+* **Department meetings** — every household of the department, as for the invitation: each adult
+  living there, and a household with nobody listed as a household alone (it gets paper).
+* **Board and committee meetings** — the board's sitting members and substitutes.
+
+The notice links to the minutes page; opening it there (or through the notice's own link) marks
+it read, and the chair and the administration see "read by n of N households".
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from boardkit.config import Settings
+from boardkit.core import audit, notify
+from boardkit.core.db import utcnow
+from boardkit.core.errors import Conflict
+from boardkit.core.i18n import _
+from boardkit.core.templating import fmt_date
+from boardkit.meetings import minutes_search
+from boardkit.meetings.models import Meeting, Minutes
+from boardkit.org import service as org_service
+
+NOTICE_KIND = "minutes_published"
+
+
+def addressees(db: Session, *, meeting: Meeting) -> list[notify.Addressee]:
+    """Everyone the published minutes go to (see the module's docstring)."""
+    result: list[notify.Addressee] = []
+    if meeting.is_department_meeting and meeting.department_id is not None:
+        for household in org_service.list_households(db, department_id=meeting.department_id):
+            people = [p for p in household.residents if p.active]
+            if not people:
+                result.append(notify.Addressee(None, household.tenancy.id))
+            result.extend(notify.Addressee(p.id, household.tenancy.id) for p in people)
+        return result
+    today = org_service.today()
+    seen: set[int] = set()
+    for m in org_service.list_board_members(db, board_id=meeting.board_id):
+        if m.active_on(today) and m.person.active and m.person_id not in seen:
+            seen.add(m.person_id)
+            result.append(notify.Addressee(m.person_id))
+    return result
+
+
+def publish(db: Session, *, meeting: Meeting, minutes: Minutes, actor_id: int, settings: Settings) -> int:
+    """Publish approved minutes (409 ``minutes_not_approved`` otherwise); returns the notice's id."""
+    if minutes.status == "published":
+        raise Conflict(_("Referatet er allerede udgivet."), code="already_published")
+    if minutes.status != "approved":
+        raise Conflict(
+            _("Referatet kan først udgives, når bestyrelsen har godkendt det."), code="minutes_not_approved"
+        )
+    day = fmt_date(meeting.starts_at)
+    notice = notify.send_notice(
+        db,
+        organisation_id=meeting.board.organisation_id,
+        addressees=addressees(db, meeting=meeting),
+        kind=NOTICE_KIND,
+        subject=_("Referat: %(title)s %(date)s", title=meeting.title, date=day),
+        body=_(
+            "Referatet af %(title)s den %(date)s er godkendt af bestyrelsen og kan nu læses.",
+            title=meeting.title,
+            date=day,
+        ),
+        link_path=f"/meetings/{meeting.id}/minutes",
+        statutory=True,
+        object_type="minutes",
+        object_id=minutes.id,
+        sender_id=actor_id,
+        settings=settings,
+    )
+    minutes.status, minutes.published_at, minutes.published_by = "published", utcnow(), actor_id
+    minutes.published_version, minutes.notice_id = minutes.version, notice.id
+    minutes_search.changed(db, meeting.id)
+    audit.record(
+        db,
+        actor_id=actor_id,
+        action="minutes.publish",
+        obj=minutes,
+        organisation_id=meeting.board.organisation_id,
+        summary=meeting.title,
+    )
+    return int(notice.id)
+
+
+def mark_read(db: Session, *, minutes: Minutes, person_id: int) -> None:
+    """The person opened the published minutes in the web: their notice counts as read."""
+    if minutes.notice_id is not None:
+        notify.mark_object_read(db, person_id=person_id, object_type="minutes", object_id=minutes.id)
+
+
+def read_stats(db: Session, *, minutes: Minutes) -> notify.ReadStats | None:
+    return notify.read_stats(db, notice_id=minutes.notice_id) if minutes.notice_id is not None else None

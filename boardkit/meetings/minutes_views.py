@@ -1,0 +1,334 @@
+"""Pages of the minutes: read (residents once published), write, submit, approve, comment, publish, PDF."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.responses import Response
+from starlette.routing import Route
+
+from boardkit.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from boardkit.core.i18n import _
+from boardkit.core.web import Ctx, form_errors, page, redirect, render, writes
+from boardkit.meetings import service
+from boardkit.meetings.minutes import ItemInput, MinutesInput
+from boardkit.meetings.models import Meeting, Minutes
+from boardkit.org import service as org_service
+
+
+def _load(ctx: Ctx) -> tuple[Meeting, Minutes | None]:
+    ctx.require_login()
+    meeting, minutes = service.minutes.get_minutes(
+        ctx.db, principal=ctx.principal, meeting_id=ctx.int_param("meeting_id")
+    )
+    service.load_agenda(ctx.db, meeting)
+    return meeting, minutes
+
+
+def _existing(ctx: Ctx) -> tuple[Meeting, Minutes]:
+    meeting, minutes = _load(ctx)
+    if minutes is None:
+        raise NotFound()
+    return meeting, minutes
+
+
+def minutes_context(ctx: Ctx, meeting: Meeting, minutes: Minutes | None) -> dict[str, Any]:
+    """What the minutes page shows this reader."""
+    m = service.minutes
+    principal = ctx.principal
+    insider = m.is_insider(principal, meeting)
+    manage = service.can_manage(principal, meeting)
+    context: dict[str, Any] = {
+        "meeting": meeting,
+        "minutes": minutes,
+        "insider": insider,
+        "manage": manage,
+        "may_edit": m.may_edit(principal, meeting, minutes) and meeting.status != "cancelled",
+        "active_nav": "home",
+        "stats": None,
+        "approvers": [],
+        "comments": [],
+        "may_approve": False,
+        "versions": [],
+        "diff": None,
+        "diff_version": 0,
+    }
+    if minutes is None:
+        return context
+    content = minutes.content if m.sees_closed(principal, meeting) else m.redacted(minutes.content)
+    context["content"] = content
+    context["decision_year"] = meeting.starts_at.year
+    if insider:
+        approval = service.minutes_approval
+        approvers = approval.approvers(ctx.db, meeting, minutes)
+        context.update(
+            approvers=approvers,
+            comments=approval.comments(ctx.db, minutes),
+            may_approve=approval.may_approve(principal, meeting)
+            and minutes.status in ("submitted", "approved")
+            and any(a.person_id == principal.person_id and a.approved_at is None for a in approvers),
+            versions=m.list_versions(ctx.db, minutes=minutes),
+        )
+        shown = ctx.query_int("diff") or minutes.version
+        context["diff_version"] = shown
+        context["diff"] = m.version_diff(ctx.db, minutes=minutes, number=shown)
+    if manage and minutes.status == "published":
+        context["stats"] = service.minutes_publish.read_stats(ctx.db, minutes=minutes)
+    return context
+
+
+@page
+@writes
+def minutes_page(ctx: Ctx) -> Response:
+    """The minutes; opening published minutes marks their notice read for this reader."""
+    meeting, minutes = _load(ctx)
+    if minutes is not None and minutes.status == "published":
+        service.minutes_publish.mark_read(ctx.db, minutes=minutes, person_id=ctx.person_id)
+    return render(ctx, "meetings/minutes.html", **minutes_context(ctx, meeting, minutes))
+
+
+# --- writing --------------------------------------------------------------------------------
+
+
+def _number(ctx: Ctx, name: str, errors: dict[str, str]) -> int | None:
+    raw = ctx.value(name)
+    if not raw:
+        return None
+    if not raw.isdigit() or len(raw) > 6:
+        errors[name] = _("Skriv et helt tal fra 0 og op.")
+        return None
+    return int(raw)
+
+
+def _form_input(ctx: Ctx, meeting: Meeting) -> tuple[MinutesInput, dict[str, str]]:
+    errors: dict[str, str] = {}
+    members = [
+        (int(key.removeprefix("attendance-")), ctx.value(key))
+        for key in ctx.form
+        if key.startswith("attendance-") and key.removeprefix("attendance-").isdigit()
+    ]
+    items = []
+    for item in meeting.items:
+        votes = {k: _number(ctx, f"votes_{k}-{item.id}", errors) for k in ("for", "against", "blank")}
+        given = {k: v for k, v in votes.items() if v is not None}
+        items.append(
+            ItemInput(
+                agenda_item_id=item.id,
+                notes=ctx.value(f"notes-{item.id}"),
+                decision=ctx.value(f"decision-{item.id}"),
+                votes={k: given.get(k, 0) for k in ("for", "against", "blank")} if given else None,
+            )
+        )
+    taker = ctx.value("minute_taker_id")
+    data = MinutesInput(
+        meeting_chair=ctx.value("meeting_chair"),
+        minute_taker=ctx.value("minute_taker"),
+        minute_taker_id=int(taker) if taker.isdigit() and len(taker) < 18 else None,
+        attendance=members,
+        residents_present=_number(ctx, "residents_present", errors),
+        households_represented=_number(ctx, "households_represented", errors),
+        items=items,
+    )
+    return data, errors
+
+
+def form_values(content: dict[str, Any]) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        "meeting_chair": content.get("meeting_chair", ""),
+        "minute_taker": content.get("minute_taker", ""),
+        "minute_taker_id": content.get("minute_taker_id") or "",
+        "residents_present": content.get("residents_present")
+        if content.get("residents_present") is not None
+        else "",
+        "households_represented": content.get("households_represented")
+        if content.get("households_represented") is not None
+        else "",
+    }
+    for a in content.get("attendance", []):
+        values[f"attendance-{a['person_id']}"] = a["status"]
+    for item in content.get("items", []):
+        values[f"notes-{item['agenda_item_id']}"] = item.get("notes", "")
+        values[f"decision-{item['agenda_item_id']}"] = item.get("decision", "")
+        for k, v in (item.get("votes") or {}).items():
+            values[f"votes_{k}-{item['agenda_item_id']}"] = v
+    return values
+
+
+def _form_context(
+    ctx: Ctx, meeting: Meeting, minutes: Minutes | None, content: dict[str, Any]
+) -> dict[str, Any]:
+    board_members = org_service.list_board_members(ctx.db, board_id=meeting.board_id)
+    listed = {a["person_id"] for a in content.get("attendance", [])}
+    extra = [
+        {"person_id": m.person_id, "name": m.person.name, "role": m.role, "status": "absent"}
+        for m in board_members
+        if m.person_id not in listed and m.active_on(org_service.today())
+    ]
+    return {
+        "meeting": meeting,
+        "minutes": minutes,
+        "attendance": content.get("attendance", []) + extra,
+        "items": content.get("items", []),
+        "takers": [(m.person_id, m.person.name) for m in board_members if m.active_on(org_service.today())],
+        "active_nav": "home",
+    }
+
+
+@page
+def minutes_edit(ctx: Ctx) -> Response:
+    meeting, minutes = _load(ctx)
+    if not service.minutes.may_edit(ctx.principal, meeting, minutes):
+        raise Forbidden(_("Kun formanden, referenten og administrationen kan skrive referatet."))
+    content = minutes.content if minutes is not None else service.minutes.blank_content(ctx.db, meeting)
+    context = _form_context(ctx, meeting, minutes, content)
+    if ctx.request.method == "GET":
+        return render(ctx, "meetings/minutes_form.html", values=form_values(content), **context)
+    data, errors = _form_input(ctx, meeting)
+    if not errors:
+        try:
+            saved = service.minutes.save_minutes(ctx.db, meeting=meeting, actor_id=ctx.person_id, data=data)
+        except ValidationFailed as exc:
+            errors = {k: str(v) for k, v in exc.fields.items()}
+        except Conflict as exc:
+            errors = {"_rule": exc.message}
+        else:
+            if (
+                saved.status == "submitted"
+                and saved.version > 1
+                and minutes is not None
+                and minutes.version > 1
+            ):
+                ctx.flash(
+                    _(
+                        "Referatet er gemt som version %(n)s. Bestyrelsen skal godkende det igen.",
+                        n=saved.version,
+                    )
+                )
+            else:
+                ctx.flash(_("Referatet er gemt."))
+            return redirect(ctx, "minutes", meeting_id=meeting.id)
+    return form_errors(ctx, "meetings/minutes_form.html", _form_errors(errors, meeting), **context)
+
+
+def _form_errors(errors: dict[str, str], meeting: Meeting) -> dict[str, str]:
+    """API-style keys (``items.3.votes``) as the form's field ids (``votes_for-<item id>``)."""
+    ids = [item.id for item in sorted(meeting.items, key=lambda i: i.position)]
+    result: dict[str, str] = {}
+    for key, message in errors.items():
+        parts = key.split(".")
+        if parts[0] == "items" and len(parts) == 3 and parts[1].isdigit() and int(parts[1]) < len(ids):
+            field = "votes_for" if parts[2] == "votes" else parts[2]
+            result[f"{field}-{ids[int(parts[1])]}"] = message
+        elif parts[0] == "attendance" and len(parts) == 3:
+            result["_attendance"] = message
+        else:
+            result[key] = message
+    return result
+
+
+def _action(ctx: Ctx, run: Any, done: str) -> Response:
+    meeting, minutes = _existing(ctx)
+    try:
+        run(meeting, minutes)
+    except Conflict as exc:
+        ctx.rollback_only = True
+        ctx.flash(exc.message, "error")
+    else:
+        ctx.flash(done)
+    return redirect(ctx, "minutes", meeting_id=meeting.id)
+
+
+def _wake(ctx: Ctx) -> None:
+    ctx.after_commit.append(ctx.request.app.state.worker.wake)
+
+
+@page
+def minutes_submit(ctx: Ctx) -> Response:
+    def run(meeting: Meeting, minutes: Minutes) -> None:
+        if not service.minutes.may_edit(ctx.principal, meeting, minutes):
+            raise Forbidden(
+                _("Kun formanden, referenten og administrationen kan sende referatet til godkendelse.")
+            )
+        service.minutes_approval.submit(
+            ctx.db, meeting=meeting, minutes=minutes, actor_id=ctx.person_id, settings=ctx.settings
+        )
+        _wake(ctx)
+
+    return _action(ctx, run, _("Referatet er sendt til bestyrelsen til godkendelse."))
+
+
+@page
+def minutes_approve(ctx: Ctx) -> Response:
+    meeting, minutes = _existing(ctx)
+    try:
+        done = service.minutes_approval.approve(
+            ctx.db, principal=ctx.principal, meeting=meeting, minutes=minutes, settings=ctx.settings
+        )
+    except Conflict as exc:
+        ctx.rollback_only = True
+        ctx.flash(exc.message, "error")
+    else:
+        if done:
+            _wake(ctx)
+        ctx.flash(
+            _("Tak. Referatet er nu godkendt og låst.") if done else _("Tak. Din godkendelse er registreret.")
+        )
+    return redirect(ctx, "minutes", meeting_id=meeting.id)
+
+
+@page
+def minutes_comment(ctx: Ctx) -> Response:
+    meeting, minutes = _existing(ctx)
+    try:
+        service.minutes_approval.comment(
+            ctx.db, principal=ctx.principal, meeting=meeting, minutes=minutes, text=ctx.value("text")
+        )
+    except (ValidationFailed, Conflict) as exc:
+        ctx.rollback_only = True
+        ctx.flash(exc.message, "error")
+    else:
+        ctx.flash(_("Din bemærkning er gemt."))
+    response = redirect(ctx, "minutes", meeting_id=meeting.id)
+    response.headers["location"] += "#approval-heading"
+    return response
+
+
+@page
+def minutes_publish(ctx: Ctx) -> Response:
+    def run(meeting: Meeting, minutes: Minutes) -> None:
+        if not service.can_manage(ctx.principal, meeting):
+            raise Forbidden(_("Kun formanden og administrationen kan udgive referatet."))
+        service.minutes_publish.publish(
+            ctx.db, meeting=meeting, minutes=minutes, actor_id=ctx.person_id, settings=ctx.settings
+        )
+        _wake(ctx)
+
+    return _action(ctx, run, _("Referatet er udgivet. Modtagerne får besked."))
+
+
+@page
+def minutes_pdf(ctx: Ctx) -> Response:
+    meeting, minutes = _existing(ctx)
+    data = service.minutes_pdf.minutes_pdf(ctx.db, principal=ctx.principal, meeting=meeting, minutes=minutes)
+    return service.minutes_pdf.pdf_response(data, meeting)
+
+
+routes = [
+    Route("/meetings/{meeting_id:id}/minutes", minutes_page, name="minutes"),
+    Route(
+        "/meetings/{meeting_id:id}/minutes/edit", minutes_edit, methods=["GET", "POST"], name="minutes_edit"
+    ),
+    Route(
+        "/meetings/{meeting_id:id}/minutes/submit", minutes_submit, methods=["POST"], name="minutes_submit"
+    ),
+    Route(
+        "/meetings/{meeting_id:id}/minutes/approve", minutes_approve, methods=["POST"], name="minutes_approve"
+    ),
+    Route(
+        "/meetings/{meeting_id:id}/minutes/comment", minutes_comment, methods=["POST"], name="minutes_comment"
+    ),
+    Route(
+        "/meetings/{meeting_id:id}/minutes/publish", minutes_publish, methods=["POST"], name="minutes_publish"
+    ),
+    Route("/meetings/{meeting_id:id}/minutes.pdf", minutes_pdf, name="minutes_pdf"),
+]
