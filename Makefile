@@ -36,8 +36,9 @@ demo: install
 serve: install
 	$(BIN)/boardkit serve
 
+# One pytest worker per core (pytest-xdist); each worker has its own PostgreSQL database.
 test: dev system-deps
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadfile
 
 bench: dev
 	@set -e; for f in bench/bench_*.py; do echo "== $$f"; $(BIN)/python $$f; done

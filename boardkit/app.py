@@ -21,17 +21,25 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from boardkit.accounts.views import routes as account_routes
 from boardkit.api.views import routes as api_routes
 from boardkit.config import Settings
-from boardkit.core import jobs, mail
+from boardkit.core import jobs, mail, search, search_index
 from boardkit.core.db import Database
 from boardkit.core.i18n import _
+from boardkit.core.notify import channels as notify_channels
+from boardkit.core.notify import periodic as notify_periodic
+from boardkit.core.notify.views import admin_routes as notify_admin_routes
+from boardkit.core.notify.views import routes as notify_routes
+from boardkit.core.search_views import routes as search_routes
 from boardkit.core.web import error_page, json_error
 from boardkit.meetings import pack, reminders
+from boardkit.meetings.decision_views import routes as decision_routes
 from boardkit.meetings.invitation_views import routes as invitation_routes
 from boardkit.meetings.letter_views import routes as letter_routes
+from boardkit.meetings.minutes_views import routes as minutes_routes
 from boardkit.meetings.proposal_views import routes as proposal_routes
 from boardkit.meetings.views import routes as meeting_routes
 from boardkit.org import service as org_service
 from boardkit.org.views import routes as org_routes
+from boardkit.wiring import wire
 
 log = logging.getLogger("boardkit")
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
@@ -107,6 +115,7 @@ async def server_error(request: Request, exc: Exception) -> Response:
 
 def build_runner(db: Database, settings: Settings) -> jobs.JobRunner:
     """The job runner with every domain's handlers."""
+    wire()
     runner = jobs.JobRunner(
         db, retry_base_seconds=settings.retry_base_seconds, max_attempts=settings.max_attempts
     )
@@ -116,11 +125,25 @@ def build_runner(db: Database, settings: Settings) -> jobs.JobRunner:
     runner.every(reminders.KIND, reminders.make_handler(settings), seconds=reminders.EVERY_SECONDS)
     for kind, handler in pack.make_handlers(settings).items():
         runner.register(kind, handler)
+    runner.register(search.INDEX, search_index.make_handler(settings))
+    for kind, (handler, seconds) in notify_periodic.make_handlers(settings).items():
+        if seconds is None:
+            runner.register(kind, handler)
+        else:
+            runner.every(kind, handler, seconds=seconds)
 
     def on_failure(job: jobs.Job) -> None:
         if job.kind == mail.DELIVER:
             with db.transaction() as s:
                 mail.mark_failed(s, email_id=job.payload["email_id"], error=job.last_error)
+                notify_channels.email_failed(
+                    s, email_id=job.payload["email_id"], error=job.last_error, settings=settings
+                )
+        elif job.kind == notify_channels.DELIVER and not job.payload.get("reminder"):
+            with db.transaction() as s:  # the person falls back to the next channel
+                notify_channels.delivery_failed(
+                    s, delivery_id=job.payload["delivery_id"], error=job.last_error, settings=settings
+                )
 
     runner.on_failure = on_failure
     return runner
@@ -149,6 +172,11 @@ def create_app(
         *meeting_routes,
         *proposal_routes,
         *invitation_routes,
+        *minutes_routes,
+        *decision_routes,
+        *notify_routes,
+        *search_routes,
+        Mount("/admin/notices", routes=notify_admin_routes, name="notify_admin"),
         Mount("/admin", routes=org_routes, name="org"),
         Mount("/print-batches", routes=letter_routes, name="letters"),
         Mount("/api/v1", routes=api_routes, name="api"),

@@ -1,4 +1,4 @@
-"""The command line: serve, worker, demo, db, import, token create, createadmin."""
+"""The command line: serve, worker, demo, db, import, reindex, token create, createadmin."""
 
 from __future__ import annotations
 
@@ -84,7 +84,9 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     from boardkit.core.storage import FileStore
     from boardkit.demo import load_demo
     from boardkit.org.models import Organisation
+    from boardkit.wiring import wire
 
+    wire()  # the demo may send notices (core.notify needs the directory and the paper channel)
     if args.reset:
         _reset(settings)
     migrate.upgrade(settings.database_url)
@@ -95,12 +97,30 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
             return 0
         org = load_demo(s, seed=args.seed, store=FileStore(settings.files_dir))
         name = org.name
+    _reindex(settings)
     print(f"Loaded the demo organisation {name!r} into {settings.database_url}", file=sys.stderr)
     print(
         "Log in with e.g. formand@demo.boardkit.dk; the login link is e-mailed"
         + ("" if settings.smtp_url else f" (no SMTP configured: see {settings.mail_dir})"),
         file=sys.stderr,
     )
+    return 0
+
+
+def _reindex(settings: Settings) -> int:
+    import boardkit.app  # noqa: F401  (every domain registers its search documents on import)
+    from boardkit.core import search_index
+
+    db = _db(settings)
+    with db.transaction() as s:
+        return search_index.rebuild(s, settings)
+
+
+def cmd_reindex(settings: Settings, args: argparse.Namespace) -> int:
+    started = time.perf_counter()
+    migrate.upgrade(settings.database_url)
+    count = _reindex(settings)
+    print(f"Indexed {count} documents in {time.perf_counter() - started:.1f} s.", file=sys.stderr)
     return 0
 
 
@@ -231,6 +251,7 @@ def parser() -> argparse.ArgumentParser:
     imp.add_argument("file")
     imp.add_argument("--dry-run", action="store_true", help="show what would change; change nothing")
     imp.add_argument("--organisation", help="short name of the organisation")
+    sub.add_parser("reindex", help="rebuild the search index from the database")
     token = sub.add_parser("token", help="API tokens")
     token_sub = token.add_subparsers(dest="token_command", required=True)
     create = token_sub.add_parser("create", help="make an API token and print it")
@@ -252,6 +273,7 @@ COMMANDS = {
     "demo": cmd_demo,
     "db": cmd_db,
     "import": cmd_import,
+    "reindex": cmd_reindex,
     "token": cmd_token,
     "createadmin": cmd_createadmin,
 }

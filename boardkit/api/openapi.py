@@ -6,10 +6,13 @@ from typing import Any
 
 from boardkit import __version__
 from boardkit.api import meetings_spec as meetings
+from boardkit.api import minutes_spec as minutes
 from boardkit.api import proposals_spec as proposals
 from boardkit.api.invitations import PATHS as INVITATION_PATHS
+from boardkit.api.notifications import PATHS as NOTIFICATION_PATHS
 from boardkit.api.packs import PATHS as PACK_PATHS
 from boardkit.api.print_batches import PATHS as PRINT_BATCH_PATHS
+from boardkit.api.search import PATHS as SEARCH_PATHS
 
 ERROR = {
     "type": "object",
@@ -105,7 +108,14 @@ def spec() -> dict[str, Any]:
         "security": [{"bearer": []}],
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
-            "schemas": {"Error": ERROR, "Board": BOARD, "Me": ME, **meetings.SCHEMAS, **proposals.SCHEMAS},
+            "schemas": {
+                "Error": ERROR,
+                "Board": BOARD,
+                "Me": ME,
+                **meetings.SCHEMAS,
+                **proposals.SCHEMAS,
+                **minutes.SCHEMAS,
+            },
         },
         "paths": {
             "/me": {
@@ -137,5 +147,8 @@ def spec() -> dict[str, Any]:
             **proposals.PATHS,
             **INVITATION_PATHS,
             **PACK_PATHS,
+            **NOTIFICATION_PATHS,
+            **minutes.PATHS,
+            **SEARCH_PATHS,
         },
     }

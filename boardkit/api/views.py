@@ -7,7 +7,8 @@ from typing import Any
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from boardkit.api import invitations, meetings, packs, print_batches, proposals
+from boardkit.api import invitations, meetings, minutes, notifications, packs, print_batches, proposals
+from boardkit.api import search as search_api
 from boardkit.api.openapi import spec
 from boardkit.core.web import Ctx, api, page, render
 from boardkit.meetings import service as meetings_service
@@ -99,7 +100,10 @@ routes = [
     *proposals.routes,
     *invitations.routes,
     *packs.routes,
+    *minutes.routes,
     *print_batches.routes,
+    *notifications.routes,
+    *search_api.routes,
     Route("/openapi.json", openapi_json, name="openapi"),
     Route("/docs", docs, name="docs"),
 ]

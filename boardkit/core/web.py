@@ -173,15 +173,26 @@ async def _read_body(request: Request, ctx_kwargs: dict[str, Any], *, parse_json
                             Upload(value.filename, value.content_type or "", await value.read())
                         )
                 else:
-                    form.setdefault(key, []).append(value)
+                    form.setdefault(key, []).append(value.replace("\x00", ""))
         ctx_kwargs.update(form=form, files=files)
     elif parse_json:
         raw = await request.body()
         if raw:
             try:
-                ctx_kwargs["body"] = json.loads(raw)
+                ctx_kwargs["body"] = _without_nul(json.loads(raw))
             except ValueError as exc:
                 raise AppError(_("Ugyldig JSON i forespørgslen."), code="malformed_json") from exc
+
+
+def _without_nul(value: Any) -> Any:
+    """Text without NUL characters: they mean nothing in a form and PostgreSQL cannot store them."""
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, list):
+        return [_without_nul(v) for v in value]
+    if isinstance(value, dict):
+        return {_without_nul(k): _without_nul(v) for k, v in value.items()}
+    return value
 
 
 def _apply_cookies(response: Response, ctx: Ctx) -> Response:
