@@ -366,9 +366,19 @@ def render(ctx: Ctx, template: str, status_code: int = 200, **context: Any) -> H
         csrf_token=ctx.csrf,
         url=ctx.url,
         flash=flash,
+        unread_notices=_unread_notices(ctx),
         **{"errors": {}, "values": {}, **context},
     )
     return HTMLResponse(html, status_code=status_code, headers={"Cache-Control": "no-store"})
+
+
+def _unread_notices(ctx: Ctx) -> int:
+    """The signed-in person's unread notices, for the badge in the menu."""
+    if ctx.identity is None:
+        return 0
+    from boardkit.core import notify  # notify's views import this module
+
+    return notify.count_unread(ctx.db, person_id=ctx.identity.person_id)
 
 
 def redirect(ctx: Ctx, name: str, **params: Any) -> RedirectResponse:
