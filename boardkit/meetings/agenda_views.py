@@ -63,9 +63,10 @@ def item_new(ctx: Ctx) -> Response:
     return form_errors(ctx, "meetings/agenda.html", errors, **_agenda_context(meeting))
 
 
-def _item_context(item: AgendaItem, **extra: Any) -> dict[str, Any]:
+def _item_context(ctx: Ctx, item: AgendaItem, **extra: Any) -> dict[str, Any]:
     return {
         "item": item,
+        "problems": attachments.pack_problems(ctx.db, item.attachments),
         "meeting": item.meeting,
         "item_kinds": ITEM_KINDS,
         "is_image": attachments.is_image,
@@ -78,7 +79,9 @@ def _item_context(item: AgendaItem, **extra: Any) -> dict[str, Any]:
 def item_edit(ctx: Ctx) -> Response:
     item = _item(ctx)
     if ctx.request.method == "GET":
-        return render(ctx, "meetings/item_form.html", **_item_context(item, values=forms.item_values(item)))
+        return render(
+            ctx, "meetings/item_form.html", **_item_context(ctx, item, values=forms.item_values(item))
+        )
     data, errors = forms.item_input(ctx)
     data.position = item.position
     if not errors:
@@ -89,7 +92,7 @@ def item_edit(ctx: Ctx) -> Response:
         else:
             ctx.flash(_("Punktet er gemt."))
             return redirect(ctx, "agenda", meeting_id=item.meeting_id)
-    return form_errors(ctx, "meetings/item_form.html", errors, **_item_context(item))
+    return form_errors(ctx, "meetings/item_form.html", errors, **_item_context(ctx, item))
 
 
 @page
@@ -142,7 +145,7 @@ def attachment_upload(ctx: Ctx) -> Response:
             "meetings/item_form.html",
             {"file": error.message},
             status_code=error.status,
-            **_item_context(item, values=forms.item_values(item)),
+            **_item_context(ctx, item, values=forms.item_values(item)),
         )
     if attachment.id in before:
         ctx.flash(_("Filen “%(name)s” er erstattet af den nye version.", name=attachment.filename))

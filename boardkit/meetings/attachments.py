@@ -23,6 +23,7 @@ from boardkit.core import audit, jobs, pdfprep, uploads
 from boardkit.core.db import utcnow
 from boardkit.core.errors import UnsupportedType
 from boardkit.core.i18n import _
+from boardkit.core.models import PreparedFile
 from boardkit.core.storage import FileStore
 from boardkit.meetings import pack_queue
 from boardkit.meetings.models import AgendaItem, Attachment
@@ -181,6 +182,22 @@ def proposal_files(db: Session, *, proposal_ids: Sequence[int]) -> dict[int, lis
         for a in db.scalars(q):
             result.setdefault(a.proposal_id or 0, []).append(a)
     return result
+
+
+def pack_problems(db: Session, files: Sequence[Attachment]) -> dict[int, str]:
+    """Why a file shows as a placeholder page in packs, by attachment id (files prepared so far)."""
+    shas = {a.sha256 for a in files if a.content_type in DOCUMENT_TYPES}
+    if not shas:
+        return {}
+    rows = db.execute(
+        select(PreparedFile.source_sha256, PreparedFile.problem).where(
+            PreparedFile.source_sha256.in_(shas),
+            PreparedFile.recipe == pdfprep.RECIPE,
+            PreparedFile.prepared_sha256.is_(None),
+        )
+    )
+    found = {sha: problem for sha, problem in rows}
+    return {a.id: found[a.sha256] or _("Filen kan ikke læses.") for a in files if a.sha256 in found}
 
 
 def is_inline(attachment: Attachment) -> bool:

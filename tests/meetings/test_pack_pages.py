@@ -28,7 +28,7 @@ from tests.meetings.meeting_env import (
     png_bytes,
 )
 from tests.meetings.pack_env import add_file, add_item, build_now, publish
-from tests.meetings.pack_service_env import qpdf_check, text_of
+from tests.meetings.pack_service_env import qpdf_check, run_jobs, text_of
 
 
 def token(client: TestClient, path: str) -> str:
@@ -400,3 +400,16 @@ def test_junk_gets_a_clear_answer(client: TestClient, demo: Database, app_settin
     assert r.status_code == 403  # not the chair
     r = client.post(f"/meetings/{meeting_id}/pack.pdf", data={"csrf_token": csrf})
     assert r.status_code in (404, 405)
+
+
+def test_the_chair_sees_when_a_file_cannot_go_into_the_pack(
+    client: TestClient, demo: Database, app_settings: Settings
+) -> None:
+    _meeting, open_id, _closed, _chair = board_meeting(demo, app_settings)
+    add_file(demo, app_settings, open_id, "Ødelagt.pdf", b"%PDF-1.4\n" + b"\x00garbage" * 50)
+    run_jobs(demo, app_settings)  # the upload's preparation, in the background
+    login_as(client, demo, CHAIR)
+    page = client.get(f"/agenda-items/{open_id}/edit").text
+    problem = re.search(r'<span class="d-block bk-file-problem[^>]*>(.*?)</span>', page, re.S)
+    assert problem is not None and "Vises som en side med filens navn i mødemappen" in problem.group(1)
+    assert page.count("bk-file-problem") == 1  # the good files have no such line
