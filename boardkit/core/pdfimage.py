@@ -20,7 +20,8 @@ MARGIN = 0.03  # of the longer side, around the picture
 _heif_ready = False
 
 
-def _register_heif() -> None:
+def register_heif() -> None:
+    """Let Pillow open HEIC/HEIF (pillow-heif is imported only once an image comes by)."""
     global _heif_ready
     if not _heif_ready:
         import pillow_heif  # imported only when an image comes by
@@ -31,7 +32,7 @@ def _register_heif() -> None:
 
 def image_pdf(data: bytes) -> bytes | str:
     """A PDF page showing the image, or a short reason why it cannot be shown."""
-    _register_heif()
+    register_heif()
     try:
         image: Image.Image = Image.open(BytesIO(data))
     except Image.DecompressionBombError:
