@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from boardkit.core.storage import FileStore
 from boardkit.demo_minutes import add_demo_minutes
 from boardkit.demo_packs import add_demo_packs
+from boardkit.expenses import service as expense_service
 from boardkit.meetings import service as meeting_service
 from boardkit.meetings.models import AgendaItem, Meeting
 from boardkit.org.models import (
@@ -629,6 +630,7 @@ def load_demo(db: Session, *, seed: int = 1, store: FileStore | None = None) -> 
     db.add_all(b.objects)
     db.flush()
     _agendas(db, [o for o in b.objects if isinstance(o, Meeting)], engparken_board=ab_eng)
+    expense_service.seed_accounts(db, organisation_id=org.id)
     if store is not None:
         add_demo_packs(db, store=store, board=ab_eng, admin=admin)
         add_demo_minutes(db, board=ab_eng)

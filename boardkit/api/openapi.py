@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from boardkit import __version__
+from boardkit.api import expenses_spec as expenses
 from boardkit.api import meetings_spec as meetings
 from boardkit.api import minutes_spec as minutes
 from boardkit.api import proposals_spec as proposals
@@ -150,5 +151,6 @@ def spec() -> dict[str, Any]:
             **NOTIFICATION_PATHS,
             **minutes.PATHS,
             **SEARCH_PATHS,
+            **expenses.PATHS,
         },
     }

@@ -7,7 +7,16 @@ from typing import Any
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from boardkit.api import invitations, meetings, minutes, notifications, packs, print_batches, proposals
+from boardkit.api import (
+    expenses,
+    invitations,
+    meetings,
+    minutes,
+    notifications,
+    packs,
+    print_batches,
+    proposals,
+)
 from boardkit.api import search as search_api
 from boardkit.api.openapi import spec
 from boardkit.core.web import Ctx, api, page, render
@@ -104,6 +113,7 @@ routes = [
     *print_batches.routes,
     *notifications.routes,
     *search_api.routes,
+    *expenses.routes,
     Route("/openapi.json", openapi_json, name="openapi"),
     Route("/docs", docs, name="docs"),
 ]

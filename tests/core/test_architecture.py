@@ -6,7 +6,7 @@ import ast
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[2] / "boardkit"
-DOMAINS = {"org", "meetings", "accounts", "api"}
+DOMAINS = {"org", "meetings", "accounts", "api", "expenses"}
 COMPOSITION_ROOTS = {"app.py", "cli.py", "schema.py", "demo.py", "migrations"}
 
 

@@ -1,0 +1,357 @@
+"""REST API for expense claims (API.md): accounts, claims, lines, receipt files and the flow."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from boardkit.api.json_input import Reader, json_object
+from boardkit.core.errors import ValidationFailed
+from boardkit.core.i18n import _
+from boardkit.core.storage import FileStore
+from boardkit.core.templating import TZ
+from boardkit.core.web import Ctx, api
+from boardkit.expenses import service
+from boardkit.expenses.service import rules
+from boardkit.org import service as org_service
+
+PAGE_SIZE = 50
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.astimezone(TZ).isoformat() if value else None
+
+
+def line_json(ctx: Ctx, claim_id: int, line: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "id": line.id,
+        "kind": line.kind,
+        "amount_ore": line.amount_ore,
+        "description": line.description,
+    }
+    if line.kind == "receipt":
+
+        def url(variant: str) -> str | None:
+            sha = {
+                "image": line.clean_sha256,
+                "preview": line.preview_sha256,
+                "original": line.original_sha256,
+            }
+            if not sha[variant]:
+                return None
+            return ctx.url("api:expense_receipt_file", claim_id=claim_id, line_id=line.id, variant=variant)
+
+        data |= {
+            "vat_ore": line.vat_ore,
+            "spent_on": line.spent_on.isoformat() if line.spent_on else None,
+            "filename": line.filename or None,
+            "image_url": url("image"),
+            "preview_url": url("preview"),
+            "original_url": url("original"),
+        }
+    else:
+        data |= {
+            "travelled_on": line.spent_on.isoformat() if line.spent_on else None,
+            "from_place": line.from_place,
+            "to_place": line.to_place,
+            "stops": line.stops,
+            "purpose": line.description,
+            "km": line.km_tenths / 10,
+            "vehicle": line.vehicle,
+            "calculation": line.calculation,
+        }
+    return data
+
+
+def claim_json(ctx: Ctx, claim: Any, *, full: bool = True) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "id": claim.id,
+        "status": claim.status,
+        "board_id": claim.board_id,
+        "claimant_id": claim.claimant_id,
+        "purpose": claim.purpose,
+        "account": {"code": claim.account.code, "name": claim.account.name},
+        "total_ore": claim.total_ore,
+        "created_at": _iso(claim.created_at),
+        "submitted_at": _iso(claim.submitted_at),
+        "attested_at": _iso(claim.attested_at),
+        "approved_at": _iso(claim.approved_at),
+        "rejected_at": _iso(claim.rejected_at),
+        "reject_reason": claim.reject_reason or None,
+        "needs_second_approval": claim.first_approved_by is not None and claim.status == "attested",
+    }
+    if not full:
+        return data
+    bank = (
+        service.bank_details(claim, secret_key=ctx.settings.secret_key)
+        if rules.may_see_bank(ctx.principal, claim)
+        else None
+    )
+    data |= {
+        "bank": {"registration": bank[0], "account": bank[1]} if bank else None,
+        "lines": [line_json(ctx, claim.id, line) for line in claim.lines],
+        "flags": [
+            {
+                "id": f.id,
+                "kind": f.kind,
+                "line_id": f.line_id,
+                "other_claim_id": f.other_claim_id,
+                "other_line_id": f.other_line_id,
+                "decision": f.decision or None,
+                "decided_at": _iso(f.decided_at),
+            }
+            for f in service.list_flags(ctx.db, claim=claim)
+        ],
+        "history": [
+            {
+                "at": _iso(e.at),
+                "action": e.action,
+                "actor_id": e.actor_id,
+                "line_id": e.line_id,
+                "before": e.before,
+                "after": e.after,
+                "note": e.note,
+            }
+            for e in service.history(ctx.db, claim=claim)
+        ],
+    }
+    return data
+
+
+# --- input --------------------------------------------------------------------------------
+
+
+def _day(r: Reader, key: str) -> date | None:
+    value = r.body.get(key)
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value) if isinstance(value, str) and len(value) == 10 else None
+    except ValueError:
+        pass
+    r.errors[key] = _("Skal være en dato som 2026-03-15.")
+    return None
+
+
+def _money(r: Reader, key: str) -> int | None:
+    """An amount in øre: a whole number (a negative one gets the service's clear message)."""
+    value = r.body.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or abs(value) >= 2**31:
+        r.errors[key] = _("Skal være et helt antal øre, fx 12550 for 125,50 kr.")
+        return None
+    return value
+
+
+def _receipt_input(body: dict[str, Any]) -> rules.ReceiptInput:
+    r = Reader(body)
+    data = rules.ReceiptInput(
+        amount_ore=_money(r, "amount_ore"),
+        vat_ore=_money(r, "vat_ore"),
+        spent_on=_day(r, "spent_on"),
+        description=r.text("description"),
+    )
+    r.check()
+    return data
+
+
+def _mileage_input(body: dict[str, Any]) -> rules.MileageInput:
+    r = Reader(body)
+    stops = body.get("stops", [])
+    if not isinstance(stops, list) or not all(isinstance(s, str) for s in stops):
+        r.errors["stops"] = _("Skal være en liste af steder.")
+        stops = []
+    km = service.mileage.parse_km(body.get("km"))
+    data = rules.MileageInput(
+        travelled_on=_day(r, "travelled_on"),
+        from_place=r.text("from_place"),
+        to_place=r.text("to_place"),
+        stops=stops,
+        purpose=r.text("purpose"),
+        km_tenths=km,
+        vehicle=r.text("vehicle", "car"),
+    )
+    if km is None and "km" in body:
+        r.errors["km"] = _("Skriv antal kilometer som et tal, fx 12,5.")
+    r.check()
+    return data
+
+
+# --- endpoints ----------------------------------------------------------------------------
+
+
+@api
+def list_accounts(ctx: Ctx) -> dict[str, Any]:
+    """The budget accounts of a board's organisation."""
+    board = org_service.get_board(ctx.db, principal=ctx.principal, board_id=ctx.int_param("board_id"))
+    accounts = service.list_accounts(ctx.db, organisation_id=board.organisation_id)
+    return {"items": [{"code": a.code, "name": a.name} for a in accounts], "next": None}
+
+
+@api
+def list_claims(ctx: Ctx) -> dict[str, Any]:
+    """Claims I may see; ``?status=``, ``?board_id=``, ``?mine=1``; ``?before=`` is the cursor."""
+    status = ctx.request.query_params.get("status") or None
+    if status is not None and status not in service.STATUSES:
+        raise ValidationFailed(_("Ukendt status."), fields={"status": "unknown"})
+    claims = service.list_claims(
+        ctx.db,
+        principal=ctx.principal,
+        status=status,
+        board_id=ctx.query_int("board_id"),
+        mine=ctx.request.query_params.get("mine") in ("1", "true"),
+        before_id=ctx.query_int("before"),
+        limit=PAGE_SIZE,
+    )
+    return {
+        "items": [claim_json(ctx, c, full=False) for c in claims],
+        "next": str(claims[-1].id) if len(claims) == PAGE_SIZE else None,
+    }
+
+
+@api
+def create_claim(ctx: Ctx) -> Response:
+    r = Reader(json_object(ctx))
+    board_id = r.number("board_id")
+    purpose, account = r.text("purpose"), r.text("account")
+    registration, bank_account = r.text("bank_registration"), r.text("bank_account")
+    if board_id is None:
+        r.errors["board_id"] = _("Vælg bestyrelsen.")
+    r.check()
+    assert board_id is not None
+    claim = service.create_claim(
+        ctx.db,
+        principal=ctx.principal,
+        board_id=board_id,
+        purpose=purpose,
+        account_code=account,
+        bank_registration=registration,
+        bank_account=bank_account,
+        secret_key=ctx.settings.secret_key,
+    )
+    return JSONResponse(claim_json(ctx, claim), status_code=201)
+
+
+@api
+def get_claim(ctx: Ctx) -> dict[str, Any]:
+    return claim_json(
+        ctx, service.get_claim(ctx.db, principal=ctx.principal, claim_id=ctx.int_param("claim_id"))
+    )
+
+
+@api
+def add_line(ctx: Ctx) -> Response:
+    """``{kind: receipt|mileage, ...}`` on my draft."""
+    body = json_object(ctx)
+    claim = service.editable_claim(ctx.db, principal=ctx.principal, claim_id=ctx.int_param("claim_id"))
+    kind = body.get("kind")
+    if kind == "mileage":
+        line = service.add_mileage_line(
+            ctx.db, principal=ctx.principal, claim=claim, data=_mileage_input(body)
+        )
+    elif kind == "receipt":
+        line = service.add_receipt_line(
+            ctx.db, principal=ctx.principal, claim=claim, data=_receipt_input(body)
+        )
+    else:
+        raise ValidationFailed(_("Nogle felter skal rettes."), fields={"kind": _("Vælg bilag eller kørsel.")})
+    return JSONResponse(line_json(ctx, claim.id, line), status_code=201)
+
+
+@api
+def update_line(ctx: Ctx) -> dict[str, Any]:
+    claim = service.editable_claim(ctx.db, principal=ctx.principal, claim_id=ctx.int_param("claim_id"))
+    line = service.get_line(claim, ctx.int_param("line_id"))
+    data = _receipt_input(json_object(ctx))
+    line = service.update_receipt_line(ctx.db, principal=ctx.principal, claim=claim, line=line, data=data)
+    return line_json(ctx, claim.id, line)
+
+
+@api
+def delete_line(ctx: Ctx) -> Response:
+    claim = service.editable_claim(ctx.db, principal=ctx.principal, claim_id=ctx.int_param("claim_id"))
+    line = service.get_line(claim, ctx.int_param("line_id"))
+    service.delete_line(ctx.db, principal=ctx.principal, claim=claim, line=line)
+    return Response(status_code=204)
+
+
+@api
+def upload_receipt(ctx: Ctx) -> Response:
+    """A receipt photo or PDF in multipart field ``file`` → a receipt line to fill in."""
+    files = ctx.files.get("file", [])
+    if not files:
+        raise ValidationFailed(
+            _("Send filen i feltet “file” (multipart/form-data)."), fields={"file": "required"}
+        )
+    line = service.receipts.add_receipt_file(
+        ctx.db,
+        principal=ctx.principal,
+        claim_id=ctx.int_param("claim_id"),
+        upload=files[0],
+        store=FileStore(ctx.settings.files_dir),
+    )
+    return JSONResponse(line_json(ctx, line.claim_id, line), status_code=201)
+
+
+@api
+def receipt_file(ctx: Ctx) -> Response:
+    variant = ctx.param("variant")
+    if variant not in service.receipts.VARIANTS:
+        return Response(status_code=404)
+    sha, content_type, filename = service.receipts.receipt_file(
+        ctx.db,
+        principal=ctx.principal,
+        claim_id=ctx.int_param("claim_id"),
+        line_id=ctx.int_param("line_id"),
+        variant=variant,
+    )
+    data = FileStore(ctx.settings.files_dir).get(sha)
+    safe = filename.encode("ascii", "replace").decode().replace('"', "")
+    headers = {"Content-Disposition": f'inline; filename="{safe}"', "X-Content-Type-Options": "nosniff"}
+    return Response(data, media_type=content_type, headers=headers)
+
+
+def _link(ctx: Ctx) -> service.flow.LinkFn:
+    return lambda claim_id: ctx.absolute_url("api:expense_claim", claim_id=claim_id)
+
+
+@api
+def step(ctx: Ctx) -> dict[str, Any]:
+    """``submit`` (claimant), ``attest`` (chair), ``approve`` or ``reject`` with a reason (administration)."""
+    claim_id, flow = ctx.int_param("claim_id"), service.flow
+    action = ctx.request.url.path.rsplit("/", 1)[-1]
+    principal, link = ctx.principal, _link(ctx)
+    if action == "submit":
+        claim = flow.submit_claim(
+            ctx.db, principal=principal, claim_id=claim_id, secret_key=ctx.settings.secret_key, link=link
+        )
+    elif action == "attest":
+        claim = flow.attest_claim(ctx.db, principal=principal, claim_id=claim_id, link=link)
+    elif action == "approve":
+        claim = flow.approve_claim(ctx.db, principal=principal, claim_id=claim_id, link=link)
+    else:
+        r = Reader(json_object(ctx))
+        reason = r.text("reason")
+        r.check()
+        claim = flow.reject_claim(ctx.db, principal=principal, claim_id=claim_id, reason=reason, link=link)
+    return claim_json(ctx, claim)
+
+
+STEPS = ("submit", "attest", "approve", "reject")
+CLAIM = "/expense-claims/{claim_id:id}"
+routes = [
+    Route("/expense-accounts", list_accounts, name="expense_accounts"),
+    Route("/expense-claims", list_claims, methods=["GET"], name="expense_claims"),
+    Route("/expense-claims", create_claim, methods=["POST"], name="expense_claim_create"),
+    Route(CLAIM, get_claim, methods=["GET"], name="expense_claim"),
+    Route(f"{CLAIM}/lines", add_line, methods=["POST"], name="expense_line_create"),
+    Route(f"{CLAIM}/lines/{{line_id:id}}", update_line, methods=["PATCH"], name="expense_line_update"),
+    Route(f"{CLAIM}/lines/{{line_id:id}}", delete_line, methods=["DELETE"], name="expense_line_delete"),
+    Route(f"{CLAIM}/receipts", upload_receipt, methods=["POST"], name="expense_receipt_upload"),
+    Route(f"{CLAIM}/lines/{{line_id:id}}/{{variant}}", receipt_file, name="expense_receipt_file"),
+    *(Route(f"{CLAIM}/{action}", step, methods=["POST"], name=f"expense_claim_{action}") for action in STEPS),
+]

@@ -1,0 +1,241 @@
+"""The way of a claim: draft → submitted → attested → approved or rejected → exported → paid.
+
+Each step locks the claim's row (two approvers at once: the second sees the first's step and gets
+409), is written to the claim's history, and tells the claimant by e-mail. Rules in ``rules.py``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+from sqlalchemy.orm import Session
+
+from boardkit.core import audit, mail
+from boardkit.core.db import utcnow
+from boardkit.core.errors import Conflict, Forbidden, ValidationFailed
+from boardkit.core.i18n import _
+from boardkit.core.permissions import Principal
+from boardkit.expenses import flags, mileage, rules, service
+from boardkit.expenses.models import ExpenseClaim
+from boardkit.org import service as org_service
+
+LinkFn = Callable[[int], str]  # claim id → absolute URL of its page
+APPROVED = ("approved", "exported", "paid")
+
+
+def _own_claim(principal: Principal, claim: ExpenseClaim, message: str) -> None:
+    if rules.is_claimant(principal, claim):
+        raise Forbidden(message, code="own_claim")
+
+
+def submit_claim(
+    db: Session, *, principal: Principal, claim_id: int, secret_key: str, link: LinkFn | None = None
+) -> ExpenseClaim:
+    """The claimant sends the draft for attestation; duplicate flags are computed now."""
+    claim = service.get_claim(db, principal=principal, claim_id=claim_id, lock=True)
+    if not rules.is_claimant(principal, claim):
+        raise Forbidden(_("Kun den, der har lagt ud, kan sende udlægget."), code="not_claimant")
+    if claim.status != "draft":
+        raise Conflict(_("Udlægget er allerede sendt."), code="already_submitted")
+    errors: dict[str, str] = {}
+    if not claim.lines:
+        errors["lines"] = _("Tilføj mindst ét bilag eller én kørsel.")
+    missing = [
+        str(n) for n, line in enumerate(claim.lines, 1) if line.kind == "receipt" and not line.amount_ore
+    ]
+    if missing:
+        errors["lines"] = _("Udfyld dato og beløb på bilag %(lines)s.", lines=", ".join(missing))
+    if service.bank_details(claim, secret_key=secret_key) is None:
+        errors["bank_account"] = _("Skriv den konto, pengene skal udbetales til.")
+    if errors:
+        raise ValidationFailed(_("Udlægget kan ikke sendes endnu."), fields=errors)
+    for line in claim.lines:
+        if line.kind == "mileage":  # earlier lines may have been deleted or rejected since
+            mileage.price_line(db, line=line, claimant_id=claim.claimant_id)
+    service.refresh_total(claim)
+    claim.status, claim.submitted_at = "submitted", utcnow()
+    db.flush()
+    found = flags.compute_flags(db, claim=claim)
+    note = _("%(n)s mulige dubletter", n=len(found)) if found else ""
+    _step(db, claim, principal, "submit", note=note, link=link)
+    return claim
+
+
+def attest_claim(
+    db: Session, *, principal: Principal, claim_id: int, link: LinkFn | None = None
+) -> ExpenseClaim:
+    """The board's chair attests (the treasurer when the claim is the chair's own)."""
+    claim = service.get_claim(db, principal=principal, claim_id=claim_id, lock=True)
+    _own_claim(principal, claim, _("Du kan ikke attestere dit eget udlæg."))
+    members = org_service.list_board_members(db, board_id=claim.board_id)
+    claimant_role = next((m.role for m in members if m.person_id == claim.claimant_id), None)
+    needed = rules.attester_role(claimant_role)
+    if principal.board_roles.get(claim.board_id) != needed:
+        message = (
+            _("Kassereren attesterer formandens udlæg.")
+            if needed == "treasurer"
+            else _("Kun bestyrelsens formand kan attestere udlæg.")
+        )
+        raise Forbidden(message, code="not_attester")
+    if claim.status != "submitted":
+        raise Conflict(
+            _("Udlægget er ikke til attestation (status: %(s)s).", s=claim.status), code="not_submitted"
+        )
+    claim.status, claim.attested_at, claim.attested_by = "attested", utcnow(), principal.person_id
+    _step(db, claim, principal, "attest", link=link)
+    return claim
+
+
+def _check_administration(principal: Principal, claim: ExpenseClaim) -> None:
+    if not rules.is_administration(principal, claim):
+        raise Forbidden(_("Kun administrationen kan godkende eller afvise udlæg."), code="not_administration")
+
+
+def approve_claim(
+    db: Session, *, principal: Principal, claim_id: int, link: LinkFn | None = None
+) -> ExpenseClaim:
+    """The administration approves; above the organisation's limit two different people must."""
+    claim = service.get_claim(db, principal=principal, claim_id=claim_id, lock=True)
+    _check_administration(principal, claim)
+    _own_claim(principal, claim, _("Du kan ikke godkende dit eget udlæg."))
+    if claim.status in APPROVED:
+        raise Conflict(_("Udlægget er allerede godkendt."), code="already_approved")
+    if claim.status != "attested":
+        raise Conflict(_("Udlægget skal attesteres, før det kan godkendes."), code="not_attested")
+    if claim.first_approved_by == principal.person_id:
+        raise Conflict(
+            _("Du har allerede godkendt. Udlægget skal godkendes af en anden i administrationen."),
+            code="already_approved",
+        )
+    organisation = db.get(org_service.Organisation, claim.organisation_id)
+    limit = rules.second_approval_limit(organisation.rules if organisation else {})
+    now = utcnow()
+    if claim.total_ore > limit and claim.first_approved_by is None:
+        claim.first_approved_at, claim.first_approved_by = now, principal.person_id
+        service.record_event(
+            db,
+            claim,
+            actor_id=principal.person_id,
+            action="approve.first",
+            note=_("Første godkendelse; udlægget skal godkendes af en til."),
+        )
+        return claim
+    claim.status, claim.approved_at, claim.approved_by = "approved", now, principal.person_id
+    _step(db, claim, principal, "approve", link=link)
+    return claim
+
+
+def reject_claim(
+    db: Session, *, principal: Principal, claim_id: int, reason: str, link: LinkFn | None = None
+) -> ExpenseClaim:
+    claim = service.get_claim(db, principal=principal, claim_id=claim_id, lock=True)
+    _check_administration(principal, claim)
+    _own_claim(principal, claim, _("Du kan ikke afvise dit eget udlæg."))
+    reason = reason.strip()
+    if not reason or len(reason) > 5000:
+        raise ValidationFailed(
+            _("Nogle felter skal rettes."),
+            fields={
+                "reason": _("Skriv en begrundelse (højst 5.000 tegn). Den, der har lagt ud, får den at se.")
+            },
+        )
+    if claim.status not in ("submitted", "attested"):
+        raise Conflict(_("Udlægget kan ikke afvises nu (status: %(s)s).", s=claim.status), code="not_open")
+    claim.status, claim.rejected_at, claim.rejected_by = "rejected", utcnow(), principal.person_id
+    claim.reject_reason = reason
+    _step(db, claim, principal, "reject", note=reason, link=link)
+    return claim
+
+
+def mark_exported(
+    db: Session, *, principal: Principal, claim_id: int, link: LinkFn | None = None
+) -> ExpenseClaim:
+    claim = service.get_claim(db, principal=principal, claim_id=claim_id, lock=True)
+    _check_administration(principal, claim)
+    if claim.status != "approved":
+        raise Conflict(_("Kun godkendte udlæg kan eksporteres."), code="not_approved")
+    claim.status, claim.exported_at = "exported", utcnow()
+    _step(db, claim, principal, "export", link=link)
+    return claim
+
+
+def mark_paid(
+    db: Session, *, principal: Principal, claim_id: int, link: LinkFn | None = None
+) -> ExpenseClaim:
+    claim = service.get_claim(db, principal=principal, claim_id=claim_id, lock=True)
+    _check_administration(principal, claim)
+    if claim.status != "exported":
+        raise Conflict(
+            _("Udlægget skal eksporteres til bogføringen, før det er betalt."), code="not_exported"
+        )
+    claim.status, claim.paid_at = "paid", utcnow()
+    _step(db, claim, principal, "pay", link=link)
+    return claim
+
+
+def delete_claim(db: Session, *, principal: Principal, claim_id: int, today: date | None = None) -> None:
+    """A draft is the claimant's to delete; a submitted claim is a voucher, kept 5 years (409 before)."""
+    claim = service.get_claim(db, principal=principal, claim_id=claim_id, lock=True)
+    keep_until = rules.retained_until(claim)
+    if keep_until is None:
+        if not rules.is_claimant(principal, claim):
+            raise Forbidden(_("Kun den, der har lagt ud, kan slette sin kladde."), code="not_claimant")
+    else:
+        if (today or rules.today()) < keep_until:
+            raise Conflict(
+                _(
+                    "Udlægget er et bilag i regnskabet og skal gemmes til og med %(year)s.",
+                    year=keep_until.year - 1,
+                ),
+                code="retention",
+            )
+        _check_administration(principal, claim)
+    audit.record(
+        db,
+        actor_id=principal.person_id,
+        action="expense.delete",
+        obj=claim,
+        organisation_id=claim.organisation_id,
+        summary=claim.purpose[:200],
+    )
+    db.delete(claim)
+    db.flush()
+
+
+def _step(
+    db: Session,
+    claim: ExpenseClaim,
+    principal: Principal,
+    action: str,
+    *,
+    note: str = "",
+    link: LinkFn | None,
+) -> None:
+    claim.updated_at = utcnow()
+    db.flush()
+    service.record_event(
+        db, claim, actor_id=principal.person_id, action=action, after={"status": claim.status}, note=note
+    )
+    notify(db, claim=claim, link=link)
+
+
+def notify(db: Session, *, claim: ExpenseClaim, link: LinkFn | None = None) -> None:
+    """Tell the claimant where their claim stands (by e-mail, when we have an address)."""
+    person = org_service.get_person(db, person_id=claim.claimant_id)
+    if not person.email or not person.active:
+        return
+    mail.queue_mail(
+        db,
+        to=mail.Recipient(person.email, person.name, person.language, person.id),
+        template="expense_status",
+        context={
+            "name": person.name,
+            "status": claim.status,
+            "claim_id": claim.id,
+            "purpose": claim.purpose,
+            "total_kr": f"{claim.total_ore / 100:,.2f}".replace(",", " ").replace(".", ",").replace(" ", "."),
+            "reason": claim.reject_reason,
+            "link": link(claim.id) if link else "",
+        },
+    )

@@ -1,0 +1,56 @@
+"""Receipt files on a claim: an upload becomes a receipt line to fill in; its files are read back.
+
+``receipt_files.process_receipt`` checks the file and makes the clean copy, the preview and the
+perceptual hash; all three and the original (byte for byte, for the bookkeeping record) are
+stored content-addressed, so a file uploaded twice is stored once and the duplicate check can
+compare hashes.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from boardkit.core import uploads
+from boardkit.core.errors import NotFound
+from boardkit.core.permissions import Principal
+from boardkit.core.storage import FileStore
+from boardkit.expenses import rules, service
+from boardkit.expenses.models import ExpenseClaim, ExpenseLine
+from boardkit.expenses.receipt_files import process_receipt
+
+VARIANTS = ("image", "preview", "original")
+
+
+def add_receipt_file(
+    db: Session, *, principal: Principal, claim_id: int, upload: uploads.UploadLike, store: FileStore
+) -> ExpenseLine:
+    """The claimant adds a photo or PDF of a receipt to their draft; date and amount come later."""
+    claim = service.editable_claim(db, principal=principal, claim_id=claim_id)
+    done = process_receipt(upload.data, upload.filename, "")  # 413/415 before anything is saved
+    line = service.add_receipt_line(
+        db, principal=principal, claim=claim, data=rules.ReceiptInput(), complete=False
+    )
+    line.filename = uploads.safe_filename(upload.filename, done.content_type)
+    line.content_type = done.content_type
+    line.original_sha256 = store.put(done.original)
+    line.clean_sha256 = store.put(done.clean)
+    line.clean_type = done.clean_type
+    line.preview_sha256 = store.put(done.preview)
+    line.phash = done.phash
+    db.flush()
+    return line
+
+
+def receipt_file(
+    db: Session, *, principal: Principal, claim_id: int, line_id: int, variant: str
+) -> tuple[str, str, str]:
+    """(sha256, content type, file name) of a receipt's clean copy, preview or original; 404 if none."""
+    claim: ExpenseClaim = service.get_claim(db, principal=principal, claim_id=claim_id)
+    line = service.get_line(claim, line_id)
+    if variant == "image" and line.clean_sha256:
+        return line.clean_sha256, line.clean_type, uploads.safe_filename(line.filename, line.clean_type)
+    if variant == "preview" and line.preview_sha256:
+        return line.preview_sha256, uploads.JPEG, uploads.safe_filename(line.filename, uploads.JPEG)
+    if variant == "original" and line.original_sha256:
+        return line.original_sha256, line.content_type, line.filename
+    raise NotFound()

@@ -1,0 +1,375 @@
+"""Expense claims: accounts, claims and their lines while a draft, reading with permissions, history.
+
+The flow after the draft (submit, attest, approve, reject, export, paid) is in ``flow.py``,
+duplicate flags in ``flags.py``, receipt uploads in ``receipts.py``; the rules in ``rules.py``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from boardkit.core import audit, crypto
+from boardkit.core.db import utcnow
+from boardkit.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from boardkit.core.i18n import _
+from boardkit.core.permissions import Principal
+from boardkit.expenses import mileage, rules
+from boardkit.expenses.models import STATUSES as STATUSES  # the API's status filter
+from boardkit.expenses.models import ExpenseAccount, ExpenseClaim, ExpenseEvent, ExpenseFlag, ExpenseLine
+from boardkit.org import service as org_service
+
+BANK_PURPOSE = "expense-bank-account"
+RECEIPT_FIELDS = ("amount_ore", "vat_ore", "spent_on", "description")
+MILEAGE_FIELDS = (
+    "spent_on",
+    "from_place",
+    "to_place",
+    "stops",
+    "description",
+    "km_tenths",
+    "vehicle",
+    "amount_ore",
+)
+
+
+def record_event(
+    db: Session,
+    claim: ExpenseClaim,
+    *,
+    actor_id: int | None,
+    action: str,
+    line_id: int | None = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    note: str = "",
+) -> None:
+    """One history entry on the claim (kept for good) and the audit log entry beside it."""
+    db.add(
+        ExpenseEvent(
+            claim_id=claim.id,
+            line_id=line_id,
+            actor_id=actor_id,
+            action=action,
+            before=before or {},
+            after=after or {},
+            note=note,
+        )
+    )
+    audit.record(
+        db,
+        actor_id=actor_id,
+        action=f"expense.{action}",
+        obj=claim,
+        organisation_id=claim.organisation_id,
+        summary=note or claim.purpose[:200],
+        diff=audit.changes(before or {}, after or {}),
+    )
+
+
+def _invalid(errors: dict[str, str]) -> ValidationFailed:
+    return ValidationFailed(_("Nogle felter skal rettes."), fields=errors)
+
+
+# --- accounts -----------------------------------------------------------------------------
+
+
+# The chart a new organisation starts from (the administration changes it in its own system).
+DEFAULT_ACCOUNTS = (
+    ("119", "Bestyrelsens udgifter", 2_500_000),
+    ("120", "Aktivitetsudvalget", 1_500_000),
+    ("121", "Kurser og netværk", 1_000_000),
+)
+
+
+def seed_accounts(db: Session, *, organisation_id: int) -> list[ExpenseAccount]:
+    """Give an organisation the default chart of expense accounts."""
+    made = [
+        ExpenseAccount(organisation_id=organisation_id, code=code, name=name, yearly_budget_ore=budget)
+        for code, name, budget in DEFAULT_ACCOUNTS
+    ]
+    db.add_all(made)
+    db.flush()
+    return made
+
+
+def list_accounts(db: Session, *, organisation_id: int) -> list[ExpenseAccount]:
+    return list(
+        db.scalars(
+            select(ExpenseAccount)
+            .where(ExpenseAccount.organisation_id == organisation_id, ExpenseAccount.active.is_(True))
+            .order_by(ExpenseAccount.code)
+        )
+    )
+
+
+def find_account(db: Session, *, organisation_id: int, code: str) -> ExpenseAccount | None:
+    """The organisation's account with ``code``; an account of another organisation is not found."""
+    return db.scalar(
+        select(ExpenseAccount).where(
+            ExpenseAccount.organisation_id == organisation_id,
+            ExpenseAccount.code == code.strip(),
+            ExpenseAccount.active.is_(True),
+        )
+    )
+
+
+# --- claims -------------------------------------------------------------------------------
+
+
+def create_claim(
+    db: Session,
+    *,
+    principal: Principal,
+    board_id: int,
+    purpose: str,
+    account_code: str,
+    bank_registration: str = "",
+    bank_account: str = "",
+    secret_key: str,
+) -> ExpenseClaim:
+    """A board member opens a draft claim for one of their boards."""
+    board = org_service.get_board(db, principal=principal, board_id=board_id)
+    if board_id not in principal.board_roles:
+        raise Forbidden(_("Du kan kun lave udlæg for en bestyrelse, du sidder i."), code="not_a_member")
+    errors: dict[str, str] = {}
+    account = find_account(db, organisation_id=board.organisation_id, code=account_code)
+    if account is None:
+        errors["account"] = _("Vælg en af organisationens konti.")
+    if not purpose.strip():
+        errors["purpose"] = _("Skriv formålet med udlægget.")
+    elif len(purpose.strip()) > rules.MAX_PURPOSE:
+        errors["purpose"] = _("Højst %(n)s tegn.", n=rules.MAX_PURPOSE)
+    errors |= rules.check_bank(bank_registration.strip(), bank_account.strip())
+    if errors:
+        raise _invalid(errors)
+    assert account is not None and principal.person_id is not None
+    claim = ExpenseClaim(
+        organisation_id=board.organisation_id,
+        board_id=board.id,
+        department_id=board.department_id,
+        claimant_id=principal.person_id,
+        account_id=account.id,
+        purpose=purpose.strip(),
+    )
+    set_bank(claim, bank_registration.strip(), bank_account.strip(), secret_key=secret_key)
+    db.add(claim)
+    db.flush()
+    record_event(db, claim, actor_id=principal.person_id, action="create", after={"purpose": claim.purpose})
+    return claim
+
+
+def set_bank(claim: ExpenseClaim, registration: str, account: str, *, secret_key: str) -> None:
+    claim.bank_encrypted = (
+        crypto.encrypt(secret_key, f"{registration}:{account}", purpose=BANK_PURPOSE) if account else ""
+    )
+
+
+def bank_details(claim: ExpenseClaim, *, secret_key: str) -> tuple[str, str] | None:
+    plain = crypto.decrypt(secret_key, claim.bank_encrypted, purpose=BANK_PURPOSE)
+    if not plain:
+        return None
+    registration, _sep, account = plain.partition(":")
+    return registration, account
+
+
+def get_claim(db: Session, *, principal: Principal, claim_id: int, lock: bool = False) -> ExpenseClaim:
+    """A claim the principal may see; 404 otherwise (``lock``: the row is locked for a change)."""
+    claim = db.get(ExpenseClaim, claim_id, with_for_update=lock or None, populate_existing=lock)
+    if claim is None or not rules.may_view(principal, claim):
+        raise NotFound()
+    return claim
+
+
+def list_claims(
+    db: Session,
+    *,
+    principal: Principal,
+    status: str | None = None,
+    board_id: int | None = None,
+    mine: bool = False,
+    before_id: int | None = None,
+    limit: int = 50,
+) -> list[ExpenseClaim]:
+    """Claims I may see, newest first: my own, my boards' submitted ones, my organisations' for staff."""
+    if principal.person_id is None:
+        return []
+    seen = [ExpenseClaim.claimant_id == principal.person_id]
+    if not mine:
+        reading = [b for b, role in principal.board_roles.items() if role in rules.BOARD_READERS]
+        if reading:
+            seen.append(ExpenseClaim.board_id.in_(reading) & (ExpenseClaim.status != "draft"))
+        if principal.staff_organisation_ids:
+            seen.append(ExpenseClaim.organisation_id.in_(principal.staff_organisation_ids))
+        if principal.staff_department_ids:
+            seen.append(ExpenseClaim.department_id.in_(principal.staff_department_ids))
+    q = select(ExpenseClaim).where(or_(*seen)).order_by(ExpenseClaim.id.desc()).limit(limit)
+    if status:
+        q = q.where(ExpenseClaim.status == status)
+    if board_id:
+        q = q.where(ExpenseClaim.board_id == board_id)
+    if before_id:
+        q = q.where(ExpenseClaim.id < before_id)
+    return list(db.scalars(q.options(selectinload(ExpenseClaim.account))))
+
+
+def history(db: Session, *, claim: ExpenseClaim) -> list[ExpenseEvent]:
+    return list(
+        db.scalars(select(ExpenseEvent).where(ExpenseEvent.claim_id == claim.id).order_by(ExpenseEvent.id))
+    )
+
+
+def list_flags(db: Session, *, claim: ExpenseClaim) -> list[ExpenseFlag]:
+    return list(
+        db.scalars(select(ExpenseFlag).where(ExpenseFlag.claim_id == claim.id).order_by(ExpenseFlag.id))
+    )
+
+
+def refresh_total(claim: ExpenseClaim) -> None:
+    claim.total_ore = sum(line.amount_ore for line in claim.lines)
+    claim.updated_at = utcnow()
+
+
+# --- lines while a draft --------------------------------------------------------------------
+
+
+def editable_claim(db: Session, *, principal: Principal, claim_id: int) -> ExpenseClaim:
+    """The claimant's own draft, locked; others' claims 403 (or 404), a submitted one 409."""
+    claim = get_claim(db, principal=principal, claim_id=claim_id, lock=True)
+    if not rules.is_claimant(principal, claim):
+        raise Forbidden(_("Kun den, der har lagt ud, kan ændre udlægget."), code="not_claimant")
+    if claim.status not in rules.EDITABLE:
+        raise Conflict(_("Udlægget er sendt og kan ikke længere ændres."), code="not_a_draft")
+    return claim
+
+
+def get_line(claim: ExpenseClaim, line_id: int) -> ExpenseLine:
+    line = next((line for line in claim.lines if line.id == line_id), None)
+    if line is None:
+        raise NotFound()
+    return line
+
+
+def add_receipt_line(
+    db: Session, *, principal: Principal, claim: ExpenseClaim, data: rules.ReceiptInput, complete: bool = True
+) -> ExpenseLine:
+    """A receipt line typed in (``complete=False``: from an upload, filled in later)."""
+    errors = rules.check_receipt(data, complete=complete)
+    if errors:
+        raise _invalid(errors)
+    amount = data.amount_ore or 0
+    line = ExpenseLine(
+        kind="receipt",
+        amount_ore=amount,
+        vat_ore=data.vat_ore if data.vat_ore is not None else rules.default_vat(amount),
+        spent_on=data.spent_on,
+        description=data.description.strip(),
+    )
+    claim.lines.append(line)
+    db.flush()
+    refresh_total(claim)
+    record_event(
+        db,
+        claim,
+        actor_id=principal.person_id,
+        action="line.add",
+        line_id=line.id,
+        after=audit.snapshot(line, RECEIPT_FIELDS),
+    )
+    return line
+
+
+def add_mileage_line(
+    db: Session, *, principal: Principal, claim: ExpenseClaim, data: rules.MileageInput
+) -> ExpenseLine:
+    """A trip priced from the rate table and the claimant's km so far this year (``mileage.py``)."""
+    errors = rules.check_mileage(data)
+    if errors:
+        raise _invalid(errors)
+    assert data.travelled_on is not None and data.km_tenths is not None
+    mileage.get_rate(db, year=data.travelled_on.year, vehicle=data.vehicle)  # 422 before anything is saved
+    # One claimant's lines are priced one at a time (PostgreSQL locks the person's row).
+    db.refresh(org_service.get_person(db, person_id=claim.claimant_id), with_for_update=True)
+    line = ExpenseLine(
+        kind="mileage",
+        spent_on=data.travelled_on,
+        from_place=data.from_place.strip(),
+        to_place=data.to_place.strip(),
+        stops=[s.strip() for s in data.stops if s.strip()],
+        description=data.purpose.strip(),
+        km_tenths=data.km_tenths,
+        vehicle=data.vehicle,
+    )
+    claim.lines.append(line)
+    db.flush()
+    mileage.price_line(db, line=line, claimant_id=claim.claimant_id)
+    refresh_total(claim)
+    record_event(
+        db,
+        claim,
+        actor_id=principal.person_id,
+        action="line.add",
+        line_id=line.id,
+        after=audit.snapshot(line, MILEAGE_FIELDS),
+    )
+    return line
+
+
+def update_receipt_line(
+    db: Session, *, principal: Principal, claim: ExpenseClaim, line: ExpenseLine, data: rules.ReceiptInput
+) -> ExpenseLine:
+    """Correct a receipt line of a draft; the history keeps the values before and after."""
+    if line.kind != "receipt":
+        raise Conflict(
+            _("En kørselslinje rettes ved at slette den og lave en ny."), code="not_a_receipt_line"
+        )
+    merged = rules.ReceiptInput(
+        amount_ore=data.amount_ore if data.amount_ore is not None else (line.amount_ore or None),
+        vat_ore=data.vat_ore,
+        spent_on=data.spent_on or line.spent_on,
+        description=data.description if data.description else line.description,
+    )
+    errors = rules.check_receipt(merged, complete=False)
+    if errors:
+        raise _invalid(errors)
+    before = audit.snapshot(line, RECEIPT_FIELDS)
+    line.amount_ore = merged.amount_ore or 0
+    if data.vat_ore is not None:
+        line.vat_ore = data.vat_ore
+    elif data.amount_ore is not None:
+        line.vat_ore = rules.default_vat(line.amount_ore)
+    line.spent_on, line.description = merged.spent_on, merged.description.strip()
+    line.updated_at = utcnow()
+    refresh_total(claim)
+    record_event(
+        db,
+        claim,
+        actor_id=principal.person_id,
+        action="line.update",
+        line_id=line.id,
+        before=before,
+        after=audit.snapshot(line, RECEIPT_FIELDS),
+    )
+    return line
+
+
+def delete_line(db: Session, *, principal: Principal, claim: ExpenseClaim, line: ExpenseLine) -> None:
+    """Remove a line from a draft (never submitted, so nothing is booked yet); the history keeps it."""
+    fields: Sequence[str] = RECEIPT_FIELDS if line.kind == "receipt" else MILEAGE_FIELDS
+    before = audit.snapshot(line, fields)
+    line_id = line.id
+    claim.lines.remove(line)
+    db.flush()
+    refresh_total(claim)
+    record_event(
+        db, claim, actor_id=principal.person_id, action="line.delete", line_id=line_id, before=before
+    )
+
+
+# Other domains (the API) reach the rest of the domain through this module.
+from boardkit.expenses import flags as flags  # noqa: E402  (duplicate flags: service.flags.decide_flag)
+from boardkit.expenses import flow as flow  # noqa: E402  (submit, attest, approve, reject, export, paid)
+from boardkit.expenses import receipts as receipts  # noqa: E402  (receipt uploads and their files)
