@@ -1,0 +1,1 @@
+"""Expense claims: receipts, mileage, attestation, approval and export to bookkeeping."""
