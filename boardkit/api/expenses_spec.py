@@ -281,3 +281,70 @@ PATHS: dict[str, Any] = {
         for step, summary in _STEPS.items()
     },
 }
+
+
+EXPORT: dict[str, Any] = {
+    "type": "object",
+    "required": ["id", "claims"],
+    "properties": {
+        "id": INT,
+        "organisation_id": INT,
+        "created_by": {"type": ["integer", "null"]},
+        "created_at": {"type": "string", "format": "date-time"},
+        "claims": {"type": "array", "items": INT, "description": "the ids of the claims in the batch"},
+        "csv_url": STR,
+        "pdf_url": STR,
+    },
+}
+EXPORT_PATH = "/expense-exports/{export_id}"
+
+PATHS |= {
+    "/expense-exports": {
+        "get": _op(
+            "Export batches of the organisations I administer, newest first",
+            "listExpenseExports",
+            _list(EXPORT),
+            401,
+            parameters=[{"name": "before", "in": "query", "required": False, "schema": STR}],
+        ),
+        "post": _op(
+            "A batch of every approved, not yet exported claim (marked exported); "
+            "`organisation_id` when I administer several",
+            "createExpenseExport",
+            EXPORT,
+            401,
+            403,
+            409,
+            422,
+            status="201",
+            requestBody={
+                "required": False,
+                "content": {
+                    "application/json": {"schema": {"type": "object", "properties": {"organisation_id": INT}}}
+                },
+            },
+        ),
+    },
+    EXPORT_PATH + ".csv": {
+        "get": _op(
+            "The batch for Danish Excel: UTF-8 with BOM, `;`, comma decimals, one row per line; columns "
+            "Udlæg, Linje, Dato, Konto, Beløb, Moms, Udlægger, Bankkonto, Afdeling",
+            "getExpenseExportCsv",
+            None,
+            401,
+            404,
+            parameters=_path("export_id"),
+        )
+    },
+    EXPORT_PATH + ".pdf": {
+        "get": _op(
+            "Every receipt of the batch in claim and line order, "
+            "each page stamped “Udlæg {claim} · linje {line}”",
+            "getExpenseExportPdf",
+            None,
+            401,
+            404,
+            parameters=_path("export_id"),
+        )
+    },
+}

@@ -8,6 +8,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from boardkit.api import (
+    expense_exports,
     expenses,
     invitations,
     meetings,
@@ -114,6 +115,7 @@ routes = [
     *notifications.routes,
     *search_api.routes,
     *expenses.routes,
+    *expense_exports.routes,
     Route("/openapi.json", openapi_json, name="openapi"),
     Route("/docs", docs, name="docs"),
 ]

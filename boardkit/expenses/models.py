@@ -50,6 +50,19 @@ class MileageRate(Base):
     threshold_km: Mapped[int] = mapped_column(default=20_000)
 
 
+class ExpenseExport(Base):
+    """A batch of approved claims handed to the bookkeeping: a CSV and one PDF of the receipts."""
+
+    __tablename__ = "expense_export"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey(PERSON_FK, ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    claims: Mapped[list[ExpenseClaim]] = relationship(order_by="ExpenseClaim.id")
+
+
 class ExpenseClaim(Base):
     __tablename__ = "expense_claim"
     __table_args__ = (
@@ -82,6 +95,8 @@ class ExpenseClaim(Base):
     rejected_by: Mapped[int | None] = mapped_column(ForeignKey(PERSON_FK, ondelete="SET NULL"))
     reject_reason: Mapped[str] = mapped_column(Text, default="")
     exported_at: Mapped[datetime | None]
+    # the export batch the claim went out in (``export.py``); None until exported
+    export_id: Mapped[int | None] = mapped_column(ForeignKey("expense_export.id"), index=True)
     paid_at: Mapped[datetime | None]
 
     account: Mapped[ExpenseAccount] = relationship()

@@ -370,6 +370,7 @@ def delete_line(db: Session, *, principal: Principal, claim: ExpenseClaim, line:
 
 
 # Other domains (the API) reach the rest of the domain through this module.
+from boardkit.expenses import export as export  # noqa: E402  (export batches: CSV and receipts PDF)
 from boardkit.expenses import flags as flags  # noqa: E402  (duplicate flags: service.flags.decide_flag)
 from boardkit.expenses import flow as flow  # noqa: E402  (submit, attest, approve, reject, export, paid)
 from boardkit.expenses import receipts as receipts  # noqa: E402  (receipt uploads and their files)

@@ -1,0 +1,175 @@
+"""Export batches: the CSV for Danish Excel, the stamped receipts PDF, 409 twice, 403/404 for others."""
+
+from __future__ import annotations
+
+import csv
+import io
+import shutil
+import subprocess
+from typing import Any
+
+import pytest
+from pypdf import PdfReader, PdfWriter
+from sqlalchemy import select
+from starlette.testclient import TestClient
+
+from boardkit.core.db import Database
+from boardkit.core.errors import Conflict, Forbidden
+from boardkit.expenses import export
+from boardkit.expenses.models import ExpenseClaim, ExpenseEvent
+from tests.expenses.expense_env import BOOKKEEPER, CHAIR, MEMBER_SOEBAKKEN, TREASURER, who
+from tests.expenses.test_expenses_api import CLAIMS, jpeg, new_claim
+from tests.helpers import api_token
+
+EXPORTS = "/api/v1/expense-exports"
+
+
+def pdf_receipt() -> bytes:
+    writer = PdfWriter()
+    writer.add_blank_page(400, 600)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def receipt(client: TestClient, url: str, me: dict[str, str], name: str, data: bytes, **fill: Any) -> None:
+    kind = "application/pdf" if name.endswith(".pdf") else "image/jpeg"
+    r = client.post(f"{url}/receipts", files={"file": (name, data, kind)}, headers=me)
+    assert r.status_code == 201, r.text
+    changed = client.patch(f"{url}/lines/{r.json()['id']}", json=fill, headers=me)
+    assert changed.status_code == 200, changed.text
+
+
+def approved_claim(
+    client: TestClient,
+    db: Database,
+    claimant: str,
+    attester: str,
+    receipts: list[tuple[str, bytes, dict[str, Any]]],
+) -> int:
+    me = api_token(db, claimant)
+    claim = new_claim(client, db, claimant)
+    url = f"{CLAIMS}/{claim['id']}"
+    for name, data, fill in receipts:
+        receipt(client, url, me, name, data, **fill)
+    for action, token in (("submit", me), ("attest", api_token(db, attester))):
+        assert client.post(f"{url}/{action}", headers=token).status_code == 200
+    approved = client.post(f"{url}/approve", headers=api_token(db, BOOKKEEPER))
+    assert approved.json()["status"] == "approved", approved.text
+    return int(claim["id"])
+
+
+def test_an_export_batch_reads_back_as_csv_and_stamped_pdf(
+    client: TestClient, demo: Database, tmp_path: Any
+) -> None:
+    first = approved_claim(
+        client,
+        demo,
+        TREASURER,
+        CHAIR,
+        [
+            ("kaffe.jpg", jpeg(), {"amount_ore": 12345, "spent_on": "2026-03-02"}),
+            ("kage.pdf", pdf_receipt(), {"amount_ore": 5000, "vat_ore": 0, "spent_on": "2026-03-03"}),
+        ],
+    )
+    second = approved_claim(
+        client,
+        demo,
+        CHAIR,
+        TREASURER,
+        [("tog.jpg", jpeg((20, 90, 200)), {"amount_ore": 99, "spent_on": "2026-03-04"})],
+    )
+    open_claim = new_claim(client, demo)  # a draft is not exported
+    staff = api_token(demo, BOOKKEEPER)
+
+    assert client.post(EXPORTS, headers=api_token(demo, TREASURER)).status_code == 403
+    made = client.post(EXPORTS, headers=staff)
+    assert made.status_code == 201, made.text
+    batch = made.json()
+    assert batch["claims"] == [first, second]
+    again = client.post(EXPORTS, headers=staff)
+    assert again.status_code == 409 and again.json()["error"]["code"] == "nothing_to_export"
+
+    for claim_id in (first, second):
+        assert client.get(f"{CLAIMS}/{claim_id}", headers=staff).json()["status"] == "exported"
+    assert (
+        client.get(f"{CLAIMS}/{open_claim['id']}", headers=api_token(demo, TREASURER)).json()["status"]
+        == "draft"
+    )
+    listed = client.get(EXPORTS, headers=staff).json()
+    assert [b["id"] for b in listed["items"]] == [batch["id"]] and listed["next"] is None
+    assert client.get(EXPORTS, headers=api_token(demo, TREASURER)).json()["items"] == []
+
+    got = client.get(f"{EXPORTS}/{batch['id']}.csv", headers=staff)
+    assert got.status_code == 200 and got.headers["content-type"].startswith("text/csv")
+    assert got.content.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(got.content.decode("utf-8-sig")), delimiter=";"))
+    assert rows[0] == [
+        "Udlæg",
+        "Linje",
+        "Dato",
+        "Konto",
+        "Beløb",
+        "Moms",
+        "Udlægger",
+        "Bankkonto",
+        "Afdeling",
+    ]
+    body = [[*r[:6], r[7]] for r in rows[1:]]
+    assert body == [
+        [str(first), "1", "2026-03-02", "119", "123,45", "24,69", "1234 0012345678"],
+        [str(first), "2", "2026-03-03", "119", "50,00", "0,00", "1234 0012345678"],
+        [str(second), "1", "2026-03-04", "119", "0,99", "0,20", "1234 0012345678"],
+    ]
+    names = client.get(
+        f"/api/v1/boards/{client.get(f'{CLAIMS}/{first}', headers=staff).json()['board_id']}", headers=staff
+    )
+    people = {m["person_id"]: m["name"] for m in names.json()["members"]}
+    claimants = {c: client.get(f"{CLAIMS}/{c}", headers=staff).json()["claimant_id"] for c in (first, second)}
+    assert [r[6] for r in rows[1:]] == [people[claimants[first]]] * 2 + [people[claimants[second]]]
+    assert all(len(r) == 9 for r in rows)
+
+    pdf = client.get(f"{EXPORTS}/{batch['id']}.pdf", headers=staff)
+    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+    reader = PdfReader(io.BytesIO(pdf.content))
+    stamps = [f"Udlæg {first} · linje 1", f"Udlæg {first} · linje 2", f"Udlæg {second} · linje 1"]
+    assert len(reader.pages) == 3
+    for page, stamp in zip(reader.pages, stamps, strict=True):
+        assert stamp in page.extract_text()
+    if shutil.which("qpdf"):
+        path = tmp_path / "export.pdf"
+        path.write_bytes(pdf.content)
+        check = subprocess.run(["qpdf", "--check", str(path)], capture_output=True, text=True)
+        assert check.returncode == 0, check.stdout + check.stderr
+
+    for outsider in (TREASURER, MEMBER_SOEBAKKEN):
+        token = api_token(demo, outsider)
+        assert client.get(f"{EXPORTS}/{batch['id']}.csv", headers=token).status_code == 404
+        assert client.get(f"{EXPORTS}/{batch['id']}.pdf", headers=token).status_code == 404
+    assert client.get(f"{EXPORTS}/999999.csv", headers=staff).status_code == 404
+
+
+def test_the_service_marks_claims_exported_with_history(client: TestClient, demo: Database) -> None:
+    claim_id = approved_claim(
+        client, demo, TREASURER, CHAIR, [("a.jpg", jpeg(), {"amount_ore": 1000, "spent_on": "2026-02-01"})]
+    )
+    with demo.transaction() as s, pytest.raises(Forbidden):
+        export.create_export(s, principal=who(s, CHAIR))
+    with demo.transaction() as s:
+        batch = export.create_export(s, principal=who(s, BOOKKEEPER))
+        assert [c.id for c in batch.claims] == [claim_id]
+    with demo.transaction() as s:
+        claim = s.get(ExpenseClaim, claim_id)
+        assert claim is not None and claim.status == "exported" and claim.export_id == batch.id
+        assert claim.exported_at is not None
+        actions = s.scalars(select(ExpenseEvent.action).where(ExpenseEvent.claim_id == claim_id)).all()
+        assert actions[-1] == "export"
+    with demo.transaction() as s, pytest.raises(Conflict):
+        export.create_export(s, principal=who(s, BOOKKEEPER))
+
+
+def test_kroner_and_cells() -> None:
+    assert (
+        export.kroner(12345) == "123,45" and export.kroner(5) == "0,05" and export.kroner(100000) == "1000,00"
+    )
+    assert export._cell("=HYPERLINK(1)") == "'=HYPERLINK(1)" and export._cell("Anne  Berg") == "Anne Berg"
