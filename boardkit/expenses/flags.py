@@ -3,7 +3,7 @@
 A line is flagged against lines of the organisation's other submitted claims (drafts and rejected
 claims do not count) and against the other lines of the same claim, when it has
 - the same receipt file (sha256 of the original): ``same_file``;
-- a near-identical photo of it (perceptual hash within ``PHASH_DISTANCE`` bits): ``similar_photo``;
+- a near-identical photo of it (perceptual hash within ``DUPLICATE_DISTANCE`` bits): ``similar_photo``;
 - the same amount on the same day, by the same claimant: ``same_amount_date``;
 - a mileage trip on the same day along the same route, by the same claimant: ``same_route``.
 """
@@ -19,9 +19,7 @@ from boardkit.core.i18n import _
 from boardkit.core.permissions import Principal
 from boardkit.expenses import rules
 from boardkit.expenses.models import FLAG_DECISIONS, ExpenseClaim, ExpenseFlag, ExpenseLine
-from boardkit.expenses.receipt_files import hamming
-
-PHASH_DISTANCE = 6
+from boardkit.expenses.receipt_files import DUPLICATE_DISTANCE, hamming
 
 
 def _route(line: ExpenseLine) -> tuple[str, ...]:
@@ -51,7 +49,7 @@ def _kinds(line: ExpenseLine, other: ExpenseLine, same_claimant: bool) -> list[s
     if line.kind == "receipt" and other.kind == "receipt":
         if line.original_sha256 and line.original_sha256 == other.original_sha256:
             found.append("same_file")
-        elif line.phash and other.phash and hamming(line.phash, other.phash) <= PHASH_DISTANCE:
+        elif line.phash and other.phash and hamming(line.phash, other.phash) <= DUPLICATE_DISTANCE:
             found.append("similar_photo")
         if (
             same_claimant

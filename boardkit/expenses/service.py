@@ -268,8 +268,17 @@ def add_receipt_line(
         spent_on=data.spent_on,
         description=data.description.strip(),
     )
+    return _append_line(db, principal=principal, claim=claim, line=line, fields=RECEIPT_FIELDS)
+
+
+def _append_line(
+    db: Session, *, principal: Principal, claim: ExpenseClaim, line: ExpenseLine, fields: Sequence[str]
+) -> ExpenseLine:
+    """Add a new line to the claim (a trip priced first), update the total, record it in the history."""
     claim.lines.append(line)
     db.flush()
+    if line.kind == "mileage":
+        mileage.price_line(db, line=line, claimant_id=claim.claimant_id)
     refresh_total(claim)
     record_event(
         db,
@@ -277,7 +286,7 @@ def add_receipt_line(
         actor_id=principal.person_id,
         action="line.add",
         line_id=line.id,
-        after=audit.snapshot(line, RECEIPT_FIELDS),
+        after=audit.snapshot(line, fields),
     )
     return line
 
@@ -303,19 +312,7 @@ def add_mileage_line(
         km_tenths=data.km_tenths,
         vehicle=data.vehicle,
     )
-    claim.lines.append(line)
-    db.flush()
-    mileage.price_line(db, line=line, claimant_id=claim.claimant_id)
-    refresh_total(claim)
-    record_event(
-        db,
-        claim,
-        actor_id=principal.person_id,
-        action="line.add",
-        line_id=line.id,
-        after=audit.snapshot(line, MILEAGE_FIELDS),
-    )
-    return line
+    return _append_line(db, principal=principal, claim=claim, line=line, fields=MILEAGE_FIELDS)
 
 
 def update_receipt_line(
