@@ -30,6 +30,10 @@ from boardkit.core.notify.views import admin_routes as notify_admin_routes
 from boardkit.core.notify.views import routes as notify_routes
 from boardkit.core.search_views import routes as search_routes
 from boardkit.core.web import error_page, json_error
+from boardkit.expenses.flow_views import routes as expense_flow_routes
+from boardkit.expenses.line_views import routes as expense_line_routes
+from boardkit.expenses.report_views import routes as expense_report_routes
+from boardkit.expenses.views import routes as expense_routes
 from boardkit.meetings import pack, reminders
 from boardkit.meetings.decision_views import routes as decision_routes
 from boardkit.meetings.invitation_views import routes as invitation_routes
@@ -174,6 +178,10 @@ def create_app(
         *invitation_routes,
         *minutes_routes,
         *decision_routes,
+        *expense_flow_routes,
+        *expense_report_routes,
+        *expense_routes,
+        *expense_line_routes,
         *notify_routes,
         *search_routes,
         Mount("/admin/notices", routes=notify_admin_routes, name="notify_admin"),

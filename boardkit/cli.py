@@ -95,7 +95,9 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
         if s.scalar(select(Organisation.id).limit(1)) is not None:
             print("Demo data is already loaded (use --reset to start over).", file=sys.stderr)
             return 0
-        org = load_demo(s, seed=args.seed, store=FileStore(settings.files_dir))
+        org = load_demo(
+            s, seed=args.seed, store=FileStore(settings.files_dir), secret_key=settings.secret_key
+        )
         name = org.name
     _reindex(settings)
     print(f"Loaded the demo organisation {name!r} into {settings.database_url}", file=sys.stderr)

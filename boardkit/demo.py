@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from boardkit.core.storage import FileStore
+from boardkit.demo_expenses import add_demo_expenses
 from boardkit.demo_minutes import add_demo_minutes
 from boardkit.demo_packs import add_demo_packs
 from boardkit.expenses import service as expense_service
@@ -443,7 +444,9 @@ def _pick(rng: random.Random, candidates: Sequence[Person], k: int, taken: set[i
     return chosen
 
 
-def load_demo(db: Session, *, seed: int = 1, store: FileStore | None = None) -> Organisation:
+def load_demo(
+    db: Session, *, seed: int = 1, store: FileStore | None = None, secret_key: str = ""
+) -> Organisation:
     """Create the demo organisation of API.md in ``db`` (flushed, not committed) and return it.
 
     With a file store, Engparken's next board meeting and its department meeting also get a few
@@ -634,6 +637,15 @@ def load_demo(db: Session, *, seed: int = 1, store: FileStore | None = None) -> 
     if store is not None:
         add_demo_packs(db, store=store, board=ab_eng, admin=admin)
         add_demo_minutes(db, board=ab_eng)
+        if secret_key:  # bank accounts are stored encrypted with the installation's key
+            add_demo_expenses(
+                db,
+                store=store,
+                board=ab_eng,
+                treasurer=b.by_email[TREASURER_EMAIL],
+                chair=b.by_email[CHAIR_EMAIL],
+                secret_key=secret_key,
+            )
     return org
 
 

@@ -1,4 +1,4 @@
-"""REST API for expense export batches (API.md): make a batch, list them, read its CSV and PDF."""
+"""REST API for expense export batches (API.md): make a batch, list them, read CSV and PDF, mark paid."""
 
 from __future__ import annotations
 
@@ -7,22 +7,25 @@ from typing import Any
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from boardkit.api.expenses_json import iso
 from boardkit.api.json_input import Reader, json_object
 from boardkit.core.storage import FileStore
-from boardkit.core.templating import TZ
 from boardkit.core.web import Ctx, api
-from boardkit.expenses.service import export
+from boardkit.expenses.service import export, flow
 
 PAGE_SIZE = 50
 
 
 def export_json(ctx: Ctx, batch: Any) -> dict[str, Any]:
+    paid = export.paid_at(batch)
     return {
         "id": batch.id,
         "organisation_id": batch.organisation_id,
         "created_by": batch.created_by,
-        "created_at": batch.created_at.astimezone(TZ).isoformat(),
+        "created_at": iso(batch.created_at),
         "claims": [c.id for c in batch.claims],
+        "paid": paid is not None,
+        "paid_at": iso(paid),
         "csv_url": ctx.url("api:expense_export_csv", export_id=batch.id),
         "pdf_url": ctx.url("api:expense_export_pdf", export_id=batch.id),
     }
@@ -46,12 +49,23 @@ def create_export(ctx: Ctx) -> Response:
     r = Reader(json_object(ctx) if ctx.body is not None else {})
     organisation_id = r.number("organisation_id")
     r.check()
-
-    def link(claim_id: int) -> str:
-        return ctx.absolute_url("api:expense_claim", claim_id=claim_id)
-
-    batch = export.create_export(ctx.db, principal=ctx.principal, organisation_id=organisation_id, link=link)
+    batch = export.create_export(
+        ctx.db, principal=ctx.principal, organisation_id=organisation_id, link=_link(ctx)
+    )
     return JSONResponse(export_json(ctx, batch), status_code=201)
+
+
+@api
+def mark_paid(ctx: Ctx) -> dict[str, Any]:
+    """The administration has paid the batch: every claim in it is marked paid."""
+    batch = export.mark_export_paid(
+        ctx.db, principal=ctx.principal, export_id=ctx.int_param("export_id"), link=_link(ctx)
+    )
+    return export_json(ctx, batch)
+
+
+def _link(ctx: Ctx) -> flow.LinkFn:
+    return lambda claim_id: ctx.absolute_url("api:expense_claim", claim_id=claim_id)
 
 
 def _download(data: bytes, media_type: str, filename: str) -> Response:
@@ -82,4 +96,5 @@ routes = [
     Route("/expense-exports", create_export, methods=["POST"], name="expense_export_create"),
     Route(f"{EXPORT}.csv", export_csv, methods=["GET"], name="expense_export_csv"),
     Route(f"{EXPORT}.pdf", export_pdf, methods=["GET"], name="expense_export_pdf"),
+    Route(f"{EXPORT}/paid", mark_paid, methods=["POST"], name="expense_export_paid"),
 ]

@@ -2,123 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from boardkit.api.expenses_json import claim_json, line_json
 from boardkit.api.json_input import Reader, json_object
 from boardkit.core.errors import ValidationFailed
 from boardkit.core.i18n import _
 from boardkit.core.storage import FileStore
-from boardkit.core.templating import TZ
 from boardkit.core.web import Ctx, api
 from boardkit.expenses import service
 from boardkit.expenses.service import rules
 from boardkit.org import service as org_service
 
 PAGE_SIZE = 50
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.astimezone(TZ).isoformat() if value else None
-
-
-def line_json(ctx: Ctx, claim_id: int, line: Any) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "id": line.id,
-        "kind": line.kind,
-        "amount_ore": line.amount_ore,
-        "description": line.description,
-    }
-    if line.kind == "receipt":
-
-        def url(variant: str) -> str | None:
-            sha = {
-                "image": line.clean_sha256,
-                "preview": line.preview_sha256,
-                "original": line.original_sha256,
-            }
-            if not sha[variant]:
-                return None
-            return ctx.url("api:expense_receipt_file", claim_id=claim_id, line_id=line.id, variant=variant)
-
-        data |= {
-            "vat_ore": line.vat_ore,
-            "spent_on": line.spent_on.isoformat() if line.spent_on else None,
-            "filename": line.filename or None,
-            "image_url": url("image"),
-            "preview_url": url("preview"),
-            "original_url": url("original"),
-        }
-    else:
-        data |= {
-            "travelled_on": line.spent_on.isoformat() if line.spent_on else None,
-            "from_place": line.from_place,
-            "to_place": line.to_place,
-            "stops": line.stops,
-            "purpose": line.description,
-            "km": line.km_tenths / 10,
-            "vehicle": line.vehicle,
-            "calculation": line.calculation,
-        }
-    return data
-
-
-def claim_json(ctx: Ctx, claim: Any, *, full: bool = True) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "id": claim.id,
-        "status": claim.status,
-        "board_id": claim.board_id,
-        "claimant_id": claim.claimant_id,
-        "purpose": claim.purpose,
-        "account": {"code": claim.account.code, "name": claim.account.name},
-        "total_ore": claim.total_ore,
-        "created_at": _iso(claim.created_at),
-        "submitted_at": _iso(claim.submitted_at),
-        "attested_at": _iso(claim.attested_at),
-        "approved_at": _iso(claim.approved_at),
-        "rejected_at": _iso(claim.rejected_at),
-        "reject_reason": claim.reject_reason or None,
-        "needs_second_approval": claim.first_approved_by is not None and claim.status == "attested",
-    }
-    if not full:
-        return data
-    bank = (
-        service.bank_details(claim, secret_key=ctx.settings.secret_key)
-        if rules.may_see_bank(ctx.principal, claim)
-        else None
-    )
-    data |= {
-        "bank": {"registration": bank[0], "account": bank[1]} if bank else None,
-        "lines": [line_json(ctx, claim.id, line) for line in claim.lines],
-        "flags": [
-            {
-                "id": f.id,
-                "kind": f.kind,
-                "line_id": f.line_id,
-                "other_claim_id": f.other_claim_id,
-                "other_line_id": f.other_line_id,
-                "decision": f.decision or None,
-                "decided_at": _iso(f.decided_at),
-            }
-            for f in service.list_flags(ctx.db, claim=claim)
-        ],
-        "history": [
-            {
-                "at": _iso(e.at),
-                "action": e.action,
-                "actor_id": e.actor_id,
-                "line_id": e.line_id,
-                "before": e.before,
-                "after": e.after,
-                "note": e.note,
-            }
-            for e in service.history(ctx.db, claim=claim)
-        ],
-    }
-    return data
 
 
 # --- input --------------------------------------------------------------------------------
@@ -244,6 +144,34 @@ def get_claim(ctx: Ctx) -> dict[str, Any]:
 
 
 @api
+def update_claim(ctx: Ctx) -> dict[str, Any]:
+    """My draft's ``purpose``, ``account`` (code), ``bank_registration`` and ``bank_account``."""
+    r = Reader(json_object(ctx))
+    fields = ("purpose", "account", "bank_registration", "bank_account")
+    given = {key: r.text(key) if r.has(key) else None for key in fields}
+    r.check()
+    claim = service.editable_claim(ctx.db, principal=ctx.principal, claim_id=ctx.int_param("claim_id"))
+    claim = service.update_claim(
+        ctx.db,
+        principal=ctx.principal,
+        claim=claim,
+        purpose=given["purpose"],
+        account_code=given["account"],
+        bank_registration=given["bank_registration"],
+        bank_account=given["bank_account"],
+        secret_key=ctx.settings.secret_key,
+    )
+    return claim_json(ctx, claim)
+
+
+@api
+def delete_claim(ctx: Ctx) -> Response:
+    """My draft; a submitted claim is kept five years (409)."""
+    service.flow.delete_claim(ctx.db, principal=ctx.principal, claim_id=ctx.int_param("claim_id"))
+    return Response(status_code=204)
+
+
+@api
 def add_line(ctx: Ctx) -> Response:
     """``{kind: receipt|mileage, ...}`` on my draft."""
     body = json_object(ctx)
@@ -348,6 +276,8 @@ routes = [
     Route("/expense-claims", list_claims, methods=["GET"], name="expense_claims"),
     Route("/expense-claims", create_claim, methods=["POST"], name="expense_claim_create"),
     Route(CLAIM, get_claim, methods=["GET"], name="expense_claim"),
+    Route(CLAIM, update_claim, methods=["PATCH"], name="expense_claim_update"),
+    Route(CLAIM, delete_claim, methods=["DELETE"], name="expense_claim_delete"),
     Route(f"{CLAIM}/lines", add_line, methods=["POST"], name="expense_line_create"),
     Route(f"{CLAIM}/lines/{{line_id:id}}", update_line, methods=["PATCH"], name="expense_line_update"),
     Route(f"{CLAIM}/lines/{{line_id:id}}", delete_line, methods=["DELETE"], name="expense_line_delete"),

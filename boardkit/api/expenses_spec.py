@@ -19,6 +19,7 @@ INT = {"type": "integer"}
 STR = {"type": "string"}
 DAY = {"type": ["string", "null"], "format": "date"}
 URL = {"type": ["string", "null"]}
+TIME = {"type": ["string", "null"], "format": "date-time"}
 
 LINE: dict[str, Any] = {
     "type": "object",
@@ -59,6 +60,11 @@ CLAIM: dict[str, Any] = {
         "account": {"type": "object", "properties": {"code": STR, "name": STR}},
         "total_ore": INT,
         "reject_reason": {"type": ["string", "null"]},
+        **{
+            f"{step}_at": TIME
+            for step in ("created", "submitted", "attested", "approved", "rejected", "exported", "paid")
+        },
+        "export_id": {"type": ["integer", "null"], "description": "the export batch the claim went out in"},
         "needs_second_approval": {"type": "boolean"},
         "bank": {"type": ["object", "null"], "description": "only for the claimant and the administration"},
         "lines": {"type": "array", "items": LINE},
@@ -173,7 +179,41 @@ PATHS: dict[str, Any] = {
             401,
             404,
             parameters=_path("claim_id"),
-        )
+        ),
+        "patch": _op(
+            "Correct my draft's purpose, account or bank account (the history records "
+            "the change, never the bank account itself); fields left out stay as they are",
+            "updateExpenseClaim",
+            CLAIM,
+            401,
+            403,
+            404,
+            409,
+            422,
+            parameters=_path("claim_id"),
+            requestBody=_body(
+                {
+                    "type": "object",
+                    "properties": {
+                        "purpose": STR,
+                        "account": {**STR, "description": "an account code, e.g. 119"},
+                        "bank_registration": STR,
+                        "bank_account": STR,
+                    },
+                }
+            ),
+        ),
+        "delete": _op(
+            "Delete my draft (a submitted claim is a voucher, kept five years: 409)",
+            "deleteExpenseClaim",
+            None,
+            401,
+            403,
+            404,
+            409,
+            status="204",
+            parameters=_path("claim_id"),
+        ),
     },
     CLAIM_PATH + "/receipts": {
         "post": _op(
@@ -292,6 +332,8 @@ EXPORT: dict[str, Any] = {
         "created_by": {"type": ["integer", "null"]},
         "created_at": {"type": "string", "format": "date-time"},
         "claims": {"type": "array", "items": INT, "description": "the ids of the claims in the batch"},
+        "paid": {"type": "boolean", "description": "every claim in the batch is paid"},
+        "paid_at": {**TIME, "description": "when the last claim was marked paid; null until all are"},
         "csv_url": STR,
         "pdf_url": STR,
     },
@@ -344,6 +386,18 @@ PATHS |= {
             None,
             401,
             404,
+            parameters=_path("export_id"),
+        )
+    },
+    EXPORT_PATH + "/paid": {
+        "post": _op(
+            "The administration has paid the batch: every claim in it goes exported → paid "
+            "(the claimants are told by e-mail)",
+            "markExpenseExportPaid",
+            EXPORT,
+            401,
+            404,
+            409,
             parameters=_path("export_id"),
         )
     },

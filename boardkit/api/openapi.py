@@ -9,6 +9,7 @@ from boardkit.api import expenses_spec as expenses
 from boardkit.api import meetings_spec as meetings
 from boardkit.api import minutes_spec as minutes
 from boardkit.api import proposals_spec as proposals
+from boardkit.api.expense_reports import PATHS as EXPENSE_REPORT_PATHS
 from boardkit.api.invitations import PATHS as INVITATION_PATHS
 from boardkit.api.notifications import PATHS as NOTIFICATION_PATHS
 from boardkit.api.packs import PATHS as PACK_PATHS
@@ -152,5 +153,6 @@ def spec() -> dict[str, Any]:
             **minutes.PATHS,
             **SEARCH_PATHS,
             **expenses.PATHS,
+            **EXPENSE_REPORT_PATHS,
         },
     }

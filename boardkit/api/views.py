@@ -9,6 +9,7 @@ from starlette.routing import Route
 
 from boardkit.api import (
     expense_exports,
+    expense_reports,
     expenses,
     invitations,
     meetings,
@@ -116,6 +117,7 @@ routes = [
     *search_api.routes,
     *expenses.routes,
     *expense_exports.routes,
+    *expense_reports.routes,
     Route("/openapi.json", openapi_json, name="openapi"),
     Route("/docs", docs, name="docs"),
 ]

@@ -8,6 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime, format_time
+from babel.numbers import format_currency
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from boardkit.core import i18n
@@ -46,6 +47,11 @@ def fmt_weekday(value: datetime) -> str:
     return format_date(local(value), "EEEE", locale=i18n.current_language())
 
 
+def fmt_money(ore: int) -> str:
+    """Øre as kroner in the reader's language: "1.250,50 kr." / "DKK 1,250.50"."""
+    return format_currency(ore / 100, "DKK", locale=i18n.current_language())
+
+
 def make_environment() -> Environment:
     env = Environment(
         loader=FileSystemLoader(TEMPLATE_DIR),
@@ -61,7 +67,9 @@ def make_environment() -> Environment:
         lambda s, p, n: i18n.translations(i18n.current_language()).ngettext(s, p, n),
         newstyle=True,
     )
-    env.filters.update(datetime=fmt_datetime, date=fmt_date, time=fmt_time, weekday=fmt_weekday, local=local)
+    env.filters.update(
+        datetime=fmt_datetime, date=fmt_date, time=fmt_time, weekday=fmt_weekday, local=local, kr=fmt_money
+    )
     env.globals.update(languages=i18n.LANGUAGES, current_language=i18n.current_language)
     return env
 

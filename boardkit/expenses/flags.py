@@ -111,4 +111,15 @@ def decide_flag(
         raise Conflict(_("Markeringen er allerede afgjort."), code="already_decided")
     flag.decision, flag.decided_by, flag.decided_at = decision, principal.person_id, utcnow()
     db.flush()
+    from boardkit.expenses import service  # service re-exports this module
+
+    service.record_event(
+        db,
+        claim,
+        actor_id=principal.person_id,
+        action="flag.decide",
+        line_id=flag.line_id,
+        after={"decision": decision, "other_claim": flag.other_claim_id},
+        note=_("Dublet") if decision == "duplicate" else _("Ikke en dublet"),
+    )
     return flag

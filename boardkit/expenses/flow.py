@@ -17,11 +17,10 @@ from boardkit.core.errors import Conflict, Forbidden, ValidationFailed
 from boardkit.core.i18n import _
 from boardkit.core.permissions import Principal
 from boardkit.expenses import flags, mileage, rules, service
-from boardkit.expenses.models import ExpenseClaim
+from boardkit.expenses.models import APPROVED, ExpenseClaim
 from boardkit.org import service as org_service
 
 LinkFn = Callable[[int], str]  # claim id → absolute URL of its page
-APPROVED = ("approved", "exported", "paid")
 
 
 def _own_claim(principal: Principal, claim: ExpenseClaim, message: str) -> None:

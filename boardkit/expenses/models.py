@@ -13,6 +13,7 @@ from boardkit.core.db import Base, utcnow
 PERSON_FK = "person.id"
 CLAIM_FK = "expense_claim.id"
 STATUSES = ("draft", "submitted", "attested", "approved", "rejected", "exported", "paid")
+APPROVED = ("approved", "exported", "paid")  # approved by the administration, whatever came after
 LINE_KINDS = ("receipt", "mileage")
 VEHICLES = ("car", "bicycle")
 FLAG_KINDS = ("same_file", "similar_photo", "same_amount_date", "same_route")

@@ -120,6 +120,32 @@ def find_account(db: Session, *, organisation_id: int, code: str) -> ExpenseAcco
 # --- claims -------------------------------------------------------------------------------
 
 
+def _check_claim(
+    db: Session,
+    *,
+    organisation_id: int,
+    purpose: str,
+    account_code: str | None,
+    bank_registration: str,
+    bank_account: str,
+) -> ExpenseAccount | None:
+    """A claim's own fields, all errors at once (422); the account of ``account_code`` (None: unchecked)."""
+    errors: dict[str, str] = {}
+    account = None
+    if account_code is not None:
+        account = find_account(db, organisation_id=organisation_id, code=account_code)
+        if account is None:
+            errors["account"] = _("Vælg en af organisationens konti.")
+    if not purpose.strip():
+        errors["purpose"] = _("Skriv formålet med udlægget.")
+    elif len(purpose.strip()) > rules.MAX_PURPOSE:
+        errors["purpose"] = _("Højst %(n)s tegn.", n=rules.MAX_PURPOSE)
+    errors |= rules.check_bank(bank_registration.strip(), bank_account.strip())
+    if errors:
+        raise _invalid(errors)
+    return account
+
+
 def create_claim(
     db: Session,
     *,
@@ -135,17 +161,14 @@ def create_claim(
     board = org_service.get_board(db, principal=principal, board_id=board_id)
     if board_id not in principal.board_roles:
         raise Forbidden(_("Du kan kun lave udlæg for en bestyrelse, du sidder i."), code="not_a_member")
-    errors: dict[str, str] = {}
-    account = find_account(db, organisation_id=board.organisation_id, code=account_code)
-    if account is None:
-        errors["account"] = _("Vælg en af organisationens konti.")
-    if not purpose.strip():
-        errors["purpose"] = _("Skriv formålet med udlægget.")
-    elif len(purpose.strip()) > rules.MAX_PURPOSE:
-        errors["purpose"] = _("Højst %(n)s tegn.", n=rules.MAX_PURPOSE)
-    errors |= rules.check_bank(bank_registration.strip(), bank_account.strip())
-    if errors:
-        raise _invalid(errors)
+    account = _check_claim(
+        db,
+        organisation_id=board.organisation_id,
+        purpose=purpose,
+        account_code=account_code,
+        bank_registration=bank_registration,
+        bank_account=bank_account,
+    )
     assert account is not None and principal.person_id is not None
     claim = ExpenseClaim(
         organisation_id=board.organisation_id,
@@ -159,6 +182,57 @@ def create_claim(
     db.add(claim)
     db.flush()
     record_event(db, claim, actor_id=principal.person_id, action="create", after={"purpose": claim.purpose})
+    return claim
+
+
+def update_claim(
+    db: Session,
+    *,
+    principal: Principal,
+    claim: ExpenseClaim,
+    purpose: str | None = None,
+    account_code: str | None = None,
+    bank_registration: str | None = None,
+    bank_account: str | None = None,
+    secret_key: str,
+) -> ExpenseClaim:
+    """The claimant corrects purpose, account or bank account of a draft (None: unchanged)."""
+    _check_editable(principal, claim)
+    old_bank = bank_details(claim, secret_key=secret_key) or ("", "")
+    new_bank = (
+        (bank_registration if bank_registration is not None else old_bank[0]).strip(),
+        (bank_account if bank_account is not None else old_bank[1]).strip(),
+    )
+    new_purpose = (purpose if purpose is not None else claim.purpose).strip()
+    changed_code = account_code.strip() if account_code is not None else None
+    if changed_code == claim.account.code:
+        changed_code = None  # an account deactivated since may stay on the claim it is on
+    account = _check_claim(
+        db,
+        organisation_id=claim.organisation_id,
+        purpose=new_purpose,
+        account_code=changed_code,
+        bank_registration=new_bank[0],
+        bank_account=new_bank[1],
+    )
+    before: dict[str, Any] = {}
+    after: dict[str, Any] = {}
+    if new_purpose != claim.purpose:
+        before["purpose"], after["purpose"] = claim.purpose, new_purpose
+        claim.purpose = new_purpose
+    if account is not None:
+        before["account"], after["account"] = claim.account.code, account.code
+        claim.account_id = account.id
+        claim.account = account
+    if new_bank != old_bank:
+        # The history is shown to the board's readers: the account number itself never goes in it.
+        after["bank"] = "changed"
+        set_bank(claim, *new_bank, secret_key=secret_key)
+    if not after:
+        return claim
+    claim.updated_at = utcnow()
+    db.flush()
+    record_event(db, claim, actor_id=principal.person_id, action="update", before=before, after=after)
     return claim
 
 
@@ -239,11 +313,15 @@ def refresh_total(claim: ExpenseClaim) -> None:
 def editable_claim(db: Session, *, principal: Principal, claim_id: int) -> ExpenseClaim:
     """The claimant's own draft, locked; others' claims 403 (or 404), a submitted one 409."""
     claim = get_claim(db, principal=principal, claim_id=claim_id, lock=True)
+    _check_editable(principal, claim)
+    return claim
+
+
+def _check_editable(principal: Principal, claim: ExpenseClaim) -> None:
     if not rules.is_claimant(principal, claim):
         raise Forbidden(_("Kun den, der har lagt ud, kan ændre udlægget."), code="not_claimant")
     if claim.status not in rules.EDITABLE:
         raise Conflict(_("Udlægget er sendt og kan ikke længere ændres."), code="not_a_draft")
-    return claim
 
 
 def get_line(claim: ExpenseClaim, line_id: int) -> ExpenseLine:
@@ -371,3 +449,4 @@ from boardkit.expenses import export as export  # noqa: E402  (export batches: C
 from boardkit.expenses import flags as flags  # noqa: E402  (duplicate flags: service.flags.decide_flag)
 from boardkit.expenses import flow as flow  # noqa: E402  (submit, attest, approve, reject, export, paid)
 from boardkit.expenses import receipts as receipts  # noqa: E402  (receipt uploads and their files)
+from boardkit.expenses import reports as reports  # noqa: E402  (mileage summary, budget overview)

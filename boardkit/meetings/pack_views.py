@@ -7,9 +7,7 @@ than rendering their own copy of the version already built.
 
 from __future__ import annotations
 
-import unicodedata
 from typing import Any
-from urllib.parse import quote
 
 from starlette.responses import Response
 from starlette.routing import Route
@@ -17,7 +15,7 @@ from starlette.routing import Route
 from boardkit.core.i18n import _
 from boardkit.core.permissions import Action
 from boardkit.core.storage import FileStore
-from boardkit.core.web import Ctx, page, redirect, render, writes
+from boardkit.core.web import Ctx, disposition, page, redirect, render, writes
 from boardkit.meetings import reader_views, service
 from boardkit.meetings.models import AgendaItem, Meeting
 from boardkit.org import service as org_service
@@ -28,14 +26,6 @@ def _meeting(ctx: Ctx, action: Action = Action.VIEW) -> Meeting:
     return service.get_meeting(
         ctx.db, principal=ctx.principal, meeting_id=ctx.int_param("meeting_id"), action=action
     )
-
-
-def disposition(filename: str, *, inline: bool) -> str:
-    """A Content-Disposition with an ASCII fallback name and the real one (RFC 6266)."""
-    ascii_name = unicodedata.normalize("NFKD", filename).encode("ascii", "ignore").decode()
-    ascii_name = "".join(c for c in ascii_name if c.isprintable() and c not in '"\\;') or "fil"
-    kind = "inline" if inline else "attachment"
-    return f"{kind}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
 def pack_panel(ctx: Ctx, meeting: Meeting, items: list[AgendaItem]) -> dict[str, Any]:

@@ -496,3 +496,11 @@ def get_people(db: Session, *, ids: Iterable[int]) -> dict[int, Person]:
     if not wanted:
         return {}
     return {p.id: p for p in db.scalars(select(Person).where(Person.id.in_(wanted)))}
+
+
+def get_boards(db: Session, *, ids: Iterable[int]) -> dict[int, Board]:
+    """Boards by id, in one query (missing ids are left out); no permission check: callers filter."""
+    wanted = list(set(ids))
+    if not wanted:
+        return {}
+    return {b.id: b for b in db.scalars(select(Board).where(Board.id.in_(wanted)))}

@@ -218,7 +218,82 @@ def test_a_receipt_upload_becomes_a_line_with_its_files(client: TestClient, demo
     assert client.post(f"{url}/submit", headers=me).status_code == 200
 
 
+def test_the_claimant_corrects_a_draft_and_the_history_keeps_no_bank_number(
+    client: TestClient, demo: Database
+) -> None:
+    me = api_token(demo, TREASURER)
+    claim = new_claim(client, demo)
+    url = f"{CLAIMS}/{claim['id']}"
+    body = {
+        "purpose": "Blomster til generalforsamlingen",
+        "account": "120",
+        "bank_registration": "4321",
+        "bank_account": "0099887766",
+    }
+    changed = client.patch(url, json=body, headers=me)
+    assert changed.status_code == 200, changed.text
+    got = changed.json()
+    assert got["purpose"] == body["purpose"] and got["account"]["code"] == "120"
+    assert got["bank"] == {"registration": "4321", "account": "0099887766"}
+    last = got["history"][-1]
+    assert last["action"] == "update" and last["actor_id"] == claim["claimant_id"]
+    assert last["before"] == {"purpose": "Kaffe og kage til mødet", "account": "119"}
+    assert last["after"] == {"purpose": body["purpose"], "account": "120", "bank": "changed"}
+    assert "0099887766" not in str(got["history"]) and "0012345678" not in str(got["history"])
+
+    one = client.patch(url, json={"bank_account": "5555"}, headers=me)  # the registration stays
+    assert one.json()["bank"] == {"registration": "4321", "account": "5555"}
+    assert one.json()["history"][-1]["after"] == {"bank": "changed"}
+    same = client.patch(url, json={"purpose": body["purpose"]}, headers=me)
+    assert same.status_code == 200 and len(same.json()["history"]) == len(one.json()["history"])
+
+    for bad, field in (
+        ({"account": "999"}, "account"),
+        ({"purpose": "  "}, "purpose"),
+        ({"purpose": 12}, "purpose"),
+        ({"bank_registration": "12"}, "bank_registration"),
+        ({"bank_registration": "", "bank_account": "12345678"}, "bank_registration"),
+    ):
+        r = client.patch(url, json=bad, headers=me)
+        assert r.status_code == 422 and field in r.json()["error"]["fields"], (bad, r.text)
+    assert client.get(url, headers=me).json()["account"]["code"] == "120"
+
+    assert client.patch(url, json=body, headers=api_token(demo, MEMBER_SOEBAKKEN)).status_code == 404
+    assert client.patch(url, json=body, headers=api_token(demo, CHAIR)).status_code == 404  # a draft
+    staff = client.patch(url, json=body, headers=api_token(demo, BOOKKEEPER))
+    assert staff.status_code == 403 and staff.json()["error"]["code"] == "not_claimant"
+
+    client.post(
+        f"{url}/lines", json={"kind": "receipt", "amount_ore": 100, "spent_on": "2026-02-01"}, headers=me
+    )
+    assert client.post(f"{url}/submit", headers=me).status_code == 200
+    late = client.patch(url, json={"purpose": "For sent"}, headers=me)
+    assert late.status_code == 409 and late.json()["error"]["code"] == "not_a_draft"
+
+
+def test_a_draft_is_deleted_a_submitted_claim_is_kept(client: TestClient, demo: Database) -> None:
+    me = api_token(demo, TREASURER)
+    draft = f"{CLAIMS}/{new_claim(client, demo)['id']}"
+    assert client.delete(draft, headers=api_token(demo, MEMBER_SOEBAKKEN)).status_code == 404
+    staff = client.delete(draft, headers=api_token(demo, BOOKKEEPER))
+    assert staff.status_code == 403 and staff.json()["error"]["code"] == "not_claimant"
+    assert client.delete(draft, headers=me).status_code == 204
+    assert client.get(draft, headers=me).status_code == 404
+    assert client.delete(draft, headers=me).status_code == 404
+
+    sent = f"{CLAIMS}/{new_claim(client, demo)['id']}"
+    client.post(
+        f"{sent}/lines", json={"kind": "receipt", "amount_ore": 100, "spent_on": "2026-02-01"}, headers=me
+    )
+    assert client.post(f"{sent}/submit", headers=me).status_code == 200
+    kept = client.delete(sent, headers=me)
+    assert kept.status_code == 409 and kept.json()["error"]["code"] == "retention"
+    assert client.get(sent, headers=me).json()["status"] == "submitted"
+
+
 def test_openapi_lists_the_expense_paths(client: TestClient, demo: Database) -> None:
     paths = client.get("/api/v1/openapi.json").json()["paths"]
     for path in ("/expense-accounts", "/expense-claims", "/expense-claims/{claim_id}/approve"):
         assert path in paths
+    assert {"get", "patch", "delete"} <= set(paths["/expense-claims/{claim_id}"])
+    assert "post" in paths["/expense-exports/{export_id}/paid"]

@@ -14,7 +14,8 @@ from sqlalchemy import select
 from starlette.testclient import TestClient
 
 from boardkit.core.db import Database
-from boardkit.core.errors import Conflict, Forbidden
+from boardkit.core.errors import Conflict, Forbidden, NotFound
+from boardkit.core.models import OutboxEmail
 from boardkit.expenses import export
 from boardkit.expenses.models import ExpenseClaim, ExpenseEvent
 from tests.expenses.expense_env import BOOKKEEPER, CHAIR, MEMBER_SOEBAKKEN, TREASURER, who
@@ -166,6 +167,81 @@ def test_the_service_marks_claims_exported_with_history(client: TestClient, demo
         assert actions[-1] == "export"
     with demo.transaction() as s, pytest.raises(Conflict):
         export.create_export(s, principal=who(s, BOOKKEEPER))
+
+
+def test_a_paid_batch_pays_every_claim_and_tells_the_claimants(client: TestClient, demo: Database) -> None:
+    first = approved_claim(
+        client, demo, TREASURER, CHAIR, [("a.jpg", jpeg(), {"amount_ore": 1000, "spent_on": "2026-02-01"})]
+    )
+    second = approved_claim(
+        client,
+        demo,
+        CHAIR,
+        TREASURER,
+        [("b.jpg", jpeg((20, 90, 200)), {"amount_ore": 2500, "spent_on": "2026-02-02"})],
+    )
+    staff = api_token(demo, BOOKKEEPER)
+    batch = client.post(EXPORTS, headers=staff).json()
+    assert batch["paid"] is False and batch["paid_at"] is None
+    exported = client.get(f"{CLAIMS}/{first}", headers=staff).json()
+    assert exported["exported_at"] and exported["export_id"] == batch["id"] and exported["paid_at"] is None
+    url = f"{EXPORTS}/{batch['id']}/paid"
+
+    for board_member in (TREASURER, CHAIR, MEMBER_SOEBAKKEN):  # not the administration: not theirs
+        assert client.post(url, headers=api_token(demo, board_member)).status_code == 404
+    assert client.post(f"{EXPORTS}/999999/paid", headers=staff).status_code == 404
+    assert client.get(f"{CLAIMS}/{first}", headers=staff).json()["status"] == "exported"
+
+    paid = client.post(url, headers=staff)
+    assert paid.status_code == 200, paid.text
+    assert paid.json()["paid"] is True and paid.json()["paid_at"] and paid.json()["claims"] == [first, second]
+    for claim_id in (first, second):
+        got = client.get(f"{CLAIMS}/{claim_id}", headers=staff).json()
+        assert got["status"] == "paid" and got["paid_at"] and got["history"][-1]["action"] == "pay"
+    with demo.transaction() as s:
+        mails = s.scalars(
+            select(OutboxEmail)
+            .where(OutboxEmail.template == "expense_status", OutboxEmail.subject == "Dit udlæg er udbetalt")
+            .order_by(OutboxEmail.id)
+        ).all()
+        assert [m.to_address for m in mails] == [TREASURER, CHAIR]
+        assert "10,00 kr" in mails[0].body_text and "udbetalt" in mails[0].body_text
+
+    again = client.post(url, headers=staff)
+    assert again.status_code == 409 and again.json()["error"]["code"] == "already_paid"
+    listed = client.get(EXPORTS, headers=staff).json()["items"]
+    assert listed[0]["paid"] is True and listed[0]["paid_at"] == paid.json()["paid_at"]
+    with demo.transaction() as s, pytest.raises(NotFound):
+        export.mark_export_paid(s, principal=who(s, TREASURER), export_id=batch["id"])
+
+
+def test_a_clean_jpeg_is_placed_as_it_is_anything_else_takes_the_general_way() -> None:
+    from PIL import Image
+
+    photo = jpeg()
+    stamper = export._Stamper()
+    assert stamper.add_jpeg(photo, "Udlæg 1 · linje 1")
+    page = PdfReader(io.BytesIO(stamper.output())).pages[0]
+    picture = page["/Resources"]["/XObject"][export.PICTURE].get_object()
+    assert picture["/Filter"] == "/DCTDecode" and picture.get_data() == photo  # not re-encoded
+    assert "Udlæg 1 · linje 1" in page.extract_text()
+    assert round(float(page.mediabox.width)) == 595 and round(float(page.mediabox.height)) == 842
+
+    def saved(image: Any, **options: Any) -> bytes:
+        out = io.BytesIO()
+        image.save(out, "JPEG", **options)
+        return out.getvalue()
+
+    source = Image.open(io.BytesIO(photo))
+    turned = Image.Exif()
+    turned[0x0112] = 6
+    for other in (
+        saved(source.convert("CMYK")),
+        saved(source, exif=turned.tobytes()),
+        pdf_receipt(),
+        b"junk",
+    ):
+        assert not export._Stamper().add_jpeg(other, "Udlæg 1 · linje 1")
 
 
 def test_kroner_and_cells() -> None:
