@@ -131,3 +131,110 @@ if (window.DKFDS) {
       /* no offline copies on this browser; everything else works */
     });
 })();
+
+/* --- Receipts photographed without a connection -------------------------------------------
+ * The claim page's receipt form: when the tablet is offline, the photo and the typed fields are
+ * kept in IndexedDB instead of being lost, and sent (one by one, in order) as soon as the
+ * connection is back; then the page reloads to show them. A file the server refuses (4xx) is
+ * dropped with a message; anything else stays queued for the next try.
+ */
+(function () {
+  "use strict";
+  var form = document.querySelector("form[data-offline-receipt]");
+  var status = document.querySelector("[data-receipt-queue]");
+  if (!form || !status || !("indexedDB" in window)) return;
+  var STORE = "pending";
+
+  function open() {
+    return new Promise(function (resolve, reject) {
+      var request = indexedDB.open("bk-receipts", 1);
+      request.onupgradeneeded = function () {
+        request.result.createObjectStore(STORE, { keyPath: "id", autoIncrement: true });
+      };
+      request.onsuccess = function () { resolve(request.result); };
+      request.onerror = function () { reject(request.error); };
+    });
+  }
+
+  function run(mode, work) {
+    return open().then(function (db) {
+      return new Promise(function (resolve, reject) {
+        var tx = db.transaction(STORE, mode);
+        var result = work(tx.objectStore(STORE));
+        tx.oncomplete = function () { resolve(result && "result" in result ? result.result : undefined); };
+        tx.onerror = function () { reject(tx.error); };
+      });
+    });
+  }
+
+  function say(name, count) {
+    var text = (status.getAttribute("data-msg-" + name) || "").split("{n}").join(String(count));
+    status.textContent = text;
+    status.hidden = !text;
+  }
+
+  function pendingHere() {
+    return run("readonly", function (store) { return store.getAll(); }).then(function (all) {
+      return (all || []).filter(function (entry) { return entry.url === form.action; });
+    });
+  }
+
+  function keep(event) {
+    if (navigator.onLine) return;
+    event.preventDefault();
+    var fields = [];
+    new FormData(form).forEach(function (value, name) {
+      if (value instanceof File && !value.size) return;
+      fields.push([name, value instanceof File ? { blob: value, name: value.name, type: value.type } : value]);
+    });
+    run("readwrite", function (store) {
+      store.add({ url: form.action, fields: fields, saved_at: new Date().toISOString() });
+    })
+      .then(pendingHere)
+      .then(function (entries) {
+        form.reset();
+        say("saved", entries.length);
+      })
+      .catch(function () { say("failed", 0); });
+  }
+
+  function send(entries, sent) {
+    if (!entries.length) return Promise.resolve(sent);
+    var entry = entries[0];
+    var body = new FormData();
+    entry.fields.forEach(function (field) {
+      var value = field[1];
+      if (value && value.blob) body.append(field[0], new File([value.blob], value.name, { type: value.type }));
+      else body.append(field[0], value);
+    });
+    return fetch(entry.url, { method: "POST", body: body, credentials: "same-origin" }).then(function (response) {
+      if (response.status >= 500) throw new Error("server");
+      if (response.status >= 400) say("refused", 1);
+      return run("readwrite", function (store) { store.delete(entry.id); }).then(function () {
+        return send(entries.slice(1), sent + (response.ok ? 1 : 0));
+      });
+    });
+  }
+
+  function flush() {
+    if (!navigator.onLine) return;
+    pendingHere()
+      .then(function (entries) {
+        if (!entries.length) return undefined;
+        say("sending", entries.length);
+        return send(entries, 0).then(function (sent) {
+          if (sent) window.location.reload();
+        });
+      })
+      .catch(function () { /* still offline or the server is down: the next "online" tries again */ });
+  }
+
+  form.addEventListener("submit", keep);
+  window.addEventListener("online", flush);
+  pendingHere()
+    .then(function (entries) {
+      if (entries.length && !navigator.onLine) say("saved", entries.length);
+    })
+    .catch(function () {});
+  flush();
+})();

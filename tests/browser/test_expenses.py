@@ -120,3 +120,29 @@ def test_photo_attest_approve_export(browser: Any, live: LiveServer, smtp_server
     stamps = [p.extract_text() for p in pdf.pages]
     assert any(f"Udlæg {claim_id} · linje 1" in text for text in stamps), stamps
     keeper.context.close()
+
+
+def test_a_receipt_photographed_offline_is_kept_and_sent_when_back_online(
+    browser: Any, live: LiveServer, smtp_server: SMTPServer
+) -> None:
+    page = signed_in(browser, live, smtp_server, TREASURER)
+    page.goto(f"{live.url}/expenses/new")
+    page.get_by_label("Formål").fill("Blomster til afskeden")
+    page.get_by_role("button", name="Opret udlæg").click()
+    page.get_by_text("Udlægget er oprettet.").wait_for()
+
+    page.context.set_offline(True)
+    photo = corpus.jpeg(corpus.receipt_photo(23, (1200, 1600)))
+    page.locator("#photo").set_input_files({"name": "IMG_3001.JPG", "mimeType": "image/jpeg", "buffer": photo})
+    page.locator("#amount-new").fill("179,00")
+    page.get_by_role("button", name="Gem bilag", exact=True).click()
+    page.get_by_text("1 bilag er gemt på enheden").wait_for()
+    assert page.get_by_text("Der er ingen bilag eller kørsel på udlægget endnu.").count() == 1
+    check_axe(page, "receipt kept offline")
+    screenshot(page, "expense-receipt-offline-ipad")
+
+    page.context.set_offline(False)
+    page.get_by_role("heading", name=re.compile("^Bilag 1")).wait_for(timeout=15_000)
+    assert page.get_by_text("179,00 kr.").count() >= 1
+    assert page.locator("[data-receipt-queue]").is_hidden()
+    page.context.close()
