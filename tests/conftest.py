@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -43,6 +44,28 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("template") / "template.sqlite3"
     migrate.upgrade(f"sqlite:///{path}")
     return path
+
+
+@pytest.fixture(scope="session")
+def sqlite_demo_template(sqlite_template: Path) -> Callable[[], Path]:
+    """The migrated template with the demo loaded, made once a day (the demo's dates follow today)."""
+    made: dict[date, Path] = {}
+
+    def for_today() -> Path:
+        today = date.today()
+        if today not in made:
+            from boardkit.demo import load_demo
+
+            path = sqlite_template.with_name(f"demo-{today.isoformat()}.sqlite3")
+            shutil.copy(sqlite_template, path)
+            database = Database(f"sqlite:///{path}")
+            with database.transaction() as s:
+                load_demo(s, seed=1)
+            database.dispose()
+            made[today] = path
+        return made[today]
+
+    return for_today
 
 
 @pytest.fixture(scope="session")
@@ -108,7 +131,12 @@ def settings(tmp_path: Path) -> Settings:
 @pytest.fixture
 def db(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
     if backend == "sqlite":
-        template: Path = request.getfixturevalue("sqlite_template")
+        # A test that asks for the demo starts from a copy with the demo already loaded.
+        template: Path = (
+            request.getfixturevalue("sqlite_demo_template")()
+            if "demo" in request.fixturenames
+            else request.getfixturevalue("sqlite_template")
+        )
         path = tmp_path / "boardkit.sqlite3"
         shutil.copy(template, path)
         database = Database(f"sqlite:///{path}")
@@ -143,6 +171,8 @@ def demo(db: Database) -> Database:
     """The demo organisation of API.md, loaded through the same code as ``boardkit demo``."""
     from boardkit.demo import load_demo
 
+    if db.url.startswith("sqlite"):  # copied from the demo template by ``db``
+        return db
     with db.transaction() as s:
         load_demo(s, seed=1)
     return db

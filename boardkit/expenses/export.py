@@ -8,7 +8,8 @@ as
   with the columns of :data:`CSV_COLUMNS`: claim, line, date, account, amount, VAT, claimant,
   bank account, department;
 * one PDF with every receipt (the clean copy) in claim and line order, each page stamped
-  "Udlæg {claim} · linje {line}" in the footer band ``core.pdfprep`` leaves free.
+  "Udlæg {claim} · linje {line}" in the footer band ``core.pdfprep`` leaves free
+  (``receipt_pages.py``).
 
 Heavy work is synchronous here; the API's views run in a threadpool.
 """
@@ -20,28 +21,21 @@ import io
 from collections.abc import Sequence
 from datetime import datetime
 
-from PIL import Image
-from pypdf import PdfReader, PdfWriter
-from pypdf.generic import ArrayObject, DictionaryObject, NameObject, NumberObject, StreamObject
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from boardkit.core import pdfimage, pdfprep
+from boardkit.core import pdfprep
 from boardkit.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from boardkit.core.i18n import _
 from boardkit.core.permissions import Principal
 from boardkit.core.storage import FileStore
 from boardkit.expenses import flow, rules, service
 from boardkit.expenses.models import ExpenseClaim, ExpenseExport
+from boardkit.expenses.receipt_pages import Stamper, stamp_text
 from boardkit.org import service as org_service
 
 # The bookkeeping's import reads these headers; they are a file format, not UI text.
 CSV_COLUMNS = ("Udlæg", "Linje", "Dato", "Konto", "Beløb", "Moms", "Udlægger", "Bankkonto", "Afdeling")
-STAMP_FONT = "/BkStamp"
-STAMP_SIZE = 9
-STAMP_X_MM, STAMP_Y_MM = 15.0, 4.5
-PICTURE = "/BkReceipt"
-JPEG_SPACES = {"RGB": "/DeviceRGB", "L": "/DeviceGray"}  # what a clean copy is (receipt_files.py)
 
 
 def kroner(ore: int) -> str:
@@ -49,10 +43,6 @@ def kroner(ore: int) -> str:
     sign = "-" if ore < 0 else ""
     ore = abs(ore)
     return f"{sign}{ore // 100},{ore % 100:02d}"
-
-
-def stamp_text(claim_id: int, line_no: int) -> str:
-    return f"Udlæg {claim_id} · linje {line_no}"
 
 
 # --- who may ------------------------------------------------------------------------------
@@ -241,130 +231,9 @@ def export_csv(db: Session, batch: ExpenseExport, *, secret_key: str) -> bytes:
 # --- PDF ----------------------------------------------------------------------------------
 
 
-def _pdf_text(text: str) -> bytes:
-    """A PDF literal string in WinAnsiEncoding (æ, ø, å and · are in it; anything else is ``?``)."""
-    raw = text.encode("cp1252", "replace")
-    return b"(" + raw.replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)") + b")"
-
-
-def _text_stream(lines: Sequence[tuple[float, float, float, str]]) -> StreamObject:
-    """Text at (x mm, y mm from the bottom, size pt)."""
-    ops = [b"q 0 g BT"]
-    for x, y, size, text in lines:
-        at = f"1 0 0 1 {x * pdfprep.PT_PER_MM:.2f} {y * pdfprep.PT_PER_MM:.2f} Tm"
-        ops.append(f"{STAMP_FONT} {size:g} Tf {at} ".encode() + _pdf_text(text) + b" Tj")
-    ops.append(b"ET Q")
-    stream = StreamObject()
-    stream.set_data(b"\n".join(ops))
-    return stream
-
-
-class _Stamper:
-    def __init__(self) -> None:
-        self.writer = PdfWriter()
-        self.writer.pdf_header = "%PDF-1.7"
-        self.font = self.writer._add_object(
-            DictionaryObject(
-                {
-                    NameObject("/Type"): NameObject("/Font"),
-                    NameObject("/Subtype"): NameObject("/Type1"),
-                    NameObject("/BaseFont"): NameObject("/Helvetica"),
-                    NameObject("/Encoding"): NameObject("/WinAnsiEncoding"),
-                }
-            )
-        )
-
-    def _stamp(self, page: DictionaryObject, texts: Sequence[tuple[float, float, float, str]]) -> None:
-        resources = page.get("/Resources")
-        resources = resources.get_object() if resources is not None else DictionaryObject()
-        resources = DictionaryObject(resources)  # a copy: prepared pages share nothing with others
-        fonts = resources.get("/Font")
-        fonts = DictionaryObject(fonts.get_object()) if fonts is not None else DictionaryObject()
-        fonts[NameObject(STAMP_FONT)] = self.font
-        resources[NameObject("/Font")] = fonts
-        page[NameObject("/Resources")] = resources
-        stamp = self.writer._add_object(_text_stream(texts))
-        contents = page.get("/Contents")
-        parts = ArrayObject()
-        if contents is not None:
-            raw = page.raw_get("/Contents")
-            if isinstance(contents.get_object(), ArrayObject):
-                parts.extend(contents.get_object())
-            else:
-                parts.append(raw)
-        parts.append(stamp)
-        page[NameObject("/Contents")] = parts
-
-    def add_jpeg(self, data: bytes, label: str) -> bool:
-        """A clean JPEG copy placed on an A4 page as it is: no decoding, no re-encoding, fitted
-        and framed as ``pdfprep`` would fit ``pdfimage``'s page. False: not a plain upright RGB or
-        grey JPEG, so the caller takes the general way."""
-        try:
-            with Image.open(io.BytesIO(data)) as image:
-                width, height, mode = image.width, image.height, image.mode
-                upright = image.format == "JPEG" and image.getexif().get(0x0112, 1) in (0, 1)
-        except Exception:  # Pillow raises many kinds on broken files; the general way says why
-            return False
-        if not upright or mode not in JPEG_SPACES or not width or not height:
-            return False
-        pad = pdfimage.MARGIN * max(width, height)
-        framed_w, framed_h = width + 2 * pad, height + 2 * pad
-        page_w, page_h = (pdfprep.A4_H, pdfprep.A4_W) if framed_w > framed_h else (pdfprep.A4_W, pdfprep.A4_H)
-        scale = min(page_w / framed_w, (page_h - pdfprep.BAND) / framed_h)
-        x = (page_w - scale * framed_w) / 2 + scale * pad
-        y = pdfprep.BAND + (page_h - pdfprep.BAND - scale * framed_h) / 2 + scale * pad
-        picture = StreamObject()
-        picture._data = data  # DCTDecode: the JPEG's bytes are the stream
-        picture.update(
-            {
-                NameObject("/Type"): NameObject("/XObject"),
-                NameObject("/Subtype"): NameObject("/Image"),
-                NameObject("/Width"): NumberObject(width),
-                NameObject("/Height"): NumberObject(height),
-                NameObject("/ColorSpace"): NameObject(JPEG_SPACES[mode]),
-                NameObject("/BitsPerComponent"): NumberObject(8),
-                NameObject("/Filter"): NameObject("/DCTDecode"),
-            }
-        )
-        page = self.writer.add_blank_page(page_w, page_h)
-        page[NameObject("/Resources")] = DictionaryObject(
-            {
-                NameObject("/XObject"): DictionaryObject(
-                    {NameObject(PICTURE): self.writer._add_object(picture)}
-                )
-            }
-        )
-        draw = StreamObject()
-        draw.set_data(
-            f"q {scale * width:.3f} 0 0 {scale * height:.3f} {x:.3f} {y:.3f} cm {PICTURE} Do Q".encode()
-        )
-        page[NameObject("/Contents")] = self.writer._add_object(draw)
-        self._stamp(page, [(STAMP_X_MM, STAMP_Y_MM, STAMP_SIZE, label)])
-        return True
-
-    def add(self, prepared: pdfprep.Prepared, label: str, filename: str) -> None:
-        if prepared.pdf is None:
-            page = self.writer.add_blank_page(pdfprep.A4_W, pdfprep.A4_H)
-            problem = (
-                _("Bilaget %(file)s kan ikke vises: %(problem)s", file=filename, problem=prepared.problem)
-                if filename
-                else prepared.problem
-            )
-            self._stamp(page, [(STAMP_X_MM, STAMP_Y_MM, STAMP_SIZE, label), (STAMP_X_MM, 270, 12, problem)])
-            return
-        for source in PdfReader(io.BytesIO(prepared.pdf)).pages:
-            page = self.writer.add_page(source)
-            self._stamp(page, [(STAMP_X_MM, STAMP_Y_MM, STAMP_SIZE, label)])
-
-    def output(self) -> bytes:
-        out = io.BytesIO()
-        self.writer.write(out)
-        return out.getvalue()
-
-
 def export_pdf(db: Session, batch: ExpenseExport, store: FileStore) -> bytes:
     """Every receipt of the batch (its clean copy) in claim and line order, each page stamped."""
-    stamper = _Stamper()
+    stamper = Stamper()
     for claim in _claims(db, batch):
         for n, line in enumerate(claim.lines, 1):
             if line.kind != "receipt":
@@ -374,12 +243,9 @@ def export_pdf(db: Session, batch: ExpenseExport, store: FileStore) -> bytes:
                 stamper.add(pdfprep.Prepared(None, 1, _("Intet bilag vedhæftet.")), label, "")
                 continue
             data = store.get(line.clean_sha256)
-            # Most receipts are photos, whose clean copy is a JPEG made at upload: placed as it is,
-            # a thousand of them take seconds instead of most of a minute (bench_expense_export.py).
             if line.clean_type == "image/jpeg" and stamper.add_jpeg(data, label):
                 continue
             stamper.add(pdfprep.prepare(data, line.clean_type), label, line.filename)
     if not stamper.writer.pages:
-        page = stamper.writer.add_blank_page(pdfprep.A4_W, pdfprep.A4_H)
-        stamper._stamp(page, [(STAMP_X_MM, 270, 12, _("Eksporten har ingen bilag."))])
+        stamper.note(_("Eksporten har ingen bilag."))
     return stamper.output()

@@ -133,7 +133,9 @@ def test_a_receipt_photographed_offline_is_kept_and_sent_when_back_online(
 
     page.context.set_offline(True)
     photo = corpus.jpeg(corpus.receipt_photo(23, (1200, 1600)))
-    page.locator("#photo").set_input_files({"name": "IMG_3001.JPG", "mimeType": "image/jpeg", "buffer": photo})
+    page.locator("#photo").set_input_files(
+        {"name": "IMG_3001.JPG", "mimeType": "image/jpeg", "buffer": photo}
+    )
     page.locator("#amount-new").fill("179,00")
     page.get_by_role("button", name="Gem bilag", exact=True).click()
     page.get_by_text("1 bilag er gemt på enheden").wait_for()

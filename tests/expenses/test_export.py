@@ -16,7 +16,7 @@ from starlette.testclient import TestClient
 from boardkit.core.db import Database
 from boardkit.core.errors import Conflict, Forbidden, NotFound
 from boardkit.core.models import OutboxEmail
-from boardkit.expenses import export
+from boardkit.expenses import export, receipt_pages
 from boardkit.expenses.models import ExpenseClaim, ExpenseEvent
 from tests.expenses.expense_env import BOOKKEEPER, CHAIR, MEMBER_SOEBAKKEN, TREASURER, who
 from tests.expenses.test_expenses_api import CLAIMS, jpeg, new_claim
@@ -219,10 +219,11 @@ def test_a_clean_jpeg_is_placed_as_it_is_anything_else_takes_the_general_way() -
     from PIL import Image
 
     photo = jpeg()
-    stamper = export._Stamper()
+    stamper = receipt_pages.Stamper()
     assert stamper.add_jpeg(photo, "Udlæg 1 · linje 1")
     page = PdfReader(io.BytesIO(stamper.output())).pages[0]
-    picture = page["/Resources"]["/XObject"][export.PICTURE].get_object()
+    resources: Any = page["/Resources"]
+    picture = resources["/XObject"][receipt_pages.PICTURE].get_object()
     assert picture["/Filter"] == "/DCTDecode" and picture.get_data() == photo  # not re-encoded
     assert "Udlæg 1 · linje 1" in page.extract_text()
     assert round(float(page.mediabox.width)) == 595 and round(float(page.mediabox.height)) == 842
@@ -241,7 +242,7 @@ def test_a_clean_jpeg_is_placed_as_it_is_anything_else_takes_the_general_way() -
         pdf_receipt(),
         b"junk",
     ):
-        assert not export._Stamper().add_jpeg(other, "Udlæg 1 · linje 1")
+        assert not receipt_pages.Stamper().add_jpeg(other, "Udlæg 1 · linje 1")
 
 
 def test_kroner_and_cells() -> None:
