@@ -143,7 +143,7 @@ def setup(root: Path) -> tuple[int, int, float]:
             for _k in range(LINES // CLAIMS):
                 day = first_day + timedelta(days=line_no % 300)
                 data = rules.ReceiptInput(amount_ore=1_000 + line_no * 7, spent_on=day, description="Kaffe")
-                line = service.add_receipt_line(s, principal=me, claim=claim, data=data)
+                line = service.lines.add_receipt_line(s, principal=me, claim=claim, data=data)
                 if line_no in pdf_lines:
                     done = process_receipt(receipt_pdf(line_no), f"faktura-{line_no}.pdf")
                     line.filename, line.content_type = f"faktura-{line_no}.pdf", "application/pdf"

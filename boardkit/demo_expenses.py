@@ -77,7 +77,7 @@ def _claim(
     data = rules.ReceiptInput(
         amount_ore=total, spent_on=rules.today() - timedelta(days=days_ago), description=purpose
     )
-    service.update_receipt_line(db, principal=p, claim=claim, line=line, data=data)
+    service.lines.update_receipt_line(db, principal=p, claim=claim, line=line, data=data)
     return claim
 
 
@@ -118,6 +118,6 @@ def add_demo_expenses(
         km_tenths=184,
     )
     with contextlib.suppress(RuleViolation):  # no mileage rate for the year yet: no trip then
-        service.add_mileage_line(db, principal=as_chair, claim=waiting, data=trip)
+        service.lines.add_mileage_line(db, principal=as_chair, claim=waiting, data=trip)
     service.flow.submit_claim(db, principal=as_chair, claim_id=waiting.id, secret_key=secret_key)
     service.flow.attest_claim(db, principal=as_treasurer, claim_id=waiting.id)

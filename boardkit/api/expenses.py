@@ -178,11 +178,11 @@ def add_line(ctx: Ctx) -> Response:
     claim = service.editable_claim(ctx.db, principal=ctx.principal, claim_id=ctx.int_param("claim_id"))
     kind = body.get("kind")
     if kind == "mileage":
-        line = service.add_mileage_line(
+        line = service.lines.add_mileage_line(
             ctx.db, principal=ctx.principal, claim=claim, data=_mileage_input(body)
         )
     elif kind == "receipt":
-        line = service.add_receipt_line(
+        line = service.lines.add_receipt_line(
             ctx.db, principal=ctx.principal, claim=claim, data=_receipt_input(body)
         )
     else:
@@ -195,7 +195,9 @@ def update_line(ctx: Ctx) -> dict[str, Any]:
     claim = service.editable_claim(ctx.db, principal=ctx.principal, claim_id=ctx.int_param("claim_id"))
     line = service.get_line(claim, ctx.int_param("line_id"))
     data = _receipt_input(json_object(ctx))
-    line = service.update_receipt_line(ctx.db, principal=ctx.principal, claim=claim, line=line, data=data)
+    line = service.lines.update_receipt_line(
+        ctx.db, principal=ctx.principal, claim=claim, line=line, data=data
+    )
     return line_json(ctx, claim.id, line)
 
 
@@ -203,7 +205,7 @@ def update_line(ctx: Ctx) -> dict[str, Any]:
 def delete_line(ctx: Ctx) -> Response:
     claim = service.editable_claim(ctx.db, principal=ctx.principal, claim_id=ctx.int_param("claim_id"))
     line = service.get_line(claim, ctx.int_param("line_id"))
-    service.delete_line(ctx.db, principal=ctx.principal, claim=claim, line=line)
+    service.lines.delete_line(ctx.db, principal=ctx.principal, claim=claim, line=line)
     return Response(status_code=204)
 
 

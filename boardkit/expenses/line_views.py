@@ -57,7 +57,7 @@ def upload_receipt(ctx: Ctx) -> Response:
             with ctx.db.begin_nested():
                 if errors:
                     raise ValidationFailed("", fields=errors)
-                service.update_receipt_line(
+                service.lines.update_receipt_line(
                     ctx.db, principal=ctx.principal, claim=line.claim, line=line, data=data
                 )
         except ValidationFailed as exc:
@@ -80,7 +80,7 @@ def update_line(ctx: Ctx) -> Response:
     try:
         if errors:
             raise ValidationFailed("", fields=errors)
-        service.update_receipt_line(ctx.db, principal=ctx.principal, claim=claim, line=line, data=data)
+        service.lines.update_receipt_line(ctx.db, principal=ctx.principal, claim=claim, line=line, data=data)
     except ValidationFailed as exc:
         names = {"amount_ore": "amount", "vat_ore": "vat"}
         return render_claim(
@@ -95,7 +95,7 @@ def delete_line(ctx: Ctx) -> Response:
     ctx.require_login()
     claim = service.editable_claim(ctx.db, principal=ctx.principal, claim_id=ctx.int_param("claim_id"))
     line = service.get_line(claim, ctx.int_param("line_id"))
-    service.delete_line(ctx.db, principal=ctx.principal, claim=claim, line=line)
+    service.lines.delete_line(ctx.db, principal=ctx.principal, claim=claim, line=line)
     ctx.flash(_("Linjen er slettet."))
     return redirect(ctx, "expense_claim", claim_id=claim.id)
 
@@ -108,7 +108,7 @@ def add_mileage(ctx: Ctx) -> Response:
     try:
         if errors:
             raise ValidationFailed("", fields=errors)
-        line = service.add_mileage_line(ctx.db, principal=ctx.principal, claim=claim, data=data)
+        line = service.lines.add_mileage_line(ctx.db, principal=ctx.principal, claim=claim, data=data)
     except RuleViolation as exc:
         return render_claim(ctx, claim, errors={"trip_travelled_on": exc.message})
     except ValidationFailed as exc:

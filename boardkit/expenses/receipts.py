@@ -27,7 +27,7 @@ def add_receipt_file(
     """The claimant adds a photo or PDF of a receipt to their draft; date and amount come later."""
     claim = service.editable_claim(db, principal=principal, claim_id=claim_id)
     done = process_receipt(upload.data, upload.filename, "")  # 413/415 before anything is saved
-    line = service.add_receipt_line(
+    line = service.lines.add_receipt_line(
         db, principal=principal, claim=claim, data=rules.ReceiptInput(), complete=False
     )
     line.filename = uploads.safe_filename(upload.filename, done.content_type)

@@ -6,7 +6,6 @@ duplicate flags in ``flags.py``, receipt uploads in ``receipts.py``; the rules i
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import or_, select
@@ -17,23 +16,12 @@ from boardkit.core.db import utcnow
 from boardkit.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from boardkit.core.i18n import _
 from boardkit.core.permissions import Principal
-from boardkit.expenses import mileage, rules
+from boardkit.expenses import rules
 from boardkit.expenses.models import STATUSES as STATUSES  # the API's status filter
 from boardkit.expenses.models import ExpenseAccount, ExpenseClaim, ExpenseEvent, ExpenseFlag, ExpenseLine
 from boardkit.org import service as org_service
 
 BANK_PURPOSE = "expense-bank-account"
-RECEIPT_FIELDS = ("amount_ore", "vat_ore", "spent_on", "description")
-MILEAGE_FIELDS = (
-    "spent_on",
-    "from_place",
-    "to_place",
-    "stops",
-    "description",
-    "km_tenths",
-    "vehicle",
-    "amount_ore",
-)
 
 
 def record_event(
@@ -331,122 +319,11 @@ def get_line(claim: ExpenseClaim, line_id: int) -> ExpenseLine:
     return line
 
 
-def add_receipt_line(
-    db: Session, *, principal: Principal, claim: ExpenseClaim, data: rules.ReceiptInput, complete: bool = True
-) -> ExpenseLine:
-    """A receipt line typed in (``complete=False``: from an upload, filled in later)."""
-    errors = rules.check_receipt(data, complete=complete)
-    if errors:
-        raise _invalid(errors)
-    amount = data.amount_ore or 0
-    line = ExpenseLine(
-        kind="receipt",
-        amount_ore=amount,
-        vat_ore=data.vat_ore if data.vat_ore is not None else rules.default_vat(amount),
-        spent_on=data.spent_on,
-        description=data.description.strip(),
-    )
-    return _append_line(db, principal=principal, claim=claim, line=line, fields=RECEIPT_FIELDS)
-
-
-def _append_line(
-    db: Session, *, principal: Principal, claim: ExpenseClaim, line: ExpenseLine, fields: Sequence[str]
-) -> ExpenseLine:
-    """Add a new line to the claim (a trip priced first), update the total, record it in the history."""
-    claim.lines.append(line)
-    db.flush()
-    if line.kind == "mileage":
-        mileage.price_line(db, line=line, claimant_id=claim.claimant_id)
-    refresh_total(claim)
-    record_event(
-        db,
-        claim,
-        actor_id=principal.person_id,
-        action="line.add",
-        line_id=line.id,
-        after=audit.snapshot(line, fields),
-    )
-    return line
-
-
-def add_mileage_line(
-    db: Session, *, principal: Principal, claim: ExpenseClaim, data: rules.MileageInput
-) -> ExpenseLine:
-    """A trip priced from the rate table and the claimant's km so far this year (``mileage.py``)."""
-    errors = rules.check_mileage(data)
-    if errors:
-        raise _invalid(errors)
-    assert data.travelled_on is not None and data.km_tenths is not None
-    mileage.get_rate(db, year=data.travelled_on.year, vehicle=data.vehicle)  # 422 before anything is saved
-    # One claimant's lines are priced one at a time (PostgreSQL locks the person's row).
-    db.refresh(org_service.get_person(db, person_id=claim.claimant_id), with_for_update=True)
-    line = ExpenseLine(
-        kind="mileage",
-        spent_on=data.travelled_on,
-        from_place=data.from_place.strip(),
-        to_place=data.to_place.strip(),
-        stops=[s.strip() for s in data.stops if s.strip()],
-        description=data.purpose.strip(),
-        km_tenths=data.km_tenths,
-        vehicle=data.vehicle,
-    )
-    return _append_line(db, principal=principal, claim=claim, line=line, fields=MILEAGE_FIELDS)
-
-
-def update_receipt_line(
-    db: Session, *, principal: Principal, claim: ExpenseClaim, line: ExpenseLine, data: rules.ReceiptInput
-) -> ExpenseLine:
-    """Correct a receipt line of a draft; the history keeps the values before and after."""
-    if line.kind != "receipt":
-        raise Conflict(
-            _("En kørselslinje rettes ved at slette den og lave en ny."), code="not_a_receipt_line"
-        )
-    merged = rules.ReceiptInput(
-        amount_ore=data.amount_ore if data.amount_ore is not None else (line.amount_ore or None),
-        vat_ore=data.vat_ore,
-        spent_on=data.spent_on or line.spent_on,
-        description=data.description if data.description else line.description,
-    )
-    errors = rules.check_receipt(merged, complete=False)
-    if errors:
-        raise _invalid(errors)
-    before = audit.snapshot(line, RECEIPT_FIELDS)
-    line.amount_ore = merged.amount_ore or 0
-    if data.vat_ore is not None:
-        line.vat_ore = data.vat_ore
-    elif data.amount_ore is not None:
-        line.vat_ore = rules.default_vat(line.amount_ore)
-    line.spent_on, line.description = merged.spent_on, merged.description.strip()
-    line.updated_at = utcnow()
-    refresh_total(claim)
-    record_event(
-        db,
-        claim,
-        actor_id=principal.person_id,
-        action="line.update",
-        line_id=line.id,
-        before=before,
-        after=audit.snapshot(line, RECEIPT_FIELDS),
-    )
-    return line
-
-
-def delete_line(db: Session, *, principal: Principal, claim: ExpenseClaim, line: ExpenseLine) -> None:
-    """Remove a line from a draft (never submitted, so nothing is booked yet); the history keeps it."""
-    fields: Sequence[str] = RECEIPT_FIELDS if line.kind == "receipt" else MILEAGE_FIELDS
-    before = audit.snapshot(line, fields)
-    line_id = line.id
-    claim.lines.remove(line)
-    db.flush()
-    refresh_total(claim)
-    record_event(
-        db, claim, actor_id=principal.person_id, action="line.delete", line_id=line_id, before=before
-    )
-
-
 # Other domains (the API) reach the rest of the domain through this module.
 from boardkit.expenses import export as export  # noqa: E402  (export batches: CSV and receipts PDF)
 from boardkit.expenses import flags as flags  # noqa: E402  (duplicate flags: service.flags.decide_flag)
 from boardkit.expenses import flow as flow  # noqa: E402  (submit, attest, approve, reject, export, paid)
+from boardkit.expenses import lines as lines  # noqa: E402  (a draft's lines: receipts and trips)
+from boardkit.expenses import mileage as mileage  # noqa: E402  (the rate table, km formatting)
 from boardkit.expenses import receipts as receipts  # noqa: E402  (receipt uploads and their files)
 from boardkit.expenses import reports as reports  # noqa: E402  (mileage summary, budget overview)

@@ -78,6 +78,11 @@ def test_photo_attest_approve_export(browser: Any, live: LiveServer, smtp_server
     check_axe(chair, "claim to attest")
     chair.get_by_role("button", name="Attestér udlægget").click()
     chair.get_by_text(f"Udlæg {claim_id} er attesteret").wait_for()
+    chair.get_by_role("link", name="Tilbage til udlæg").click()
+    chair.get_by_role("link", name=re.compile("^Budget for")).first.click()
+    assert chair.get_by_text("Bestyrelsens udgifter").count() == 1
+    check_axe(chair, "budget")
+    screenshot(chair, "expense-budget-ipad")
     chair.context.close()
 
     keeper = signed_in(browser, live, smtp_server, BOOKKEEPER)
@@ -119,6 +124,9 @@ def test_photo_attest_approve_export(browser: Any, live: LiveServer, smtp_server
     pdf = PdfReader(io.BytesIO(keeper.request.get(f"{live.url}{pdf_href}").body()))
     stamps = [p.extract_text() for p in pdf.pages]
     assert any(f"Udlæg {claim_id} · linje 1" in text for text in stamps), stamps
+    keeper.goto(f"{live.url}/expenses/mileage")
+    check_axe(keeper, "mileage summary")
+    screenshot(keeper, "expense-mileage-ipad")
     keeper.context.close()
 
 

@@ -63,7 +63,7 @@ def new_claim(s: Session, email: str, *, purpose: str = "Kaffe til mødet", bank
 
 def receipt(s: Session, email: str, claim: ExpenseClaim, amount_ore: int, day: date, **kw: object) -> int:
     data = rules.ReceiptInput(amount_ore=amount_ore, spent_on=day, description="Kaffe", **kw)  # type: ignore[arg-type]
-    return service.add_receipt_line(s, principal=who(s, email), claim=claim, data=data).id
+    return service.lines.add_receipt_line(s, principal=who(s, email), claim=claim, data=data).id
 
 
 def trip(
@@ -83,7 +83,7 @@ def trip(
         km_tenths=km * 10,
         vehicle=vehicle,
     )
-    return service.add_mileage_line(s, principal=who(s, email), claim=claim, data=data).id
+    return service.lines.add_mileage_line(s, principal=who(s, email), claim=claim, data=data).id
 
 
 def through(db: Database, claim_id: int, *, to: str, claimant: str = TREASURER) -> None:

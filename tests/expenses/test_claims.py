@@ -45,7 +45,7 @@ def test_bad_receipt_lines(demo: Database, data: rules.ReceiptInput, field: str)
     with demo.transaction() as s:
         claim = new_claim(s, TREASURER)
         with pytest.raises(ValidationFailed) as err:
-            service.add_receipt_line(s, principal=who(s, TREASURER), claim=claim, data=data)
+            service.lines.add_receipt_line(s, principal=who(s, TREASURER), claim=claim, data=data)
         assert list(err.value.fields) == [field]
         assert claim.lines == [] and claim.total_ore == 0
 
@@ -127,7 +127,7 @@ def test_a_correction_keeps_the_original_in_the_history(demo: Database) -> None:
         claim = new_claim(s, TREASURER)
         line_id = receipt(s, TREASURER, claim, 10_000, DAY)
         line = service.get_line(claim, line_id)
-        service.update_receipt_line(
+        service.lines.update_receipt_line(
             s, principal=who(s, TREASURER), claim=claim, line=line, data=rules.ReceiptInput(amount_ore=11_000)
         )
         events = service.history(s, claim=claim)
