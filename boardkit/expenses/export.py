@@ -30,8 +30,9 @@ from boardkit.core.i18n import _
 from boardkit.core.permissions import Principal
 from boardkit.core.storage import FileStore
 from boardkit.expenses import flow, rules, service
-from boardkit.expenses.models import ExpenseClaim, ExpenseExport
+from boardkit.expenses.models import ExpenseClaim, ExpenseExport, ExpenseLine
 from boardkit.expenses.receipt_pages import Stamper, stamp_text
+from boardkit.expenses.trip_pages import trips_pdf
 from boardkit.org import service as org_service
 
 # The bookkeeping's import reads these headers; they are a file format, not UI text.
@@ -232,11 +233,19 @@ def export_csv(db: Session, batch: ExpenseExport, *, secret_key: str) -> bytes:
 
 
 def export_pdf(db: Session, batch: ExpenseExport, store: FileStore) -> bytes:
-    """Every receipt of the batch (its clean copy) in claim and line order, each page stamped."""
+    """Every receipt of the batch (its clean copy) in claim and line order, each page stamped;
+    a claim's trips get a voucher page of their own where the first of them is."""
     stamper = Stamper()
-    for claim in _claims(db, batch):
+    claims = _claims(db, batch)
+    names = {p.id: p.name for p in org_service.get_people(db, ids={c.claimant_id for c in claims}).values()}
+    for claim in claims:
+        trips = [(n, line) for n, line in enumerate(claim.lines, 1) if line.kind == "mileage"]
         for n, line in enumerate(claim.lines, 1):
-            if line.kind != "receipt":
+            if line.kind == "mileage":
+                if trips and n == trips[0][0]:
+                    voucher = trips_pdf(claim, trips, names.get(claim.claimant_id, ""))
+                    label = stamp_text(claim.id, n) if len(trips) == 1 else stamp_lines(claim.id, trips)
+                    stamper.add(pdfprep.Prepared(voucher, 1), label, "")
                 continue
             label = stamp_text(claim.id, n)
             if not line.clean_sha256:
@@ -249,3 +258,7 @@ def export_pdf(db: Session, batch: ExpenseExport, store: FileStore) -> bytes:
     if not stamper.writer.pages:
         stamper.note(_("Eksporten har ingen bilag."))
     return stamper.output()
+
+
+def stamp_lines(claim_id: int, trips: Sequence[tuple[int, ExpenseLine]]) -> str:
+    return f"Udlæg {claim_id} · linje {', '.join(str(n) for n, _line in trips)}"

@@ -250,3 +250,30 @@ def test_kroner_and_cells() -> None:
         export.kroner(12345) == "123,45" and export.kroner(5) == "0,05" and export.kroner(100000) == "1000,00"
     )
     assert export._cell("=HYPERLINK(1)") == "'=HYPERLINK(1)" and export._cell("Anne  Berg") == "Anne Berg"
+
+
+def test_trips_get_a_voucher_page_in_the_receipts_pdf(demo: Database, tmp_path: Any) -> None:
+    from datetime import date
+
+    from boardkit.core.storage import FileStore
+    from boardkit.expenses import flow
+    from tests.expenses import expense_env as env
+
+    with demo.transaction() as s:
+        claim = env.new_claim(s, TREASURER, purpose="Kursus i Ølby")
+        env.receipt(s, TREASURER, claim, 4000, date(2026, 3, 2))
+        env.trip(s, TREASURER, claim, 42, date(2026, 3, 2))
+        env.trip(s, TREASURER, claim, 42, date(2026, 3, 3), to="Ølby Kursuscenter")
+        claim_id = claim.id
+        flow.submit_claim(s, principal=who(s, TREASURER), claim_id=claim_id, secret_key=env.SECRET)
+        flow.attest_claim(s, principal=who(s, CHAIR), claim_id=claim_id)
+        flow.approve_claim(s, principal=who(s, BOOKKEEPER), claim_id=claim_id)
+        batch = export.create_export(s, principal=who(s, BOOKKEEPER))
+        data = export.export_pdf(s, batch, FileStore(tmp_path))
+    reader = PdfReader(io.BytesIO(data))
+    assert len(reader.pages) == 2  # the receipt line (no file: a note), then one page for both trips
+    assert f"Udlæg {claim_id} · linje 1" in reader.pages[0].extract_text()
+    voucher = reader.pages[1].extract_text()
+    assert f"Udlæg {claim_id} · linje 2, 3" in voucher
+    assert "Kørselsbilag" in voucher and "Ølby Kursuscenter" in voucher and "Ayşe Şahin" in voucher
+    assert "42 × 3,94" in voucher and "I alt kørsel: 330,96 kr." in voucher
