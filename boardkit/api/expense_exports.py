@@ -7,11 +7,12 @@ from typing import Any
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from boardkit.api.expenses import claim_link
 from boardkit.api.expenses_json import iso
 from boardkit.api.json_input import Reader, json_object
 from boardkit.core.storage import FileStore
 from boardkit.core.web import Ctx, api
-from boardkit.expenses.service import export, flow
+from boardkit.expenses.service import export
 
 PAGE_SIZE = 50
 
@@ -50,7 +51,7 @@ def create_export(ctx: Ctx) -> Response:
     organisation_id = r.number("organisation_id")
     r.check()
     batch = export.create_export(
-        ctx.db, principal=ctx.principal, organisation_id=organisation_id, link=_link(ctx)
+        ctx.db, principal=ctx.principal, organisation_id=organisation_id, link=claim_link(ctx)
     )
     return JSONResponse(export_json(ctx, batch), status_code=201)
 
@@ -59,13 +60,9 @@ def create_export(ctx: Ctx) -> Response:
 def mark_paid(ctx: Ctx) -> dict[str, Any]:
     """The administration has paid the batch: every claim in it is marked paid."""
     batch = export.mark_export_paid(
-        ctx.db, principal=ctx.principal, export_id=ctx.int_param("export_id"), link=_link(ctx)
+        ctx.db, principal=ctx.principal, export_id=ctx.int_param("export_id"), link=claim_link(ctx)
     )
     return export_json(ctx, batch)
-
-
-def _link(ctx: Ctx) -> flow.LinkFn:
-    return lambda claim_id: ctx.absolute_url("api:expense_claim", claim_id=claim_id)
 
 
 def _download(data: bytes, media_type: str, filename: str) -> Response:

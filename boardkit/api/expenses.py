@@ -245,8 +245,9 @@ def receipt_file(ctx: Ctx) -> Response:
     return Response(data, media_type=content_type, headers=headers)
 
 
-def _link(ctx: Ctx) -> service.flow.LinkFn:
-    return lambda claim_id: ctx.absolute_url("api:expense_claim", claim_id=claim_id)
+def claim_link(ctx: Ctx) -> service.flow.LinkFn:
+    """Links in the claimant's e-mails open the claim's page (people read mail, not JSON)."""
+    return lambda claim_id: ctx.absolute_url("expense_claim", claim_id=claim_id)
 
 
 @api
@@ -254,7 +255,7 @@ def step(ctx: Ctx) -> dict[str, Any]:
     """``submit`` (claimant), ``attest`` (chair), ``approve`` or ``reject`` with a reason (administration)."""
     claim_id, flow = ctx.int_param("claim_id"), service.flow
     action = ctx.request.url.path.rsplit("/", 1)[-1]
-    principal, link = ctx.principal, _link(ctx)
+    principal, link = ctx.principal, claim_link(ctx)
     if action == "submit":
         claim = flow.submit_claim(
             ctx.db, principal=principal, claim_id=claim_id, secret_key=ctx.settings.secret_key, link=link

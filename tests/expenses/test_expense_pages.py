@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from starlette.testclient import TestClient
 
 from boardkit.core.db import Database
+from boardkit.core.models import OutboxEmail
 from boardkit.expenses import flow
 from boardkit.expenses.models import ExpenseClaim, ExpenseLine
 from tests.expenses import receipt_corpus as corpus
@@ -124,6 +125,13 @@ def test_from_photo_to_paid_export_through_the_pages(client: TestClient, demo: D
 
     r = post(bogholder, "/expenses/exports", f"/expenses/exports/{batch.group(1)}/paid", {})
     assert "markeret som udbetalt" in text(r) and claim_status(demo, claim_id) == "paid"
+    with demo.transaction() as s:
+        mails = s.scalars(
+            select(OutboxEmail.body_text).where(
+                OutboxEmail.to_address == TREASURER, OutboxEmail.template == "expense_status"
+            )
+        ).all()
+    assert len(mails) == 5 and all(f"http://testserver/expenses/{claim_id}" in body for body in mails)
     history = as_(client, demo, TREASURER).get(page)
     for step in ("Sendt til attestation", "Attesteret", "Godkendt", "Sendt til bogføring", "Udbetalt"):
         assert step in text(history)
