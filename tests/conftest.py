@@ -2,7 +2,7 @@
 
 Every test that takes ``db`` runs once per backend. The schema is built by the real Alembic
 migrations once per backend and session; each test then starts from empty tables (SQLite: a
-copy of a migrated template file; PostgreSQL: TRUNCATE).
+copy of a migrated template file; PostgreSQL: TRUNCATE), or from the demo (see ``demo``).
 """
 
 from __future__ import annotations
@@ -104,6 +104,39 @@ def worker_database(url: str) -> str:
     return base.set(database=name).render_as_string(hide_password=False)
 
 
+@pytest.fixture(scope="session")
+def pg_demo_copy(pg_ready: str) -> Iterator[Callable[[], str]]:
+    """A fresh database with the demo loaded, for each test that asks for the demo: made from a
+    template database (migrated, demo loaded, once a day per worker) in a fraction of the time
+    the demo takes to load."""
+    base = make_url(pg_ready)
+    template, copy = f"{base.database}_demo", f"{base.database}_run"
+    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    made: set[date] = set()
+
+    def fresh() -> str:
+        today = date.today()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{copy}" WITH (FORCE)'))
+            if today not in made:
+                from boardkit.demo import load_demo
+
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{template}" WITH (FORCE)'))
+                conn.execute(text(f'CREATE DATABASE "{template}"'))
+                url = base.set(database=template).render_as_string(hide_password=False)
+                migrate.upgrade(url)
+                database = Database(url)
+                with database.transaction() as s:
+                    load_demo(s, seed=1)
+                database.dispose()
+                made.add(today)
+            conn.execute(text(f'CREATE DATABASE "{copy}" TEMPLATE "{template}"'))
+        return base.set(database=copy).render_as_string(hide_password=False)
+
+    yield fresh
+    admin.dispose()
+
+
 # Reference data the migrations insert (tests read it and never change it).
 SEEDED_BY_MIGRATIONS = frozenset({"mileage_rate"})
 
@@ -140,6 +173,8 @@ def db(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator
         path = tmp_path / "boardkit.sqlite3"
         shutil.copy(template, path)
         database = Database(f"sqlite:///{path}")
+    elif "demo" in request.fixturenames:
+        database = Database(request.getfixturevalue("pg_demo_copy")())
     else:
         url: str = request.getfixturevalue("pg_ready")
         database = Database(url)
@@ -168,11 +203,8 @@ def client(app) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def demo(db: Database) -> Database:
-    """The demo organisation of API.md, loaded through the same code as ``boardkit demo``."""
-    from boardkit.demo import load_demo
+    """The demo organisation of API.md, loaded through the same code as ``boardkit demo``.
 
-    if db.url.startswith("sqlite"):  # copied from the demo template by ``db``
-        return db
-    with db.transaction() as s:
-        load_demo(s, seed=1)
+    ``db`` starts a test that asks for it from a template with the demo already loaded (SQLite: a
+    file copy; PostgreSQL: ``CREATE DATABASE … TEMPLATE``), made once a day per worker."""
     return db
