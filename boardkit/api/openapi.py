@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from boardkit import __version__
+from boardkit.api import expense_exports_spec as expense_exports
 from boardkit.api import expenses_spec as expenses
 from boardkit.api import meetings_spec as meetings
 from boardkit.api import minutes_spec as minutes
@@ -153,6 +154,7 @@ def spec() -> dict[str, Any]:
             **minutes.PATHS,
             **SEARCH_PATHS,
             **expenses.PATHS,
+            **expense_exports.PATHS,
             **EXPENSE_REPORT_PATHS,
         },
     }
