@@ -11,7 +11,7 @@ from boardkit.api.expenses import claim_link
 from boardkit.api.expenses_json import iso
 from boardkit.api.json_input import Reader, json_object
 from boardkit.core.storage import FileStore
-from boardkit.core.web import Ctx, api
+from boardkit.core.web import Ctx, api, file_response, spooled_file_response
 from boardkit.expenses.service import export
 
 PAGE_SIZE = 50
@@ -65,26 +65,22 @@ def mark_paid(ctx: Ctx) -> dict[str, Any]:
     return export_json(ctx, batch)
 
 
-def _download(data: bytes, media_type: str, filename: str) -> Response:
-    headers = {
-        "Content-Disposition": f'attachment; filename="{filename}"',
-        "X-Content-Type-Options": "nosniff",
-    }
-    return Response(data, media_type=media_type, headers=headers)
-
-
 @api
 def export_csv(ctx: Ctx) -> Response:
     batch = export.get_export(ctx.db, principal=ctx.principal, export_id=ctx.int_param("export_id"))
     data = export.export_csv(ctx.db, batch, secret_key=ctx.settings.secret_key)
-    return _download(data, "text/csv; charset=utf-8", f"udlaeg-eksport-{batch.id}.csv")
+    return file_response(data, "text/csv; charset=utf-8", f"udlaeg-eksport-{batch.id}.csv")
 
 
 @api
 def export_pdf(ctx: Ctx) -> Response:
     batch = export.get_export(ctx.db, principal=ctx.principal, export_id=ctx.int_param("export_id"))
-    data = export.export_pdf(ctx.db, batch, FileStore(ctx.settings.files_dir))
-    return _download(data, "application/pdf", f"udlaeg-eksport-{batch.id}-bilag.pdf")
+    store = FileStore(ctx.settings.files_dir)
+    return spooled_file_response(
+        lambda out: export.write_pdf(ctx.db, batch, store, out),
+        "application/pdf",
+        f"udlaeg-eksport-{batch.id}-bilag.pdf",
+    )
 
 
 EXPORT = "/expense-exports/{export_id:id}"

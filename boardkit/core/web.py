@@ -10,19 +10,22 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import secrets
+import tempfile
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, BinaryIO, cast
 from urllib.parse import quote, urlencode
 
 from sqlalchemy.orm import Session
+from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 from starlette.convertors import Convertor, register_url_convertor
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from boardkit.config import Settings
 from boardkit.core import auth, i18n
@@ -414,6 +417,27 @@ def file_response(
         "Cache-Control": cache,
     }
     return Response(data, media_type=media_type, headers=headers)
+
+
+def spooled_file_response(
+    write: Callable[[BinaryIO], None], media_type: str, filename: str, *, inline: bool = False
+) -> Response:
+    """A download written by ``write`` into a temporary file and streamed from there (a big PDF is
+    not held in memory a second time); the file is removed once sent."""
+    with tempfile.NamedTemporaryFile(prefix="boardkit-", delete=False) as out:
+        try:
+            write(cast(BinaryIO, out))
+        except BaseException:
+            os.unlink(out.name)
+            raise
+    headers = {
+        "Content-Disposition": disposition(filename, inline=inline),
+        "X-Content-Type-Options": "nosniff",
+        "Cache-Control": "private, no-cache",
+    }
+    return FileResponse(
+        out.name, media_type=media_type, headers=headers, background=BackgroundTask(os.unlink, out.name)
+    )
 
 
 def error_page(request: Request, status: int, message: str = "") -> HTMLResponse:

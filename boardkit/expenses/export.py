@@ -20,6 +20,7 @@ import csv
 import io
 from collections.abc import Sequence
 from datetime import datetime
+from typing import BinaryIO
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
@@ -233,6 +234,13 @@ def export_csv(db: Session, batch: ExpenseExport, *, secret_key: str) -> bytes:
 
 
 def export_pdf(db: Session, batch: ExpenseExport, store: FileStore) -> bytes:
+    """The receipts PDF as bytes (``write_pdf`` writes it to a file)."""
+    out = io.BytesIO()
+    write_pdf(db, batch, store, out)
+    return out.getvalue()
+
+
+def write_pdf(db: Session, batch: ExpenseExport, store: FileStore, out: BinaryIO) -> None:
     """Every receipt of the batch (its clean copy) in claim and line order, each page stamped;
     a claim's trips get a voucher page of their own where the first of them is."""
     stamper = Stamper()
@@ -257,7 +265,7 @@ def export_pdf(db: Session, batch: ExpenseExport, store: FileStore) -> bytes:
             stamper.add(pdfprep.prepare(data, line.clean_type), label, line.filename)
     if not stamper.writer.pages:
         stamper.note(_("Eksporten har ingen bilag."))
-    return stamper.output()
+    stamper.write(out)
 
 
 def stamp_lines(claim_id: int, trips: Sequence[tuple[int, ExpenseLine]]) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
+from typing import BinaryIO
 
 from PIL import Image
 from pypdf import PdfReader, PdfWriter
@@ -152,5 +153,9 @@ class Stamper:
 
     def output(self) -> bytes:
         out = io.BytesIO()
-        self.writer.write(out)
+        self.write(out)
         return out.getvalue()
+
+    def write(self, out: BinaryIO) -> None:
+        """The PDF into ``out`` (a file: a big batch need not be held in memory twice)."""
+        self.writer.write(out)
