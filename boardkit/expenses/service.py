@@ -325,5 +325,6 @@ from boardkit.expenses import flags as flags  # noqa: E402  (duplicate flags: se
 from boardkit.expenses import flow as flow  # noqa: E402  (submit, attest, approve, reject, export, paid)
 from boardkit.expenses import lines as lines  # noqa: E402  (a draft's lines: receipts and trips)
 from boardkit.expenses import mileage as mileage  # noqa: E402  (the rate table, km formatting)
+from boardkit.expenses import queue as queue  # noqa: E402  (the approval queue, claims to attest)
 from boardkit.expenses import receipts as receipts  # noqa: E402  (receipt uploads and their files)
 from boardkit.expenses import reports as reports  # noqa: E402  (mileage summary, budget overview)

@@ -16,6 +16,7 @@ from boardkit.core.errors import Forbidden, RuleViolation, ValidationFailed
 from boardkit.core.i18n import _
 from boardkit.core.permissions import Action, can
 from boardkit.core.web import Ctx, form_errors, page, redirect, render
+from boardkit.expenses import service as expense_service
 from boardkit.meetings import attachments, forms, invitation_views, invitations, service
 from boardkit.meetings.agenda_views import routes as agenda_routes
 from boardkit.meetings.models import Meeting
@@ -61,7 +62,14 @@ def home(ctx: Ctx) -> Response:
         if can(ctx.principal, Action.MANAGE, org_service.board_resource(mb.board))
     }
     return render(
-        ctx, "meetings/dashboard.html", boards=boards, upcoming=upcoming, manages=manages, active_nav="home"
+        ctx,
+        "meetings/dashboard.html",
+        boards=boards,
+        upcoming=upcoming,
+        manages=manages,
+        to_attest=len(expense_service.queue.awaiting_attestation(ctx.db, principal=ctx.principal)),
+        to_approve=expense_service.queue.count_queue(ctx.db, principal=ctx.principal).get("attested", 0),
+        active_nav="home",
     )
 
 

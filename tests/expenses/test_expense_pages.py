@@ -99,12 +99,14 @@ def test_from_photo_to_paid_export_through_the_pages(client: TestClient, demo: D
     assert "Udlægget er sendt til attestation" in text(r) and claim_status(demo, claim_id) == "submitted"
 
     formand = as_(client, demo, CHAIR)
+    assert "1 udlæg venter på din attestation" in text(formand.get("/"))
     listing = formand.get("/expenses")
     assert "Til din attestation" in listing.text and f"/expenses/{claim_id}" in listing.text
     r = post(formand, page, f"{page}/attest", {})
     assert "er attesteret" in text(r) and claim_status(demo, claim_id) == "attested"
 
     bogholder = as_(client, demo, BOOKKEEPER)
+    assert "1 udlæg venter på godkendelse" in text(bogholder.get("/"))
     queue = bogholder.get("/expenses/queue")
     assert queue.status_code == 200 and f"/expenses/{claim_id}/approve" in queue.text
     r = post(bogholder, "/expenses/queue", f"{page}/approve", {"next": "queue", "status": "attested"})
