@@ -13,7 +13,7 @@ from boardkit.api.json_input import Reader, json_object
 from boardkit.core.errors import ValidationFailed
 from boardkit.core.i18n import _
 from boardkit.core.storage import FileStore
-from boardkit.core.web import Ctx, api
+from boardkit.core.web import Ctx, api, file_response
 from boardkit.expenses import service
 from boardkit.expenses.service import rules
 from boardkit.org import service as org_service
@@ -229,20 +229,17 @@ def upload_receipt(ctx: Ctx) -> Response:
 
 @api
 def receipt_file(ctx: Ctx) -> Response:
+    """A receipt's preview, clean copy or original, for whoever may see the claim."""
     variant = ctx.param("variant")
-    if variant not in service.receipts.VARIANTS:
-        return Response(status_code=404)
-    sha, content_type, filename = service.receipts.receipt_file(
+    data, content_type, filename = service.receipts.receipt_file(
         ctx.db,
         principal=ctx.principal,
         claim_id=ctx.int_param("claim_id"),
         line_id=ctx.int_param("line_id"),
         variant=variant,
+        store=FileStore(ctx.settings.files_dir),
     )
-    data = FileStore(ctx.settings.files_dir).get(sha)
-    safe = filename.encode("ascii", "replace").decode().replace('"', "")
-    headers = {"Content-Disposition": f'inline; filename="{safe}"', "X-Content-Type-Options": "nosniff"}
-    return Response(data, media_type=content_type, headers=headers)
+    return file_response(data, content_type, filename, inline=variant != "original")
 
 
 def claim_link(ctx: Ctx) -> service.flow.LinkFn:

@@ -122,16 +122,14 @@ def receipt_file(ctx: Ctx) -> Response:
     """A receipt's preview, clean copy or original, for whoever may see the claim."""
     ctx.require_login()
     variant = ctx.param("variant")
-    if variant not in service.receipts.VARIANTS:
-        return Response(status_code=404)
-    sha, content_type, filename = service.receipts.receipt_file(
+    data, content_type, filename = service.receipts.receipt_file(
         ctx.db,
         principal=ctx.principal,
         claim_id=ctx.int_param("claim_id"),
         line_id=ctx.int_param("line_id"),
         variant=variant,
+        store=FileStore(ctx.settings.files_dir),
     )
-    data = FileStore(ctx.settings.files_dir).get(sha)
     return file_response(
         data, content_type, filename, inline=variant != "original", cache="private, max-age=86400"
     )

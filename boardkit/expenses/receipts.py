@@ -18,8 +18,6 @@ from boardkit.expenses import rules, service
 from boardkit.expenses.models import ExpenseClaim, ExpenseLine
 from boardkit.expenses.receipt_files import process_receipt
 
-VARIANTS = ("image", "preview", "original")
-
 
 def add_receipt_file(
     db: Session, *, principal: Principal, claim_id: int, upload: uploads.UploadLike, store: FileStore
@@ -42,15 +40,17 @@ def add_receipt_file(
 
 
 def receipt_file(
-    db: Session, *, principal: Principal, claim_id: int, line_id: int, variant: str
-) -> tuple[str, str, str]:
-    """(sha256, content type, file name) of a receipt's clean copy, preview or original; 404 if none."""
+    db: Session, *, principal: Principal, claim_id: int, line_id: int, variant: str, store: FileStore
+) -> tuple[bytes, str, str]:
+    """(bytes, content type, file name) of a receipt's clean copy, preview or original; 404 if none."""
     claim: ExpenseClaim = service.get_claim(db, principal=principal, claim_id=claim_id)
     line = service.get_line(claim, line_id)
     if variant == "image" and line.clean_sha256:
-        return line.clean_sha256, line.clean_type, uploads.safe_filename(line.filename, line.clean_type)
-    if variant == "preview" and line.preview_sha256:
-        return line.preview_sha256, uploads.JPEG, uploads.safe_filename(line.filename, uploads.JPEG)
-    if variant == "original" and line.original_sha256:
-        return line.original_sha256, line.content_type, line.filename
-    raise NotFound()
+        found = line.clean_sha256, line.clean_type, uploads.safe_filename(line.filename, line.clean_type)
+    elif variant == "preview" and line.preview_sha256:
+        found = line.preview_sha256, uploads.JPEG, uploads.safe_filename(line.filename, uploads.JPEG)
+    elif variant == "original" and line.original_sha256:
+        found = line.original_sha256, line.content_type, line.filename
+    else:
+        raise NotFound()
+    return store.get(found[0]), found[1], found[2]
