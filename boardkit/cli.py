@@ -6,6 +6,7 @@ import argparse
 import contextlib
 import getpass
 import logging
+import os
 import signal
 import sys
 import time
@@ -285,5 +286,6 @@ def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("fontTools").setLevel(logging.WARNING)  # fpdf2's font subsetting talks at INFO per PDF
     args = parser().parse_args(argv)
+    os.umask(0o077)  # whatever boardkit writes (data, search index, temporary files) is the server's alone
     settings = load_settings()
     sys.exit(COMMANDS[args.command](settings, args))

@@ -99,6 +99,33 @@ def create_login_token(db: Session, *, person_id: int, minutes: int, next_path: 
     return secret
 
 
+def count_unused_login_tokens(db: Session, *, person_id: int) -> int:
+    """The person's login links that still work (neither used nor expired)."""
+    return int(
+        db.scalar(
+            select(func.count())
+            .select_from(LoginToken)
+            .where(
+                LoginToken.person_id == person_id,
+                LoginToken.used_at.is_(None),
+                LoginToken.expires_at >= utcnow(),
+            )
+        )
+        or 0
+    )
+
+
+def retire_login_tokens(db: Session, *, person_id: int) -> None:
+    """Use up the person's other open login links once they have logged in with one."""
+    now = utcnow()
+    db.execute(
+        update(LoginToken)
+        .where(LoginToken.person_id == person_id, LoginToken.used_at.is_(None), LoginToken.expires_at >= now)
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+
+
 def peek_login_token(db: Session, *, secret: str) -> LoginToken | None:
     """The still-valid token for ``secret`` without using it up."""
     token = db.scalar(select(LoginToken).where(LoginToken.token_hash == hash_secret(secret)))
@@ -227,6 +254,16 @@ def list_api_tokens(db: Session, *, person_id: int) -> list[ApiToken]:
     )
 
 
+def revoke_all_api_tokens(db: Session, *, person_id: int) -> int:
+    result = db.execute(
+        update(ApiToken)
+        .where(ApiToken.person_id == person_id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
 def revoke_api_token(db: Session, *, person_id: int, token_id: int) -> bool:
     token = db.get(ApiToken, token_id)
     if token is None or token.person_id != person_id or token.revoked_at is not None:
@@ -238,10 +275,15 @@ def revoke_api_token(db: Session, *, person_id: int, token_id: int) -> bool:
 # --- CSRF -------------------------------------------------------------------------------
 
 
-def csrf_token(secret_key: str, binding: str) -> str:
-    """A form token bound to the browser's CSRF cookie (signed double submit)."""
-    return hmac.new(secret_key.encode(), f"csrf:{binding}".encode(), hashlib.sha256).hexdigest()
+def csrf_token(secret_key: str, binding: str, session_id: int | None = None) -> str:
+    """A form token bound to the browser's CSRF cookie and to its login session (signed double
+    submit): a cookie planted in someone's browser, with a token its planter got for their own
+    session, is worth nothing in the victim's session."""
+    message = f"csrf:{binding}:{session_id if session_id is not None else '-'}"
+    return hmac.new(secret_key.encode(), message.encode(), hashlib.sha256).hexdigest()
 
 
-def csrf_valid(secret_key: str, binding: str, submitted: str) -> bool:
-    return bool(binding and submitted) and hmac.compare_digest(csrf_token(secret_key, binding), submitted)
+def csrf_valid(secret_key: str, binding: str, submitted: str, session_id: int | None = None) -> bool:
+    return bool(binding and submitted) and hmac.compare_digest(
+        csrf_token(secret_key, binding, session_id), submitted
+    )

@@ -25,7 +25,7 @@ def smtp() -> Iterator[SMTPServer]:
     server.stop()
 
 
-def queue(db: Database, n: int, language: str = "da") -> None:
+def queue(db: Database, n: int, language: str = "da", secret_key: str = "test-secret-key") -> None:
     with db.transaction() as s:
         for i in range(n):
             mail.queue_mail(
@@ -37,6 +37,7 @@ def queue(db: Database, n: int, language: str = "da") -> None:
                     "link": f"http://testserver/login/link/t{i}",
                     "minutes": 15,
                 },
+                secret_key=secret_key,
             )
 
 
