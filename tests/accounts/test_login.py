@@ -10,8 +10,9 @@ from starlette.testclient import TestClient
 
 from boardkit.core import mail
 from boardkit.core.db import Database, utcnow
-from boardkit.core.models import LoginToken, OutboxEmail, WebSession
-from tests.helpers import csrf_from, login_as, mail_text
+from boardkit.core.models import ApiToken, LoginToken, OutboxEmail, WebSession
+from boardkit.org.models import Person
+from tests.helpers import api_token, csrf_from, login_as, mail_text
 
 FORMAND = "formand@demo.boardkit.dk"
 
@@ -177,6 +178,43 @@ def test_log_out_everywhere_revokes_every_session(client: TestClient, demo: Data
         assert other.get("/", follow_redirects=False).status_code == 303  # sent to the login page
     with demo.transaction() as s:
         assert all(ws.revoked_at is not None for ws in s.scalars(select(WebSession)))
+
+
+def test_log_out_everywhere_also_revokes_api_tokens(client: TestClient, demo: Database) -> None:
+    """A lost tablet may hold an API token as well as a session: both stop working, and the page says so."""
+    headers = api_token(demo, FORMAND)
+    assert client.get("/api/v1/me", headers=headers).status_code == 200
+    login_as(client, demo, FORMAND)
+    profile = client.get("/profile")
+    assert "tilbagekalder alle dine API-nøgler" in profile.text
+    done = client.post("/profile/sessions/revoke-all", data={"csrf_token": csrf_from(profile.text)})
+    assert "Du er logget ud på alle enheder, og 1 API-nøgle er tilbagekaldt." in done.text
+    refused = client.get("/api/v1/me", headers=headers)
+    assert refused.status_code == 401 and refused.json()["error"]["code"] == "invalid_token"
+    with demo.transaction() as s:
+        assert all(t.revoked_at is not None for t in s.scalars(select(ApiToken)))
+
+
+def test_a_form_token_belongs_to_its_session(client: TestClient, demo: Database, app) -> None:  # type: ignore[no-untyped-def]
+    """A CSRF cookie planted in someone's browser, with a token its planter got for their own (or no)
+    session, is refused in the victim's session; the victim's own token works."""
+    anonymous = csrf_from(client.get("/login").text)
+    login_as(client, demo, "beboer2@demo.boardkit.dk")  # the planter's session, same cookie
+    planted = csrf_from(client.get("/profile").text)
+    login_as(client, demo, "beboer@demo.boardkit.dk")  # the victim's session, same CSRF cookie
+    form = {"language": "en", "preferred_channel": "email", "phone": ""}
+    for token in (anonymous, planted):
+        r = client.post("/profile", data={**form, "csrf_token": token})
+        assert r.status_code == 403 and "Formularen var udløbet" in r.text
+    with demo.transaction() as s:
+        assert s.scalar(select(Person.language).where(Person.email == "beboer@demo.boardkit.dk")) == "da"
+    own = csrf_from(client.get("/profile").text)
+    assert client.post("/profile", data={**form, "csrf_token": own}).status_code == 200
+    # A form from a session that has ended asks for a login rather than blaming the form.
+    with demo.transaction() as s:
+        s.execute(update(WebSession).values(revoked_at=utcnow()))
+    r = client.post("/profile", data={**form, "csrf_token": own})
+    assert r.status_code == 401 and "Log ind for at fortsætte" in r.text
 
 
 def test_anonymous_visitors_are_sent_to_login(client: TestClient, demo: Database) -> None:
