@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -22,6 +24,9 @@ from boardkit.core.errors import RateLimited
 from boardkit.core.i18n import _
 from boardkit.core.models import ApiToken, LoginAttempt, LoginToken, WebSession
 
+# Paths whose last segment is a secret that acts for its holder: a login link, an RSVP answer, a
+# notice's read receipt, a calendar feed (``core.mail`` masks the same links in the mail log).
+SECRET_PATH = re.compile(r"(/(?:login/link|rsvp|n|calendar)/)[^\s\"'<>?#&/]+")
 RATE_WINDOW = timedelta(minutes=15)
 TOUCH_EVERY = timedelta(minutes=5)
 API_TOKEN_PREFIX = "bk_"
@@ -33,6 +38,23 @@ def new_secret() -> str:
 
 def hash_secret(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def redact_secrets(text: str) -> str:
+    """``text`` with the secret of every personal link's path masked."""
+    return SECRET_PATH.sub(r"\1********", text)
+
+
+class RedactSecrets(logging.Filter):
+    """Log lines never carry a personal link's secret: an access log lists every path requested,
+    and a login link opened but not used still works."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(redact_secrets(a) if isinstance(a, str) else a for a in record.args)
+        if isinstance(record.msg, str):
+            record.msg = redact_secrets(record.msg)
+        return True
 
 
 # --- passwords --------------------------------------------------------------------------
