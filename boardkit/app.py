@@ -21,7 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from boardkit.accounts.views import routes as account_routes
 from boardkit.api.views import routes as api_routes
 from boardkit.config import Settings
-from boardkit.core import jobs, mail, search, search_index
+from boardkit.core import jobs, mail, search, search_index, storage
 from boardkit.core.db import Database
 from boardkit.core.i18n import _
 from boardkit.core.notify import channels as notify_channels
@@ -120,10 +120,13 @@ async def server_error(request: Request, exc: Exception) -> Response:
 def build_runner(db: Database, settings: Settings) -> jobs.JobRunner:
     """The job runner with every domain's handlers."""
     wire()
+    storage.private_dir(settings.data_dir, tighten=True)  # files, mail, search index: the server's alone
     runner = jobs.JobRunner(
         db, retry_base_seconds=settings.retry_base_seconds, max_attempts=settings.max_attempts
     )
-    transport = mail.Transport(settings.smtp_url, settings.mail_dir, settings.mail_from)
+    transport = mail.Transport(
+        settings.smtp_url, settings.mail_dir, settings.mail_from, secret_key=settings.secret_key
+    )
     runner.register(mail.DELIVER, mail.make_deliver_handler(transport))
     runner.idle_hooks.append(transport.close)
     runner.every(reminders.KIND, reminders.make_handler(settings), seconds=reminders.EVERY_SECONDS)

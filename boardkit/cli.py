@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import copy
 import getpass
 import logging
+import os
 import signal
 import sys
 import time
@@ -41,11 +43,23 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         app,
         host=args.host or settings.host,
         port=args.port or settings.port,
+        log_config=log_config(),
         log_level="info",
         proxy_headers=True,
         forwarded_allow_ips="127.0.0.1",
     )
     return 0
+
+
+def log_config() -> dict[str, Any]:
+    """uvicorn's logging, with the access log's paths (login links among them) redacted."""
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["filters"] = {"secrets": {"()": "boardkit.core.auth.RedactSecrets"}}
+    for handler in config["handlers"].values():
+        handler["filters"] = ["secrets"]
+    return config
 
 
 def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
@@ -284,6 +298,9 @@ COMMANDS = {
 def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("fontTools").setLevel(logging.WARNING)  # fpdf2's font subsetting talks at INFO per PDF
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(auth.RedactSecrets())
     args = parser().parse_args(argv)
+    os.umask(0o077)  # whatever boardkit writes (data, search index, temporary files) is the server's alone
     settings = load_settings()
     sys.exit(COMMANDS[args.command](settings, args))

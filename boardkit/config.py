@@ -30,9 +30,12 @@ class Settings:
     retry_base_seconds: float = 30.0
     max_attempts: int = 12
     worker_poll_seconds: float = 2.0
-    # Rate limits for login attempts in a 15-minute window.
+    # Rate limits for login attempts in a 15-minute window (per account: password attempts).
     login_limit_per_account: int = 10
     login_limit_per_ip: int = 50
+    # At most this many unused, unexpired login links per person: asking for more sends nothing
+    # (the links already in their inbox still work), so nobody can lock a person out or flood them.
+    login_links_unused_max: int = 3
     # argon2 parameters; tests make them cheap.
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65536
@@ -107,8 +110,12 @@ def _persistent_secret(data_dir: Path) -> str:
     path = data_dir / "secret_key"
     if path.is_file():
         return path.read_text().strip()
-    data_dir.mkdir(parents=True, exist_ok=True)
+    data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     key = secrets.token_urlsafe(48)
-    path.write_text(key)
-    path.chmod(0o600)
+    try:  # owner-only from the start, not readable by others even briefly
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process made it a moment ago
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key)
     return key

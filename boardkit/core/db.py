@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, MetaData, TypeDecorator, create_engine, event
+from sqlalchemy import DateTime, Engine, MetaData, TypeDecorator, create_engine, event, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 NAMING = {
@@ -56,6 +57,7 @@ def _unicode_lower(value: object) -> object:
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """Create an engine; SQLite gets WAL, foreign keys and a busy timeout."""
     if url.startswith("sqlite"):
+        _private_file(url)
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, **kwargs)
 
         @event.listens_for(engine, "connect")
@@ -78,6 +80,16 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+def _private_file(url: str) -> None:
+    """The SQLite file created owner-only (or made so) before SQLite opens it: SQLite gives its -wal
+    and -shm files the database file's mode, so those are owner-only too."""
+    path = make_url(url).database
+    if path and path != ":memory:" and not path.startswith("file:"):
+        from boardkit.core.storage import private_file
+
+        private_file(Path(path))
 
 
 class Database:

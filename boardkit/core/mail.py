@@ -1,12 +1,20 @@
 """Mail that leaves: rendered into the outbox in the cause's transaction, delivered by a job.
 
 With ``BOARDKIT_SMTP_URL`` unset, delivery writes ``.eml`` files under the data directory
-instead (listed on an administration page), so a demo never loses a login link.
+instead (owner-only files, for development and demos), so a demo never loses a login link.
+
+The outbox is also the mail log the administration reads (``/admin/mail``), so it never holds a
+usable personal link (a login link, an RSVP answer, a notice's read receipt, a calendar feed):
+the stored text has each link's secret part masked, and the secret parts themselves are kept
+encrypted (:mod:`boardkit.core.crypto`, the server's secret key) only until the message is
+delivered or given up, when they are wiped. The delivery puts them back into the text it sends.
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import re
 import secrets
 import smtplib
 import ssl
@@ -27,12 +35,21 @@ from urllib.parse import unquote, urlsplit
 from sqlalchemy import bindparam, update
 from sqlalchemy.orm import Session
 
-from boardkit.core import i18n, jobs
+from boardkit.core import crypto, i18n, jobs
 from boardkit.core.db import utcnow
 from boardkit.core.models import OutboxEmail
+from boardkit.core.storage import write_private
 from boardkit.core.templating import render
 
 DELIVER = "mail.deliver"
+
+# A link that acts for its holder without a login: its secret is the path segment after one of
+# these (login link, RSVP answer, notice read receipt, calendar feed). Add new kinds here.
+_SECRET_PATHS = r"(https?://[^\s\"'<>]*?/(?:login/link|rsvp|n|calendar)/)"
+SECRET_LINK = re.compile(_SECRET_PATHS + r"([^\s\"'<>?#&]+)")
+MASK = "********"
+MASKED_LINK = re.compile(_SECRET_PATHS + re.escape(MASK) + r"(?![^\s\"'<>?#&])")
+SEAL_PURPOSE = "outbox-links"
 
 
 class _Wire(Compat32):
@@ -52,6 +69,10 @@ UTF8_B64 = Charset("utf-8")  # attachments: base64 is encoded in C, quoted-print
 log = logging.getLogger("boardkit.mail")
 
 
+class SealBroken(ValueError):
+    """The sealed links of a message cannot be opened (the secret key changed): it cannot be sent."""
+
+
 @dataclass(frozen=True)
 class Recipient:
     address: str
@@ -68,13 +89,26 @@ def queue_mail(
     context: dict[str, Any],
     domain: str = "boardkit.local",
     attachments: list[dict[str, str]] | None = None,
+    organisation_id: int | None = None,
+    secret_key: str = "",
 ) -> OutboxEmail:
     """Render ``email/<template>/`` in the recipient's language and queue its delivery.
 
     ``attachments`` are small text files ``{"filename", "content_type", "content"}``; a
     ``text/calendar`` one is also put beside the text and HTML, where Outlook looks for invites.
+    ``organisation_id`` is the organisation the message is about (None: personal, like a login
+    link); only that organisation's staff see it in the mail log. ``secret_key`` is needed when the
+    message carries a personal link (see the module's docstring).
     """
-    email = render_mail(to=to, template=template, context=context, domain=domain, attachments=attachments)
+    email = render_mail(
+        to=to,
+        template=template,
+        context=context,
+        domain=domain,
+        attachments=attachments,
+        organisation_id=organisation_id,
+        secret_key=secret_key,
+    )
     queue_rendered(db, [email])
     return email
 
@@ -94,6 +128,8 @@ def render_mail(
     context: dict[str, Any],
     domain: str = "boardkit.local",
     attachments: list[dict[str, str]] | None = None,
+    organisation_id: int | None = None,
+    secret_key: str = "",
 ) -> OutboxEmail:
     """One message rendered in the recipient's language, not yet queued."""
     with i18n.language(to.language):
@@ -109,6 +145,8 @@ def render_mail(
         html=html,
         domain=domain,
         attachments=attachments,
+        organisation_id=organisation_id,
+        secret_key=secret_key,
     )
 
 
@@ -121,30 +159,79 @@ def compose_mail(
     html: str,
     domain: str = "boardkit.local",
     attachments: list[dict[str, str]] | None = None,
+    organisation_id: int | None = None,
+    secret_key: str = "",
 ) -> OutboxEmail:
     """A message from text already rendered (one rendering shared by many recipients)."""
+    body_text, body_html, sealed = seal(text, html, secret_key=secret_key)
     email = OutboxEmail(
         person_id=to.person_id,
-        to_address=to.address,
-        to_name=to.name,
+        organisation_id=organisation_id,
+        to_address=one_line(to.address),
+        to_name=one_line(to.name)[:200],
         template=template,
         language=i18n.normalise(to.language),
-        subject=" ".join(subject.split()),
-        body_text=text,
-        body_html=html,
+        subject=one_line(subject),
+        body_text=body_text,
+        body_html=body_html,
+        sealed=sealed,
         message_id=f"<{secrets.token_hex(16)}@{domain}>",
         attachments=list(attachments or []),
     )
     return email
 
 
-def build_message(email: OutboxEmail, sender: str) -> Message:
+def one_line(value: str) -> str:
+    """A header value on one line: line breaks (a name typed with Enter) and control characters
+    would end the header early, and every message to that person would break."""
+    return " ".join("".join(c if c.isprintable() else " " for c in value).split())
+
+
+def redact(text: str) -> str:
+    """``text`` with the secret part of every personal link masked: what the mail log may show."""
+    return SECRET_LINK.sub(lambda m: m.group(1) + MASK, text)
+
+
+def seal(text: str, html: str, *, secret_key: str) -> tuple[str, str, str]:
+    """(text, html) with personal links masked, and their secrets encrypted for the delivery ("" when
+    there are none)."""
+    found = [m.group(2) for body in (text, html) for m in SECRET_LINK.finditer(body)]
+    if not found:
+        return text, html, ""
+    if not secret_key:
+        raise ValueError(
+            "a message with a personal link needs secret_key, so the link is not stored in clear"
+        )
+    sealed = crypto.encrypt(secret_key, json.dumps(found), purpose=SEAL_PURPOSE)
+    return redact(text), redact(html), sealed
+
+
+def deliverable(email: OutboxEmail, secret_key: str) -> tuple[str, str]:
+    """The text and HTML as the recipient gets them: the masked links' secrets put back."""
+    if not email.sealed:
+        return email.body_text, email.body_html
+    plain = crypto.decrypt(secret_key, email.sealed, purpose=SEAL_PURPOSE)
+    if plain is None:
+        raise SealBroken(f"the links of e-mail {email.id} cannot be unsealed (was the secret key changed?)")
+    found = json.loads(plain)
+    if sum(len(MASKED_LINK.findall(body)) for body in (email.body_text, email.body_html)) != len(found):
+        raise SealBroken(f"the sealed links of e-mail {email.id} do not match its text")
+    secrets_left = iter(found)
+
+    def put_back(m: re.Match[str]) -> str:
+        return m.group(1) + next(secrets_left)
+
+    return MASKED_LINK.sub(put_back, email.body_text), MASKED_LINK.sub(put_back, email.body_html)
+
+
+def build_message(email: OutboxEmail, sender: str, secret_key: str = "") -> Message:
     """The MIME message: text and HTML (and a calendar invite beside them, where Outlook looks for
     it), attachments after. Built with the classic MIME classes, which are four times faster than
     ``EmailMessage`` — it matters when a worker delivers a thousand invitations."""
+    text, html = deliverable(email, secret_key)
     body = MIMEMultipart("alternative", boundary=_boundary())
-    body.attach(_text_part(email.body_text, "plain"))
-    body.attach(_text_part(email.body_html, "html"))
+    body.attach(_text_part(text, "plain"))
+    body.attach(_text_part(html, "html"))
     files = []
     for a in email.attachments or []:
         subtype, params = _mime(a["content_type"])
@@ -160,13 +247,12 @@ def build_message(email: OutboxEmail, sender: str) -> Message:
         msg.attach(body)
         for part in files:
             msg.attach(part)
+    subject = one_line(email.subject)  # rows stored before names were made one line are mended here
     msg["Subject"] = (
-        email.subject
-        if email.subject.isascii()
-        else Header(email.subject, "utf-8", header_name="Subject").encode()
+        subject if subject.isascii() else Header(subject, "utf-8", header_name="Subject").encode()
     )
-    msg["From"] = formataddr(parseaddr(sender), "utf-8")
-    msg["To"] = formataddr((email.to_name, email.to_address), "utf-8")
+    msg["From"] = formataddr(parseaddr(one_line(sender)), "utf-8")
+    msg["To"] = formataddr((one_line(email.to_name), one_line(email.to_address)), "utf-8")
     msg["Message-ID"] = email.message_id
     msg["Date"] = format_datetime(email.created_at)
     msg["Content-Language"] = email.language
@@ -208,11 +294,14 @@ class Transport:
 
     IDLE = 20.0
 
-    def __init__(self, smtp_url: str, mail_dir: Path, sender: str, timeout: float = 20.0) -> None:
+    def __init__(
+        self, smtp_url: str, mail_dir: Path, sender: str, timeout: float = 20.0, secret_key: str = ""
+    ) -> None:
         self.smtp_url = smtp_url
         self.mail_dir = mail_dir
         self.sender = sender
         self.timeout = timeout
+        self.secret_key = secret_key  # unseals the personal links of the messages it sends
         self._tls: ssl.SSLContext | None = None
         self._smtp: smtplib.SMTP | None = None
         self._used = 0.0
@@ -227,11 +316,10 @@ class Transport:
 
     def send(self, email: OutboxEmail) -> str:
         """Deliver one message; returns the .eml path in file mode. Raises OSError when unreachable."""
-        msg = build_message(email, self.sender)
+        msg = build_message(email, self.sender, self.secret_key)
         if not self.smtp_url:
-            self.mail_dir.mkdir(parents=True, exist_ok=True)
             path = self.mail_dir / f"{email.id:08d}.eml"
-            path.write_bytes(bytes(msg))
+            write_private(path, bytes(msg))  # holds the login link itself: for the server's user only
             log.info("no SMTP server configured: mail to %s saved as %s", email.to_address, path)
             return str(path)
         with self._lock:
@@ -301,6 +389,7 @@ _SENT = (
         status="sent",
         sent_at=bindparam("at"),
         eml_path=bindparam("path"),
+        sealed="",  # the personal links are delivered: the outbox keeps no way to open them
         last_error="",
         attempts=OutboxEmail.attempts + 1,
     )
@@ -326,4 +415,5 @@ def mark_failed(db: Session, *, email_id: int, error: str) -> None:
     email = db.get(OutboxEmail, email_id)
     if email is not None and email.status != "sent":
         email.status = "failed"
+        email.sealed = ""  # never to be sent: its personal links are wiped
         email.last_error = error[-2000:]

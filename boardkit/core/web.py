@@ -266,10 +266,14 @@ def _check_csrf(ctx: Ctx) -> None:
     if not binding:
         binding = secrets.token_urlsafe(24)
         ctx.set_cookie(CSRF_COOKIE, binding, max_age=60 * 60 * 24 * 365)
-    ctx.csrf = auth.csrf_token(ctx.settings.secret_key, binding)
+    ctx.csrf = auth.csrf_token(ctx.settings.secret_key, binding, ctx.session_id)
     if ctx.request.method not in SAFE_METHODS:
         submitted = ctx.value("csrf_token") or ctx.request.headers.get("x-csrf-token", "")
-        if not auth.csrf_valid(ctx.settings.secret_key, ctx.request.cookies.get(CSRF_COOKIE, ""), submitted):
+        cookie = ctx.request.cookies.get(CSRF_COOKIE, "")
+        if not auth.csrf_valid(ctx.settings.secret_key, cookie, submitted, ctx.session_id):
+            if ctx.session_id is None and ctx.request.cookies.get(SESSION_COOKIE):
+                # The form came from a session that has ended since (logged out, expired).
+                raise NotAuthenticated(_("Log ind for at fortsætte."))
             raise Forbidden(
                 _("Formularen var udløbet eller kom fra et andet sted. Prøv igen."), code="csrf_failed"
             )

@@ -237,4 +237,5 @@ def notify(db: Session, *, claim: ExpenseClaim, link: LinkFn | None = None) -> N
             "reason": claim.reject_reason,
             "link": link(claim.id) if link else "",
         },
+        organisation_id=claim.organisation_id,
     )

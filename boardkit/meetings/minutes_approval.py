@@ -116,6 +116,7 @@ def _mail(
                 template=template,
                 context={**context, "name": person.name},
                 domain=_domain(settings),
+                organisation_id=context["meeting"].board.organisation_id,
             )
             sent += 1
     return sent

@@ -152,6 +152,8 @@ class Notice:
             attachments=[
                 {"filename": "invite.ics", "content_type": calendar.content_type(ics), "content": ics}
             ],
+            organisation_id=self.meeting.board.organisation_id,
+            secret_key=self.settings.secret_key,  # seals the RSVP links
         )
 
     def ics(self, person: Person, response: str | None) -> str:

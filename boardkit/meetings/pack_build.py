@@ -161,6 +161,7 @@ def notify(
                     "url": settings.base_url + calendar.meeting_path(meeting.id),
                 },
                 domain=urlsplit(settings.base_url).hostname or "boardkit.local",
+                organisation_id=meeting.board.organisation_id,
             )
             queued += 1
     return queued

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from starlette.responses import Response
 from starlette.routing import Route
 
-from boardkit.core import audit
+from boardkit.core import audit, mail
 from boardkit.core.errors import NotFound
 from boardkit.core.models import OutboxEmail
 from boardkit.core.permissions import Principal
@@ -16,9 +16,16 @@ from boardkit.org.models import Person
 
 
 def _mine(principal: Principal) -> ColumnElement[bool]:
-    """Mail to the people of the staff member's organisations only."""
-    people = select(Person.id).where(service.people_of_organisations(principal.staff_organisation_ids))
-    return OutboxEmail.person_id.in_(people)
+    """Mail about the staff member's organisations, and personal mail (login links) to their people.
+
+    A person in two organisations gets mail from both: each organisation's staff see only their
+    own organisation's messages to them."""
+    organisations = principal.staff_organisation_ids
+    people = select(Person.id).where(service.people_of_organisations(organisations))
+    return or_(
+        OutboxEmail.organisation_id.in_(organisations),
+        and_(OutboxEmail.organisation_id.is_(None), OutboxEmail.person_id.in_(people)),
+    )
 
 
 @page
@@ -52,7 +59,13 @@ def mail_detail(ctx: Ctx) -> Response:
     )
     if email is None:
         raise NotFound()
-    return render(ctx, "org/mail_detail.html", email=email, active_nav="org:index")
+    # Personal mail (a login link) is the recipient's business: staff see that it went, not what it says.
+    # Links are masked when stored; masking again covers messages queued before that was so.
+    personal = email.organisation_id not in principal.staff_organisation_ids
+    body = "" if personal else mail.redact(email.body_text)
+    return render(
+        ctx, "org/mail_detail.html", email=email, body=body, personal=personal, active_nav="org:index"
+    )
 
 
 @page

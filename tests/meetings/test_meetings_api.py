@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
+from pypdf import PdfReader
 from sqlalchemy import select
 from starlette.testclient import TestClient
 
@@ -364,7 +366,8 @@ def test_attachments_are_judged_by_content(client: TestClient, demo: Database) -
         3,
     )
     got = client.get(f"/api/v1/attachments/{body['id']}", headers=headers)
-    assert got.status_code == 200 and got.content == pdf
+    assert got.status_code == 200 and len(PdfReader(io.BytesIO(got.content)).pages) == 3  # the cleaned copy
+    assert client.get(f"/api/v1/attachments/{body['id']}?download=1", headers=headers).content == pdf
     assert got.headers["content-type"] == "application/pdf"
     assert got.headers["content-disposition"].startswith("inline;")
     assert "UTF-8''Tilbud%20p%C3%A5%20vinduer.pdf" in got.headers["content-disposition"]

@@ -73,6 +73,8 @@ def render_email(
             "link": link or receipt_url(settings, notice, row.person_id),
         },
         domain=_domain(settings),
+        organisation_id=notice.organisation_id,
+        secret_key=settings.secret_key,  # seals the read-receipt link
     )
 
 
@@ -90,6 +92,8 @@ def _personal(row: NoticeDelivery, notice: Notice, settings: Settings, shared: A
         text=shared.body_text.replace(NAME, row.name).replace(LINK, link),
         html=shared.body_html.replace(NAME, html.escape(row.name)).replace(LINK, html.escape(link)),
         domain=_domain(settings),
+        organisation_id=notice.organisation_id,
+        secret_key=settings.secret_key,  # seals the read-receipt link
     )
 
 

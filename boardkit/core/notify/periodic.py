@@ -137,12 +137,19 @@ def run_digest(db: Session, *, settings: Settings, now: datetime | None = None) 
             template="notice_digest",
             context={"name": contact.name, "items": entries},
             domain=channels._domain(settings),
+            organisation_id=_only({n.organisation_id for _row, n in items}),
+            secret_key=settings.secret_key,  # seals the read-receipt links
         )
         for row, n in items:
             row.email_id, row.address = email.id, contact.email
             channels.mark_sent(row, n, now)
         queued += 1
     return queued
+
+
+def _only(organisation_ids: set[int]) -> int | None:
+    """The one organisation a digest is about; None (personal) when it gathers several."""
+    return next(iter(organisation_ids)) if len(organisation_ids) == 1 else None
 
 
 def make_handlers(settings: Settings) -> dict[str, tuple[jobs.Handler, float | None]]:
