@@ -10,7 +10,7 @@ from starlette.routing import Route
 from boardkit.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from boardkit.core.i18n import _
 from boardkit.core.web import Ctx, form_errors, page, redirect, render, writes
-from boardkit.meetings import service
+from boardkit.meetings import send_plan, service
 from boardkit.meetings.minutes import ItemInput, MinutesInput
 from boardkit.meetings.models import Meeting, Minutes
 from boardkit.org import service as org_service
@@ -293,17 +293,58 @@ def minutes_comment(ctx: Ctx) -> Response:
     return response
 
 
+def _confirm_publish(ctx: Ctx, meeting: Meeting, groups: list[Any], *, changed: bool) -> Response:
+    from boardkit.meetings.invitation_views import confirm_page  # the shared confirmation page
+
+    return confirm_page(
+        ctx,
+        meeting,
+        groups=groups,
+        heading=_("Udgiv referatet"),
+        lead=_(
+            "Referatet bliver offentligt for dem, der må læse det, og modtagerne får besked. "
+            "Kontrollér listen, og udgiv med ét tryk."
+        ),
+        action_url=ctx.url("minutes_publish", meeting_id=meeting.id),
+        button=_("Udgiv referatet"),
+        back_url=ctx.url("minutes", meeting_id=meeting.id),
+        changed=changed,
+    )
+
+
 @page
 def minutes_publish(ctx: Ctx) -> Response:
-    def run(meeting: Meeting, minutes: Minutes) -> None:
-        if not service.can_manage(ctx.principal, meeting):
-            raise Forbidden(_("Kun formanden og administrationen kan udgive referatet."))
+    """ "Udgiv referatet": GET (or a POST without the confirmation) shows who gets what; the confirmed
+    POST publishes."""
+    meeting, minutes = _existing(ctx)
+    if not service.can_manage(ctx.principal, meeting):
+        raise Forbidden(_("Kun formanden og administrationen kan udgive referatet."))
+    if minutes.status != "approved":
+        ctx.flash(
+            _("Referatet er allerede udgivet.")
+            if minutes.status == "published"
+            else _("Referatet kan først udgives, når bestyrelsen har godkendt det."),
+            "error",
+        )
+        return redirect(ctx, "minutes", meeting_id=meeting.id)
+    plan = service.minutes_publish.plan(ctx.db, meeting=meeting, settings=ctx.settings)
+    groups = send_plan.groups_of_notice(plan)
+    confirmed = ctx.value("confirmed")
+    if ctx.request.method == "GET" or not confirmed:
+        return _confirm_publish(ctx, meeting, groups, changed=False)
+    if send_plan.fingerprint(groups) != confirmed:
+        return _confirm_publish(ctx, meeting, groups, changed=True)
+    try:
         service.minutes_publish.publish(
             ctx.db, meeting=meeting, minutes=minutes, actor_id=ctx.person_id, settings=ctx.settings
         )
+    except Conflict as exc:
+        ctx.rollback_only = True
+        ctx.flash(exc.message, "error")
+    else:
         _wake(ctx)
-
-    return _action(ctx, run, _("Referatet er udgivet. Modtagerne får besked."))
+        ctx.flash(_("Referatet er udgivet. Modtagerne får besked."))
+    return redirect(ctx, "minutes", meeting_id=meeting.id)
 
 
 @page
@@ -328,7 +369,10 @@ routes = [
         "/meetings/{meeting_id:id}/minutes/comment", minutes_comment, methods=["POST"], name="minutes_comment"
     ),
     Route(
-        "/meetings/{meeting_id:id}/minutes/publish", minutes_publish, methods=["POST"], name="minutes_publish"
+        "/meetings/{meeting_id:id}/minutes/publish",
+        minutes_publish,
+        methods=["GET", "POST"],
+        name="minutes_publish",
     ),
     Route("/meetings/{meeting_id:id}/minutes.pdf", minutes_pdf, name="minutes_pdf"),
 ]
