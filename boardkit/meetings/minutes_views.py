@@ -52,6 +52,7 @@ def minutes_context(ctx: Ctx, meeting: Meeting, minutes: Minutes | None) -> dict
         "versions": [],
         "diff": None,
         "diff_version": 0,
+        "via_link": False,
     }
     if minutes is None:
         return context
@@ -85,6 +86,30 @@ def minutes_page(ctx: Ctx) -> Response:
     if minutes is not None and minutes.status == "published":
         service.minutes_publish.mark_read(ctx.db, minutes=minutes, person_id=ctx.person_id)
     return render(ctx, "meetings/minutes.html", **minutes_context(ctx, meeting, minutes))
+
+
+def minutes_by_link(ctx: Ctx, minutes_id: int, person_id: int) -> Response | None:
+    """Published minutes as residents read them (closed items as "Lukket punkt"), shown by a notice's
+    personal link to the person it was sent to, without a login; None when that person may not read
+    them (the link then asks for a login as usual)."""
+    minutes = ctx.db.get(Minutes, minutes_id)
+    person = ctx.db.get(org_service.Person, person_id)
+    if minutes is None or minutes.status != "published" or person is None or not person.active:
+        return None
+    principal = org_service.build_principal(ctx.db, person_id=person.id)
+    try:
+        meeting, _minutes = service.minutes.get_minutes(
+            ctx.db, principal=principal, meeting_id=minutes.meeting_id
+        )
+    except NotFound:
+        return None
+    service.load_agenda(ctx.db, meeting)
+    # The context is built for the anonymous reader, so only the public version is ever shown here.
+    response = render(
+        ctx, "meetings/minutes.html", **{**minutes_context(ctx, meeting, minutes), "via_link": True}
+    )
+    response.headers["Referrer-Policy"] = "no-referrer"  # the address holds the personal link
+    return response
 
 
 # --- writing --------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ from boardkit.core.notify.registry import (
     PaperLetter,
     register_channel,
     register_directory,
+    register_link_view,
 )
 from boardkit.core.notify.service import Addressee, Plan, plan_notice, send_notice
 
@@ -46,6 +47,7 @@ __all__ = [
     "read_stats",
     "register_channel",
     "register_directory",
+    "register_link_view",
     "send_notice",
     "set_digest",
     "wants_digest",
