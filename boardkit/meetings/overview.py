@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import case, distinct, extract, func, select
+from sqlalchemy import case, extract, func, select
 from sqlalchemy.orm import Session, joinedload
 
 from boardkit.core.db import utcnow
@@ -131,8 +131,9 @@ def archive_years(db: Session, *, board_id: int, now: datetime | None = None) ->
     # Meetings start in the evening, local time; a UTC year is a close enough index for the filter.
     year = extract("year", Meeting.starts_at)
     rows = db.execute(
-        select(distinct(year))
+        select(year)
         .where(Meeting.board_id == board_id, Meeting.ends_at < now)
+        .group_by(year)
         .order_by(year.desc())
     )
     return [int(y) for (y,) in rows]

@@ -193,8 +193,6 @@ def meeting_new(ctx: Ctx) -> Response:
         kinds = context["kinds"]
         return render(ctx, "meetings/meeting_form.html", values={"kind": kinds[0]}, **context)
     data, errors = forms.meeting_input(ctx, kinds=context["kinds"])
-    if not errors and (clash := _clash_warning(ctx, board.id, data, None, context)) is not None:
-        return clash
     if not errors:
         try:
             meeting = service.create_meeting(
@@ -207,6 +205,8 @@ def meeting_new(ctx: Ctx) -> Response:
             )
         except (ValidationFailed, RuleViolation) as exc:
             return _form_failed(ctx, exc, context)
+        if (clash := _clash_warning(ctx, board.id, data, meeting.id, context)) is not None:
+            return clash
         ctx.flash(_("Mødet er oprettet, og dagsordenen er lagt ud fra skabelonen."))
         return redirect(ctx, "meeting", meeting_id=meeting.id)
     return form_errors(
@@ -217,8 +217,9 @@ def meeting_new(ctx: Ctx) -> Response:
 def _clash_warning(
     ctx: Ctx, board_id: int, data: service.MeetingInput, meeting_id: int | None, context: dict[str, Any]
 ) -> Response | None:
-    """The form again with a warning when the board already meets then, unless the chair has seen
-    exactly these clashes and chose to go on ("Gem alligevel" sends their ids back)."""
+    """After the meeting passed every rule: the form again, and nothing saved, when the board already
+    meets then, unless the chair has seen exactly these clashes and chose to go on ("Gem alligevel"
+    sends their ids back). Asked last, so a short notice or a typo is dealt with first."""
     if data.starts_at is None or data.ends_at is None:
         return None
     clashes = service.find_clashes(
@@ -230,6 +231,7 @@ def _clash_warning(
     values = {
         k: v[0] if len(v) == 1 else v for k, v in ctx.form.items() if k not in ("csrf_token", "accept_clash")
     }
+    ctx.rollback_only = True
     return render(
         ctx,
         "meetings/meeting_form.html",
@@ -265,13 +267,13 @@ def meeting_edit(ctx: Ctx) -> Response:
         return form_errors(
             ctx, "meetings/meeting_form.html", errors, notice_short=data.override_notice, **context
         )
-    if (clash := _clash_warning(ctx, meeting.board_id, data, meeting.id, context)) is not None:
-        return clash
     previous = invitations.previous_of(meeting)
     try:
         moved = service.update_meeting(ctx.db, meeting, actor_id=ctx.person_id, data=data)
     except (ValidationFailed, RuleViolation) as exc:
         return _form_failed(ctx, exc, context)
+    if (clash := _clash_warning(ctx, meeting.board_id, data, meeting.id, context)) is not None:
+        return clash
     if moved and meeting.invited_at is not None:
         invitations.send_updates(ctx.db, meeting=meeting, settings=ctx.settings, previous=previous)
         wake_worker(ctx)

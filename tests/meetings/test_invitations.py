@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from collections import Counter
 from collections.abc import Iterator
 from datetime import timedelta
@@ -252,15 +253,23 @@ def test_the_chair_sends_from_the_meeting_page_and_others_cannot(client: TestCli
         r = client.post(f"/meetings/{meeting_id}/invitations", data={"csrf_token": csrf_from(page.text)})
         assert r.status_code == status, email
     login_as(client, demo, CHAIR)
-    page = client.get(f"/meetings/{meeting_id}")
+    page = client.get(f"/meetings/{meeting_id}/invitations")  # who gets what, then one confirmation
+    confirmed = re.search(r'name="confirmed" value="([^"]+)"', page.text)
+    assert confirmed
     r = client.post(
         f"/meetings/{meeting_id}/invitations",
-        data={"csrf_token": csrf_from(page.text)},
+        data={"csrf_token": csrf_from(page.text), "confirmed": confirmed.group(1)},
         follow_redirects=False,
     )
     assert r.status_code == 303 and r.headers["location"] == f"/meetings/{meeting_id}"
     assert "Indkaldelsen er sendt" in client.get(r.headers["location"]).text
-    r = client.post(f"/meetings/{meeting_id}/invitations", data={"csrf_token": csrf_from(page.text)})
+    page = client.get(f"/meetings/{meeting_id}/invitations")
+    confirmed = re.search(r'name="confirmed" value="([^"]+)"', page.text)
+    assert confirmed is None and "Der er ikke nogen at sende til lige nu." in page.text
+    r = client.post(
+        f"/meetings/{meeting_id}/invitations",
+        data={"csrf_token": csrf_from(page.text), "confirmed": "email0.letter0"},
+    )
     assert "Alle er allerede indkaldt" in r.text
     r = client.post(f"/meetings/{meeting_id}/invitations", data={"csrf_token": "forged"})
     assert r.status_code == 403
