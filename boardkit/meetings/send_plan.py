@@ -92,7 +92,7 @@ def groups_of_invitations(plan: InvitationPlan) -> list[Group]:
             sends=False,
         ),
     ]
-    return [g for g in groups if g.count or g.key != "unreachable"]
+    return [g for g in groups if g.count or g.key == "email"]
 
 
 def groups_of_notice(plan: notify.Plan) -> list[Group]:

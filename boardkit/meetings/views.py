@@ -117,7 +117,7 @@ def resident_home(ctx: Ctx) -> dict[str, Any]:
             db,
             principal=principal,
             department_id=department_ids[0] if len(department_ids) == 1 else None,
-            limit=5,
+            limit=3,
         ),
         "notices": notify.list_notices(db, person_id=ctx.person_id, limit=3, unread_only=True),
         "proposals": service.overview.my_proposals(db, person_id=ctx.person_id),
