@@ -9,6 +9,7 @@ from starlette.routing import Route
 
 from boardkit.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from boardkit.core.i18n import _
+from boardkit.core.permissions import Principal
 from boardkit.core.web import Ctx, form_errors, page, redirect, render, writes
 from boardkit.meetings import send_plan, service
 from boardkit.meetings.minutes import ItemInput, MinutesInput
@@ -90,19 +91,23 @@ def minutes_page(ctx: Ctx) -> Response:
 
 def minutes_by_link(ctx: Ctx, minutes_id: int, person_id: int) -> Response | None:
     """Published minutes as residents read them (closed items as "Lukket punkt"), shown by a notice's
-    personal link to the person it was sent to, without a login; None when that person may not read
-    them (the link then asks for a login as usual)."""
+    personal link to the person it was sent to, without a login — when they are public material (a
+    resident of the department may read them) and that person may read them; None otherwise (the
+    link then asks for a login as usual)."""
     minutes = ctx.db.get(Minutes, minutes_id)
     person = ctx.db.get(org_service.Person, person_id)
     if minutes is None or minutes.status != "published" or person is None or not person.active:
         return None
-    principal = org_service.build_principal(ctx.db, person_id=person.id)
-    try:
-        meeting, _minutes = service.minutes.get_minutes(
-            ctx.db, principal=principal, meeting_id=minutes.meeting_id
-        )
-    except NotFound:
-        return None
+    meeting = ctx.db.get(Meeting, minutes.meeting_id)
+    department_id = (meeting.department_id or meeting.board.department_id) if meeting else None
+    if meeting is None or department_id is None:
+        return None  # organisation board minutes are no department's public material
+    any_resident = Principal(person_id=0, resident_department_ids=frozenset({department_id}))
+    for reader in (any_resident, org_service.build_principal(ctx.db, person_id=person.id)):
+        try:
+            service.minutes.get_minutes(ctx.db, principal=reader, meeting_id=meeting.id)
+        except NotFound:
+            return None
     service.load_agenda(ctx.db, meeting)
     # The context is built for the anonymous reader, so only the public version is ever shown here.
     response = render(

@@ -224,3 +224,20 @@ def test_a_notice_link_shows_the_public_minutes_without_a_login(client: TestClie
     client.cookies.clear()
     r = client.get(link, follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"] == f"/meetings/{meeting_id}/minutes"
+
+
+def test_a_notice_link_to_non_public_minutes_still_asks_for_a_login(
+    client: TestClient, demo: Database
+) -> None:
+    """The organisation board's minutes are no department's public material: its link logs in first."""
+    meeting_id = held_board_meeting(demo, "Organisationsbestyrelsen")
+    chair = api_token(demo, ADMIN)
+    assert put(client, chair, meeting_id, minutes_body(demo, meeting_id)).status_code == 200
+    post(client, chair, meeting_id, "submit")
+    approve_all(client, demo, meeting_id)
+    assert post(client, chair, meeting_id, "publish").status_code == 200
+    link = _notice_link(demo, CHAIR)  # formand@ sits on the organisation board
+    client.cookies.clear()
+    r = client.get(link, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == f"/meetings/{meeting_id}/minutes"
+    assert client.get(r.headers["location"], follow_redirects=False).headers["location"].startswith("/login")
