@@ -12,6 +12,7 @@ from boardkit.core.i18n import _
 from boardkit.core.permissions import Principal
 from boardkit.core.web import Ctx, form_errors, page, redirect, render, writes
 from boardkit.meetings import send_plan, service
+from boardkit.meetings.invitation_views import confirm_page  # the one confirmation page of mass sends
 from boardkit.meetings.minutes import ItemInput, MinutesInput
 from boardkit.meetings.models import Meeting, Minutes
 from boardkit.org import service as org_service
@@ -324,8 +325,6 @@ def minutes_comment(ctx: Ctx) -> Response:
 
 
 def _confirm_publish(ctx: Ctx, meeting: Meeting, groups: list[Any], *, changed: bool) -> Response:
-    from boardkit.meetings.invitation_views import confirm_page  # the shared confirmation page
-
     return confirm_page(
         ctx,
         meeting,
