@@ -88,7 +88,7 @@ def test_the_resident_sees_the_department_on_the_home_page(client: TestClient, d
     login_as(client, demo, RESIDENT)
     page = client.get("/").text
     assert "Du sidder ikke i nogen bestyrelse" not in page
-    assert "<h1>Forside</h1>" in page and "Din afdeling: Engparken" in page
+    assert "<h1>Oversigt</h1>" in page and "Din afdeling: Engparken" in page
     meetings = section(page, "resident-meetings")
     assert f'data-meeting="{dept_meeting}"' not in meetings  # never announced: not shown
     assert "Der er ikke indkaldt til nogen møder lige nu." in meetings
