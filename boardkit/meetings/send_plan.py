@@ -3,12 +3,13 @@
 ``plan_invitations`` answers for "Send indkaldelse" by the rules of ``invitations.send_invitations``
 (it only reads); published minutes use ``core.notify.plan_notice`` through
 ``minutes_publish.plan``. ``groups_of_*`` turn either into the rows the confirmation page shows.
-A fingerprint of the counts travels with the confirmation, so a list that changed between the
+A fingerprint of the list travels with the confirmation, so a list that changed between the
 question and the answer is shown again instead of being sent unseen.
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -125,8 +126,10 @@ def groups_of_notice(plan: notify.Plan) -> list[Group]:
 
 
 def fingerprint(groups: list[Group]) -> str:
-    """The counts of each way, as one short string (what the sender saw)."""
-    return ".".join(f"{g.key}{g.count}" for g in groups)
+    """What the sender saw, as one short string: the count of each way and a digest of the names
+    (so one resident moving out and another in is a change too)."""
+    names = hashlib.sha256("\n".join(f"{g.key}:{n}" for g in groups for n in g.names).encode()).hexdigest()
+    return ".".join(f"{g.key}{g.count}" for g in groups) + "." + names[:12]
 
 
 def total(groups: list[Group]) -> int:

@@ -20,7 +20,7 @@ from boardkit.app import build_runner
 from boardkit.config import Settings
 from boardkit.core.db import Database
 from boardkit.core.models import OutboxEmail
-from boardkit.meetings import invitations, letters, service
+from boardkit.meetings import invitations, letters, send_plan, service
 from boardkit.meetings.models import Invitation, Letter, Meeting
 from boardkit.meetings.service import MeetingInput
 from boardkit.org.models import Board, Membership, Person, Residency, StaffRole, Tenancy
@@ -268,7 +268,10 @@ def test_the_chair_sends_from_the_meeting_page_and_others_cannot(client: TestCli
     assert confirmed is None and "Der er ikke nogen at sende til lige nu." in page.text
     r = client.post(
         f"/meetings/{meeting_id}/invitations",
-        data={"csrf_token": csrf_from(page.text), "confirmed": "email0"},
+        data={
+            "csrf_token": csrf_from(page.text),
+            "confirmed": send_plan.fingerprint([send_plan.Group("email", "", 0, [])]),
+        },
     )
     assert "Alle er allerede indkaldt" in r.text
     r = client.post(f"/meetings/{meeting_id}/invitations", data={"csrf_token": "forged"})

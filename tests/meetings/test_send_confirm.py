@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from starlette.testclient import TestClient
 
 from boardkit.config import Settings
@@ -60,6 +60,17 @@ def test_send_invitations_shows_who_gets_what_and_asks_once(client: TestClient, 
     r = client.post(f"/meetings/{meeting_id}/invitations", data={"csrf_token": csrf_from(page.text)})
     assert r.status_code == 200 and "Hvem får hvad" in r.text  # no confirmation: the question again
     assert outbox(demo) == before
+
+    # Same counts, another list (a resident's name corrected): asked again, nothing sent.
+    with demo.transaction() as s:
+        s.execute(update(Person).where(Person.email == RESIDENT).values(name="Mads H. Frølund"))
+    r = client.post(
+        f"/meetings/{meeting_id}/invitations",
+        data={"csrf_token": csrf_from(page.text), "confirmed": fingerprint(page.text)},
+    )
+    assert r.status_code == 409 and counts(r.text) == shown and "Mads H. Frølund" in r.text
+    assert outbox(demo) == before
+    page = r
 
     # A new resident moves in between the question and the answer: nothing is sent unseen.
     with demo.transaction() as s:
