@@ -205,3 +205,18 @@ def test_the_boards_meetings_and_a_clash_warning(browser: Any, site: Site, smtp_
     page.get_by_role("button", name="Opret mødet alligevel").click()
     page.get_by_text("Mødet er oprettet").wait_for()
     context.close()
+
+    phone = browser.new_context(viewport=PHONE, locale="da-DK")
+    page = phone.new_page()
+    log_in(page, site.server, smtp_server, CHAIR)
+    page.goto(f"{site.server.url}/boards/{board_id}/meetings")
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    check_axe(page, "board meetings, phone")
+    shoot(page, "board-meetings-phone")
+    page.goto(f"{site.server.url}/meetings/{taken.id}/invitations")
+    page.get_by_role("heading", name="Hvem får hvad").wait_for()
+    page.get_by_text("Se hvem").first.click()
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    check_axe(page, "send invitations, phone")
+    shoot(page, "invitations-confirm-phone")
+    phone.close()
