@@ -5,6 +5,7 @@ and by the tests; idempotent."""
 from __future__ import annotations
 
 from boardkit.core import notify
+from boardkit.meetings.minutes_views import minutes_by_link
 from boardkit.meetings.notice_letters import queue_notice_letters
 from boardkit.org import notice_directory
 
@@ -12,3 +13,4 @@ from boardkit.org import notice_directory
 def wire() -> None:
     notify.register_directory(contacts=notice_directory.contacts, households=notice_directory.households)
     notify.register_channel("paper", queue_notice_letters)
+    notify.register_link_view("minutes", minutes_by_link)

@@ -87,6 +87,13 @@ def publish(db: Session, *, meeting: Meeting, minutes: Minutes, actor_id: int, s
     return int(notice.id)
 
 
+def plan(db: Session, *, meeting: Meeting, settings: Settings) -> notify.Plan:
+    """Who publishing would reach and how, for the sender's confirmation (same addressees as ``publish``)."""
+    return notify.plan_notice(
+        db, addressees=addressees(db, meeting=meeting), settings=settings, statutory=True
+    )
+
+
 def mark_read(db: Session, *, minutes: Minutes, person_id: int) -> None:
     """The person opened the published minutes in the web: their notice counts as read."""
     if minutes.notice_id is not None:

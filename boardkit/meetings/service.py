@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, and_, false, func, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from boardkit.core import audit
@@ -150,6 +150,24 @@ def list_meetings(
     if end is not None:
         q = q.where(M.starts_at < end)
     return list(db.scalars(q.order_by(M.starts_at, M.id).limit(limit)).unique())
+
+
+def resident_meetings_clause(department_ids: Iterable[int]) -> ColumnElement[bool]:
+    """Meetings visible to the residents of ``department_ids`` (the rule shared with the department
+    page): their department meetings and the meetings of their own department board, once announced."""
+    ids = sorted(set(department_ids))
+    if not ids:
+        return false()
+    own_boards = select(org_service.Board.id).where(
+        org_service.Board.department_id.in_(ids), org_service.Board.kind == "department_board"
+    )
+    return and_(
+        Meeting.invited_at.is_not(None),
+        or_(
+            and_(Meeting.department_id.in_(ids), Meeting.kind.in_(DEPARTMENT_KINDS)),
+            Meeting.board_id.in_(own_boards.scalar_subquery()),
+        ),
+    )
 
 
 def upcoming_by_board(
@@ -336,6 +354,25 @@ def create_meeting(
             summary=meeting.notice_override_reason,
         )
     return meeting
+
+
+def find_clashes(
+    db: Session, *, board_id: int, starts_at: datetime, ends_at: datetime, exclude_id: int | None = None
+) -> list[Meeting]:
+    """The board's other meetings (not cancelled) whose time overlaps ``starts_at``–``ends_at``.
+
+    A clash is a warning the chair may proceed past (two meetings on one evening can be intended),
+    so creating and moving meetings never refuse one; the pages ask first.
+    """
+    q = select(Meeting).where(
+        Meeting.board_id == board_id,
+        Meeting.status != "cancelled",
+        Meeting.starts_at < ends_at.astimezone(UTC),
+        Meeting.ends_at > starts_at.astimezone(UTC),
+    )
+    if exclude_id is not None:
+        q = q.where(Meeting.id != exclude_id)
+    return list(db.scalars(q.order_by(Meeting.starts_at, Meeting.id)))
 
 
 def previous_meeting(db: Session, meeting: Meeting) -> Meeting | None:
@@ -589,6 +626,7 @@ from boardkit.meetings import minutes as minutes  # noqa: E402  (minutes: servic
 from boardkit.meetings import minutes_approval as minutes_approval  # noqa: E402
 from boardkit.meetings import minutes_pdf as minutes_pdf  # noqa: E402
 from boardkit.meetings import minutes_publish as minutes_publish  # noqa: E402
+from boardkit.meetings import overview as overview  # noqa: E402  (home page and board meeting lists)
 from boardkit.meetings import pack as pack  # noqa: E402  (meeting packs: service.pack.reader_pack, …)
 from boardkit.meetings import proposal_rules as proposal_rules  # noqa: E402
 from boardkit.meetings import proposals as proposals  # noqa: E402

@@ -252,7 +252,8 @@ def test_profile_changes_language_and_channel(client: TestClient, demo: Database
     assert r.status_code == 200
     assert "Your details have been saved." in r.text
     assert '<html lang="en">' in r.text
-    assert "My boards" in client.get("/").text
+    home = client.get("/").text  # a resident without a board: their department, in English
+    assert "Your department: Engparken" in home and "<h1>Overview</h1>" in home
 
 
 def test_login_requests_are_rate_limited_per_ip(app_settings, db: Database) -> None:  # type: ignore[no-untyped-def]

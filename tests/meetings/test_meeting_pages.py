@@ -118,7 +118,13 @@ def test_bad_input_keeps_what_was_typed(client: TestClient, demo: Database) -> N
 def test_short_notice_warns_and_the_override_is_audited(client: TestClient, demo: Database) -> None:
     login_as(client, demo, CHAIR)
     new_url = f"/boards/{board_id(demo)}/meetings/new"
-    fields = {"title": "Ekstra afdelingsmøde om budget", "kind": "ordinary_department"}
+    # In the afternoon: the demo board may meet that evening (a clash is asked about after the notice).
+    fields = {
+        "title": "Ekstra afdelingsmøde om budget",
+        "kind": "ordinary_department",
+        "start": "16:00",
+        "end": "18:00",
+    }
     r = client.post(new_url, data=meeting_form(client, new_url, 10, **fields))
     assert r.status_code == 422
     assert "Varslet er kortere end vedtægterne kræver" in r.text

@@ -55,7 +55,8 @@ def test_the_signed_link_answers_without_login_and_get_changes_nothing(
     page = client.get(path + "?response=declined")  # what a mail scanner does
     assert page.status_code == 200
     assert "Mads Højgaard Frølund" in page.text and "Ordinært afdelingsmøde" in page.text
-    assert page.text.count('name="response"') == 3
+    assert page.text.count('name="response"') == 4  # the answer to confirm, and the three to change it
+    assert 'type="hidden" name="response" value="declined"' in page.text and "data-autosubmit" in page.text
     assert answers(demo, meeting_id) == {}
 
     r = client.post(path, data={"csrf_token": csrf_from(page.text), "response": "accepted"})

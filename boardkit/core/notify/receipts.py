@@ -42,6 +42,13 @@ def read_by_token(db: Session, *, token: str, now: datetime | None = None) -> No
     return db.get(Notice, row.notice_id)
 
 
+def person_of_token(db: Session, *, token: str) -> int | None:
+    """The person a link token was made for (None for an unknown token or a household's row)."""
+    if not token or len(token) > 64:
+        return None
+    return db.scalar(select(NoticeDelivery.person_id).where(NoticeDelivery.token_hash == token_hash(token)))
+
+
 def mark_read(db: Session, *, notice_id: int, person_id: int, now: datetime | None = None) -> None:
     """The person has read the notice (idempotent: the first time counts)."""
     db.execute(

@@ -2,6 +2,8 @@
 
 * The **directory** (the ``org`` domain): people's contact details and households' addresses.
 * The **paper channel** (the ``meetings`` domain): letters in the organisation's print batch.
+* **Link pages** (optional, per ``Notice.object_type``): what a notice's personal link shows the
+  person it was sent to without a login — public material only (published minutes, say).
 
 ``boardkit.wiring.wire()`` registers both; the app, the worker and the tests call it.
 """
@@ -10,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -53,6 +56,8 @@ class PaperLetter:
     important: bool
 
 
+# (ctx, object id, person id) → a response, or None when this person gets no page without a login.
+LinkViewFn = Callable[[Any, int, int], Any]
 ContactsFn = Callable[[Session, Collection[int]], dict[int, Contact]]
 HouseholdsFn = Callable[[Session, Collection[int]], dict[int, Household]]
 # Puts the letters in the print batch; returns each letter's id, in order.
@@ -64,9 +69,10 @@ class _Registry:
     contacts: ContactsFn | None = None
     households: HouseholdsFn | None = None
     channels: dict[str, PaperFn] | None = None
+    link_views: dict[str, LinkViewFn] | None = None
 
 
-_REGISTRY = _Registry(channels={})
+_REGISTRY = _Registry(channels={}, link_views={})
 
 
 def register_directory(*, contacts: ContactsFn, households: HouseholdsFn) -> None:
@@ -78,6 +84,16 @@ def register_channel(name: str, handler: PaperFn) -> None:
     """A channel a domain provides (today only ``paper``)."""
     assert _REGISTRY.channels is not None
     _REGISTRY.channels[name] = handler
+
+
+def register_link_view(object_type: str, view: LinkViewFn) -> None:
+    """The page a notice's link shows without a login for notices about ``object_type``."""
+    assert _REGISTRY.link_views is not None
+    _REGISTRY.link_views[object_type] = view
+
+
+def link_view(object_type: str) -> LinkViewFn | None:
+    return (_REGISTRY.link_views or {}).get(object_type)
 
 
 def _missing(what: str) -> RuntimeError:

@@ -6,7 +6,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from boardkit.core.errors import NotFound
-from boardkit.core.notify import admin, receipts
+from boardkit.core.notify import admin, receipts, registry
 from boardkit.core.web import Ctx, page, render, writes
 
 PAGE_SIZE = 50
@@ -47,10 +47,21 @@ def notification_open(ctx: Ctx) -> Response:
 @page
 @writes
 def receipt(ctx: Ctx) -> Response:
-    """The link in a notice's e-mail or SMS: marks it read (no login needed), then shows the page."""
-    notice = receipts.read_by_token(ctx.db, token=ctx.param("token"))
+    """The link in a notice's e-mail or SMS: marks it read (no login needed), then shows the page.
+
+    Someone not logged in sees public material (published minutes, say) right here, as the person
+    the notice was sent to may see it, without asking for a login mail first; anything else, and
+    anyone logged in, goes on to the notice's page."""
+    token = ctx.param("token")
+    notice = receipts.read_by_token(ctx.db, token=token)
     if notice is None:
         raise NotFound()
+    view = registry.link_view(notice.object_type) if ctx.identity is None else None
+    if view is not None and notice.object_id is not None:
+        person_id = receipts.person_of_token(ctx.db, token=token)
+        shown = view(ctx, notice.object_id, person_id) if person_id is not None else None
+        if shown is not None:
+            return shown
     return RedirectResponse(_safe_path(notice.link_path), status_code=303)
 
 
