@@ -64,6 +64,7 @@ def add_demo_minutes(db: Session, *, board: Board) -> None:
         ends_at=(held_spring + timedelta(hours=2, minutes=30)).astimezone(UTC),
         location="Fælleshuset, Engparken 2",
         status="held",
+        invited_at=(held_spring - timedelta(days=30)).astimezone(UTC),
         uid="demo-minutes-engparken@demo.boardkit.dk",
     )
     db.add(meeting)

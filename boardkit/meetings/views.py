@@ -19,6 +19,8 @@ from boardkit.core.web import Ctx, form_errors, page, redirect, render
 from boardkit.expenses import service as expense_service
 from boardkit.meetings import attachments, forms, invitation_views, invitations, service
 from boardkit.meetings.agenda_views import routes as agenda_routes
+from boardkit.meetings.department import may_see_department
+from boardkit.meetings.department_views import routes as department_routes
 from boardkit.meetings.models import Meeting
 from boardkit.meetings.pack_views import pack_panel
 from boardkit.meetings.pack_views import routes as pack_routes
@@ -90,9 +92,14 @@ def meeting_context(ctx: Ctx, meeting: Meeting) -> dict[str, Any]:
     minutes = service.minutes.find_minutes(ctx.db, meeting_id=meeting.id)
     insider = service.minutes.is_insider(ctx.principal, meeting)
     published = minutes is not None and minutes.status == "published"
+    department_id = meeting.department_id or meeting.board.department_id
+    department = meeting.board.department if department_id is not None else None
     return {
         "meeting": meeting,
         "items": items,
+        "lines": service.agenda_lines(ctx.principal, meeting),
+        "department": department if department and may_see_department(ctx.principal, department) else None,
+        "can_cancel": manage and meeting.status != "cancelled" and not service.is_held(meeting, now=now),
         **pack_panel(ctx, meeting, items),
         "milestones": [(m, m.status(now)) for m in service.milestones_of(meeting, minutes_done=published)],
         "minutes_url": path + "/minutes" if insider or published else None,
@@ -259,5 +266,6 @@ routes = [
     Route("/meetings/{meeting_id:id}/edit", meeting_edit, methods=["GET", "POST"], name="meeting_edit"),
     Route("/meetings/{meeting_id:id}/cancel", meeting_cancel, methods=["GET", "POST"], name="meeting_cancel"),
     *agenda_routes,
+    *department_routes,
     *pack_routes,
 ]
