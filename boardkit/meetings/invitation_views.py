@@ -150,8 +150,12 @@ def answer_by_link(ctx: Ctx) -> Response:
 
 
 def feed_text(db: Session, *, principal: Principal, base_url: str, mail_from: str) -> str:
-    """All meetings the person may see, last year and ahead, as one PUBLISH calendar."""
-    meetings = service.list_meetings(db, principal=principal, start=utcnow() - FEED_PAST, limit=FEED_LIMIT)
+    """The person's meetings (``service.in_own_diary``), last year and ahead, as one PUBLISH calendar."""
+    meetings = [
+        m
+        for m in service.list_meetings(db, principal=principal, start=utcnow() - FEED_PAST, limit=FEED_LIMIT)
+        if service.in_own_diary(principal, m)
+    ]
     agendas: dict[int, list[calendar.AgendaEntry]] = {m.id: [] for m in meetings}
     if agendas:
         rows = db.execute(

@@ -268,7 +268,7 @@ def minutes_blocks(m: dict[str, Any]) -> list[pdf.Block]:
     if m.get("minute_taker"):
         facts.append(("Referent", str(m["minute_taker"])))
     if m.get("residents_present") is not None:
-        facts.append(("Fremmødte beboere", str(m["residents_present"])))
+        facts.append(("Fremmødte", f"{m['residents_present']} beboere"))
     if m.get("households_represented") is not None:
         facts.append(("Husstande", f"{m['households_represented']} repræsenteret"))
     blocks: list[pdf.Block] = [pdf.Heading("Referat"), pdf.Facts([(k, v) for k, v in facts if v])]

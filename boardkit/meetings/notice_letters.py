@@ -15,9 +15,9 @@ from sqlalchemy.orm import Session
 
 from boardkit.core.db import utcnow
 from boardkit.core.notify import Notice, PaperLetter
-from boardkit.core.templating import TZ
 from boardkit.meetings import letters
 from boardkit.meetings import minutes as minutes_service
+from boardkit.meetings.letter_text import short_date
 from boardkit.meetings.models import Letter, Meeting, Minutes
 from boardkit.meetings.notice import recipient_line
 from boardkit.org import service as org_service
@@ -76,7 +76,7 @@ def printed_minutes(db: Session, *, notice_ids: set[int]) -> dict[int, dict[str,
     ).all()
     result = {}
     for notice_id, minutes, meeting in rows:
-        day = meeting.starts_at.astimezone(TZ).strftime("%d.%m.%Y")
+        day = short_date(meeting.starts_at)
         result[notice_id] = {
             "intro": f"Referatet af {meeting.title} den {day} er godkendt af bestyrelsen. "
             "Her er referatet. Punkter, der blev behandlet for lukkede døre, er kun nævnt med nummer.",

@@ -109,6 +109,13 @@ def is_board_reader(principal: Principal, meeting: Meeting) -> bool:
     return can(principal, Action.VIEW, replace(meeting_resource(meeting), audience=Audience.BOARD))
 
 
+def in_own_diary(principal: Principal, meeting: Meeting) -> bool:
+    """Whether the meeting belongs in the person's calendar and deadlines: department meetings they
+    may see, and the meetings of boards they sit on or administer — not the department board's
+    meetings a resident may read about but does not attend."""
+    return meeting.is_department_meeting or is_board_reader(principal, meeting)
+
+
 @dataclass(frozen=True)
 class AgendaLine:
     """One line of the agenda as a reader sees it, with the meeting's own item number."""

@@ -247,13 +247,13 @@ def timeline_rows(meetings: list[Meeting], now: datetime) -> list[dict[str, Any]
 
 @page
 def timeline_page(ctx: Ctx) -> Response:
-    """The statutory deadlines of every upcoming meeting the reader may see."""
+    """The statutory deadlines of the reader's upcoming meetings (``service.in_own_diary``)."""
     ctx.require_login()
     now = utcnow()
     meetings = [
         m
         for m in service.list_meetings(ctx.db, principal=ctx.principal, start=now, limit=500)
-        if m.status != "cancelled"
+        if m.status != "cancelled" and service.in_own_diary(ctx.principal, m)
     ]
     return render(ctx, "meetings/timeline.html", rows=timeline_rows(meetings, now), active_nav="timeline")
 
