@@ -56,6 +56,7 @@ class MeetingEntry:
     minutes: Minutes | None = None  # published minutes only
     decisions: list[dict[str, Any]] = field(default_factory=list)  # the minutes' items with a decision
     minutes_due: datetime | None = None  # past meetings without published minutes
+    proposals_due: datetime | None = None  # upcoming department meetings
 
 
 @dataclass
@@ -107,9 +108,7 @@ def department_page(
             entry.minutes = minutes
             entry.decisions = [i for i in content.get("items", []) if i.get("decision")]
         elif meeting.status != "cancelled":
-            entry.minutes_due = next(
-                (m.due for m in service.milestones_of(meeting) if m.key == "minutes_due"), None
-            )
+            entry.minutes_due = _due(meeting, "minutes_due")
         past_entries.append(entry)
     board = db.scalar(
         select(org_service.Board).where(
@@ -119,6 +118,13 @@ def department_page(
     return DepartmentPage(
         department=department,
         board=board,
-        upcoming=[MeetingEntry(m, service.agenda_lines(principal, m)) for m in upcoming],
+        upcoming=[
+            MeetingEntry(m, service.agenda_lines(principal, m), proposals_due=_due(m, "proposals_due"))
+            for m in upcoming
+        ],
         past=past_entries,
     )
+
+
+def _due(meeting: Meeting, key: str) -> datetime | None:
+    return next((m.due for m in service.milestones_of(meeting) if m.key == key), None)
