@@ -218,8 +218,8 @@ def zip_originals(db: Session, *, store: FileStore, meeting: Meeting, principal:
     extra = attachments.proposal_files(db, proposal_ids=[i.proposal_id for i in items if i.proposal_id])
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for number, item in enumerate(items, start=1):
-            folder = f"{number:02d} {_safe_part(item.title)}"
+        for item in items:  # the meeting's own item numbers, as everywhere else
+            folder = f"{item.position:02d} {_safe_part(item.title)}"
             used: set[str] = set()
             for attachment in [*item.attachments, *extra.get(item.proposal_id or 0, [])]:
                 name = _safe_part(attachment.filename, 120)
