@@ -32,6 +32,7 @@ from tests.meetings.meeting_env import (
     MEMBER_SOEBAKKEN,
     RESIDENT,
     RESIDENT_SOEBAKKEN,
+    SOEBAKKEN,
     TREASURER,
     make_meeting,
 )
@@ -52,9 +53,9 @@ from tests.meetings.test_feed import feed_url
 SECRETS = (CLOSED_TITLE, CLOSED_TEXT, CASE_TITLE, CASE_TEXT, CLOSED_DECISION)
 
 
-def engparken_id(db: Database) -> int:
+def engparken_id(db: Database, board: str = ENGPARKEN) -> int:
     with db.transaction() as s:
-        found = s.scalar(select(Board.department_id).where(Board.name == ENGPARKEN))
+        found = s.scalar(select(Board.department_id).where(Board.name == board))
     assert found is not None
     return found
 
@@ -133,12 +134,25 @@ def test_a_board_agenda_is_the_residents_once_the_meeting_is_announced(
     assert [(h["kind"], h["title"]) for h in hits] == [("meeting", "Bestyrelsesmøde om vinduerne")]
     assert search(client, demo, RESIDENT, "glarmester") == [] and search(client, demo, RESIDENT, "støj") == []
 
-    # Another department's residents and boards: 404 everywhere.
+    # The resident reads about the board's meeting, but it is not in their own calendar.
+    with demo.transaction() as s:
+        uid = s.scalar(select(Meeting.uid).where(Meeting.id == meeting_id))
+    feed = client.get(feed_url(client, demo, RESIDENT)).text
+    assert uid not in {e.uid for e in ics_check.parse(feed, method="PUBLISH")}
+    # The administration and the board open the department's page; the board sees the whole agenda.
+    for email in (ADMIN, CHAIR):
+        login_as(client, demo, email)
+        page = client.get(department)
+        assert page.status_code == 200 and CLOSED_TITLE in page.text and CASE_TITLE in page.text
+    # Another department's residents and boards: 404 everywhere (their own department's page opens).
     for email in (RESIDENT_SOEBAKKEN, MEMBER_SOEBAKKEN):
         login_as(client, demo, email)
         assert client.get(f"/meetings/{meeting_id}").status_code == 404
         assert client.get(department).status_code == 404
         assert search(client, demo, email, "vinduerne") == []
+        assert client.get(f"/departments/{engparken_id(demo, SOEBAKKEN)}").status_code == 200
+    client.cookies.clear()
+    assert client.get(department, follow_redirects=False).status_code in (302, 303)
 
 
 def test_published_board_minutes_reach_the_residents_without_a_mass_mail(
