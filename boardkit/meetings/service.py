@@ -28,7 +28,6 @@ from boardkit.meetings import invitations as invitations  # reached from the API
 from boardkit.meetings import letters as letters  # other domains reach print batches as service.letters
 from boardkit.meetings import pack_queue, search_docs, timeline
 from boardkit.meetings import rsvp as rsvp  # answers to invitations: service.rsvp.set_rsvp, .rsvp_summary
-from boardkit.meetings.access import is_department_board as is_department_board
 from boardkit.meetings.access import meeting_resource as meeting_resource
 from boardkit.meetings.models import (
     DEPARTMENT_KINDS,
