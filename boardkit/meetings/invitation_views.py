@@ -231,17 +231,22 @@ def answer_by_link(ctx: Ctx) -> Response:
 
 
 def feed_text(db: Session, *, principal: Principal, base_url: str, mail_from: str) -> str:
-    """All meetings the person may see, last year and ahead, as one PUBLISH calendar."""
-    meetings = service.list_meetings(db, principal=principal, start=utcnow() - FEED_PAST, limit=FEED_LIMIT)
-    agendas: dict[int, list[str]] = {m.id: [] for m in meetings}
+    """The person's meetings (``service.in_own_diary``), last year and ahead, as one PUBLISH calendar."""
+    meetings = [
+        m
+        for m in service.list_meetings(db, principal=principal, start=utcnow() - FEED_PAST, limit=FEED_LIMIT)
+        if service.in_own_diary(principal, m)
+    ]
+    agendas: dict[int, list[calendar.AgendaEntry]] = {m.id: [] for m in meetings}
     if agendas:
         rows = db.execute(
-            select(AgendaItem.meeting_id, AgendaItem.title)
-            .where(AgendaItem.meeting_id.in_(list(agendas)), AgendaItem.closed.is_(False))
+            select(AgendaItem.meeting_id, AgendaItem.position, AgendaItem.title, AgendaItem.closed)
+            .where(AgendaItem.meeting_id.in_(list(agendas)), AgendaItem.person_case.is_(False))
             .order_by(AgendaItem.meeting_id, AgendaItem.position)
         )
-        for meeting_id, title in rows:
-            agendas[meeting_id].append(title)
+        # As in notices: the meeting's numbers, a closed item untitled, person cases left out.
+        for meeting_id, position, title, closed in rows:
+            agendas[meeting_id].append((position, None if closed else title))
     return calendar.feed(
         meetings, base_url=base_url, mail_from=mail_from, agendas=agendas, name=_("Mine møder")
     )

@@ -39,7 +39,7 @@ from boardkit.core.db import utcnow
 from boardkit.core.errors import RuleViolation
 from boardkit.core.i18n import _
 from boardkit.core.models import OutboxEmail
-from boardkit.meetings import calendar, letters, pack_queue, rsvp
+from boardkit.meetings import calendar, letters, pack_queue, rsvp, search_docs
 from boardkit.meetings.models import Invitation, Letter, Meeting, PrintBatch
 from boardkit.meetings.notice import Notice, agenda_titles, alarm_minutes, recipient_line
 from boardkit.org import service as org_service
@@ -239,6 +239,7 @@ def send_invitations(db: Session, *, meeting: Meeting, settings: Settings) -> Se
         meeting.status = "invited"
     if meeting.invited_at is None:
         meeting.invited_at = out.notice.now
+        search_docs.changed(db, meeting.id)  # announced: the residents find it from now on
     pack_queue.publish_pack(db, meeting, actor_id=None)  # the board reads the material from now on
     return out.finish()
 

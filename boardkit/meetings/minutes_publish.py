@@ -1,10 +1,14 @@
-"""Publishing approved minutes: a statutory notice to everyone the meeting concerns, with read receipts.
+"""Publishing approved minutes of a held meeting: a notice to those the meeting concerns, with read receipts.
 
 Who gets the notice (``core.notify`` picks each person's channel, paper included):
 
-* **Department meetings** — every household of the department, as for the invitation: each adult
-  living there, and a household with nobody listed as a household alone (it gets paper).
-* **Board and committee meetings** — the board's sitting members and substitutes.
+* **Department meetings** — a statutory notice to every household of the department, as for the
+  invitation: each adult living there, and a household with nobody listed as a household alone.
+  Paper households get the minutes themselves in their letter (``notice_letters``), not a link.
+* **Board and committee meetings** — the board's sitting members and substitutes, not statutory.
+  A department board's minutes are the residents' too (DOMAIN.md: within 4 weeks), but they are
+  not mailed to every household: publishing makes them visible on the department's page, in
+  search and in the API (``service.meeting_resource``); nobody outside the board gets a notice.
 
 The notice links to the minutes page; opening it there (or through the notice's own link) marks
 it read, and the chair and the administration see "read by n of N households".
@@ -20,7 +24,7 @@ from boardkit.core.db import utcnow
 from boardkit.core.errors import Conflict
 from boardkit.core.i18n import _
 from boardkit.core.templating import fmt_date
-from boardkit.meetings import minutes_search
+from boardkit.meetings import minutes_search, service
 from boardkit.meetings.models import Meeting, Minutes
 from boardkit.org import service as org_service
 
@@ -47,13 +51,16 @@ def addressees(db: Session, *, meeting: Meeting) -> list[notify.Addressee]:
 
 
 def publish(db: Session, *, meeting: Meeting, minutes: Minutes, actor_id: int, settings: Settings) -> int:
-    """Publish approved minutes (409 ``minutes_not_approved`` otherwise); returns the notice's id."""
+    """Publish approved minutes of a held meeting (409 ``minutes_not_approved`` or ``meeting_not_held``
+    otherwise); returns the notice's id."""
     if minutes.status == "published":
         raise Conflict(_("Referatet er allerede udgivet."), code="already_published")
     if minutes.status != "approved":
         raise Conflict(
             _("Referatet kan først udgives, når bestyrelsen har godkendt det."), code="minutes_not_approved"
         )
+    if not service.is_held(meeting):
+        raise Conflict(_("Referatet kan først udgives, når mødet er holdt."), code="meeting_not_held")
     day = fmt_date(meeting.starts_at)
     notice = notify.send_notice(
         db,
@@ -67,7 +74,7 @@ def publish(db: Session, *, meeting: Meeting, minutes: Minutes, actor_id: int, s
             date=day,
         ),
         link_path=f"/meetings/{meeting.id}/minutes",
-        statutory=True,
+        statutory=meeting.is_department_meeting,
         object_type="minutes",
         object_id=minutes.id,
         sender_id=actor_id,

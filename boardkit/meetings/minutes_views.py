@@ -58,7 +58,7 @@ def minutes_context(ctx: Ctx, meeting: Meeting, minutes: Minutes | None) -> dict
     }
     if minutes is None:
         return context
-    content = minutes.content if m.sees_closed(principal, meeting) else m.redacted(minutes.content)
+    content = m.content_for(principal, meeting, minutes.content)
     context["content"] = content
     context["decision_year"] = meeting.starts_at.year
     if insider:

@@ -36,6 +36,7 @@ from boardkit.meetings.pack_build import audience, latest_version
 from boardkit.meetings.pack_build import build_packs as build_packs
 from boardkit.meetings.pack_build import make_handlers as make_handlers
 from boardkit.meetings.pack_copies import render_copy
+from boardkit.meetings.pack_manifest import variants_for
 from boardkit.meetings.pack_queue import BUILD as BUILD
 from boardkit.meetings.pack_queue import publish_pack as publish_pack
 from boardkit.meetings.pack_queue import queue_build as queue_build
@@ -50,6 +51,12 @@ def variant_for(principal: Principal, meeting: Meeting) -> str:
     if meeting.board_id in principal.board_roles:
         return "open"
     return "public"
+
+
+def has_pack_for(principal: Principal, meeting: Meeting) -> bool:
+    """Whether a pack is made for this reader: residents read a board meeting's agenda and files on
+    the meeting page, but its pack is the board's (only department meetings have a residents' pack)."""
+    return variant_for(principal, meeting) in variants_for(meeting)
 
 
 def current_version(db: Session, meeting: Meeting, variant: str) -> PackVersion | None:
@@ -97,7 +104,7 @@ def reader_pack(
     Not published: 404 (409 for those who could publish it); published but not built yet: 409.
     Opening a board pack is recorded (the first time per version) unless ``count_read`` is False.
     """
-    if meeting.pack_published_at is None:
+    if meeting.pack_published_at is None or not has_pack_for(principal, meeting):
         if service.can_manage(principal, meeting):
             raise Conflict(_("Mødemappen er ikke udgivet endnu."), code="pack_not_ready")
         raise NotFound()
@@ -211,8 +218,8 @@ def zip_originals(db: Session, *, store: FileStore, meeting: Meeting, principal:
     extra = attachments.proposal_files(db, proposal_ids=[i.proposal_id for i in items if i.proposal_id])
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for number, item in enumerate(items, start=1):
-            folder = f"{number:02d} {_safe_part(item.title)}"
+        for item in items:  # the meeting's own item numbers, as everywhere else
+            folder = f"{item.position:02d} {_safe_part(item.title)}"
             used: set[str] = set()
             for attachment in [*item.attachments, *extra.get(item.proposal_id or 0, [])]:
                 name = _safe_part(attachment.filename, 120)

@@ -33,7 +33,8 @@ def pack_panel(ctx: Ctx, meeting: Meeting, items: list[AgendaItem]) -> dict[str,
     principal = ctx.principal
     variant = service.pack.variant_for(principal, meeting)
     manage = service.can_manage(principal, meeting)
-    version = service.pack.current_version(ctx.db, meeting, variant) if meeting.pack_published_at else None
+    published = meeting.pack_published_at is not None and service.pack.has_pack_for(principal, meeting)
+    version = service.pack.current_version(ctx.db, meeting, variant) if published else None
     can_note = principal.person_id is not None and variant != "public"
     notes = (
         service.pack.get_notes(ctx.db, person_id=principal.person_id, item_ids=[i.id for i in items])
@@ -42,7 +43,7 @@ def pack_panel(ctx: Ctx, meeting: Meeting, items: list[AgendaItem]) -> dict[str,
     )
     return {
         "pack": {
-            "published": meeting.pack_published_at is not None,
+            "published": published,
             "version": version,
             "can_publish": manage and meeting.pack_published_at is None and meeting.status != "cancelled",
             "can_see_reads": manage and meeting.pack_published_at is not None,

@@ -21,6 +21,8 @@ from boardkit.expenses import service as expense_service
 from boardkit.meetings import attachments, forms, invitation_views, invitations, service
 from boardkit.meetings.agenda_views import routes as agenda_routes
 from boardkit.meetings.board_meeting_views import routes as board_meeting_routes
+from boardkit.meetings.department import may_see_department
+from boardkit.meetings.department_views import routes as department_routes
 from boardkit.meetings.models import Meeting
 from boardkit.meetings.pack_views import pack_panel
 from boardkit.meetings.pack_views import routes as pack_routes
@@ -141,9 +143,14 @@ def meeting_context(ctx: Ctx, meeting: Meeting) -> dict[str, Any]:
     minutes = service.minutes.find_minutes(ctx.db, meeting_id=meeting.id)
     insider = service.minutes.is_insider(ctx.principal, meeting)
     published = minutes is not None and minutes.status == "published"
+    department_id = meeting.department_id or meeting.board.department_id
+    department = meeting.board.department if department_id is not None else None
     return {
         "meeting": meeting,
         "items": items,
+        "lines": service.agenda_lines(ctx.principal, meeting),
+        "department": department if department and may_see_department(ctx.principal, department) else None,
+        "can_cancel": manage and meeting.status != "cancelled" and not service.is_held(meeting, now=now),
         **pack_panel(ctx, meeting, items),
         "milestones": [(m, m.status(now)) for m in service.milestones_of(meeting, minutes_done=published)],
         "minutes_url": path + "/minutes" if insider or published else None,
@@ -325,13 +332,13 @@ def timeline_rows(meetings: list[Meeting], now: datetime) -> list[dict[str, Any]
 
 @page
 def timeline_page(ctx: Ctx) -> Response:
-    """The statutory deadlines of every upcoming meeting the reader may see."""
+    """The statutory deadlines of the reader's upcoming meetings (``service.in_own_diary``)."""
     ctx.require_login()
     now = utcnow()
     meetings = [
         m
         for m in service.list_meetings(ctx.db, principal=ctx.principal, start=now, limit=500)
-        if m.status != "cancelled"
+        if m.status != "cancelled" and service.in_own_diary(ctx.principal, m)
     ]
     return render(ctx, "meetings/timeline.html", rows=timeline_rows(meetings, now), active_nav="timeline")
 
@@ -344,6 +351,7 @@ routes = [
     Route("/meetings/{meeting_id:id}/edit", meeting_edit, methods=["GET", "POST"], name="meeting_edit"),
     Route("/meetings/{meeting_id:id}/cancel", meeting_cancel, methods=["GET", "POST"], name="meeting_cancel"),
     *agenda_routes,
+    *department_routes,
     *pack_routes,
     *board_meeting_routes,
 ]

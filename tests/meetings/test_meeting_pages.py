@@ -226,7 +226,8 @@ def test_agenda_editing_add_move_edit_delete(client: TestClient, demo: Database)
             select(AgendaItem).where(AgendaItem.meeting_id == meeting_id).order_by(AgendaItem.position)
         ).all()
         titles = [i.title for i in items]
-        new = items[-1]
+        new = items[-2]
+        assert titles[-1] == "Eventuelt"  # a new item goes before "Eventuelt", which stays last
         assert (new.title, new.kind, new.presenter, new.minutes_allotted) == (
             "Nye cykelstativer",
             "decision",
@@ -242,7 +243,7 @@ def test_agenda_editing_add_move_edit_delete(client: TestClient, demo: Database)
         order = s.scalars(
             select(AgendaItem.title).where(AgendaItem.meeting_id == meeting_id).order_by(AgendaItem.position)
         ).all()
-    assert order == [*titles[:-2], "Nye cykelstativer", titles[-2]]
+    assert order == [*titles[:-3], "Nye cykelstativer", titles[-3], "Eventuelt"]
     assert (
         client.post(
             f"/agenda-items/{new.id}/move", data=form(client, agenda, direction="sideways")

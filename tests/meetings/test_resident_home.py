@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import event, select, update
 from starlette.testclient import TestClient
 
+from boardkit.core import mail
 from boardkit.core.db import Database, utcnow
 from boardkit.core.models import OutboxEmail
 from boardkit.core.notify.models import NoticeDelivery
@@ -73,7 +74,11 @@ def statements(db: Database) -> Iterator[list[str]]:
 
 
 def test_the_resident_sees_the_department_on_the_home_page(client: TestClient, demo: Database) -> None:
-    dept_meeting = department_meeting(demo)  # the coming ordinary meeting, not announced yet
+    dept_meeting = department_meeting(demo)  # the coming ordinary meeting, made not announced yet
+    with demo.transaction() as s:
+        coming = s.get(Meeting, dept_meeting)
+        assert coming is not None
+        coming.status, coming.invited_at = "planned", None
     minutes_meeting = publish_department_minutes(client, demo)  # held 3 days ago, published: a notice
     board_minutes = publish_board_minutes(client, demo)
     soebakken = department_meeting(demo, SOEBAKKEN)
@@ -182,12 +187,13 @@ def test_board_members_keep_their_dashboard_and_see_their_department_too(
 
 def _notice_link(demo: Database, email: str) -> str:
     with demo.transaction() as s:
-        body = s.scalar(
-            select(OutboxEmail.body_text)
+        message = s.scalar(
+            select(OutboxEmail)
             .where(OutboxEmail.to_address == email, OutboxEmail.subject.like("Referat%"))
             .order_by(OutboxEmail.id.desc())
         )
-    assert body is not None
+        assert message is not None
+        body = mail.deliverable(message, "test-secret-key")[0]  # personal links are stored sealed
     found = re.search(r"http://testserver(/n/[\w-]+)", body)
     assert found, body
     return found.group(1)

@@ -128,7 +128,7 @@ def test_tampered_expired_and_cancelled_links_get_410(
 def test_invitees_answer_on_the_meeting_page_and_the_board_sees_who_comes(
     client: TestClient, demo: Database
 ) -> None:
-    meeting_id = make_meeting(demo, days=40, kind="ordinary_department")
+    meeting_id = make_meeting(demo, days=40, kind="ordinary_department", announced=True)
     login_as(client, demo, RESIDENT)
     page = client.get(f"/meetings/{meeting_id}")
     assert "Du har ikke svaret endnu" in page.text
@@ -162,7 +162,7 @@ def test_invitees_answer_on_the_meeting_page_and_the_board_sees_who_comes(
 
 
 def test_rsvp_api(client: TestClient, demo: Database) -> None:
-    meeting_id = make_meeting(demo, days=40, kind="ordinary_department")
+    meeting_id = make_meeting(demo, days=40, kind="ordinary_department", announced=True)
     url = f"/api/v1/meetings/{meeting_id}/rsvp"
     resident = api_token(demo, RESIDENT)
     r = client.post(url, headers=resident, json={"response": "declined"})
