@@ -97,7 +97,10 @@ def publish(db: Session, *, meeting: Meeting, minutes: Minutes, actor_id: int, s
 def plan(db: Session, *, meeting: Meeting, settings: Settings) -> notify.Plan:
     """Who publishing would reach and how, for the sender's confirmation (same addressees as ``publish``)."""
     return notify.plan_notice(
-        db, addressees=addressees(db, meeting=meeting), settings=settings, statutory=True
+        db,
+        addressees=addressees(db, meeting=meeting),
+        settings=settings,
+        statutory=meeting.is_department_meeting,
     )
 
 

@@ -356,6 +356,9 @@ def minutes_publish(ctx: Ctx) -> Response:
             "error",
         )
         return redirect(ctx, "minutes", meeting_id=meeting.id)
+    if not service.is_held(meeting):
+        ctx.flash(_("Referatet kan først udgives, når mødet er holdt."), "error")
+        return redirect(ctx, "minutes", meeting_id=meeting.id)
     plan = service.minutes_publish.plan(ctx.db, meeting=meeting, settings=ctx.settings)
     groups = send_plan.groups_of_notice(plan)
     confirmed = ctx.value("confirmed")
