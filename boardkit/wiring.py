@@ -10,5 +10,9 @@ from boardkit.org import notice_directory
 
 
 def wire() -> None:
-    notify.register_directory(contacts=notice_directory.contacts, households=notice_directory.households)
+    notify.register_directory(
+        contacts=notice_directory.contacts,
+        households=notice_directory.households,
+        homes=notice_directory.homes,
+    )
     notify.register_channel("paper", queue_notice_letters)

@@ -22,6 +22,11 @@ def snapshot(obj: Any, fields: Sequence[str]) -> dict[str, Any]:
     return {f: _plain(getattr(obj, f)) for f in fields}
 
 
+def snapshot_value(value: Any) -> Any:
+    """One value as a snapshot stores it (dates as ISO text)."""
+    return _plain(value)
+
+
 def changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list[Any]]:
     """Only the fields that changed, as ``{field: [before, after]}``."""
     keys = list(dict.fromkeys([*before, *after]))

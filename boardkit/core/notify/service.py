@@ -9,8 +9,9 @@ paper) means paper. Inactive people are not reached digitally.
 A household (the ``tenancy_id`` of the addressees) gets **one** letter per notice, and only when
 the tenancy or anyone in it asked for paper, or when nobody in it is reached digitally (a home
 with nobody to address included) — as invitations do (``meetings/invitations.py``). Those in a
-paper household who have a digital channel get the notice digitally too. A person without a
-household and without a digital channel is recorded as unreachable.
+paper household who have a digital channel get the notice digitally too. A person addressed
+without a household (a board member) and without a digital channel gets a letter of their own at
+home (``registry.homes``); only without a known home are they recorded as unreachable.
 
 Non-urgent notices (neither important nor statutory) wait for the weekly digest of those who
 chose it and are reached by e-mail; everything else goes out at once. Deliveries run as jobs
@@ -20,7 +21,7 @@ after the caller's commit.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy.orm import Session
 
@@ -66,6 +67,33 @@ def _address(contact: registry.Contact, channel: str | None) -> str:
     if channel == "email":
         return contact.email or ""
     return contact.phone if channel == "sms" else ""
+
+
+def _letters_home(
+    db: Session,
+    rows: list[NoticeDelivery],
+    contacts: dict[int, registry.Contact],
+    already: set[int],
+) -> list[registry.Household]:
+    """People addressed on their own (board members) with no digital channel get a letter at home,
+    addressed to them; people without a known home stay unreachable."""
+    alone = [r for r in rows if r.status == "unreachable" and r.person_id is not None]
+    alone = [r for r in alone if contacts[r.person_id].active]  # type: ignore[index]
+    found = registry.homes(db, [r.person_id for r in alone if r.person_id is not None])
+    letters: dict[int, registry.Household] = {}
+    for row in alone:
+        home = found.get(row.person_id or 0)
+        if home is None:
+            continue
+        row.channel, row.status = "paper", "paper"
+        if home.tenancy_id in already:
+            continue  # the household's letter of this notice reaches them
+        if home.tenancy_id in letters:
+            names = letters[home.tenancy_id].resident_names + home.resident_names
+            letters[home.tenancy_id] = replace(letters[home.tenancy_id], resident_names=names)
+        else:
+            letters[home.tenancy_id] = home
+    return list(letters.values())
 
 
 def send_notice(
@@ -163,6 +191,7 @@ def send_notice(
     for row in rows:
         if row.status == "household" and row.tenancy_id in paper_ids:
             row.channel, row.status = "paper", "paper"
+    on_paper += _letters_home(db, rows, contacts, paper_ids)
     # E-mails first: the rows then go in with their outbox ids, in one insert.
     emails = [r for r in rows if r.channel == "email" and r.status == "queued"]
     channels.queue_emails(db, emails, notice, settings, now)
