@@ -48,8 +48,11 @@ def fmt_weekday(value: datetime) -> str:
 
 
 def fmt_money(ore: int) -> str:
-    """Øre as kroner in the reader's language: "1.250,50 kr." / "DKK 1,250.50"."""
-    return format_currency(ore / 100, "DKK", locale=i18n.current_language())
+    """Øre as kroner in the reader's language: "1.250,50 kr." / "DKK 1,250.50" (CLDR's English
+    pattern has no space after a currency code, so one is put in)."""
+    language = i18n.current_language()
+    pattern = "¤\u00a0#,##0.00" if language == "en" else None
+    return format_currency(ore / 100, "DKK", pattern, locale=language)
 
 
 def make_environment() -> Environment:
