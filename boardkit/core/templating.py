@@ -8,7 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime, format_time
-from babel.numbers import format_currency
+from babel.numbers import format_currency, format_decimal
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from boardkit.core import i18n
@@ -47,6 +47,12 @@ def fmt_weekday(value: datetime) -> str:
     return format_date(local(value), "EEEE", locale=i18n.current_language())
 
 
+def fmt_number(value: float | int, digits: int = 0) -> str:
+    """A number in the reader's language: "1.250,5" / "1,250.5" (at most ``digits`` decimals)."""
+    pattern = "#,##0" + ("." + "#" * digits if digits else "")
+    return format_decimal(value, pattern, locale=i18n.current_language())
+
+
 def fmt_money(ore: int) -> str:
     """Øre as kroner in the reader's language: "1.250,50 kr." / "DKK 1,250.50" (CLDR's English
     pattern has no space after a currency code, so one is put in)."""
@@ -71,7 +77,13 @@ def make_environment() -> Environment:
         newstyle=True,
     )
     env.filters.update(
-        datetime=fmt_datetime, date=fmt_date, time=fmt_time, weekday=fmt_weekday, local=local, kr=fmt_money
+        datetime=fmt_datetime,
+        date=fmt_date,
+        time=fmt_time,
+        weekday=fmt_weekday,
+        local=local,
+        kr=fmt_money,
+        number=fmt_number,
     )
     env.globals.update(languages=i18n.LANGUAGES, current_language=i18n.current_language)
     return env
