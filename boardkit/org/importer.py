@@ -217,10 +217,10 @@ def import_csv(
             )
             if confirm_move_outs is None
             else ngettext(
-                "Du skrev %(typed)s, men importen afslutter %(num)s bopæl. Tjek filen, og skriv %(num)s for at "
-                "bekræfte. Intet er gemt.",
-                "Du skrev %(typed)s, men importen afslutter %(num)s bopæle. Tjek filen, og skriv %(num)s for at "
-                "bekræfte. Intet er gemt.",
+                "Du skrev %(typed)s, men importen afslutter %(num)s bopæl. Tjek filen, og skriv %(num)s "
+                "for at bekræfte. Intet er gemt.",
+                "Du skrev %(typed)s, men importen afslutter %(num)s bopæle. Tjek filen, og skriv %(num)s "
+                "for at bekræfte. Intet er gemt.",
                 report.ending,
                 typed=confirm_move_outs,
             )
