@@ -1,9 +1,10 @@
-"""Composition: what core.notify needs from the domains (core imports no domain, so they are
-registered here). Called by ``create_app``/``build_runner`` (and so the CLI's serve and worker)
+"""Composition: what core.notify and the audit log need from the domains (core imports no domain,
+so they are registered here). Called by ``create_app``/``build_runner`` (and so the CLI's serve and worker)
 and by the tests; idempotent."""
 
 from __future__ import annotations
 
+from boardkit import audit_objects
 from boardkit.core import notify
 from boardkit.meetings.notice_letters import queue_notice_letters
 from boardkit.org import notice_directory
@@ -16,3 +17,4 @@ def wire() -> None:
         homes=notice_directory.homes,
     )
     notify.register_channel("paper", queue_notice_letters)
+    audit_objects.register()

@@ -21,12 +21,18 @@ def local(value: datetime) -> datetime:
     return value.astimezone(TZ)
 
 
+def _pattern(fmt: str) -> str:
+    """A date pattern written the Danish way ("d. MMMM y 'kl.' HH.mm") as the reader's language
+    writes it: in English "4 December 2026 at 19:00", not "4. December 2026 kl. 19.00"."""
+    if i18n.current_language() != "en":
+        return fmt
+    return fmt.replace("'den' ", "").replace("d. ", "d ").replace("'kl.'", "'at'").replace("HH.mm", "HH:mm")
+
+
 def fmt_datetime(value: datetime | None, fmt: str = "d. MMMM y 'kl.' HH:mm") -> str:
     if value is None:
         return ""
-    if i18n.current_language() == "en" and "'kl.'" in fmt:
-        fmt = fmt.replace("'kl.'", "'at'")
-    return format_datetime(local(value), fmt, locale=i18n.current_language())
+    return format_datetime(local(value), _pattern(fmt), locale=i18n.current_language())
 
 
 def fmt_date(value: date | datetime | None, fmt: str = "d. MMMM y") -> str:
@@ -34,9 +40,7 @@ def fmt_date(value: date | datetime | None, fmt: str = "d. MMMM y") -> str:
         return ""
     if isinstance(value, datetime):
         value = local(value)
-    if i18n.current_language() == "en":
-        fmt = fmt.replace("d. ", "d ")
-    return format_date(value, fmt, locale=i18n.current_language())
+    return format_date(value, _pattern(fmt), locale=i18n.current_language())
 
 
 def fmt_time(value: datetime | None) -> str:
@@ -51,6 +55,16 @@ def fmt_number(value: float | int, digits: int = 0) -> str:
     """A number in the reader's language: "1.250,5" / "1,250.5" (at most ``digits`` decimals)."""
     pattern = "#,##0" + ("." + "#" * digits if digits else "")
     return format_decimal(value, pattern, locale=i18n.current_language())
+
+
+def fmt_isodate(value: str | date | None) -> str:
+    """A date stored as ISO text (history, audit log) as the reader's date; other text as it is."""
+    if isinstance(value, date):
+        return fmt_date(value)
+    try:
+        return fmt_date(date.fromisoformat(value)) if value else ""
+    except ValueError:
+        return str(value)
 
 
 def fmt_money(ore: int) -> str:
@@ -84,6 +98,7 @@ def make_environment() -> Environment:
         local=local,
         kr=fmt_money,
         number=fmt_number,
+        isodate=fmt_isodate,
     )
     env.globals.update(languages=i18n.LANGUAGES, current_language=i18n.current_language)
     return env

@@ -138,7 +138,8 @@ def claim_context(ctx: Ctx, claim: ExpenseClaim) -> dict[str, Any]:
         "retained_until": rules.retained_until(claim),
         "accounts": _accounts(ctx, {claim.organisation_id}),
         "format_kr": forms.format_kr,
-        "format_km": service.mileage.format_km,
+        "km_text": service.mileage.km_text,
+        "calculation_text": service.mileage.calculation_text,
         "active_nav": "expenses",
     }
 

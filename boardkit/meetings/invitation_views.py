@@ -40,7 +40,9 @@ def send(ctx: Ctx) -> Response:
     meeting = _meeting(ctx, Action.MANAGE)
     service.load_agenda(ctx.db, meeting)
     try:
-        sent = invitations.send_invitations(ctx.db, meeting=meeting, settings=ctx.settings)
+        sent = invitations.send_invitations(
+            ctx.db, meeting=meeting, settings=ctx.settings, actor_id=ctx.person_id
+        )
     except RuleViolation as exc:
         ctx.flash(exc.message, "error")
         return redirect(ctx, "meeting", meeting_id=meeting.id)

@@ -34,7 +34,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from boardkit.config import Settings
-from boardkit.core import mail
+from boardkit.core import audit, mail
 from boardkit.core.db import utcnow
 from boardkit.core.errors import RuleViolation
 from boardkit.core.i18n import _
@@ -216,8 +216,12 @@ def _check_open(meeting: Meeting) -> None:
         raise RuleViolation(_("Mødet er afholdt, så der kan ikke indkaldes til det."), code="meeting_over")
 
 
-def send_invitations(db: Session, *, meeting: Meeting, settings: Settings) -> Sent:
-    """Send the notice to everyone not yet reached with the meeting as it is now; never twice."""
+def send_invitations(
+    db: Session, *, meeting: Meeting, settings: Settings, actor_id: int | None = None
+) -> Sent:
+    """Send the notice to everyone not yet reached with the meeting as it is now; never twice.
+
+    A sending that reaches anyone is written to the audit log (who sent it, how many of each)."""
     _check_open(meeting)
     if not meeting.uid:
         meeting.uid = calendar.meeting_uid(meeting, settings.base_url)
@@ -253,7 +257,18 @@ def send_invitations(db: Session, *, meeting: Meeting, settings: Settings) -> Se
     if meeting.invited_at is None:
         meeting.invited_at = out.notice.now
     pack_queue.publish_pack(db, meeting, actor_id=None)  # the board reads the material from now on
-    return out.finish()
+    sent = out.finish()
+    if sent.queued or sent.paper:
+        audit.record(
+            db,
+            actor_id=actor_id,
+            action="meeting.invitations_sent",
+            obj=meeting,
+            organisation_id=meeting.board.organisation_id,
+            summary=meeting.title,
+            diff={"emails": sent.queued, "letters": sent.paper, "unreachable": sent.unreachable},
+        )
+    return sent
 
 
 def _households(
