@@ -51,9 +51,10 @@ def fmt_weekday(value: datetime) -> str:
     return format_date(local(value), "EEEE", locale=i18n.current_language())
 
 
-def fmt_number(value: float | int, digits: int = 0) -> str:
-    """A number in the reader's language: "1.250,5" / "1,250.5" (at most ``digits`` decimals)."""
-    pattern = "#,##0" + ("." + "#" * digits if digits else "")
+def fmt_number(value: float | int, digits: int = 0, *, fixed: bool = False) -> str:
+    """A number in the reader's language: "1.250,5" / "1,250.5" (at most ``digits`` decimals, or
+    exactly that many when ``fixed``)."""
+    pattern = "#,##0" + ("." + ("0" if fixed else "#") * digits if digits else "")
     return format_decimal(value, pattern, locale=i18n.current_language())
 
 

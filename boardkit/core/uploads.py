@@ -90,7 +90,7 @@ def check_upload(upload: UploadLike, allowed: Iterable[str], max_bytes: int) -> 
             _(
                 "Filen “%(name)s” fylder %(size)s MB. Den må højst fylde %(max)s MB.",
                 name=name,
-                size=fmt_number(len(upload.data) / MB, 1),
+                size=fmt_number(len(upload.data) / MB, 1, fixed=True),
                 max=fmt_number(max_bytes / MB, 1),
             ),
             code="too_large",

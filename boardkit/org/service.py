@@ -504,15 +504,18 @@ def update_membership(
     diff = audit.changes(before, {f: audit.snapshot_value(v) for f, v in after.items()})
     if not diff:
         return membership
-    check_membership(  # before the change, so a refusal leaves the membership as it was
-        db,
-        board=membership.board,
-        person_id=membership.person_id,
-        role=cast(str, after["role"]),
-        start_date=cast(date, after["start_date"]),
-        end_date=cast("date | None", after["end_date"]),
-        except_id=membership.id,
-    )
+    end, old_end = cast("date | None", after["end_date"]), membership.end_date
+    shorter = set(diff) == {"end_date"} and end is not None and (old_end is None or end <= old_end)
+    if not shorter:  # ending a term sooner never breaks a rule (and must work even on old, bad data)
+        check_membership(  # before the change, so a refusal leaves the membership as it was
+            db,
+            board=membership.board,
+            person_id=membership.person_id,
+            role=cast(str, after["role"]),
+            start_date=cast(date, after["start_date"]),
+            end_date=end,
+            except_id=membership.id,
+        )
     for key, value in values.items():
         setattr(membership, key, value)
     _flush_membership(db, membership)
