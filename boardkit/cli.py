@@ -161,12 +161,23 @@ def _organisation_id(s: Any, short_name: str | None) -> int:
     return int(orgs[0].id)
 
 
+IMPORT_HELP = """Check a residents or memberships file against the database and show what it would
+change (a dry run: nothing is written). With --apply the file is imported, all or nothing. A
+residents file that ends more than the allowed share of a department's residencies (the
+organisation's rule import_move_out_percent, default 10) is imported only with
+--confirm-move-outs N, N being the number of residencies it ends. Exit status: 0 done (or dry run),
+1 errors in the file or the confirmation missing or wrong (nothing imported), 2 no such file."""
+
+
 def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
     from boardkit.org.importer import import_csv
 
     path = Path(args.file)
     if not path.is_file():
         print(f"No such file: {path}", file=sys.stderr)
+        return 2
+    if args.confirm_move_outs is not None and not args.apply:
+        print("--confirm-move-outs goes with --apply.", file=sys.stderr)
         return 2
     migrate.upgrade(settings.database_url)
     db = _db(settings)
@@ -176,9 +187,10 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
             data=path.read_bytes(),
             organisation_id=_organisation_id(s, args.organisation),
             actor_id=None,
-            dry_run=args.dry_run,
+            dry_run=not args.apply,
+            confirm_move_outs=args.confirm_move_outs,
         )
-        if not report.ok or args.dry_run:
+        if not report.ok or report.dry_run:
             s.rollback()
     for line, message in report.errors:
         print(f"line {line}: {message}", file=sys.stderr)
@@ -189,7 +201,24 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
     if not report.ok:
         print(f"{report.error_total} error(s): nothing was imported.", file=sys.stderr)
         return 1
-    print("Dry run: nothing was changed." if args.dry_run else "Imported.", file=sys.stderr)
+    for m in report.move_outs:
+        print(
+            f"department {m.number} {m.name}: ends {m.ending} of {m.current} residencies ({m.percent}%, "
+            f"more than {report.move_out_percent}%)",
+            file=sys.stderr,
+        )
+    if report.confirmation_error:
+        print(
+            f"Nothing was imported: the file ends {report.ending} residencies. If that is right, run again "
+            f"with --apply --confirm-move-outs {report.ending}.",
+            file=sys.stderr,
+        )
+        return 1
+    if report.dry_run:
+        hint = f" --confirm-move-outs {report.ending}" if report.needs_confirmation else ""
+        print(f"Dry run: nothing was changed. Import with --apply{hint}.", file=sys.stderr)
+    else:
+        print("Imported.", file=sys.stderr)
     return 0
 
 
@@ -263,9 +292,24 @@ def parser() -> argparse.ArgumentParser:
     db = sub.add_parser("db", help="database migrations")
     db.add_argument("action", choices=["upgrade", "revision"])
     db.add_argument("-m", "--message")
-    imp = sub.add_parser("import", help="import master data from a CSV file")
+    imp = sub.add_parser(
+        "import",
+        help="import master data from a CSV file (a dry run unless --apply)",
+        description=IMPORT_HELP,
+    )
     imp.add_argument("file")
-    imp.add_argument("--dry-run", action="store_true", help="show what would change; change nothing")
+    mode = imp.add_mutually_exclusive_group()
+    mode.add_argument(
+        "--dry-run", action="store_true", help="show what would change, change nothing (default)"
+    )
+    mode.add_argument("--apply", action="store_true", help="import the file (all or nothing)")
+    imp.add_argument(
+        "--confirm-move-outs",
+        type=int,
+        metavar="N",
+        help="with --apply: the number of residencies the file ends, when it ends more than the allowed "
+        "share of a department's (the dry run says so and names N)",
+    )
     imp.add_argument("--organisation", help="short name of the organisation")
     sub.add_parser("reindex", help="rebuild the search index from the database")
     token = sub.add_parser("token", help="API tokens")

@@ -249,7 +249,8 @@ def claim_link(ctx: Ctx) -> service.flow.LinkFn:
 
 @api
 def step(ctx: Ctx) -> dict[str, Any]:
-    """``submit`` (claimant), ``attest`` (chair), ``approve`` or ``reject`` with a reason (administration)."""
+    """``submit`` (claimant), ``attest`` or ``return`` with a reason (the attester), ``approve``
+    (administration), ``reject`` with a reason (administration, or the attester before attesting)."""
     claim_id, flow = ctx.int_param("claim_id"), service.flow
     action = ctx.request.url.path.rsplit("/", 1)[-1]
     principal, link = ctx.principal, claim_link(ctx)
@@ -265,11 +266,12 @@ def step(ctx: Ctx) -> dict[str, Any]:
         r = Reader(json_object(ctx))
         reason = r.text("reason")
         r.check()
-        claim = flow.reject_claim(ctx.db, principal=principal, claim_id=claim_id, reason=reason, link=link)
+        take = flow.return_claim if action == "return" else flow.reject_claim
+        claim = take(ctx.db, principal=principal, claim_id=claim_id, reason=reason, link=link)
     return claim_json(ctx, claim)
 
 
-STEPS = ("submit", "attest", "approve", "reject")
+STEPS = ("submit", "attest", "approve", "reject", "return")
 CLAIM = "/expense-claims/{claim_id:id}"
 routes = [
     Route("/expense-accounts", list_accounts, name="expense_accounts"),

@@ -105,7 +105,9 @@ def send(ctx: Ctx) -> Response:
     if send_plan.fingerprint(groups) != confirmed:
         return _confirm_invitations(ctx, meeting, groups, changed=True)
     service.load_agenda(ctx.db, meeting)
-    sent = invitations.send_invitations(ctx.db, meeting=meeting, settings=ctx.settings)
+    sent = invitations.send_invitations(
+        ctx.db, meeting=meeting, settings=ctx.settings, actor_id=ctx.person_id
+    )
     if sent.queued or sent.paper:
         message = _(
             "Indkaldelsen er sendt: %(emails)s på e-mail og %(letters)s breve til print.",

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from boardkit.core import audit
 from boardkit.core.db import utcnow
 from boardkit.core.errors import Conflict, NotFound, ValidationFailed
-from boardkit.core.i18n import _
+from boardkit.core.i18n import _, ngettext
 from boardkit.core.permissions import Action, Audience, Principal, can
 from boardkit.meetings import minutes_search, service
 from boardkit.meetings.models import Decision, Meeting, Minutes, MinutesVersion
@@ -172,7 +172,9 @@ def build_content(db: Session, meeting: Meeting, data: MinutesInput) -> dict[str
     if department and households is not None and "households_represented" not in errors:
         total = _households(db, meeting)
         if households > total:
-            errors["households_represented"] = _("Afdelingen har kun %(n)s husstande.", n=total)
+            errors["households_represented"] = ngettext(
+                "Afdelingen har kun %(num)s husstand.", "Afdelingen har kun %(num)s husstande.", total
+            )
         elif residents is not None and households > residents:
             errors["households_represented"] = _("Der kan ikke være flere husstande end fremmødte beboere.")
     agenda = {item.id: item for item in meeting.items}
@@ -218,10 +220,11 @@ def _check_votes(
     if households is None:
         errors[key] = _("Skriv først, hvor mange husstande der var repræsenteret.")
     elif sum(votes.values()) > 2 * households:
-        errors[key] = _(
-            "Der er afgivet %(votes)s stemmer, men %(households)s husstande har højst %(max)s stemmer.",
+        errors[key] = ngettext(
+            "Der er afgivet %(votes)s stemmer, men %(num)s husstand har højst %(max)s stemmer.",
+            "Der er afgivet %(votes)s stemmer, men %(num)s husstande har højst %(max)s stemmer.",
+            households,
             votes=sum(votes.values()),
-            households=households,
             max=2 * households,
         )
 

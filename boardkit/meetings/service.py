@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 from boardkit.core import audit
 from boardkit.core.db import utcnow
 from boardkit.core.errors import Forbidden, NotFound, RuleViolation, ValidationFailed
-from boardkit.core.i18n import _
+from boardkit.core.i18n import _, ngettext
 from boardkit.core.permissions import Action, Audience, Principal, can
 from boardkit.core.templating import TZ
 from boardkit.meetings import attachments as attachments  # other domains reach files as service.attachments
@@ -339,10 +339,12 @@ def ensure_notice(*, board: Any, data: MeetingInput, now: datetime | None = None
     if data.override_notice and data.override_reason.strip():
         return True
     raise RuleViolation(
-        _(
-            "Indkaldelsesfristen er overskredet med %(days)s dage. Vælg en senere dato, eller bekræft og "
+        ngettext(
+            "Indkaldelsesfristen er overskredet med %(num)s dag. Vælg en senere dato, eller bekræft og "
             "begrund, at mødet indkaldes med kortere varsel.",
-            days=short,
+            "Indkaldelsesfristen er overskredet med %(num)s dage. Vælg en senere dato, eller bekræft og "
+            "begrund, at mødet indkaldes med kortere varsel.",
+            short,
         ),
         code="notice_too_short",
         fields={"override_notice": "required"},

@@ -1,6 +1,7 @@
 """What core.notify needs from the domains, registered by them at start-up (core imports no domain).
 
-* The **directory** (the ``org`` domain): people's contact details and households' addresses.
+* The **directory** (the ``org`` domain): people's contact details, households' addresses and
+  where a person lives (for a letter to someone addressed on their own, e.g. a board member).
 * The **paper channel** (the ``meetings`` domain): letters in the organisation's print batch.
 * **Link pages** (optional, per ``Notice.object_type``): what a notice's personal link shows the
   person it was sent to without a login — public material only (published minutes, say).
@@ -60,6 +61,8 @@ class PaperLetter:
 LinkViewFn = Callable[[Any, int, int], Any]
 ContactsFn = Callable[[Session, Collection[int]], dict[int, Contact]]
 HouseholdsFn = Callable[[Session, Collection[int]], dict[int, Household]]
+# Where people live, as a household addressed to them alone (person id → household).
+HomesFn = Callable[[Session, Collection[int]], dict[int, Household]]
 # Puts the letters in the print batch; returns each letter's id, in order.
 PaperFn = Callable[[Session, Sequence[PaperLetter]], list[int]]
 
@@ -68,6 +71,7 @@ PaperFn = Callable[[Session, Sequence[PaperLetter]], list[int]]
 class _Registry:
     contacts: ContactsFn | None = None
     households: HouseholdsFn | None = None
+    homes: HomesFn | None = None
     channels: dict[str, PaperFn] | None = None
     link_views: dict[str, LinkViewFn] | None = None
 
@@ -75,9 +79,12 @@ class _Registry:
 _REGISTRY = _Registry(channels={}, link_views={})
 
 
-def register_directory(*, contacts: ContactsFn, households: HouseholdsFn) -> None:
+def register_directory(
+    *, contacts: ContactsFn, households: HouseholdsFn, homes: HomesFn | None = None
+) -> None:
     _REGISTRY.contacts = contacts
     _REGISTRY.households = households
+    _REGISTRY.homes = homes
 
 
 def register_channel(name: str, handler: PaperFn) -> None:
@@ -110,6 +117,13 @@ def households(db: Session, tenancy_ids: Collection[int]) -> dict[int, Household
     if _REGISTRY.households is None:
         raise _missing("directory")
     return _REGISTRY.households(db, tenancy_ids) if tenancy_ids else {}
+
+
+def homes(db: Session, person_ids: Collection[int]) -> dict[int, Household]:
+    """The homes of people addressed on their own (no household given), each a letter to them alone."""
+    if _REGISTRY.homes is None or not person_ids:
+        return {}
+    return _REGISTRY.homes(db, person_ids)
 
 
 def paper(db: Session, letters: Sequence[PaperLetter]) -> list[int]:

@@ -9,8 +9,9 @@ paper) means paper. Inactive people are not reached digitally.
 A household (the ``tenancy_id`` of the addressees) gets **one** letter per notice, and only when
 the tenancy or anyone in it asked for paper, or when nobody in it is reached digitally (a home
 with nobody to address included) — as invitations do (``meetings/invitations.py``). Those in a
-paper household who have a digital channel get the notice digitally too. A person without a
-household and without a digital channel is recorded as unreachable.
+paper household who have a digital channel get the notice digitally too. A person addressed
+without a household (a board member) and without a digital channel gets a letter of their own at
+home (``registry.homes``); only without a known home are they recorded as unreachable.
 
 Non-urgent notices (neither important nor statutory) wait for the weekly digest of those who
 chose it and are reached by e-mail; everything else goes out at once. Deliveries run as jobs
@@ -20,7 +21,7 @@ after the caller's commit.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy.orm import Session
 
@@ -149,12 +150,38 @@ def plan_notice(
     ]
     paper_ids = {h.tenancy_id for h in on_paper}
     decisions = [
-        Decision(d.person_id, d.tenancy_id, d.contact, "paper", "paper")
+        replace(d, channel="paper", status="paper")
         if d.status == "household" and d.tenancy_id in paper_ids
         else d
         for d in decisions
     ]
-    return Plan(decisions, on_paper)
+    decisions, letters_home = _letters_home(db, decisions, paper_ids)
+    return Plan(decisions, on_paper + letters_home)
+
+
+def _letters_home(
+    db: Session, decisions: list[Decision], already: set[int]
+) -> tuple[list[Decision], list[registry.Household]]:
+    """People addressed on their own (board members) with no digital channel get a letter at home,
+    addressed to them; people without a known home stay unreachable."""
+    alone = [d.person_id for d in decisions if d.status == "unreachable" and d.contact.active]
+    found = registry.homes(db, alone) if alone else {}
+    letters: dict[int, registry.Household] = {}
+    result = []
+    for d in decisions:
+        home = found.get(d.person_id) if d.status == "unreachable" else None
+        if home is None:
+            result.append(d)
+            continue
+        result.append(replace(d, channel="paper", status="paper"))
+        if home.tenancy_id in already:
+            continue  # the household's letter of this notice reaches them
+        if home.tenancy_id in letters:
+            names = letters[home.tenancy_id].resident_names + home.resident_names
+            letters[home.tenancy_id] = replace(letters[home.tenancy_id], resident_names=names)
+        else:
+            letters[home.tenancy_id] = home
+    return result, list(letters.values())
 
 
 def send_notice(
