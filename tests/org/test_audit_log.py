@@ -33,10 +33,12 @@ def rows_of(html: str) -> list[str]:
 def test_sending_invitations_is_in_the_audit_log(client: TestClient, demo: Database) -> None:
     meeting_id = make_meeting(demo, days=20, title="Bestyrelsesmøde om budgettet")
     chair = login_as(client, demo, CHAIR)
-    page = client.get(f"/meetings/{meeting_id}")
+    page = client.get(f"/meetings/{meeting_id}/invitations")  # the confirmation: who gets what
+    fingerprint = re.search(r'name="confirmed" value="([^"]+)"', page.text)
+    assert fingerprint
     sent = client.post(
         f"/meetings/{meeting_id}/invitations",
-        data={"csrf_token": csrf_from(page.text)},
+        data={"csrf_token": csrf_from(page.text), "confirmed": fingerprint.group(1)},
         follow_redirects=False,
     )
     assert sent.status_code == 303
@@ -52,7 +54,12 @@ def test_sending_invitations_is_in_the_audit_log(client: TestClient, demo: Datab
         assert entry.changes["emails"] > 0 and entry.changes["letters"] == 0
         emails = entry.changes["emails"]
     # Sending again reaches nobody new: nothing to log.
-    client.post(f"/meetings/{meeting_id}/invitations", data={"csrf_token": csrf_from(page.text)})
+    again = client.get(f"/meetings/{meeting_id}/invitations")
+    confirmed = re.search(r'name="confirmed" value="([^"]+)"', again.text)
+    client.post(
+        f"/meetings/{meeting_id}/invitations",
+        data={"csrf_token": csrf_from(again.text), "confirmed": confirmed.group(1) if confirmed else ""},
+    )
     with demo.transaction() as s:
         count = s.scalar(
             select(AuditEntry.id)
