@@ -78,7 +78,7 @@ def claim_mail(purpose: str) -> dict[str, object]:
         "status": "approved",
         "claim_id": 1,
         "purpose": purpose,
-        "total_kr": "1,00",
+        "total_ore": 100,
         "reason": "",
         "link": "",
     }
