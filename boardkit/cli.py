@@ -23,7 +23,7 @@ log = logging.getLogger("boardkit")
 
 
 def _db(settings: Settings) -> Database:
-    return Database(settings.database_url)
+    return Database(settings.database_url, busy_timeout=settings.db_busy_timeout_seconds)
 
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:

@@ -30,6 +30,8 @@ class Settings:
     retry_base_seconds: float = 30.0
     max_attempts: int = 12
     worker_poll_seconds: float = 2.0
+    # How long a write waits for the database's write lock (or a row lock) before answering 503.
+    db_busy_timeout_seconds: float = 5.0
     # Rate limits for login attempts in a 15-minute window.
     login_limit_per_account: int = 10
     login_limit_per_ip: int = 50
@@ -99,6 +101,9 @@ def load_settings(env: dict[str, str] | None = None, env_file: str | os.PathLike
         digital_post_url=raw.get("digital_post_url", ""),
         digital_post_key=raw.get("digital_post_key", ""),
         http_timeout_seconds=float(raw.get("http_timeout_seconds", "10")),
+        db_busy_timeout_seconds=float(
+            raw.get("db_busy_timeout_seconds", str(Settings.db_busy_timeout_seconds))
+        ),
     )
 
 

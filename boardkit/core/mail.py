@@ -2,6 +2,13 @@
 
 With ``BOARDKIT_SMTP_URL`` unset, delivery writes ``.eml`` files under the data directory
 instead (listed on an administration page), so a demo never loses a login link.
+
+Never twice (at most once): the ``mail.deliver`` job records "sending" in a short transaction of
+its own before it hands a message to the SMTP server, and "sent" after. A message that is still
+"sending" when its job comes round again was in the hands of a worker that died (or of a
+connection that broke after the server had the whole message): it may have arrived, so it is
+not sent again but marked "uncertain" for the administration, who can send again if need be. A
+refusal or a broken connection before the message was handed over is retried as usual.
 """
 
 from __future__ import annotations
@@ -28,7 +35,7 @@ from sqlalchemy import bindparam, update
 from sqlalchemy.orm import Session
 
 from boardkit.core import i18n, jobs
-from boardkit.core.db import utcnow
+from boardkit.core.db import Database, utcnow
 from boardkit.core.models import OutboxEmail
 from boardkit.core.templating import render
 
@@ -198,6 +205,33 @@ def _mime(content_type: str) -> tuple[str, dict[str, str]]:
     return kind.split("/", 1)[1], params
 
 
+class MaybeDelivered(Exception):
+    """The connection broke while the SMTP server was being given the message: it may have it."""
+
+
+def _hand_over(smtp: smtplib.SMTP, sender: str, to: str, data: bytes) -> None:
+    """``SMTP.sendmail`` in its steps, to know whether a failure came before the message was
+    handed over (refused, or the connection lost before DATA: safe to try again) or while it was
+    (:class:`MaybeDelivered`)."""
+    smtp.ehlo_or_helo_if_needed()
+    code, reply = smtp.mail(sender)
+    if code != 250:
+        smtp.rset()
+        raise smtplib.SMTPSenderRefused(code, reply, sender)
+    code, reply = smtp.rcpt(to)
+    if code not in (250, 251):
+        smtp.rset()
+        raise smtplib.SMTPRecipientsRefused({to: (code, reply)})
+    try:
+        code, reply = smtp.data(data)
+    except smtplib.SMTPDataError:
+        raise  # DATA itself refused (not 354): nothing was handed over
+    except (OSError, smtplib.SMTPException) as exc:
+        raise MaybeDelivered(f"{type(exc).__name__}: {exc}") from exc
+    if code != 250:
+        raise smtplib.SMTPDataError(code, reply)
+
+
 class Transport:
     """Where delivered mail goes: an SMTP server, or ``.eml`` files in a folder.
 
@@ -226,7 +260,12 @@ class Transport:
         return self._tls
 
     def send(self, email: OutboxEmail) -> str:
-        """Deliver one message; returns the .eml path in file mode. Raises OSError when unreachable."""
+        """Deliver one message; returns the .eml path in file mode.
+
+        Raises OSError or ``smtplib.SMTPException`` when the message was not handed over (so
+        sending again is safe), :class:`MaybeDelivered` when the connection broke while the server
+        was being given the message (it may have it).
+        """
         msg = build_message(email, self.sender)
         if not self.smtp_url:
             self.mail_dir.mkdir(parents=True, exist_ok=True)
@@ -237,7 +276,7 @@ class Transport:
         with self._lock:
             smtp = self._connection()
             try:
-                smtp.sendmail(parseaddr(self.sender)[1], [email.to_address], msg.as_bytes(policy=WIRE))
+                _hand_over(smtp, parseaddr(self.sender)[1], email.to_address, msg.as_bytes(policy=WIRE))
             except BaseException:
                 self._drop()
                 raise
@@ -296,34 +335,60 @@ class Transport:
 
 _SENT = (
     update(OutboxEmail)
-    .where(OutboxEmail.id == bindparam("email"))
-    .values(
-        status="sent",
-        sent_at=bindparam("at"),
-        eml_path=bindparam("path"),
-        last_error="",
-        attempts=OutboxEmail.attempts + 1,
-    )
+    .where(OutboxEmail.id == bindparam("email"), OutboxEmail.status == "sending")
+    .values(status="sent", sent_at=bindparam("at"), eml_path=bindparam("path"), last_error="")
     .execution_options(synchronize_session=False)
+)
+UNCERTAIN_CRASH = (
+    "The worker stopped while handing this message over; it may have arrived, so it is not sent again."
 )
 
 
-def make_deliver_handler(transport: Transport) -> jobs.Handler:
-    def deliver(db: Session, payload: dict[str, Any]) -> None:
-        email = db.get(OutboxEmail, payload["email_id"])
-        if email is None or email.status == "sent":
-            return  # never twice
+def make_deliver_handler(transport: Transport) -> jobs.OwnHandler:
+    """The ``mail.deliver`` job, at most once (see the module's docstring); it opens its own
+    short transactions, so no write lock is held while the SMTP server is talked to."""
+
+    def deliver(database: Database, payload: dict[str, Any]) -> None:
+        email_id = payload["email_id"]
+        with database.transaction() as db:
+            email = db.get(OutboxEmail, email_id)
+            if email is None or email.status not in ("queued", "sending"):
+                return  # sent, failed or uncertain: never twice
+            if email.status == "sending":
+                email.status, email.last_error = "uncertain", UNCERTAIN_CRASH
+                log.warning("mail %s was being sent when its worker stopped: marked uncertain", email_id)
+                return
+            email.status, email.attempts = "sending", email.attempts + 1
         try:
             path = transport.send(email)
+        except MaybeDelivered as exc:
+            _set(database, email_id, status="uncertain", last_error=str(exc))
+            log.warning("mail %s may or may not have been delivered: %s", email_id, exc)
+            return
         except (OSError, smtplib.SMTPException) as exc:
+            _set(database, email_id, status="queued", last_error=f"{type(exc).__name__}: {exc}")
             raise jobs.RetryLater(f"{type(exc).__name__}: {exc}") from exc
-        db.execute(_SENT, {"email": email.id, "path": path, "at": utcnow()})
+        except BaseException:
+            _set(database, email_id, status="queued", last_error="")  # nothing was handed over
+            raise
+        with database.transaction() as db:
+            db.execute(_SENT, {"email": email_id, "path": path, "at": utcnow()})
 
     return deliver
 
 
+def _set(database: Database, email_id: int, **values: Any) -> None:
+    with database.transaction() as db:
+        db.execute(
+            update(OutboxEmail)
+            .where(OutboxEmail.id == email_id, OutboxEmail.status == "sending")
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+
+
 def mark_failed(db: Session, *, email_id: int, error: str) -> None:
     email = db.get(OutboxEmail, email_id)
-    if email is not None and email.status != "sent":
+    if email is not None and email.status not in ("sent", "uncertain"):
         email.status = "failed"
         email.last_error = error[-2000:]

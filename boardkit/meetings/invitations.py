@@ -182,7 +182,9 @@ def sync_delivery(db: Session, *, meeting_id: int) -> None:
         select(Invitation, OutboxEmail.status, OutboxEmail.sent_at)
         .join(OutboxEmail, OutboxEmail.id == Invitation.email_id)
         .where(
-            Invitation.meeting_id == meeting_id, Invitation.status == "queued", OutboxEmail.status != "queued"
+            Invitation.meeting_id == meeting_id,
+            Invitation.status == "queued",
+            OutboxEmail.status.in_(("sent", "failed", "uncertain")),  # not while queued or sending
         )
     ).all()
     for inv, status, sent_at in rows:

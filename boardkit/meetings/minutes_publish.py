@@ -12,6 +12,9 @@ it read, and the chair and the administration see "read by n of N households".
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
+
 from sqlalchemy.orm import Session
 
 from boardkit.config import Settings
@@ -91,6 +94,22 @@ def mark_read(db: Session, *, minutes: Minutes, person_id: int) -> None:
     """The person opened the published minutes in the web: their notice counts as read."""
     if minutes.notice_id is not None:
         notify.mark_object_read(db, person_id=person_id, object_type="minutes", object_id=minutes.id)
+
+
+def read_mark(db: Session, *, minutes: Minutes, person_id: int) -> Callable[[Session], None] | None:
+    """The read mark opening the minutes makes, as a write for later (``Ctx.bookkeep``: a read
+    request never waits for the write lock); None when there is nothing unread to mark."""
+    if minutes.notice_id is None or not notify.has_unread_about(
+        db, person_id=person_id, object_type="minutes", object_id=minutes.id
+    ):
+        return None
+    return partial(
+        notify.mark_object_read,
+        person_id=person_id,
+        object_type="minutes",
+        object_id=minutes.id,
+        now=utcnow(),
+    )
 
 
 def read_stats(db: Session, *, minutes: Minutes) -> notify.ReadStats | None:

@@ -9,7 +9,7 @@ from starlette.routing import Route
 
 from boardkit.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from boardkit.core.i18n import _
-from boardkit.core.web import Ctx, form_errors, page, redirect, render, writes
+from boardkit.core.web import Ctx, form_errors, page, redirect, render
 from boardkit.meetings import service
 from boardkit.meetings.minutes import ItemInput, MinutesInput
 from boardkit.meetings.models import Meeting, Minutes
@@ -78,12 +78,13 @@ def minutes_context(ctx: Ctx, meeting: Meeting, minutes: Minutes | None) -> dict
 
 
 @page
-@writes
 def minutes_page(ctx: Ctx) -> Response:
     """The minutes; opening published minutes marks their notice read for this reader."""
     meeting, minutes = _load(ctx)
     if minutes is not None and minutes.status == "published":
-        service.minutes_publish.mark_read(ctx.db, minutes=minutes, person_id=ctx.person_id)
+        mark = service.minutes_publish.read_mark(ctx.db, minutes=minutes, person_id=ctx.person_id)
+        if mark is not None:
+            ctx.bookkeep(("minutes_read", minutes.id, ctx.person_id), mark)
     return render(ctx, "meetings/minutes.html", **minutes_context(ctx, meeting, minutes))
 
 

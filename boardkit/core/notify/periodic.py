@@ -145,8 +145,9 @@ def run_digest(db: Session, *, settings: Settings, now: datetime | None = None) 
     return queued
 
 
-def make_handlers(settings: Settings) -> dict[str, tuple[jobs.Handler, float | None]]:
-    """The notification service's jobs: kind → (handler, seconds between runs or None)."""
+def make_handlers(settings: Settings) -> dict[str, tuple[jobs.Handler | jobs.OwnHandler, float | None]]:
+    """The notification service's jobs: kind → (handler, seconds between runs or None); the
+    delivery job (``channels.DELIVER``) opens its own transactions."""
 
     def reminders(db: Session, payload: dict[str, Any]) -> None:
         run_reminders(db, settings=settings)

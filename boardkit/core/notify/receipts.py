@@ -42,6 +42,34 @@ def read_by_token(db: Session, *, token: str, now: datetime | None = None) -> No
     return db.get(Notice, row.notice_id)
 
 
+def delivery_for_token(db: Session, *, token: str) -> NoticeDelivery | None:
+    """The delivery a link token belongs to (reading only: the view notes the read mark later)."""
+    if not token or len(token) > 64:
+        return None
+    return db.scalar(select(NoticeDelivery).where(NoticeDelivery.token_hash == token_hash(token)))
+
+
+def is_unread(db: Session, *, notice_id: int, person_id: int) -> bool:
+    """Whether the person has not read the notice yet (so opening it has a read mark to note)."""
+    unread = select(NoticeDelivery.id).where(
+        NoticeDelivery.notice_id == notice_id,
+        NoticeDelivery.person_id == person_id,
+        NoticeDelivery.read_at.is_(None),
+    )
+    return db.scalar(unread.limit(1)) is not None
+
+
+def has_unread_about(db: Session, *, person_id: int, object_type: str, object_id: int) -> bool:
+    """Whether the person has an unread notice about ``object_type`` ``object_id``."""
+    about = select(Notice.id).where(Notice.object_type == object_type, Notice.object_id == object_id)
+    unread = select(NoticeDelivery.id).where(
+        NoticeDelivery.person_id == person_id,
+        NoticeDelivery.notice_id.in_(about.scalar_subquery()),
+        NoticeDelivery.read_at.is_(None),
+    )
+    return db.scalar(unread.limit(1)) is not None
+
+
 def mark_read(db: Session, *, notice_id: int, person_id: int, now: datetime | None = None) -> None:
     """The person has read the notice (idempotent: the first time counts)."""
     db.execute(
