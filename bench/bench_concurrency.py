@@ -30,7 +30,7 @@ import tempfile
 import time
 import urllib.request
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -267,21 +267,50 @@ async def reader(n: int, client: httpx.AsyncClient, fx: Fixture, stop: float, sa
             )
 
 
-async def load(port: int, fx: Fixture, *, writers: int, readers: int, seconds: float) -> list[Sample]:
+async def write_load(port: int, fx: Fixture, *, writers: int, seconds: float) -> list[Sample]:
     samples: list[Sample] = []
     photos = [receipt_jpeg(i) for i in range(3)]
-    limits = httpx.Limits(
-        max_connections=writers + readers + 10, max_keepalive_connections=writers + readers + 10
-    )
-    async with httpx.AsyncClient(
-        base_url=f"http://127.0.0.1:{port}", timeout=120, limits=limits, follow_redirects=False
-    ) as client:
+    async with _client(port, writers) as client:
         stop = time.perf_counter() + seconds
-        await asyncio.gather(
-            *(writer(n, client, fx, stop, samples, photos) for n in range(writers)),
-            *(reader(n, client, fx, stop, samples) for n in range(readers)),
-        )
+        await asyncio.gather(*(writer(n, client, fx, stop, samples, photos) for n in range(writers)))
     return samples
+
+
+async def read_load(port: int, fx: Fixture, *, readers: int, seconds: float) -> list[Sample]:
+    samples: list[Sample] = []
+    async with _client(port, readers) as client:
+        stop = time.perf_counter() + seconds
+        await asyncio.gather(*(reader(n, client, fx, stop, samples) for n in range(readers)))
+    return samples
+
+
+def _client(port: int, tasks: int) -> httpx.AsyncClient:
+    # Idle connections are dropped before the server's keep-alive timeout (5 s) could close one
+    # under a request just sent on it.
+    limits = httpx.Limits(max_connections=tasks + 5, max_keepalive_connections=tasks + 5, keepalive_expiry=2)
+    return httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=120, limits=limits)
+
+
+def load(port: int, fx: Fixture, *, writers: int, readers: int, seconds: float, work: Path) -> list[Sample]:
+    """Writers in this process, readers in a process of their own: the readers' latency is then
+    not the writers' client waiting for its own turn on the CPU."""
+    (work / "fixture.json").write_text(json.dumps(asdict(fx)))
+    out = work / "reads.json"
+    cmd = [sys.executable, __file__, "--role", "readers", "--port", str(port), "--readers", str(readers)]
+    cmd += ["--seconds", str(seconds), "--work", str(work)]
+    proc = subprocess.Popen(cmd)
+    samples = asyncio.run(write_load(port, fx, writers=writers, seconds=seconds))
+    if proc.wait(seconds + 120) != 0:
+        raise RuntimeError("the readers' process failed")
+    return samples + [Sample(**row) for row in json.loads(out.read_text())]
+
+
+def _readers_main(args: argparse.Namespace) -> int:
+    work = Path(args.work)
+    fx = Fixture(**json.loads((work / "fixture.json").read_text()))
+    samples = asyncio.run(read_load(args.port, fx, readers=args.readers, seconds=args.seconds))
+    (work / "reads.json").write_text(json.dumps([asdict(x) for x in samples]))
+    return 0
 
 
 def _pct(values: list[float], p: float) -> float:
@@ -318,7 +347,9 @@ def summary(samples: list[Sample]) -> dict[str, Any]:
 
 def server_errors(data_dir: Path) -> list[str]:
     log = (data_dir / "serve.log").read_text(errors="replace")
-    return [line for line in log.splitlines() if " ERROR " in line or "Traceback" in line]
+    return [
+        line for line in log.splitlines() if " ERROR " in line or " WARNING " in line or "Traceback" in line
+    ]
 
 
 def run(
@@ -333,7 +364,7 @@ def run(
         port = free_port()
         proc = start_server(root, port, {"BOARDKIT_DB_BUSY_TIMEOUT_SECONDS": str(busy_timeout)})
         try:
-            samples = asyncio.run(load(port, fx, writers=writers, readers=readers, seconds=seconds))
+            samples = load(port, fx, writers=writers, readers=readers, seconds=seconds, work=root)
         finally:
             proc.send_signal(signal.SIGINT)
             try:
@@ -383,7 +414,12 @@ def main() -> int:
     p.add_argument("--seconds", type=float, default=60)
     p.add_argument("--busy-timeout", type=float, default=5.0)
     p.add_argument("--json", action="store_true")
+    p.add_argument("--role", default="all", choices=["all", "readers"], help=argparse.SUPPRESS)
+    p.add_argument("--port", type=int, help=argparse.SUPPRESS)
+    p.add_argument("--work", help=argparse.SUPPRESS)
     args = p.parse_args()
+    if args.role == "readers":
+        return _readers_main(args)
     result = run(
         writers=args.writers, readers=args.readers, seconds=args.seconds, busy_timeout=args.busy_timeout
     )

@@ -114,6 +114,21 @@ def problem(exc: BaseException) -> Problem | None:
     return None
 
 
+_budget = threading.local()
+
+
+@contextmanager
+def wait_at_most(seconds: float) -> Iterator[None]:
+    """Let this thread's next writes wait at most ``seconds`` for their turn (what is left of the
+    busy timeout after a request already waited on the event loop)."""
+    before = getattr(_budget, "seconds", None)
+    _budget.seconds = max(0.0, seconds)
+    try:
+        yield
+    finally:
+        _budget.seconds = before
+
+
 class _WriterTurn:
     """One SQLite write transaction at a time in this process, handed from one writer to the next.
 
@@ -197,7 +212,8 @@ def make_engine(url: str, *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT, **kwarg
             # IMMEDIATE takes the write lock up front: no upgrade deadlocks between writers.
             nowait = options.get("bk_nowait", False)
             raw = _raw(conn.connection)
-            turn.acquire(raw, 0 if nowait else busy_timeout)
+            budget = getattr(_budget, "seconds", None)
+            turn.acquire(raw, 0 if nowait else busy_timeout if budget is None else min(budget, busy_timeout))
             try:
                 if nowait:
                     conn.exec_driver_sql("PRAGMA busy_timeout = 0")

@@ -20,6 +20,7 @@ import logging
 import os
 import secrets
 import tempfile
+import time
 import unicodedata
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
@@ -39,7 +40,7 @@ from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Redire
 from boardkit.config import Settings
 from boardkit.core import auth, i18n
 from boardkit.core.bookkeeping import Bookkeeper
-from boardkit.core.db import Database, Problem, problem, utcnow
+from boardkit.core.db import Database, Problem, problem, utcnow, wait_at_most
 from boardkit.core.errors import (
     AppError,
     Forbidden,
@@ -241,13 +242,18 @@ def _run_view(
     *,
     is_api: bool,
     readonly: bool | None = None,
+    budget: float | None = None,
 ) -> tuple[Any, Ctx]:
     """The view in one transaction, run once more if it lost a race (a PostgreSQL serialisation
     failure or deadlock: views only write to the database, so they are safe to run again); a
-    database still busy after the busy timeout, or storage that cannot be written, gives 503."""
+    database still busy after the busy timeout, or storage that cannot be written, gives 503.
+    ``budget``: how long the write may still wait for its turn (SQLite)."""
     for attempt in (1, 2):
         try:
-            return _run_once(view, request, ctx_kwargs, is_api=is_api, readonly=readonly)
+            if budget is None:
+                return _run_once(view, request, ctx_kwargs, is_api=is_api, readonly=readonly)
+            with wait_at_most(budget):
+                return _run_once(view, request, ctx_kwargs, is_api=is_api, readonly=readonly)
         except Exception as exc:
             kind = problem(exc)
             if kind is None:
@@ -326,6 +332,7 @@ async def _dispatch(
     gate = db.write_gate() if _writes(request, view) else None
     if gate is None:
         return await run_in_threadpool(_run_view, view, request, ctx_kwargs, is_api=is_api)
+    started = time.monotonic()
     try:
         async with asyncio.timeout(db.busy_timeout):
             await gate.acquire()
@@ -335,7 +342,8 @@ async def _dispatch(
         )
         raise unavailable("busy") from None
     try:
-        return await run_in_threadpool(_run_view, view, request, ctx_kwargs, is_api=is_api)
+        budget = db.busy_timeout - (time.monotonic() - started)
+        return await run_in_threadpool(_run_view, view, request, ctx_kwargs, is_api=is_api, budget=budget)
     finally:
         gate.release()
 
