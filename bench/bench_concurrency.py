@@ -152,8 +152,8 @@ def start_server(data_dir: Path, port: int, extra_env: dict[str, str]) -> subpro
         "BOARDKIT_PORT": str(port),
         **extra_env,
     }
-    log = open(data_dir / "serve.log", "wb")  # noqa: SIM115 (the server's life outlasts this call)
-    proc = subprocess.Popen([str(BIN), "serve"], env=env, stdout=log, stderr=subprocess.STDOUT)
+    with open(data_dir / "serve.log", "wb") as log:  # the child keeps its own copy of the file
+        proc = subprocess.Popen([str(BIN), "serve"], env=env, stdout=log, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
