@@ -14,8 +14,8 @@ import sqlite3
 import sys
 import time
 from collections.abc import Iterator
-from datetime import timedelta
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -27,11 +27,11 @@ from boardkit.app import build_runner, create_app
 from boardkit.config import Settings
 from boardkit.core import notify
 from boardkit.core.db import Database, utcnow
-from boardkit.core.storage import FileStore
-from boardkit.demo import load_demo
 from boardkit.core.models import ApiToken
 from boardkit.core.notify.models import NoticeDelivery
 from boardkit.core.notify.receipts import link_token
+from boardkit.core.storage import FileStore
+from boardkit.demo import load_demo
 from boardkit.meetings.models import Minutes, PackFile, PackRead, PrivateNote
 from tests.helpers import api_token, csrf_from, login_as, person_id
 
