@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 from dataclasses import dataclass, field, replace
@@ -112,8 +113,16 @@ def _persistent_secret(data_dir: Path) -> str:
     path = data_dir / "secret_key"
     if path.is_file():
         return path.read_text().strip()
-    data_dir.mkdir(parents=True, exist_ok=True)
     key = secrets.token_urlsafe(48)
-    path.write_text(key)
-    path.chmod(0o600)
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        path.write_text(key)
+        path.chmod(0o600)
+    except OSError as exc:  # a read-only or full data directory: start anyway (and say why)
+        logging.getLogger("boardkit").error(
+            "cannot keep a secret key in %s (%s): using one for this process only "
+            "(logins end when it stops); set BOARDKIT_SECRET_KEY",
+            data_dir,
+            exc,
+        )
     return key

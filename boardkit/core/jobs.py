@@ -220,8 +220,11 @@ class Worker:
             try:
                 self._tick()
                 busy = self.runner.run_one()
-            except Exception:  # the database may be away for a moment; never let the worker die
-                log.exception("worker iteration failed")
+            except Exception as exc:  # the database may be away for a moment; never let the worker die
+                if (kind := problem(exc)) is not None:  # busy, or a read-only or full data directory
+                    log.warning("worker waits: the database is %s: %s", kind, exc)
+                else:
+                    log.exception("worker iteration failed")
                 busy = False
             if busy:
                 self._was_busy = True
