@@ -12,7 +12,9 @@ from __future__ import annotations
 import importlib.util
 import sqlite3
 import sys
+import threading
 import time
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -276,3 +278,70 @@ def test_fifty_writers_on_sqlite_no_500_and_reads_within_the_busy_timeout(tmp_pa
     assert result["by_name"]["api_me_stale_token"]["status"] == {
         200: result["by_name"]["api_me_stale_token"]["n"]
     }
+
+
+# --- a transaction that lost a race runs once more ------------------------------------------------
+
+
+def test_a_deadlocked_request_runs_once_more(db: Database, settings: Settings) -> None:
+    """Two requests lock two rows in opposite order: PostgreSQL breaks the deadlock by failing one,
+    which ``core.web`` runs again (views only write to the database) instead of answering 500."""
+    if db.is_sqlite:
+        pytest.skip("SQLite writers take turns: they cannot deadlock")
+    from starlette.applications import Starlette
+    from starlette.responses import PlainTextResponse
+    from starlette.routing import Route
+
+    from boardkit.core.web import Ctx, page, writes
+    from boardkit.org.models import Organisation, Person
+
+    with db.transaction() as s:
+        org = Organisation(name="Testbo", short_name="testbo")
+        s.add(org)
+        s.flush()
+        people = [Person(organisation_id=org.id, name=f"P{n}") for n in range(2)]
+        s.add_all(people)
+        s.flush()
+        a, b = people[0].id, people[1].id
+    both_hold_one = threading.Barrier(2)
+    runs: Counter[str] = Counter()
+
+    def lock_in_order(first: int, second: int, name: str) -> Any:
+        @writes
+        def view(ctx: Ctx) -> PlainTextResponse:
+            runs[name] += 1
+            ctx.db.execute(text("SELECT id FROM person WHERE id = :i FOR UPDATE"), {"i": first})
+            if runs[name] == 1:
+                both_hold_one.wait(timeout=10)
+            ctx.db.execute(text("UPDATE person SET name = name || '.' WHERE id = :i"), {"i": second})
+            return PlainTextResponse(name)
+
+        view.__name__ = name
+        return page(view)
+
+    app = Starlette(
+        routes=[
+            Route("/ab", lock_in_order(a, b, "ab")),
+            Route("/ba", lock_in_order(b, a, "ba")),
+        ]
+    )
+    app.state.db, app.state.settings = db, settings
+    app.state.identity_loader = lambda _s, _p: None
+    with TestClient(app) as client:
+        barrier = threading.Barrier(2)
+
+        def get(path: str) -> int:
+            barrier.wait(timeout=10)
+            return client.get(path).status_code
+
+        results: list[int] = []
+        threads = [threading.Thread(target=lambda p=p: results.append(get(p))) for p in ("/ab", "/ba")]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(30)
+    assert results == [200, 200]
+    assert sorted(runs.values()) == [1, 2]  # the deadlock's loser ran again
+    with db.transaction() as s:
+        names = s.scalars(select(Person.name).where(Person.id.in_([a, b]))).all()
+    assert sorted(names) == ["P0.", "P1."]
