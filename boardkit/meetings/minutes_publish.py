@@ -112,5 +112,8 @@ def read_mark(db: Session, *, minutes: Minutes, person_id: int) -> Callable[[Ses
     )
 
 
-def read_stats(db: Session, *, minutes: Minutes) -> notify.ReadStats | None:
-    return notify.read_stats(db, notice_id=minutes.notice_id) if minutes.notice_id is not None else None
+def read_stats(db: Session, *, minutes: Minutes, reading: int | None = None) -> notify.ReadStats | None:
+    """Who has read the minutes' notice (``reading``: a person opening them now counts too)."""
+    if minutes.notice_id is None:
+        return None
+    return notify.read_stats(db, notice_id=minutes.notice_id, reading=reading)

@@ -81,11 +81,15 @@ def minutes_context(ctx: Ctx, meeting: Meeting, minutes: Minutes | None) -> dict
 def minutes_page(ctx: Ctx) -> Response:
     """The minutes; opening published minutes marks their notice read for this reader."""
     meeting, minutes = _load(ctx)
+    context = minutes_context(ctx, meeting, minutes)
     if minutes is not None and minutes.status == "published":
         mark = service.minutes_publish.read_mark(ctx.db, minutes=minutes, person_id=ctx.person_id)
         if mark is not None:
             ctx.bookkeep(("minutes_read", minutes.id, ctx.person_id), mark)
-    return render(ctx, "meetings/minutes.html", **minutes_context(ctx, meeting, minutes))
+            if context.get("stats") is not None:  # this reader counts already, as their mark is on its way
+                stats = service.minutes_publish.read_stats(ctx.db, minutes=minutes, reading=ctx.person_id)
+                context["stats"] = stats
+    return render(ctx, "meetings/minutes.html", **context)
 
 
 # --- writing --------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ import hmac
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import distinct, func, select, update
+from sqlalchemy import ColumnElement, distinct, func, select, update
 from sqlalchemy.orm import Session
 
 from boardkit.core.db import utcnow
@@ -111,10 +111,14 @@ class ReadStats:
     failed: int = 0  # deliveries that failed on a channel (whether or not a fallback reached them)
 
 
-def read_stats(db: Session, *, notice_id: int) -> ReadStats:
-    """Who has read the notice: households (tenancies addressed) and persons."""
+def read_stats(db: Session, *, notice_id: int, reading: int | None = None) -> ReadStats:
+    """Who has read the notice: households (tenancies addressed) and persons. ``reading``: a
+    person who is reading it now (their read mark is noted after the response) counts as read."""
     of_notice = NoticeDelivery.notice_id == notice_id
     person = NoticeDelivery.person_id.is_not(None)
+    read: ColumnElement[bool] = NoticeDelivery.read_at.is_not(None)
+    if reading is not None:
+        read = read | (NoticeDelivery.person_id == reading)
     households_total = db.scalar(
         select(func.count(distinct(NoticeDelivery.tenancy_id))).where(
             of_notice, NoticeDelivery.tenancy_id.is_not(None)
@@ -122,13 +126,11 @@ def read_stats(db: Session, *, notice_id: int) -> ReadStats:
     )
     households_read = db.scalar(
         select(func.count(distinct(NoticeDelivery.tenancy_id))).where(
-            of_notice, person, NoticeDelivery.tenancy_id.is_not(None), NoticeDelivery.read_at.is_not(None)
+            of_notice, person, NoticeDelivery.tenancy_id.is_not(None), read
         )
     )
     persons_total = db.scalar(select(func.count()).where(of_notice, person))
-    persons_read = db.scalar(
-        select(func.count()).where(of_notice, person, NoticeDelivery.read_at.is_not(None))
-    )
+    persons_read = db.scalar(select(func.count()).where(of_notice, person, read))
     by_channel: dict[str, int] = {}
     for channel, is_person, count in db.execute(
         select(NoticeDelivery.channel, person, func.count())
