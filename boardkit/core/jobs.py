@@ -8,7 +8,8 @@ claimed again when the lease runs out.
 A handler runs in one transaction, or — registered with ``own_transactions=True`` — is handed
 the ``Database`` and opens its own: slow work (SMTP, HTTP, PDFs, the search index) then runs
 outside any write transaction, so it never holds SQLite's write lock, and the job is marked done
-in a short transaction after. Such a handler must be safe to run again after a crash.
+in a short transaction after (with the writes the handler returns, if any). Such a handler must
+be safe to run again after a crash.
 """
 
 from __future__ import annotations
@@ -40,7 +41,8 @@ class RetryLater(Exception):
 
 
 Handler = Callable[[Session, dict[str, Any]], None]
-OwnHandler = Callable[[Database, dict[str, Any]], None]  # opens its own transactions
+# Opens its own transactions; may return its last writes, done with marking the job done.
+OwnHandler = Callable[[Database, dict[str, Any]], Callable[[Session], None] | None]
 
 
 # Built once: a worker runs these for every job, and building them costs more than running them.
@@ -141,8 +143,10 @@ class JobRunner:
             if handler is None:
                 raise LookupError(f"no handler for job kind {job.kind!r}")
             if job.kind in self.own_transactions:
-                cast(OwnHandler, handler)(self.db, dict(job.payload))
+                last = cast(OwnHandler, handler)(self.db, dict(job.payload))
                 with self.db.transaction() as s:
+                    if last is not None:
+                        last(s)
                     s.execute(_DONE, {"job": job.id, "at": utcnow()})
             else:
                 with self.db.transaction() as s:

@@ -19,6 +19,7 @@ import smtplib
 import ssl
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from email.charset import QP, Charset
 from email.header import Header
@@ -348,31 +349,35 @@ def make_deliver_handler(transport: Transport) -> jobs.OwnHandler:
     """The ``mail.deliver`` job, at most once (see the module's docstring); it opens its own
     short transactions, so no write lock is held while the SMTP server is talked to."""
 
-    def deliver(database: Database, payload: dict[str, Any]) -> None:
+    def deliver(database: Database, payload: dict[str, Any]) -> Callable[[Session], None] | None:
         email_id = payload["email_id"]
         with database.transaction() as db:
             email = db.get(OutboxEmail, email_id)
             if email is None or email.status not in ("queued", "sending"):
-                return  # sent, failed or uncertain: never twice
+                return None  # sent, failed or uncertain: never twice
             if email.status == "sending":
                 email.status, email.last_error = "uncertain", UNCERTAIN_CRASH
                 log.warning("mail %s was being sent when its worker stopped: marked uncertain", email_id)
-                return
+                return None
             email.status, email.attempts = "sending", email.attempts + 1
         try:
             path = transport.send(email)
         except MaybeDelivered as exc:
             _set(database, email_id, status="uncertain", last_error=str(exc))
             log.warning("mail %s may or may not have been delivered: %s", email_id, exc)
-            return
+            return None
         except (OSError, smtplib.SMTPException) as exc:
             _set(database, email_id, status="queued", last_error=f"{type(exc).__name__}: {exc}")
             raise jobs.RetryLater(f"{type(exc).__name__}: {exc}") from exc
         except BaseException:
             _set(database, email_id, status="queued", last_error="")  # nothing was handed over
             raise
-        with database.transaction() as db:
-            db.execute(_SENT, {"email": email_id, "path": path, "at": utcnow()})
+        at = utcnow()
+
+        def sent(db: Session) -> None:  # written with the job's "done", in one short transaction
+            db.execute(_SENT, {"email": email_id, "path": path, "at": at})
+
+        return sent
 
     return deliver
 
