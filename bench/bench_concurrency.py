@@ -9,6 +9,7 @@ minutes (a read mark), the meeting pack (a reader's copy drawn on first open). A
 wait longer than the configured busy timeout; no request may answer 500.
 
     python bench/bench_concurrency.py [--writers 50] [--readers 6] [--seconds 60] [--busy-timeout 5]
+                                      [--read-interval 0.25]
 
 ``tests/core/test_concurrency.py`` runs the same load for a few seconds.
 """
@@ -233,9 +234,15 @@ async def writer(
             )
 
 
-async def reader(n: int, client: httpx.AsyncClient, fx: Fixture, stop: float, samples: list[Sample]) -> None:
+async def reader(
+    n: int, client: httpx.AsyncClient, fx: Fixture, stop: float, samples: list[Sample], interval: float
+) -> None:
+    """Reads one request per ``interval`` at most (people reading pages, measured; not a flood)."""
     rng = random.Random(1000 + n)
+    began = 0.0
     while time.perf_counter() < stop:
+        await asyncio.sleep(max(0.0, interval - (time.perf_counter() - began)))
+        began = time.perf_counter()
         choice = rng.random()
         if choice < 0.4 and fx.stale_tokens:
             token = fx.stale_tokens.pop()
@@ -276,11 +283,11 @@ async def write_load(port: int, fx: Fixture, *, writers: int, seconds: float) ->
     return samples
 
 
-async def read_load(port: int, fx: Fixture, *, readers: int, seconds: float) -> list[Sample]:
+async def read_load(port: int, fx: Fixture, *, readers: int, seconds: float, interval: float) -> list[Sample]:
     samples: list[Sample] = []
     async with _client(port, readers) as client:
         stop = time.perf_counter() + seconds
-        await asyncio.gather(*(reader(n, client, fx, stop, samples) for n in range(readers)))
+        await asyncio.gather(*(reader(n, client, fx, stop, samples, interval) for n in range(readers)))
     return samples
 
 
@@ -291,13 +298,15 @@ def _client(port: int, tasks: int) -> httpx.AsyncClient:
     return httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=120, limits=limits)
 
 
-def load(port: int, fx: Fixture, *, writers: int, readers: int, seconds: float, work: Path) -> list[Sample]:
+def load(
+    port: int, fx: Fixture, *, writers: int, readers: int, seconds: float, work: Path, interval: float
+) -> list[Sample]:
     """Writers in this process, readers in a process of their own: the readers' latency is then
     not the writers' client waiting for its own turn on the CPU."""
     (work / "fixture.json").write_text(json.dumps(asdict(fx)))
     out = work / "reads.json"
     cmd = [sys.executable, __file__, "--role", "readers", "--port", str(port), "--readers", str(readers)]
-    cmd += ["--seconds", str(seconds), "--work", str(work)]
+    cmd += ["--seconds", str(seconds), "--work", str(work), "--read-interval", str(interval)]
     proc = subprocess.Popen(cmd)
     samples = asyncio.run(write_load(port, fx, writers=writers, seconds=seconds))
     if proc.wait(seconds + 120) != 0:
@@ -308,7 +317,9 @@ def load(port: int, fx: Fixture, *, writers: int, readers: int, seconds: float, 
 def _readers_main(args: argparse.Namespace) -> int:
     work = Path(args.work)
     fx = Fixture(**json.loads((work / "fixture.json").read_text()))
-    samples = asyncio.run(read_load(args.port, fx, readers=args.readers, seconds=args.seconds))
+    samples = asyncio.run(
+        read_load(args.port, fx, readers=args.readers, seconds=args.seconds, interval=args.read_interval)
+    )
     (work / "reads.json").write_text(json.dumps([asdict(x) for x in samples]))
     return 0
 
@@ -353,7 +364,13 @@ def server_errors(data_dir: Path) -> list[str]:
 
 
 def run(
-    *, writers: int, readers: int, seconds: float, busy_timeout: float, data_dir: Path | None = None
+    *,
+    writers: int,
+    readers: int,
+    seconds: float,
+    busy_timeout: float,
+    read_interval: float = 0.25,
+    data_dir: Path | None = None,
 ) -> dict[str, Any]:
     """The whole benchmark in a fresh data directory; returns the summary (and the server's errors)."""
     with tempfile.TemporaryDirectory(prefix="bk-concurrency-") as tmp:
@@ -364,7 +381,9 @@ def run(
         port = free_port()
         proc = start_server(root, port, {"BOARDKIT_DB_BUSY_TIMEOUT_SECONDS": str(busy_timeout)})
         try:
-            samples = load(port, fx, writers=writers, readers=readers, seconds=seconds, work=root)
+            samples = load(
+                port, fx, writers=writers, readers=readers, seconds=seconds, work=root, interval=read_interval
+            )
         finally:
             proc.send_signal(signal.SIGINT)
             try:
@@ -374,6 +393,7 @@ def run(
         result = summary(samples)
         result["server_errors"] = server_errors(root)[:20]
         result["busy_timeout"] = busy_timeout
+        result["seconds"], result["writers"], result["readers"] = seconds, writers, readers
         result["queued_jobs_left"] = _jobs_left(root)
         return result
 
@@ -385,13 +405,14 @@ def _jobs_left(root: Path) -> dict[str, int]:
 
 def print_report(result: dict[str, Any]) -> None:
     print(
+        f"{result['writers']} writers, {result['readers']} readers, {result['seconds']:g} s: "
         f"requests {result['requests']}, status {result['status']}, busy timeout {result['busy_timeout']} s"
     )
     for kind in ("read", "write"):
         r = result[kind]
         print(
-            f"  {kind}s: {r['n']}  p50 {r['p50'] * 1000:.0f} ms  p95 {r['p95'] * 1000:.0f} ms  "
-            f"max {r['max'] * 1000:.0f} ms  {r['status']}"
+            f"  {kind}s: {r['n']} ({r['n'] / result['seconds']:.1f}/s)  p50 {r['p50'] * 1000:.0f} ms  "
+            f"p95 {r['p95'] * 1000:.0f} ms  max {r['max'] * 1000:.0f} ms  {r['status']}"
         )
     for name, r in result["by_name"].items():
         print(
@@ -413,6 +434,7 @@ def main() -> int:
     p.add_argument("--readers", type=int, default=6)
     p.add_argument("--seconds", type=float, default=60)
     p.add_argument("--busy-timeout", type=float, default=5.0)
+    p.add_argument("--read-interval", type=float, default=0.25, help="seconds between one reader's requests")
     p.add_argument("--json", action="store_true")
     p.add_argument("--role", default="all", choices=["all", "readers"], help=argparse.SUPPRESS)
     p.add_argument("--port", type=int, help=argparse.SUPPRESS)
