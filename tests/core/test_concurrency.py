@@ -29,7 +29,7 @@ from boardkit.app import build_runner, create_app
 from boardkit.config import Settings
 from boardkit.core import notify
 from boardkit.core.db import Database, utcnow
-from boardkit.core.models import ApiToken
+from boardkit.core.models import ApiToken, OutboxEmail
 from boardkit.core.notify.models import NoticeDelivery
 from boardkit.core.notify.receipts import link_token
 from boardkit.core.storage import FileStore
@@ -345,3 +345,97 @@ def test_a_deadlocked_request_runs_once_more(db: Database, settings: Settings) -
     with db.transaction() as s:
         names = s.scalars(select(Person.name).where(Person.id.in_([a, b]))).all()
     assert sorted(names) == ["P0.", "P1."]
+
+
+# --- slow work holds no write lock ------------------------------------------------------------------
+
+
+def test_the_worker_holds_no_lock_while_the_smtp_server_takes_its_time(
+    busy_db: Database, busy_client: TestClient, app_settings: Settings
+) -> None:
+    """While the mail worker waits for the SMTP server, people still save (it used to hold the
+    write lock through the whole SMTP conversation)."""
+    from aiosmtpd.controller import Controller
+
+    from boardkit.core import mail
+    from tests.core.test_mail_once import HoldingServer
+    from tests.smtp import free_port
+
+    db = busy_db
+    server = HoldingServer()
+    server.hold = {1}
+    controller = Controller(server, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        runner = build_runner(db, app_settings.with_(smtp_url=f"smtp://127.0.0.1:{controller.port}"))
+        with db.transaction() as s:
+            to = mail.Recipient("beboer@example.dk")
+            mail.queue_rendered(
+                s, [mail.compose_mail(to=to, template="t", subject="Hej", text="Hej", html="")]
+            )
+        # The demo's own jobs first (packs, the index), then the message, held by the server.
+        worker = threading.Thread(target=runner.run_until_idle, args=(utcnow() + timedelta(minutes=5),))
+        worker.start()
+        assert server.holding.wait(30)  # the worker is in the middle of handing the message over
+        headers = api_token(db, "formand@demo.boardkit.dk")
+        item = _board_item(db, "formand@demo.boardkit.dk")
+        saved, took = timed(
+            busy_client.put, f"/api/v1/agenda-items/{item}/note", json={"text": "Imens"}, headers=headers
+        )
+        server.release.set()
+        worker.join(30)
+    finally:
+        controller.stop()
+    assert saved.status_code == 200 and took < BUSY, (saved.status_code, took)
+    with db.transaction() as s:
+        assert s.scalar(select(OutboxEmail.status)) == "sent"
+
+
+def test_a_receipt_photo_is_processed_before_its_write_lock(
+    busy_db: Database, busy_client: TestClient, app_settings: Settings
+) -> None:
+    """A 12-megapixel photo takes a good half second to process; a note saved meanwhile does not
+    wait for it (the upload used to process the photo holding the write lock)."""
+    db = busy_db
+    headers = api_token(db, "formand@demo.boardkit.dk")
+    item = _board_item(db, "formand@demo.boardkit.dk")
+    claim = busy_client.post(
+        "/api/v1/expense-claims",
+        json={"board_id": 1, "purpose": "Kørsel", "account": _account(busy_client, headers)},
+        headers=headers,
+    )
+    assert claim.status_code == 201, claim.text
+    photo = _photo(4000, 3000)
+    done: dict[str, float] = {}
+
+    def upload() -> None:
+        r = busy_client.post(
+            f"/api/v1/expense-claims/{claim.json()['id']}/receipts",
+            files={"file": ("bon.jpg", photo, "image/jpeg")},
+            headers=headers,
+        )
+        assert r.status_code == 201, r.text
+        done["upload"] = time.perf_counter()
+
+    thread = threading.Thread(target=upload)
+    thread.start()
+    time.sleep(0.15)  # the photo is being processed now
+    note = busy_client.put(f"/api/v1/agenda-items/{item}/note", json={"text": "Imens"}, headers=headers)
+    done["note"] = time.perf_counter()
+    thread.join(60)
+    assert note.status_code == 200
+    assert done["note"] < done["upload"], "the note waited for the photo"
+
+
+def _account(client: TestClient, headers: dict[str, str]) -> str:
+    return str(client.get("/api/v1/expense-accounts?board_id=1", headers=headers).json()["items"][0]["code"])
+
+
+def _photo(width: int, height: int) -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.effect_noise((width, height), 40).convert("RGB").save(out, "JPEG", quality=92)
+    return out.getvalue()
