@@ -19,13 +19,13 @@ from sqlalchemy import select, text
 from boardkit import migrate
 from boardkit.config import Settings, load_settings
 from boardkit.core import auth
-from boardkit.core.db import Database
+from boardkit.core.db import Database, problem
 
 log = logging.getLogger("boardkit")
 
 
 def _db(settings: Settings) -> Database:
-    return Database(settings.database_url)
+    return Database(settings.database_url, busy_timeout=settings.db_busy_timeout_seconds)
 
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
@@ -34,7 +34,20 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     from boardkit.app import create_app
 
     started = time.perf_counter()
-    migrate.upgrade(settings.database_url)
+    try:
+        migrate.upgrade(settings.database_url)
+    except Exception as exc:
+        if problem(exc) is None:
+            raise
+        # A read-only, full or missing data directory: serve anyway, so people get a page that
+        # says so (503) rather than no answer; the schema is brought up to date at the next start.
+        log.error(
+            "the database %s cannot be opened or written (%s): serving error pages until it can; "
+            "restart once the data directory %s is writable",
+            settings.database_url,
+            exc,
+            settings.data_dir,
+        )
     app = create_app(settings)
     log.info("database ready in %.2f s; serving on %s", time.perf_counter() - started, settings.base_url)
     if not settings.smtp_url:

@@ -13,7 +13,7 @@ from boardkit.api.json_input import Reader, json_object
 from boardkit.core.errors import ValidationFailed
 from boardkit.core.i18n import _
 from boardkit.core.storage import FileStore
-from boardkit.core.web import Ctx, api, file_response
+from boardkit.core.web import Ctx, api, file_response, prepare
 from boardkit.expenses import service
 from boardkit.expenses.service import rules
 from boardkit.org import service as org_service
@@ -209,7 +209,18 @@ def delete_line(ctx: Ctx) -> Response:
     return Response(status_code=204)
 
 
+def _process_upload(ctx: Ctx) -> object:
+    """Before the write transaction: the photo made upright, cleaned and previewed (slow)."""
+    files = ctx.files.get("file", [])
+    if ctx.identity is None or not files:
+        return None
+    return service.receipts.process_upload(
+        ctx.db, principal=ctx.principal, claim_id=ctx.int_param("claim_id"), upload=files[0]
+    )
+
+
 @api
+@prepare(_process_upload)
 def upload_receipt(ctx: Ctx) -> Response:
     """A receipt photo or PDF in multipart field ``file`` → a receipt line to fill in."""
     files = ctx.files.get("file", [])
@@ -223,6 +234,7 @@ def upload_receipt(ctx: Ctx) -> Response:
         claim_id=ctx.int_param("claim_id"),
         upload=files[0],
         store=FileStore(ctx.settings.files_dir),
+        processed=ctx.prepared,
     )
     return JSONResponse(line_json(ctx, line.claim_id, line), status_code=201)
 

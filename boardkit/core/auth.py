@@ -256,14 +256,30 @@ def create_api_token(db: Session, *, person_id: int, name: str) -> tuple[ApiToke
     return token, secret
 
 
-def resolve_api_token(db: Session, *, secret: str) -> ApiToken | None:
+def resolve_api_token(db: Session, *, secret: str, touch: bool = True) -> ApiToken | None:
+    """The live token for ``secret``; ``touch`` notes its use now (a read request leaves that to
+    :func:`touch_api_token`, later, so it never waits for the write lock)."""
     token = db.scalar(select(ApiToken).where(ApiToken.token_hash == hash_secret(secret)))
     if token is None or token.revoked_at is not None:
         return None
-    now = utcnow()
-    if token.last_used_at is None or now - token.last_used_at > TOUCH_EVERY:
-        token.last_used_at = now
+    if touch and needs_touch(token.last_used_at):
+        token.last_used_at = utcnow()
     return token
+
+
+def needs_touch(last_used_at: datetime | None, now: datetime | None = None) -> bool:
+    """Whether a token's "last used" is old enough to be noted again (not on every request)."""
+    return last_used_at is None or (now or utcnow()) - last_used_at > TOUCH_EVERY
+
+
+def touch_api_token(db: Session, *, token_id: int, at: datetime) -> None:
+    """Note that a token was used at ``at`` (never moving "last used" backwards)."""
+    db.execute(
+        update(ApiToken)
+        .where(ApiToken.id == token_id, (ApiToken.last_used_at.is_(None)) | (ApiToken.last_used_at < at))
+        .values(last_used_at=at)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def list_api_tokens(db: Session, *, person_id: int) -> list[ApiToken]:

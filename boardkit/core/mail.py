@@ -8,6 +8,13 @@ usable personal link (a login link, an RSVP answer, a notice's read receipt, a c
 the stored text has each link's secret part masked, and the secret parts themselves are kept
 encrypted (:mod:`boardkit.core.crypto`, the server's secret key) only until the message is
 delivered or given up, when they are wiped. The delivery puts them back into the text it sends.
+
+Never twice (at most once): the ``mail.deliver`` job records "sending" in a short transaction of
+its own before it hands a message to the SMTP server, and "sent" after. A message that is still
+"sending" when its job comes round again was in the hands of a worker that died (or of a
+connection that broke after the server had the whole message): it may have arrived, so it is
+not sent again but marked "uncertain" for the administration, who can send again if need be. A
+refusal or a broken connection before the message was handed over is retried as usual.
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ import smtplib
 import ssl
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from email.charset import QP, Charset
 from email.header import Header
@@ -36,7 +44,7 @@ from sqlalchemy import bindparam, update
 from sqlalchemy.orm import Session
 
 from boardkit.core import crypto, i18n, jobs
-from boardkit.core.db import utcnow
+from boardkit.core.db import Database, utcnow
 from boardkit.core.models import OutboxEmail
 from boardkit.core.storage import write_private
 from boardkit.core.templating import render
@@ -284,6 +292,33 @@ def _mime(content_type: str) -> tuple[str, dict[str, str]]:
     return kind.split("/", 1)[1], params
 
 
+class MaybeDelivered(Exception):
+    """The connection broke while the SMTP server was being given the message: it may have it."""
+
+
+def _hand_over(smtp: smtplib.SMTP, sender: str, to: str, data: bytes) -> None:
+    """``SMTP.sendmail`` in its steps, to know whether a failure came before the message was
+    handed over (refused, or the connection lost before DATA: safe to try again) or while it was
+    (:class:`MaybeDelivered`)."""
+    smtp.ehlo_or_helo_if_needed()
+    code, reply = smtp.mail(sender)
+    if code != 250:
+        smtp.rset()
+        raise smtplib.SMTPSenderRefused(code, reply, sender)
+    code, reply = smtp.rcpt(to)
+    if code not in (250, 251):
+        smtp.rset()
+        raise smtplib.SMTPRecipientsRefused({to: (code, reply)})
+    try:
+        code, reply = smtp.data(data)
+    except smtplib.SMTPDataError:
+        raise  # DATA itself refused (not 354): nothing was handed over
+    except (OSError, smtplib.SMTPException) as exc:
+        raise MaybeDelivered(f"{type(exc).__name__}: {exc}") from exc
+    if code != 250:
+        raise smtplib.SMTPDataError(code, reply)
+
+
 class Transport:
     """Where delivered mail goes: an SMTP server, or ``.eml`` files in a folder.
 
@@ -315,7 +350,12 @@ class Transport:
         return self._tls
 
     def send(self, email: OutboxEmail) -> str:
-        """Deliver one message; returns the .eml path in file mode. Raises OSError when unreachable."""
+        """Deliver one message; returns the .eml path in file mode.
+
+        Raises OSError or ``smtplib.SMTPException`` when the message was not handed over (so
+        sending again is safe), :class:`MaybeDelivered` when the connection broke while the server
+        was being given the message (it may have it).
+        """
         msg = build_message(email, self.sender, self.secret_key)
         if not self.smtp_url:
             path = self.mail_dir / f"{email.id:08d}.eml"
@@ -325,7 +365,7 @@ class Transport:
         with self._lock:
             smtp = self._connection()
             try:
-                smtp.sendmail(parseaddr(self.sender)[1], [email.to_address], msg.as_bytes(policy=WIRE))
+                _hand_over(smtp, parseaddr(self.sender)[1], email.to_address, msg.as_bytes(policy=WIRE))
             except BaseException:
                 self._drop()
                 raise
@@ -384,36 +424,72 @@ class Transport:
 
 _SENT = (
     update(OutboxEmail)
-    .where(OutboxEmail.id == bindparam("email"))
+    .where(OutboxEmail.id == bindparam("email"), OutboxEmail.status == "sending")
     .values(
         status="sent",
         sent_at=bindparam("at"),
         eml_path=bindparam("path"),
         sealed="",  # the personal links are delivered: the outbox keeps no way to open them
         last_error="",
-        attempts=OutboxEmail.attempts + 1,
     )
     .execution_options(synchronize_session=False)
 )
+UNCERTAIN_CRASH = (
+    "The worker stopped while handing this message over; it may have arrived, so it is not sent again."
+)
 
 
-def make_deliver_handler(transport: Transport) -> jobs.Handler:
-    def deliver(db: Session, payload: dict[str, Any]) -> None:
-        email = db.get(OutboxEmail, payload["email_id"])
-        if email is None or email.status == "sent":
-            return  # never twice
+def make_deliver_handler(transport: Transport) -> jobs.OwnHandler:
+    """The ``mail.deliver`` job, at most once (see the module's docstring); it opens its own
+    short transactions, so no write lock is held while the SMTP server is talked to."""
+
+    def deliver(database: Database, payload: dict[str, Any]) -> Callable[[Session], None] | None:
+        email_id = payload["email_id"]
+        with database.transaction() as db:
+            email = db.get(OutboxEmail, email_id)
+            if email is None or email.status not in ("queued", "sending"):
+                return None  # sent, failed or uncertain: never twice
+            if email.status == "sending":
+                email.status, email.last_error = "uncertain", UNCERTAIN_CRASH
+                email.sealed = ""  # not sent again by itself: its personal links are wiped
+                log.warning("mail %s was being sent when its worker stopped: marked uncertain", email_id)
+                return None
+            email.status, email.attempts = "sending", email.attempts + 1
         try:
             path = transport.send(email)
+        except MaybeDelivered as exc:
+            _set(database, email_id, status="uncertain", sealed="", last_error=str(exc))
+            log.warning("mail %s may or may not have been delivered: %s", email_id, exc)
+            return None
         except (OSError, smtplib.SMTPException) as exc:
+            _set(database, email_id, status="queued", last_error=f"{type(exc).__name__}: {exc}")
             raise jobs.RetryLater(f"{type(exc).__name__}: {exc}") from exc
-        db.execute(_SENT, {"email": email.id, "path": path, "at": utcnow()})
+        except BaseException:
+            _set(database, email_id, status="queued", last_error="")  # nothing was handed over
+            raise
+        at = utcnow()
+
+        def sent(db: Session) -> None:  # written with the job's "done", in one short transaction
+            db.execute(_SENT, {"email": email_id, "path": path, "at": at})
+
+        return sent
 
     return deliver
 
 
+def _set(database: Database, email_id: int, **values: Any) -> None:
+    with database.transaction() as db:
+        db.execute(
+            update(OutboxEmail)
+            .where(OutboxEmail.id == email_id, OutboxEmail.status == "sending")
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+
+
 def mark_failed(db: Session, *, email_id: int, error: str) -> None:
     email = db.get(OutboxEmail, email_id)
-    if email is not None and email.status != "sent":
+    if email is not None and email.status not in ("sent", "uncertain"):
         email.status = "failed"
         email.sealed = ""  # never to be sent: its personal links are wiped
         email.last_error = error[-2000:]

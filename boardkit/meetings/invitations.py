@@ -195,7 +195,9 @@ def sync_delivery(db: Session, *, meeting_id: int) -> None:
         select(Invitation, OutboxEmail.status, OutboxEmail.sent_at)
         .join(OutboxEmail, OutboxEmail.id == Invitation.email_id)
         .where(
-            Invitation.meeting_id == meeting_id, Invitation.status == "queued", OutboxEmail.status != "queued"
+            Invitation.meeting_id == meeting_id,
+            Invitation.status == "queued",
+            OutboxEmail.status.in_(("sent", "failed", "uncertain")),  # not while queued or sending
         )
     ).all()
     for inv, status, sent_at in rows:
@@ -216,12 +218,21 @@ def _check_open(meeting: Meeting) -> None:
         raise RuleViolation(_("Mødet er afholdt, så der kan ikke indkaldes til det."), code="meeting_over")
 
 
+def _lock(db: Session, meeting: Meeting) -> None:
+    """The meeting's row locked for this transaction and read again (PostgreSQL; on SQLite the
+    write lock does it): two sendings for one meeting take turns, the second finds the first's
+    invitations, so nobody is invited twice and nothing collides."""
+    db.execute(select(Meeting.id).where(Meeting.id == meeting.id).with_for_update())
+    db.refresh(meeting)
+
+
 def send_invitations(
     db: Session, *, meeting: Meeting, settings: Settings, actor_id: int | None = None
 ) -> Sent:
     """Send the notice to everyone not yet reached with the meeting as it is now; never twice.
 
     A sending that reaches anyone is written to the audit log (who sent it, how many of each)."""
+    _lock(db, meeting)
     _check_open(meeting)
     if not meeting.uid:
         meeting.uid = calendar.meeting_uid(meeting, settings.base_url)
@@ -292,6 +303,7 @@ def _households(
 def _resend(
     db: Session, *, meeting: Meeting, settings: Settings, kind: str, previous: dict[str, Any] | None
 ) -> Sent:
+    _lock(db, meeting)
     sync_delivery(db, meeting_id=meeting.id)
     out = _Outgoing(db, Notice(meeting, settings, previous or {}))
     if kind == "cancellation":

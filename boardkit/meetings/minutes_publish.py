@@ -16,6 +16,9 @@ it read, and the chair and the administration see "read by n of N households".
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
+
 from sqlalchemy.orm import Session
 
 from boardkit.config import Settings
@@ -110,5 +113,24 @@ def mark_read(db: Session, *, minutes: Minutes, person_id: int) -> None:
         notify.mark_object_read(db, person_id=person_id, object_type="minutes", object_id=minutes.id)
 
 
-def read_stats(db: Session, *, minutes: Minutes) -> notify.ReadStats | None:
-    return notify.read_stats(db, notice_id=minutes.notice_id) if minutes.notice_id is not None else None
+def read_mark(db: Session, *, minutes: Minutes, person_id: int) -> Callable[[Session], None] | None:
+    """The read mark opening the minutes makes, as a write for later (``Ctx.bookkeep``: a read
+    request never waits for the write lock); None when there is nothing unread to mark."""
+    if minutes.notice_id is None or not notify.has_unread_about(
+        db, person_id=person_id, object_type="minutes", object_id=minutes.id
+    ):
+        return None
+    return partial(
+        notify.mark_object_read,
+        person_id=person_id,
+        object_type="minutes",
+        object_id=minutes.id,
+        now=utcnow(),
+    )
+
+
+def read_stats(db: Session, *, minutes: Minutes, reading: int | None = None) -> notify.ReadStats | None:
+    """Who has read the minutes' notice (``reading``: a person opening them now counts too)."""
+    if minutes.notice_id is None:
+        return None
+    return notify.read_stats(db, notice_id=minutes.notice_id, reading=reading)

@@ -10,7 +10,7 @@ from starlette.routing import Route
 from boardkit.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from boardkit.core.i18n import _
 from boardkit.core.permissions import Principal
-from boardkit.core.web import Ctx, form_errors, page, redirect, render, writes
+from boardkit.core.web import Ctx, form_errors, page, redirect, render
 from boardkit.meetings import send_plan, service
 from boardkit.meetings.invitation_views import confirm_page  # the one confirmation page of mass sends
 from boardkit.meetings.minutes import ItemInput, MinutesInput
@@ -81,13 +81,18 @@ def minutes_context(ctx: Ctx, meeting: Meeting, minutes: Minutes | None) -> dict
 
 
 @page
-@writes
 def minutes_page(ctx: Ctx) -> Response:
     """The minutes; opening published minutes marks their notice read for this reader."""
     meeting, minutes = _load(ctx)
+    context = minutes_context(ctx, meeting, minutes)
     if minutes is not None and minutes.status == "published":
-        service.minutes_publish.mark_read(ctx.db, minutes=minutes, person_id=ctx.person_id)
-    return render(ctx, "meetings/minutes.html", **minutes_context(ctx, meeting, minutes))
+        mark = service.minutes_publish.read_mark(ctx.db, minutes=minutes, person_id=ctx.person_id)
+        if mark is not None:
+            ctx.bookkeep(("minutes_read", minutes.id, ctx.person_id), mark)
+            if context.get("stats") is not None:  # this reader counts already, as their mark is on its way
+                stats = service.minutes_publish.read_stats(ctx.db, minutes=minutes, reading=ctx.person_id)
+                context["stats"] = stats
+    return render(ctx, "meetings/minutes.html", **context)
 
 
 def minutes_by_link(ctx: Ctx, minutes_id: int, person_id: int) -> Response | None:

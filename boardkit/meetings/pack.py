@@ -13,8 +13,10 @@ import io
 import re
 import unicodedata
 import zipfile
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from sqlalchemy import select
@@ -35,7 +37,7 @@ from boardkit.meetings.notes import save_note as save_note
 from boardkit.meetings.pack_build import audience, latest_version
 from boardkit.meetings.pack_build import build_packs as build_packs
 from boardkit.meetings.pack_build import make_handlers as make_handlers
-from boardkit.meetings.pack_copies import render_copy
+from boardkit.meetings.pack_copies import Drawing, draw_copy, save_copy
 from boardkit.meetings.pack_manifest import variants_for
 from boardkit.meetings.pack_queue import BUILD as BUILD
 from boardkit.meetings.pack_queue import publish_pack as publish_pack
@@ -89,6 +91,9 @@ def pack_filename(meeting: Meeting, version: int) -> str:
     return _("Mødemappe %(title)s %(day)s v%(n)s.pdf", title=title[:80], day=day, n=version)
 
 
+Later = Callable[[Hashable, Callable[[Session], Any]], None]
+
+
 def reader_pack(
     db: Session,
     *,
@@ -98,11 +103,14 @@ def reader_pack(
     person: Person | None,
     with_notes: bool = False,
     count_read: bool = True,
+    later: Later | None = None,
 ) -> PackDownload:
     """The reader's own copy of the current version, drawn now if it is not cached yet.
 
     Not published: 404 (409 for those who could publish it); published but not built yet: 409.
     Opening a board pack is recorded (the first time per version) unless ``count_read`` is False.
+    With ``later`` (``Ctx.bookkeep``) nothing is written here: the new copy's record and the read
+    are handed to it, so a reader drawing their copy never holds the write lock.
     """
     if meeting.pack_published_at is None or not has_pack_for(principal, meeting):
         if service.can_manage(principal, meeting):
@@ -117,7 +125,7 @@ def reader_pack(
     if with_notes and board_pack and person is not None:
         item_ids = [item["id"] for item in version.manifest["items"]]
         notes = {i: n.text for i, n in get_notes(db, person_id=person.id, item_ids=item_ids).items()}
-    copy = render_copy(
+    copy = draw_copy(
         db,
         store=store,
         version=version,
@@ -125,21 +133,38 @@ def reader_pack(
         language=person.language if person is not None else "da",
         notes=notes,
     )
+    if isinstance(copy, Drawing):
+        if later is None:
+            save_copy(db, copy)
+        else:
+            later(("pack_copy", copy.cache_key), partial(save_copy, drawing=copy))
     if count_read and board_pack and person is not None:
-        record_read(db, version=version, person_id=person.id)
+        if later is None:
+            record_read(db, version=version, person_id=person.id)
+        elif not has_read(db, version_id=version.id, person_id=person.id):
+            later(
+                ("pack_read", version.id, person.id),
+                partial(_record_read, version_id=version.id, person_id=person.id),
+            )
     return PackDownload(copy.sha256, pack_filename(meeting, version.number), version.number, copy.pages)
+
+
+def has_read(db: Session, *, version_id: int, person_id: int) -> bool:
+    found = select(PackRead.id).where(PackRead.pack_version_id == version_id, PackRead.person_id == person_id)
+    return db.scalar(found) is not None
 
 
 def record_read(db: Session, *, version: PackVersion, person_id: int) -> None:
     """Note the first time a person opened a version."""
-    exists = db.scalar(
-        select(PackRead.id).where(PackRead.pack_version_id == version.id, PackRead.person_id == person_id)
-    )
-    if exists is not None:
+    _record_read(db, version_id=version.id, person_id=person_id)
+
+
+def _record_read(db: Session, *, version_id: int, person_id: int) -> None:
+    if has_read(db, version_id=version_id, person_id=person_id):
         return
     try:
         with db.begin_nested():
-            db.add(PackRead(pack_version_id=version.id, person_id=person_id))
+            db.add(PackRead(pack_version_id=version_id, person_id=person_id))
     except IntegrityError:
         pass  # opened in two tabs at once: the first one counts
 

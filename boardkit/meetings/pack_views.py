@@ -15,7 +15,7 @@ from starlette.routing import Route
 from boardkit.core.i18n import _
 from boardkit.core.permissions import Action
 from boardkit.core.storage import FileStore
-from boardkit.core.web import Ctx, disposition, page, redirect, render, writes
+from boardkit.core.web import Ctx, disposition, page, redirect, render
 from boardkit.meetings import reader_views, service
 from boardkit.meetings.models import AgendaItem, Meeting
 from boardkit.org import service as org_service
@@ -55,7 +55,6 @@ def pack_panel(ctx: Ctx, meeting: Meeting, items: list[AgendaItem]) -> dict[str,
 
 
 @page
-@writes
 def pack_pdf(ctx: Ctx) -> Response:
     """The reader's own copy of the current version (``?notes=1`` with their notes).
 
@@ -72,6 +71,7 @@ def pack_pdf(ctx: Ctx) -> Response:
         person=org_service.get_person(ctx.db, person_id=ctx.person_id),
         with_notes=query.get("notes") == "1",
         count_read=query.get("offline") != "1",
+        later=ctx.bookkeep,
     )
     data = store.get(download.sha256)
     headers = {

@@ -36,7 +36,7 @@ def mail_list(ctx: Ctx) -> Response:
     principal = service.require_staff(ctx.require_login().principal)
     status = ctx.request.query_params.get("status", "")
     q = select(OutboxEmail).where(_mine(principal)).order_by(OutboxEmail.id.desc()).limit(200)
-    if status in ("queued", "sent", "failed"):
+    if status in ("queued", "sent", "failed", "uncertain"):
         q = q.where(OutboxEmail.status == status)
     counts = dict(
         ctx.db.execute(

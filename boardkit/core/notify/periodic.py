@@ -152,8 +152,9 @@ def _only(organisation_ids: set[int]) -> int | None:
     return next(iter(organisation_ids)) if len(organisation_ids) == 1 else None
 
 
-def make_handlers(settings: Settings) -> dict[str, tuple[jobs.Handler, float | None]]:
-    """The notification service's jobs: kind → (handler, seconds between runs or None)."""
+def make_handlers(settings: Settings) -> dict[str, tuple[jobs.Handler | jobs.OwnHandler, float | None]]:
+    """The notification service's jobs: kind → (handler, seconds between runs or None); the
+    delivery job (``channels.DELIVER``) opens its own transactions."""
 
     def reminders(db: Session, payload: dict[str, Any]) -> None:
         run_reminders(db, settings=settings)
