@@ -112,7 +112,9 @@ def make_fixture(data_dir: Path, *, writers: int, stale_tokens: int) -> Fixture:
                 _sql("SELECT code FROM expense_account ORDER BY id LIMIT 1")
             ).scalar_one()
         fx.minutes_meeting = s.execute(
-            _sql("SELECT meeting_id FROM minutes WHERE status = 'published'")
+            _sql(
+                "SELECT meeting_id FROM minutes WHERE status = 'published' ORDER BY published_at, id LIMIT 1"
+            )
         ).scalar_one()
         fx.pack_meeting = s.execute(
             _sql(

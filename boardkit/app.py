@@ -62,7 +62,8 @@ CSP_FRAMEABLE = CSP.replace("frame-ancestors 'none'", "frame-ancestors 'self'")
 
 
 class SecurityHeaders:
-    """Secure defaults on every response."""
+    """Secure defaults on every response (and no NUL characters in a query string: they mean
+    nothing in a search or a filter, and PostgreSQL cannot even compare text with them)."""
 
     def __init__(self, app: ASGIApp, *, hsts: bool) -> None:
         self.app = app
@@ -72,6 +73,9 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        query = scope.get("query_string", b"")
+        if b"%00" in query or b"\x00" in query:
+            scope = {**scope, "query_string": query.replace(b"%00", b"").replace(b"\x00", b"")}
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -131,7 +135,10 @@ async def server_error(request: Request, exc: Exception) -> Response:
 def build_runner(db: Database, settings: Settings) -> jobs.JobRunner:
     """The job runner with every domain's handlers."""
     wire()
-    storage.private_dir(settings.data_dir, tighten=True)  # files, mail, search index: the server's alone
+    try:  # files, mail, search index: the server's alone
+        storage.private_dir(settings.data_dir, tighten=True)
+    except OSError as exc:  # read-only or full: serve anyway, the pages say what is wrong
+        log.error("cannot make the data directory %s private: %s", settings.data_dir, exc)
     runner = jobs.JobRunner(
         db, retry_base_seconds=settings.retry_base_seconds, max_attempts=settings.max_attempts
     )

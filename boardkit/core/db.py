@@ -10,6 +10,7 @@ it gives up with :class:`DatabaseBusy` (or the driver's own error), which the we
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import errno
 import threading
 import weakref
@@ -248,7 +249,9 @@ def _private_file(url: str) -> None:
     if path and path != ":memory:" and not path.startswith("file:"):
         from boardkit.core.storage import private_file
 
-        private_file(Path(path))
+        # A read-only or full data directory: opening the database tells the story.
+        with contextlib.suppress(OSError):
+            private_file(Path(path))
 
 
 class Database:
