@@ -10,6 +10,8 @@ from typing import Any
 from sqlalchemy import DateTime, Engine, MetaData, TypeDecorator, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
+from boardkit.core.generation import Generation
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -91,6 +93,9 @@ class Database:
         self.read_sessions = sessionmaker(
             self.engine.execution_options(bk_readonly=True), expire_on_commit=False
         )
+        # Page caches compare the generation these sessions raise with every change.
+        self.generation = Generation(url, self.sessions)
+        self.generation.track(self.read_sessions)
 
     @property
     def is_sqlite(self) -> bool:
@@ -111,4 +116,5 @@ class Database:
             return fn(session)
 
     def dispose(self) -> None:
+        self.generation.close()
         self.engine.dispose()

@@ -31,9 +31,12 @@ from boardkit.config import Settings
 from boardkit.core import auth, i18n
 from boardkit.core.db import Database
 from boardkit.core.errors import AppError, Forbidden, NotAuthenticated, NotFound, ValidationFailed
+from boardkit.core.generation import Token
 from boardkit.core.i18n import _
+from boardkit.core.pagecache import PageCache
 from boardkit.core.permissions import ANONYMOUS, Principal
 from boardkit.core.templating import ENV
+from boardkit.core.urlmap import url_map
 
 log = logging.getLogger("boardkit.web")
 
@@ -140,7 +143,7 @@ class Ctx:
 
     def url(self, name: str, **params: Any) -> str:
         query = params.pop("_query", None)
-        url = str(self.request.url_for(name, **params).path)
+        url = url_map(self.request.app).path(name, params) or str(self.request.url_for(name, **params).path)
         return f"{url}?{urlencode(query)}" if query else url
 
     def absolute_url(self, name: str, **params: Any) -> str:
@@ -283,10 +286,39 @@ def _after(ctx: Ctx) -> None:
             log.exception("after-commit hook failed")
 
 
+def _cached(
+    request: Request, view: Callable[[Ctx], Any], *, is_api: bool
+) -> tuple[tuple[str, ...] | None, Token | None, Response | None]:
+    """For a cacheable GET by a signed-in reader: its cache key, the data generation now, and
+    the kept answer if it is still good (``core/pagecache.py``)."""
+    cache: PageCache | None = getattr(request.app.state, "page_cache", None)
+    if cache is None or request.method != "GET" or not getattr(view, "cacheable", False):
+        return None, None, None
+    cookies = request.cookies
+    credential = (request.headers.get("authorization", "") if is_api else "") or cookies.get(
+        SESSION_COOKIE, ""
+    )
+    if not credential or FLASH_COOKIE in cookies:
+        return None, None, None
+    key = (
+        "api" if is_api else "page",
+        request.url.path,
+        request.url.query,
+        auth.hash_secret(credential),
+        cookies.get(CSRF_COOKIE, ""),
+        cookies.get(LANG_COOKIE, ""),
+    )
+    cached, token = cache.probe(key)
+    return key, token, cached
+
+
 def page(view: Callable[[Ctx], Response]) -> Callable[[Request], Any]:
     """Make a synchronous page view an endpoint: HTML errors, CSRF, login redirect."""
 
     async def endpoint(request: Request) -> Response:
+        key, token, cached = _cached(request, view, is_api=False)
+        if cached is not None:
+            return cached
         ctx_kwargs: dict[str, Any] = {}
         try:
             await _read_body(request, ctx_kwargs, parse_json=False)
@@ -302,8 +334,12 @@ def page(view: Callable[[Ctx], Response]) -> Callable[[Request], Any]:
             return await run_in_threadpool(error_page, request, 401, _("Log ind for at fortsætte."))
         except AppError as exc:
             return await run_in_threadpool(error_page, request, exc.status, exc.message)
-        await run_in_threadpool(_after, ctx)
-        return _apply_cookies(response, ctx)
+        if ctx.after_commit:
+            await run_in_threadpool(_after, ctx)
+        response = _apply_cookies(response, ctx)
+        if key is not None and token is not None:
+            request.app.state.page_cache.store(key, token, response)
+        return response
 
     endpoint.__name__ = view.__name__
     endpoint.__doc__ = view.__doc__
@@ -314,6 +350,9 @@ def api(view: Callable[[Ctx], Any]) -> Callable[[Request], Any]:
     """Make a synchronous API view an endpoint: JSON in, JSON out, errors as API.md says."""
 
     async def endpoint(request: Request) -> Response:
+        key, token, cached = _cached(request, view, is_api=True)
+        if cached is not None:
+            return cached
         ctx_kwargs: dict[str, Any] = {}
         try:
             await _read_body(request, ctx_kwargs, parse_json=True)
@@ -322,7 +361,10 @@ def api(view: Callable[[Ctx], Any]) -> Callable[[Request], Any]:
             )
         except AppError as exc:
             return json_error(exc.status, exc.code, exc.message, exc.fields)
-        await run_in_threadpool(_after, ctx)
+        if ctx.after_commit:
+            await run_in_threadpool(_after, ctx)
+        if key is not None and token is not None:
+            request.app.state.page_cache.store(key, token, result)
         return result
 
     endpoint.__name__ = view.__name__
