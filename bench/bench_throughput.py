@@ -69,7 +69,7 @@ def wait_until_up(url: str, proc: subprocess.Popen[bytes], seconds: float = 60.0
         if proc.poll() is not None:
             raise SystemExit(f"server exited with {proc.returncode}")
         try:
-            with urlopen(url, timeout=2):  # noqa: S310 - our own local server
+            with urlopen(url, timeout=2):
                 return
         except OSError:
             time.sleep(0.2)
@@ -79,7 +79,7 @@ def wait_until_up(url: str, proc: subprocess.Popen[bytes], seconds: float = 60.0
 def browser_cookies(base: str, session: str) -> str:
     """The Cookie header a browser sends after its first page: the session plus what that page set."""
     request = Request(base + "/", headers={"Cookie": f"bk_session={session}"})
-    with urlopen(request, timeout=10) as response:  # noqa: S310 - our own local server
+    with urlopen(request, timeout=10) as response:
         jar = {"bk_session": session}
         for header in response.headers.get_all("set-cookie") or []:
             name, _sep, rest = header.partition("=")
@@ -130,12 +130,19 @@ def run_backend(name: str, database_url: str, seconds: int) -> bool:
         subprocess.run([BIN / "boardkit", "demo", "--reset"], env=env, check=True, capture_output=True)
         token = subprocess.run(
             [BIN / "boardkit", "token", "create", "formand@demo.boardkit.dk"],
-            env=env, check=True, capture_output=True, text=True,
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
         ).stdout.strip()
         cookies = {
             who: subprocess.run(
                 [sys.executable, "-c", SESSION_FOR, f"{who}@demo.boardkit.dk"],
-                env=env, check=True, capture_output=True, text=True, cwd=tmp,
+                env=env,
+                check=True,
+                capture_output=True,
+                text=True,
+                cwd=tmp,
             ).stdout.strip()
             for who in ("formand", "beboer")
         }
@@ -144,9 +151,20 @@ def run_backend(name: str, database_url: str, seconds: int) -> bool:
         )
         procs.append(server)
         bare = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "bare:app", "--port", str(bare_port), "--log-level", "warning",
-             "--no-access-log"],
-            cwd=tmp, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "bare:app",
+                "--port",
+                str(bare_port),
+                "--log-level",
+                "warning",
+                "--no-access-log",
+            ],
+            cwd=tmp,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         procs.append(bare)
         base, bare_url = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{bare_port}/"
@@ -170,10 +188,14 @@ def run_backend(name: str, database_url: str, seconds: int) -> bool:
             share = got["rps"] / ref["rps"]
             good = share >= BUDGET_SHARE and got["p99"] < BUDGET_P99_MS and got["errors"] == 0
             ok &= good
-            print(f"{'bare Starlette':<24}{ref['rps']:>9.0f}{'':>8}{ref['p50']:>9.1f}{ref['p99']:>9.1f}"
-                  f"{ref['errors']:>8.0f}")
-            print(f"{label:<24}{got['rps']:>9.0f}{share:>7.0%} {got['p50']:>9.1f}{got['p99']:>9.1f}"
-                  f"{got['errors']:>8.0f}  {'ok' if good else 'OVER BUDGET'}")
+            print(
+                f"{'bare Starlette':<24}{ref['rps']:>9.0f}{'':>8}{ref['p50']:>9.1f}{ref['p99']:>9.1f}"
+                f"{ref['errors']:>8.0f}"
+            )
+            print(
+                f"{label:<24}{got['rps']:>9.0f}{share:>7.0%} {got['p50']:>9.1f}{got['p99']:>9.1f}"
+                f"{got['errors']:>8.0f}  {'ok' if good else 'OVER BUDGET'}"
+            )
         return ok
     finally:
         for p in procs:
@@ -215,8 +237,10 @@ def main() -> int:
     ok = run_backend("SQLite", "", args.seconds)
     if not args.sqlite_only and (pg := postgres_url(os.environ.get("BOARDKIT_BENCH_POSTGRES_URL", ""))):
         ok &= run_backend("PostgreSQL", pg, args.seconds)
-    print(f"budget: >= {BUDGET_SHARE:.0%} of the bare page, p99 < {BUDGET_P99_MS:.0f} ms, no errors:",
-          "met" if ok else "NOT MET")
+    print(
+        f"budget: >= {BUDGET_SHARE:.0%} of the bare page, p99 < {BUDGET_P99_MS:.0f} ms, no errors:",
+        "met" if ok else "NOT MET",
+    )
     return 0 if ok else 1
 
 
