@@ -7,6 +7,7 @@ import logging
 import re
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import cast
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -21,8 +22,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from boardkit.accounts.views import routes as account_routes
 from boardkit.api.views import routes as api_routes
 from boardkit.config import Settings
-from boardkit.core import jobs, mail, search, search_index
-from boardkit.core.db import Database
+from boardkit.core import jobs, mail, search, search_index, storage
+from boardkit.core.bookkeeping import Bookkeeper
+from boardkit.core.db import Database, problem
 from boardkit.core.i18n import _
 from boardkit.core.notify import channels as notify_channels
 from boardkit.core.notify import periodic as notify_periodic
@@ -30,7 +32,7 @@ from boardkit.core.notify.views import admin_routes as notify_admin_routes
 from boardkit.core.notify.views import routes as notify_routes
 from boardkit.core.pagecache import PageCache
 from boardkit.core.search_views import routes as search_routes
-from boardkit.core.web import error_page, json_error
+from boardkit.core.web import error_page, json_error, unavailable
 from boardkit.expenses.flow_views import routes as expense_flow_routes
 from boardkit.expenses.line_views import routes as expense_line_routes
 from boardkit.expenses.report_views import routes as expense_report_routes
@@ -112,6 +114,15 @@ async def http_error(request: Request, exc: Exception) -> Response:
 
 
 async def server_error(request: Request, exc: Exception) -> Response:
+    if (kind := problem(exc)) is not None:  # a busy or unwritable database outside a view: 503 too
+        log.warning("%s %s answered 503 (%s): %s", request.method, request.url.path, kind, exc)
+        busy = unavailable(kind)
+        headers = {"Retry-After": str(busy.retry_after)}
+        if _wants_json(request):
+            return json_error(503, busy.code, busy.message, headers=headers)
+        response = await run_in_threadpool(error_page, request, 503, busy.message)
+        response.headers.update(headers)
+        return response
     log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     if _wants_json(request):
         return json_error(500, "internal_error", "Internal error")
@@ -121,21 +132,24 @@ async def server_error(request: Request, exc: Exception) -> Response:
 def build_runner(db: Database, settings: Settings) -> jobs.JobRunner:
     """The job runner with every domain's handlers."""
     wire()
+    storage.private_dir(settings.data_dir, tighten=True)  # files, mail, search index: the server's alone
     runner = jobs.JobRunner(
         db, retry_base_seconds=settings.retry_base_seconds, max_attempts=settings.max_attempts
     )
-    transport = mail.Transport(settings.smtp_url, settings.mail_dir, settings.mail_from)
-    runner.register(mail.DELIVER, mail.make_deliver_handler(transport))
+    transport = mail.Transport(
+        settings.smtp_url, settings.mail_dir, settings.mail_from, secret_key=settings.secret_key
+    )
+    runner.register(mail.DELIVER, mail.make_deliver_handler(transport), own_transactions=True)
     runner.idle_hooks.append(transport.close)
     runner.every(reminders.KIND, reminders.make_handler(settings), seconds=reminders.EVERY_SECONDS)
-    for kind, handler in pack.make_handlers(settings).items():
-        runner.register(kind, handler)
-    runner.register(search.INDEX, search_index.make_handler(settings))
+    for kind, own in pack.make_handlers(settings).items():
+        runner.register(kind, own, own_transactions=True)
+    runner.register(search.INDEX, search_index.make_handler(settings), own_transactions=True)
     for kind, (handler, seconds) in notify_periodic.make_handlers(settings).items():
         if seconds is None:
-            runner.register(kind, handler)
+            runner.register(kind, handler, own_transactions=kind == notify_channels.DELIVER)
         else:
-            runner.every(kind, handler, seconds=seconds)
+            runner.every(kind, cast(jobs.Handler, handler), seconds=seconds)
 
     def on_failure(job: jobs.Job) -> None:
         if job.kind == mail.DELIVER:
@@ -157,7 +171,8 @@ def build_runner(db: Database, settings: Settings) -> jobs.JobRunner:
 def create_app(
     settings: Settings, *, db: Database | None = None, start_worker: bool | None = None
 ) -> Starlette:
-    database = db or Database(settings.database_url)
+    database = db or Database(settings.database_url, busy_timeout=settings.db_busy_timeout_seconds)
+    keeper = Bookkeeper(database)
     runner = build_runner(database, settings)
     worker = jobs.Worker(runner, poll_seconds=settings.worker_poll_seconds)
     run_worker = settings.inprocess_worker if start_worker is None else start_worker
@@ -170,6 +185,7 @@ def create_app(
             yield
         finally:
             worker.stop()
+            keeper.flush(wait=True)  # what reads noted lately (a token's last use, read marks)
             if db is None:
                 database.dispose()
 
@@ -206,4 +222,5 @@ def create_app(
     app.state.identity_loader = org_service.load_identity
     app.state.runner = runner
     app.state.worker = worker
+    app.state.bookkeeper = keeper
     return app

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import copy
 import getpass
 import logging
+import os
 import signal
 import sys
 import time
@@ -17,13 +19,13 @@ from sqlalchemy import select, text
 from boardkit import migrate
 from boardkit.config import Settings, load_settings
 from boardkit.core import auth
-from boardkit.core.db import Database
+from boardkit.core.db import Database, problem
 
 log = logging.getLogger("boardkit")
 
 
 def _db(settings: Settings) -> Database:
-    return Database(settings.database_url)
+    return Database(settings.database_url, busy_timeout=settings.db_busy_timeout_seconds)
 
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
@@ -32,7 +34,20 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     from boardkit.app import create_app
 
     started = time.perf_counter()
-    migrate.upgrade(settings.database_url)
+    try:
+        migrate.upgrade(settings.database_url)
+    except Exception as exc:
+        if problem(exc) is None:
+            raise
+        # A read-only, full or missing data directory: serve anyway, so people get a page that
+        # says so (503) rather than no answer; the schema is brought up to date at the next start.
+        log.error(
+            "the database %s cannot be opened or written (%s): serving error pages until it can; "
+            "restart once the data directory %s is writable",
+            settings.database_url,
+            exc,
+            settings.data_dir,
+        )
     app = create_app(settings)
     log.info("database ready in %.2f s; serving on %s", time.perf_counter() - started, settings.base_url)
     if not settings.smtp_url:
@@ -41,11 +56,23 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         app,
         host=args.host or settings.host,
         port=args.port or settings.port,
+        log_config=log_config(),
         log_level="info",
         proxy_headers=True,
         forwarded_allow_ips="127.0.0.1",
     )
     return 0
+
+
+def log_config() -> dict[str, Any]:
+    """uvicorn's logging, with the access log's paths (login links among them) redacted."""
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["filters"] = {"secrets": {"()": "boardkit.core.auth.RedactSecrets"}}
+    for handler in config["handlers"].values():
+        handler["filters"] = ["secrets"]
+    return config
 
 
 def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
@@ -147,12 +174,23 @@ def _organisation_id(s: Any, short_name: str | None) -> int:
     return int(orgs[0].id)
 
 
+IMPORT_HELP = """Check a residents or memberships file against the database and show what it would
+change (a dry run: nothing is written). With --apply the file is imported, all or nothing. A
+residents file that ends more than the allowed share of a department's residencies (the
+organisation's rule import_move_out_percent, default 10) is imported only with
+--confirm-move-outs N, N being the number of residencies it ends. Exit status: 0 done (or dry run),
+1 errors in the file or the confirmation missing or wrong (nothing imported), 2 no such file."""
+
+
 def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
     from boardkit.org.importer import import_csv
 
     path = Path(args.file)
     if not path.is_file():
         print(f"No such file: {path}", file=sys.stderr)
+        return 2
+    if args.confirm_move_outs is not None and not args.apply:
+        print("--confirm-move-outs goes with --apply.", file=sys.stderr)
         return 2
     migrate.upgrade(settings.database_url)
     db = _db(settings)
@@ -162,9 +200,10 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
             data=path.read_bytes(),
             organisation_id=_organisation_id(s, args.organisation),
             actor_id=None,
-            dry_run=args.dry_run,
+            dry_run=not args.apply,
+            confirm_move_outs=args.confirm_move_outs,
         )
-        if not report.ok or args.dry_run:
+        if not report.ok or report.dry_run:
             s.rollback()
     for line, message in report.errors:
         print(f"line {line}: {message}", file=sys.stderr)
@@ -175,7 +214,24 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
     if not report.ok:
         print(f"{report.error_total} error(s): nothing was imported.", file=sys.stderr)
         return 1
-    print("Dry run: nothing was changed." if args.dry_run else "Imported.", file=sys.stderr)
+    for m in report.move_outs:
+        print(
+            f"department {m.number} {m.name}: ends {m.ending} of {m.current} residencies ({m.percent}%, "
+            f"more than {report.move_out_percent}%)",
+            file=sys.stderr,
+        )
+    if report.confirmation_error:
+        print(
+            f"Nothing was imported: the file ends {report.ending} residencies. If that is right, run again "
+            f"with --apply --confirm-move-outs {report.ending}.",
+            file=sys.stderr,
+        )
+        return 1
+    if report.dry_run:
+        hint = f" --confirm-move-outs {report.ending}" if report.needs_confirmation else ""
+        print(f"Dry run: nothing was changed. Import with --apply{hint}.", file=sys.stderr)
+    else:
+        print("Imported.", file=sys.stderr)
     return 0
 
 
@@ -249,9 +305,24 @@ def parser() -> argparse.ArgumentParser:
     db = sub.add_parser("db", help="database migrations")
     db.add_argument("action", choices=["upgrade", "revision"])
     db.add_argument("-m", "--message")
-    imp = sub.add_parser("import", help="import master data from a CSV file")
+    imp = sub.add_parser(
+        "import",
+        help="import master data from a CSV file (a dry run unless --apply)",
+        description=IMPORT_HELP,
+    )
     imp.add_argument("file")
-    imp.add_argument("--dry-run", action="store_true", help="show what would change; change nothing")
+    mode = imp.add_mutually_exclusive_group()
+    mode.add_argument(
+        "--dry-run", action="store_true", help="show what would change, change nothing (default)"
+    )
+    mode.add_argument("--apply", action="store_true", help="import the file (all or nothing)")
+    imp.add_argument(
+        "--confirm-move-outs",
+        type=int,
+        metavar="N",
+        help="with --apply: the number of residencies the file ends, when it ends more than the allowed "
+        "share of a department's (the dry run says so and names N)",
+    )
     imp.add_argument("--organisation", help="short name of the organisation")
     sub.add_parser("reindex", help="rebuild the search index from the database")
     token = sub.add_parser("token", help="API tokens")
@@ -284,6 +355,9 @@ COMMANDS = {
 def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("fontTools").setLevel(logging.WARNING)  # fpdf2's font subsetting talks at INFO per PDF
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(auth.RedactSecrets())
     args = parser().parse_args(argv)
+    os.umask(0o077)  # whatever boardkit writes (data, search index, temporary files) is the server's alone
     settings = load_settings()
     sys.exit(COMMANDS[args.command](settings, args))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
 import secrets
 from dataclasses import dataclass, field, replace
@@ -30,9 +32,14 @@ class Settings:
     retry_base_seconds: float = 30.0
     max_attempts: int = 12
     worker_poll_seconds: float = 2.0
-    # Rate limits for login attempts in a 15-minute window.
+    # How long a write waits for the database's write lock (or a row lock) before answering 503.
+    db_busy_timeout_seconds: float = 5.0
+    # Rate limits for login attempts in a 15-minute window (per account: password attempts).
     login_limit_per_account: int = 10
     login_limit_per_ip: int = 50
+    # At most this many unused, unexpired login links per person: asking for more sends nothing
+    # (the links already in their inbox still work), so nobody can lock a person out or flood them.
+    login_links_unused_max: int = 3
     # argon2 parameters; tests make them cheap.
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65536
@@ -99,6 +106,9 @@ def load_settings(env: dict[str, str] | None = None, env_file: str | os.PathLike
         digital_post_url=raw.get("digital_post_url", ""),
         digital_post_key=raw.get("digital_post_key", ""),
         http_timeout_seconds=float(raw.get("http_timeout_seconds", "10")),
+        db_busy_timeout_seconds=float(
+            raw.get("db_busy_timeout_seconds", str(Settings.db_busy_timeout_seconds))
+        ),
     )
 
 
@@ -107,8 +117,26 @@ def _persistent_secret(data_dir: Path) -> str:
     path = data_dir / "secret_key"
     if path.is_file():
         return path.read_text().strip()
-    data_dir.mkdir(parents=True, exist_ok=True)
     key = secrets.token_urlsafe(48)
-    path.write_text(key)
-    path.chmod(0o600)
+    try:
+        data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        # Owner-only from the start, not readable by others even briefly.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process made it a moment ago
+        return path.read_text().strip()
+    except OSError as exc:  # a read-only or full data directory: start anyway (and say why)
+        logging.getLogger("boardkit").error(
+            "cannot keep a secret key in %s (%s): using one for this process only "
+            "(logins end when it stops); set BOARDKIT_SECRET_KEY",
+            data_dir,
+            exc,
+        )
+        return key
+    try:
+        with os.fdopen(fd, "w") as fh:
+            fh.write(key)
+    except OSError as exc:  # full: keep the key for this process, leave no half-written file
+        with contextlib.suppress(OSError):
+            path.unlink(missing_ok=True)
+        logging.getLogger("boardkit").error("cannot write the secret key in %s (%s)", data_dir, exc)
     return key

@@ -431,6 +431,8 @@ def _meetings(board: Board, *, kind: str, place: str, offset: int, at: time, tod
                 ends_at=starts + timedelta(hours=2),
                 location=place,
                 status=status,
+                # A held meeting was announced (residents see a department board's held meetings).
+                invited_at=starts - timedelta(days=10) if status == "held" else None,
             )
         )
     return meetings
@@ -626,7 +628,9 @@ def load_demo(
                 starts_at=starts,
                 ends_at=starts + timedelta(hours=2, minutes=30),
                 location=places[board],
-                status="planned",
+                # Announced early (the notice is due 4 weeks before): residents see it and may propose.
+                status="invited",
+                invited_at=_local(today - timedelta(days=1), time(10, 0)),
             )
         )
 
@@ -688,6 +692,7 @@ def _agendas(db: Session, meetings: list[Meeting], *, engparken_board: Board) ->
         description="Sag om ejendomskontorets personale. Behandles for lukkede døre.",
         kind="discussion",
         closed=True,
+        person_case=True,
     )
     items[3:3] = [playground]  # after the chair's news
     items[-1:-1] = [personnel]  # before "Eventuelt"

@@ -1,5 +1,7 @@
-"""Demo minutes: Engparken's department meeting in the spring, approved and published, and the
-board's last meeting with minutes awaiting approval.
+"""Demo minutes: Engparken's department meeting in the spring, approved and published, the board's
+meeting before last with published minutes, and its last meeting with minutes awaiting approval.
+The coming department meeting is announced, so a resident (beboer@) sees on the home page the next
+meeting with its proposal deadline and the latest minutes of both kinds (held meetings were announced).
 
 Only ``boardkit demo`` adds these (like ``demo_packs``): the test fixture's demo keeps one
 department meeting per department. The published minutes are marked published without sending
@@ -65,6 +67,7 @@ def add_demo_minutes(db: Session, *, board: Board) -> None:
         location="Fælleshuset, Engparken 2",
         status="held",
         uid="demo-minutes-engparken@demo.boardkit.dk",
+        invited_at=(held_spring - timedelta(days=35)).astimezone(UTC),
     )
     db.add(meeting)
     db.flush()
@@ -75,8 +78,54 @@ def add_demo_minutes(db: Session, *, board: Board) -> None:
         select(Meeting).where(Meeting.board_id == board.id, Meeting.kind == "board", Meeting.status == "held")
     )
     if board_meeting is not None:
+        earlier = _earlier_board_meeting(db, board_meeting)
+        _minutes(
+            db,
+            earlier,
+            _input(earlier, chair, treasurer, department=False),
+            chair,
+            approvers=[chair, treasurer],
+            publish=True,
+        )
+        board_meeting.invited_at = board_meeting.starts_at - timedelta(days=8)
+        for item in board_meeting.items:
+            if item.role == "approve_minutes":
+                item.previous_meeting_id = earlier.id
         data = _input(board_meeting, chair, treasurer, department=False)
         _minutes(db, board_meeting, data, chair, approvers=[chair], publish=False)
+    _announce_department_meeting(db, board)
+
+
+def _earlier_board_meeting(db: Session, last: Meeting) -> Meeting:
+    """The board meeting before the last one (five weeks earlier), held and announced."""
+    starts = last.starts_at - timedelta(days=35)
+    meeting = Meeting(
+        board=last.board,
+        kind="board",
+        title="Bestyrelsesmøde",
+        starts_at=starts,
+        ends_at=starts + (last.ends_at - last.starts_at),
+        location=last.location,
+        status="held",
+        uid="demo-minutes-engparken-board@demo.boardkit.dk",
+        invited_at=starts - timedelta(days=8),
+    )
+    db.add(meeting)
+    db.flush()
+    meeting_service.add_starting_agenda(db, meeting)
+    return meeting
+
+
+def _announce_department_meeting(db: Session, board: Board) -> None:
+    """Mark the coming department meeting as announced (a demo load sends no mail; "Send indkaldelse"
+    on its page still reaches everyone, as nobody has an invitation yet)."""
+    meeting = db.scalar(
+        select(Meeting).where(
+            Meeting.board_id == board.id, Meeting.kind == "ordinary_department", Meeting.status == "planned"
+        )
+    )
+    if meeting is not None:
+        meeting.status, meeting.invited_at = "invited", utcnow() - timedelta(days=1)
 
 
 def _input(

@@ -97,7 +97,7 @@ def add_demo_packs(db: Session, *, store: FileStore, board: Board, admin: Person
     """Files on Engparken's next board meeting and its department meeting; both packs published."""
     meetings = db.scalars(
         select(Meeting)
-        .where(Meeting.board_id == board.id, Meeting.status == "planned")
+        .where(Meeting.board_id == board.id, Meeting.status.in_(("planned", "invited")))
         .order_by(Meeting.starts_at)
     ).all()
     board_meeting = next(m for m in meetings if m.kind == "board")

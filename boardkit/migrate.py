@@ -10,6 +10,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
 from boardkit.core.db import make_engine
+from boardkit.core.storage import private_dir
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -36,7 +37,7 @@ def is_current(url: str) -> bool:
 
 def upgrade(url: str, revision: str = "head") -> None:
     if url.startswith("sqlite:///"):
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        private_dir(Path(url.removeprefix("sqlite:///")).parent)
     if revision == "head" and is_current(url):
         return
     command.upgrade(alembic_config(url), revision)

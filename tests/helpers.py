@@ -7,8 +7,9 @@ import re
 from sqlalchemy import select
 from starlette.testclient import TestClient
 
-from boardkit.core import auth
+from boardkit.core import auth, mail
 from boardkit.core.db import Database
+from boardkit.core.models import OutboxEmail
 from boardkit.core.web import SESSION_COOKIE
 from boardkit.org.models import Person
 
@@ -35,6 +36,17 @@ def api_token(db: Database, email: str) -> dict[str, str]:
     with db.transaction() as s:
         _token, secret = auth.create_api_token(s, person_id=pid, name="test")
     return {"Authorization": f"Bearer {secret}"}
+
+
+def mail_text(db: Database, address: str, secret_key: str = "test-secret-key") -> str:
+    """The text of the newest e-mail to ``address`` as its recipient gets it (personal links are
+    stored masked in the outbox; this unseals them with the ``settings`` fixture's key)."""
+    with db.transaction() as s:
+        email = s.scalars(
+            select(OutboxEmail).where(OutboxEmail.to_address == address).order_by(OutboxEmail.id.desc())
+        ).first()
+        assert email is not None, f"no mail to {address}"
+        return mail.deliverable(email, secret_key)[0]
 
 
 def csrf_from(html: str) -> str:

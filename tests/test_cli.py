@@ -5,14 +5,17 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+import httpx
 from sqlalchemy import select
 
 from boardkit.core import auth
 from boardkit.core.db import Database
 from boardkit.core.models import ApiToken
 from boardkit.org.models import Person, StaffRole
+from tests.smtp import free_port
 
 BIN = Path(sys.executable).parent / "boardkit"
 
@@ -78,3 +81,43 @@ def test_import_reports_a_missing_file(tmp_path: Path) -> None:
     r = run(tmp_path, "import", str(tmp_path / "nope.csv"))
     assert r.returncode == 2
     assert "No such file" in r.stderr
+
+
+SECRET_PATHS = (
+    "/login/link/Hemmelig-Login",
+    "/rsvp/1.2.3.HemmeligSvar?response=accepted",
+    "/n/HemmeligKvittering",
+)
+
+
+def test_serve_keeps_personal_links_out_of_its_log(tmp_path: Path) -> None:
+    """The access log lists every path requested; a login link opened but not used still works, so
+    its secret (and an RSVP's or a notice's) is masked there, and the data directory is owner-only."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BOARDKIT_")}
+    env.update(
+        BOARDKIT_DATA_DIR=str(tmp_path / "var"), BOARDKIT_PORT=str(port), BOARDKIT_INPROCESS_WORKER="0"
+    )
+    server = subprocess.Popen(
+        [str(BIN), "serve"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(300):
+            try:
+                httpx.get(f"{base}/login", timeout=1)
+                break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        for path in (
+            "/login/link/Hemmelig-Login-Token",
+            "/rsvp/1.2.3.HemmeligSvar?response=accepted",
+            "/n/HemmeligKvittering",
+        ):
+            httpx.get(base + path, timeout=5)
+    finally:
+        server.terminate()
+        log, _ = server.communicate(timeout=30)
+    assert "/login/link/******** HTTP/1.1" in log and "/n/********" in log, log
+    assert "Hemmelig" not in log
+    assert oct((tmp_path / "var").stat().st_mode & 0o777) == "0o700"

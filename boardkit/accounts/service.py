@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from boardkit.config import Settings
@@ -26,14 +27,20 @@ def safe_next(path: str) -> str:
 def request_login_link(
     db: Session, *, settings: Settings, email: str, ip: str, link_url: str, next_path: str = ""
 ) -> None:
-    """E-mail a single-use login link if the address belongs to an active person; say nothing either way."""
+    """E-mail a single-use login link if the address belongs to an active person; say nothing either way.
+
+    Per address there is a cap on links that still work, not a block: while the person has
+    ``login_links_unused_max`` unused links, asking again sends nothing (those links are in their
+    inbox and work), so requests from many addresses can neither lock them out nor flood them.
+    """
     email = org_service.normalise_email(email) or ""
-    auth.check_rate(
-        db,
-        keys={f"account:{email}": settings.login_limit_per_account, f"ip:{ip}": settings.login_limit_per_ip},
-    )
+    auth.check_rate(db, keys={f"ip:{ip}": settings.login_limit_per_ip})
     person = org_service.get_person_by_email(db, email=email)
     if person is None or not person.active or not person.email:
+        return
+    # One request per person at a time counts and adds a link (PostgreSQL; SQLite writes one at a time).
+    db.execute(select(Person.id).where(Person.id == person.id).with_for_update())
+    if auth.count_unused_login_tokens(db, person_id=person.id) >= settings.login_links_unused_max:
         return
     secret = auth.create_login_token(
         db, person_id=person.id, minutes=settings.login_link_minutes, next_path=safe_next(next_path)
@@ -47,6 +54,7 @@ def request_login_link(
             "link": link_url.format(token=secret),
             "minutes": settings.login_link_minutes,
         },
+        secret_key=settings.secret_key,  # seals the link: the mail log shows it masked
     )
 
 
@@ -60,6 +68,7 @@ def login_with_link(
     person = db.get(Person, token.person_id)
     if person is None or not person.active:
         return None
+    auth.retire_login_tokens(db, person_id=person.id)  # other links lying in the inbox stop working
     session = auth.create_session(
         db, person_id=person.id, days=settings.session_days, user_agent=user_agent, ip=ip, method="link"
     )
@@ -139,6 +148,23 @@ def revoke_token(db: Session, person: Person, *, token_id: int) -> bool:
         db, actor_id=person.id, action="api_token.revoke", object_type="api_token", object_id=token_id
     )
     return True
+
+
+def log_out_everywhere(db: Session, *, person_id: int) -> tuple[int, int]:
+    """End every session and revoke every API token of the person (a lost tablet may hold either);
+    returns how many of each."""
+    sessions = auth.revoke_all_sessions(db, person_id=person_id)
+    tokens = auth.revoke_all_api_tokens(db, person_id=person_id)
+    audit.record(
+        db,
+        actor_id=person_id,
+        action="sessions.revoke_all",
+        object_type="person",
+        object_id=person_id,
+        summary=f"{sessions} sessions, {tokens} API tokens",
+        diff={"sessions": [sessions, 0], "api_tokens": [tokens, 0]},
+    )
+    return sessions, tokens
 
 
 def device_label(user_agent: str) -> str:

@@ -9,9 +9,9 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from boardkit.accounts import service
-from boardkit.core import audit, auth, i18n, notify
+from boardkit.core import auth, i18n, notify
 from boardkit.core.errors import NotFound, RateLimited
-from boardkit.core.i18n import LANGUAGES, _
+from boardkit.core.i18n import LANGUAGES, _, ngettext
 from boardkit.core.web import LANG_COOKIE, SESSION_COOKIE, Ctx, form_errors, page, redirect, render, writes
 from boardkit.meetings import service as meetings_service
 from boardkit.org import service as org_service
@@ -262,17 +262,17 @@ def session_revoke(ctx: Ctx) -> Response:
 
 @page
 def sessions_revoke_all(ctx: Ctx) -> Response:
-    count = auth.revoke_all_sessions(ctx.db, person_id=ctx.person_id)
-    audit.record(
-        ctx.db,
-        actor_id=ctx.person_id,
-        action="sessions.revoke_all",
-        object_type="person",
-        object_id=ctx.person_id,
-        summary=str(count),
-    )
+    _sessions, tokens = service.log_out_everywhere(ctx.db, person_id=ctx.person_id)
     ctx.set_cookie(SESSION_COOKIE, "")
-    ctx.flash(_("Du er logget ud på alle enheder."), "info")
+    if tokens:
+        message = ngettext(
+            "Du er logget ud på alle enheder, og %(num)s API-nøgle er tilbagekaldt.",
+            "Du er logget ud på alle enheder, og %(num)s API-nøgler er tilbagekaldt.",
+            tokens,
+        )
+        ctx.flash(message, "info")
+    else:
+        ctx.flash(_("Du er logget ud på alle enheder."), "info")
     return redirect(ctx, "accounts:login")
 
 

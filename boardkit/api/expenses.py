@@ -13,7 +13,7 @@ from boardkit.api.json_input import Reader, json_object
 from boardkit.core.errors import ValidationFailed
 from boardkit.core.i18n import _
 from boardkit.core.storage import FileStore
-from boardkit.core.web import Ctx, api, file_response
+from boardkit.core.web import Ctx, api, file_response, prepare
 from boardkit.expenses import service
 from boardkit.expenses.service import rules
 from boardkit.org import service as org_service
@@ -209,7 +209,18 @@ def delete_line(ctx: Ctx) -> Response:
     return Response(status_code=204)
 
 
+def _process_upload(ctx: Ctx) -> object:
+    """Before the write transaction: the photo made upright, cleaned and previewed (slow)."""
+    files = ctx.files.get("file", [])
+    if ctx.identity is None or not files:
+        return None
+    return service.receipts.process_upload(
+        ctx.db, principal=ctx.principal, claim_id=ctx.int_param("claim_id"), upload=files[0]
+    )
+
+
 @api
+@prepare(_process_upload)
 def upload_receipt(ctx: Ctx) -> Response:
     """A receipt photo or PDF in multipart field ``file`` → a receipt line to fill in."""
     files = ctx.files.get("file", [])
@@ -223,6 +234,7 @@ def upload_receipt(ctx: Ctx) -> Response:
         claim_id=ctx.int_param("claim_id"),
         upload=files[0],
         store=FileStore(ctx.settings.files_dir),
+        processed=ctx.prepared,
     )
     return JSONResponse(line_json(ctx, line.claim_id, line), status_code=201)
 
@@ -249,7 +261,8 @@ def claim_link(ctx: Ctx) -> service.flow.LinkFn:
 
 @api
 def step(ctx: Ctx) -> dict[str, Any]:
-    """``submit`` (claimant), ``attest`` (chair), ``approve`` or ``reject`` with a reason (administration)."""
+    """``submit`` (claimant), ``attest`` or ``return`` with a reason (the attester), ``approve``
+    (administration), ``reject`` with a reason (administration, or the attester before attesting)."""
     claim_id, flow = ctx.int_param("claim_id"), service.flow
     action = ctx.request.url.path.rsplit("/", 1)[-1]
     principal, link = ctx.principal, claim_link(ctx)
@@ -265,11 +278,12 @@ def step(ctx: Ctx) -> dict[str, Any]:
         r = Reader(json_object(ctx))
         reason = r.text("reason")
         r.check()
-        claim = flow.reject_claim(ctx.db, principal=principal, claim_id=claim_id, reason=reason, link=link)
+        take = flow.return_claim if action == "return" else flow.reject_claim
+        claim = take(ctx.db, principal=principal, claim_id=claim_id, reason=reason, link=link)
     return claim_json(ctx, claim)
 
 
-STEPS = ("submit", "attest", "approve", "reject")
+STEPS = ("submit", "attest", "approve", "reject", "return")
 CLAIM = "/expense-claims/{claim_id:id}"
 routes = [
     Route("/expense-accounts", list_accounts, name="expense_accounts"),

@@ -121,7 +121,14 @@ _STEPS = {
     "submit": "The claimant sends the draft (duplicate flags are computed)",
     "attest": "The board's chair attests (the treasurer for the chair's own claim)",
     "approve": "The administration approves (above the organisation's limit: two different people)",
-    "reject": "The administration rejects with `{reason}`",
+    "reject": (
+        "Rejects with `{reason}`, for good: the administration (submitted or attested), or the attester "
+        "(the chair; the treasurer for the chair's own claim) while the claim waits for attestation"
+    ),
+    "return": (
+        "The attester sends a submitted claim back to the claimant with `{reason}`: it is a draft again "
+        "(its duplicate flags go; they are looked for anew when it is submitted again)"
+    ),
 }
 
 PATHS: dict[str, Any] = {
@@ -313,7 +320,7 @@ PATHS: dict[str, Any] = {
                 parameters=_path("claim_id"),
                 **(
                     {"requestBody": _body({"type": "object", "properties": {"reason": STR}})}
-                    if step == "reject"
+                    if step in ("reject", "return")
                     else {}
                 ),
             )

@@ -28,7 +28,9 @@ def send_invitations(ctx: Ctx) -> dict[str, Any]:
     """Send the notice (or resend to those not yet reached) → {queued, paper}."""
     meeting = _meeting(ctx, Action.MANAGE)
     service.load_agenda(ctx.db, meeting)
-    sent = service.invitations.send_invitations(ctx.db, meeting=meeting, settings=ctx.settings)
+    sent = service.invitations.send_invitations(
+        ctx.db, meeting=meeting, settings=ctx.settings, actor_id=ctx.person_id
+    )
     if sent.queued or sent.paper:
         ctx.after_commit.append(ctx.request.app.state.worker.wake)
     return {**sent.as_dict(), "status": meeting.status}

@@ -94,11 +94,33 @@ def item_json(ctx: Ctx, item: AgendaItem) -> dict[str, Any]:
         "description": item.description,
         "kind": item.kind,
         "closed": item.closed,
+        "person_case": item.person_case,
+        "redacted": False,
         "presenter": item.presenter,
         "minutes_allotted": item.minutes_allotted,
         "role": item.role or None,
         "previous_meeting_id": item.previous_meeting_id,
         "attachments": [attachment_json(ctx, a) for a in item.attachments],
+    }
+
+
+def redacted_item_json(meeting: Meeting, number: int) -> dict[str, Any]:
+    """A closed item the caller may not read: its number and "Lukket punkt", nothing else."""
+    return {
+        "id": None,
+        "meeting_id": meeting.id,
+        "position": number,
+        "title": _("Lukket punkt"),
+        "description": "",
+        "kind": None,
+        "closed": True,
+        "person_case": False,
+        "redacted": True,
+        "presenter": "",
+        "minutes_allotted": None,
+        "role": None,
+        "previous_meeting_id": None,
+        "attachments": [],
     }
 
 
@@ -209,8 +231,16 @@ def meeting_timeline(ctx: Ctx) -> dict[str, Any]:
 
 @api
 def list_items(ctx: Ctx) -> dict[str, Any]:
+    """The agenda with the meeting's item numbers: a closed item the caller may not read is only
+    "Lukket punkt"; items about a person or a complaint are left out for residents."""
     meeting = service.load_agenda(ctx.db, _meeting(ctx))
-    return {"items": [item_json(ctx, i) for i in service.visible_items(ctx.principal, meeting)], "next": None}
+    return {
+        "items": [
+            item_json(ctx, line.item) if line.item is not None else redacted_item_json(meeting, line.number)
+            for line in service.agenda_lines(ctx.principal, meeting)
+        ],
+        "next": None,
+    }
 
 
 def _item_input(r: Reader, current: AgendaItem | None = None) -> ItemInput:
@@ -222,6 +252,7 @@ def _item_input(r: Reader, current: AgendaItem | None = None) -> ItemInput:
         description=text("description"),
         kind=text("kind", "information"),
         closed=r.flag("closed", current.closed if current else False),
+        person_case=r.flag("person_case", current.person_case if current else False),
         presenter=text("presenter"),
         minutes_allotted=r.number("minutes_allotted", current.minutes_allotted if current else None),
         position=r.number("position", current.position if current else None),
@@ -287,10 +318,11 @@ def get_attachment(ctx: Ctx) -> Response:
     attachment = service.get_attachment(
         ctx.db, principal=ctx.principal, attachment_id=ctx.int_param("attachment_id")
     )
-    data = service.attachments.read_attachment(FileStore(ctx.settings.files_dir), attachment)
     download = ctx.request.query_params.get("download") == "1"
-    headers = service.attachments.file_headers(attachment, download=download)
-    return Response(data, media_type=service.attachments.media_type(attachment), headers=headers)
+    served = service.attachments.serve(
+        ctx.db, FileStore(ctx.settings.files_dir), attachment, download=download
+    )
+    return Response(served.data, media_type=served.media_type, headers=served.headers)
 
 
 routes = [

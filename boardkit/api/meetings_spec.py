@@ -63,6 +63,10 @@ ITEM_FIELDS: dict[str, Any] = {
     "description": STR,
     "kind": ITEM_KIND,
     "closed": BOOL,
+    "person_case": {
+        **BOOL,
+        "description": "About a person or a complaint: always closed, and left out entirely for residents",
+    },
     "presenter": STR,
     "minutes_allotted": {"type": ["integer", "null"]},
     "position": INT,
@@ -110,7 +114,13 @@ SCHEMAS: dict[str, Any] = {
         "required": ["id", "meeting_id", "position", "title", "kind", "closed"],
         "properties": {
             **ITEM_FIELDS,
-            "id": INT,
+            "kind": {"type": ["string", "null"], "enum": ["information", "discussion", "decision", None]},
+            "redacted": {
+                **BOOL,
+                "description": "A closed item the caller may not read: only its number (position) and "
+                "the title “Lukket punkt”; id and kind null, no description, presenter or files",
+            },
+            "id": {"type": ["integer", "null"]},
             "meeting_id": INT,
             "role": {"type": ["string", "null"]},
             "previous_meeting_id": {"type": ["integer", "null"]},

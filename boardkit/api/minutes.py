@@ -40,7 +40,7 @@ def _existing(ctx: Ctx) -> tuple[Meeting, Any]:
 
 def minutes_json(ctx: Ctx, meeting: Meeting, minutes: Any) -> dict[str, Any]:
     m = service.minutes
-    content = minutes.content if m.sees_closed(ctx.principal, meeting) else m.redacted(minutes.content)
+    content = m.content_for(ctx.principal, meeting, minutes.content)
     data: dict[str, Any] = {
         "meeting_id": meeting.id,
         "status": minutes.status,

@@ -12,7 +12,7 @@ from boardkit.core.errors import Forbidden
 from boardkit.core.i18n import _
 from boardkit.core.storage import FileStore
 from boardkit.core.templating import TZ
-from boardkit.core.web import Ctx, api, writes
+from boardkit.core.web import Ctx, api
 from boardkit.meetings import service
 from boardkit.meetings.service import AgendaItem, Meeting
 from boardkit.org import service as org_service
@@ -25,7 +25,6 @@ def _meeting(ctx: Ctx) -> Meeting:
 
 
 @api
-@writes
 def pack_pdf(ctx: Ctx) -> Response:
     """The caller's own copy of the current pack (``?notes=1`` with their notes); opening it is recorded."""
     meeting = _meeting(ctx)
@@ -37,6 +36,7 @@ def pack_pdf(ctx: Ctx) -> Response:
         principal=ctx.principal,
         person=org_service.get_person(ctx.db, person_id=ctx.person_id),
         with_notes=ctx.request.query_params.get("notes") == "1",
+        later=ctx.bookkeep,
     )
     headers = {
         "Content-Disposition": f'attachment; filename="pack-{meeting.id}-v{download.version}.pdf"',

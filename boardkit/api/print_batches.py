@@ -9,7 +9,7 @@ from starlette.routing import Route
 
 from boardkit.core.storage import FileStore
 from boardkit.core.templating import TZ
-from boardkit.core.web import Ctx, api, writes
+from boardkit.core.web import Ctx, api
 from boardkit.meetings import service
 from boardkit.org import service as org_service
 
@@ -54,10 +54,11 @@ def batch_list(ctx: Ctx) -> dict[str, Any]:
 
 
 @api
-@writes
 def batch_pdf(ctx: Ctx) -> Response:
     batch = _batch(ctx)
-    data = service.letters.build_batch_pdf(ctx.db, batch, FileStore(ctx.settings.files_dir))
+    data = service.letters.build_batch_pdf(
+        ctx.db, batch, FileStore(ctx.settings.files_dir), later=ctx.bookkeep
+    )
     return Response(
         data,
         media_type="application/pdf",

@@ -146,12 +146,11 @@ def proposal_attachment(ctx: Ctx) -> Response:
         proposal_id=ctx.int_param("proposal_id"),
         attachment_id=ctx.int_param("attachment_id"),
     )
-    data = service.attachments.read_attachment(FileStore(ctx.settings.files_dir), attachment)
-    return Response(
-        data,
-        media_type=service.attachments.media_type(attachment),
-        headers=service.attachments.file_headers(attachment),
+    download = ctx.request.query_params.get("download") == "1"
+    served = service.attachments.serve(
+        ctx.db, FileStore(ctx.settings.files_dir), attachment, download=download
     )
+    return Response(served.data, media_type=served.media_type, headers=served.headers)
 
 
 routes = [

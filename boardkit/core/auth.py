@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -22,6 +24,9 @@ from boardkit.core.errors import RateLimited
 from boardkit.core.i18n import _
 from boardkit.core.models import ApiToken, LoginAttempt, LoginToken, WebSession
 
+# Paths whose last segment is a secret that acts for its holder: a login link, an RSVP answer, a
+# notice's read receipt, a calendar feed (``core.mail`` masks the same links in the mail log).
+SECRET_PATH = re.compile(r"(/(?:login/link|rsvp|n|calendar)/)[^\s\"'<>?#&/]+")
 RATE_WINDOW = timedelta(minutes=15)
 TOUCH_EVERY = timedelta(minutes=5)
 API_TOKEN_PREFIX = "bk_"
@@ -33,6 +38,23 @@ def new_secret() -> str:
 
 def hash_secret(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def redact_secrets(text: str) -> str:
+    """``text`` with the secret of every personal link's path masked."""
+    return SECRET_PATH.sub(r"\1********", text)
+
+
+class RedactSecrets(logging.Filter):
+    """Log lines never carry a personal link's secret: an access log lists every path requested,
+    and a login link opened but not used still works."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(redact_secrets(a) if isinstance(a, str) else a for a in record.args)
+        if isinstance(record.msg, str):
+            record.msg = redact_secrets(record.msg)
+        return True
 
 
 # --- passwords --------------------------------------------------------------------------
@@ -97,6 +119,33 @@ def create_login_token(db: Session, *, person_id: int, minutes: int, next_path: 
     )
     db.flush()
     return secret
+
+
+def count_unused_login_tokens(db: Session, *, person_id: int) -> int:
+    """The person's login links that still work (neither used nor expired)."""
+    return int(
+        db.scalar(
+            select(func.count())
+            .select_from(LoginToken)
+            .where(
+                LoginToken.person_id == person_id,
+                LoginToken.used_at.is_(None),
+                LoginToken.expires_at >= utcnow(),
+            )
+        )
+        or 0
+    )
+
+
+def retire_login_tokens(db: Session, *, person_id: int) -> None:
+    """Use up the person's other open login links once they have logged in with one."""
+    now = utcnow()
+    db.execute(
+        update(LoginToken)
+        .where(LoginToken.person_id == person_id, LoginToken.used_at.is_(None), LoginToken.expires_at >= now)
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def peek_login_token(db: Session, *, secret: str) -> LoginToken | None:
@@ -207,14 +256,30 @@ def create_api_token(db: Session, *, person_id: int, name: str) -> tuple[ApiToke
     return token, secret
 
 
-def resolve_api_token(db: Session, *, secret: str) -> ApiToken | None:
+def resolve_api_token(db: Session, *, secret: str, touch: bool = True) -> ApiToken | None:
+    """The live token for ``secret``; ``touch`` notes its use now (a read request leaves that to
+    :func:`touch_api_token`, later, so it never waits for the write lock)."""
     token = db.scalar(select(ApiToken).where(ApiToken.token_hash == hash_secret(secret)))
     if token is None or token.revoked_at is not None:
         return None
-    now = utcnow()
-    if token.last_used_at is None or now - token.last_used_at > TOUCH_EVERY:
-        token.last_used_at = now
+    if touch and needs_touch(token.last_used_at):
+        token.last_used_at = utcnow()
     return token
+
+
+def needs_touch(last_used_at: datetime | None, now: datetime | None = None) -> bool:
+    """Whether a token's "last used" is old enough to be noted again (not on every request)."""
+    return last_used_at is None or (now or utcnow()) - last_used_at > TOUCH_EVERY
+
+
+def touch_api_token(db: Session, *, token_id: int, at: datetime) -> None:
+    """Note that a token was used at ``at`` (never moving "last used" backwards)."""
+    db.execute(
+        update(ApiToken)
+        .where(ApiToken.id == token_id, (ApiToken.last_used_at.is_(None)) | (ApiToken.last_used_at < at))
+        .values(last_used_at=at)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def list_api_tokens(db: Session, *, person_id: int) -> list[ApiToken]:
@@ -225,6 +290,16 @@ def list_api_tokens(db: Session, *, person_id: int) -> list[ApiToken]:
             .order_by(ApiToken.created_at.desc())
         )
     )
+
+
+def revoke_all_api_tokens(db: Session, *, person_id: int) -> int:
+    result = db.execute(
+        update(ApiToken)
+        .where(ApiToken.person_id == person_id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 def revoke_api_token(db: Session, *, person_id: int, token_id: int) -> bool:
@@ -238,10 +313,15 @@ def revoke_api_token(db: Session, *, person_id: int, token_id: int) -> bool:
 # --- CSRF -------------------------------------------------------------------------------
 
 
-def csrf_token(secret_key: str, binding: str) -> str:
-    """A form token bound to the browser's CSRF cookie (signed double submit)."""
-    return hmac.new(secret_key.encode(), f"csrf:{binding}".encode(), hashlib.sha256).hexdigest()
+def csrf_token(secret_key: str, binding: str, session_id: int | None = None) -> str:
+    """A form token bound to the browser's CSRF cookie and to its login session (signed double
+    submit): a cookie planted in someone's browser, with a token its planter got for their own
+    session, is worth nothing in the victim's session."""
+    message = f"csrf:{binding}:{session_id if session_id is not None else '-'}"
+    return hmac.new(secret_key.encode(), message.encode(), hashlib.sha256).hexdigest()
 
 
-def csrf_valid(secret_key: str, binding: str, submitted: str) -> bool:
-    return bool(binding and submitted) and hmac.compare_digest(csrf_token(secret_key, binding), submitted)
+def csrf_valid(secret_key: str, binding: str, submitted: str, session_id: int | None = None) -> bool:
+    return bool(binding and submitted) and hmac.compare_digest(
+        csrf_token(secret_key, binding, session_id), submitted
+    )

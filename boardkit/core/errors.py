@@ -60,3 +60,14 @@ class ValidationFailed(AppError):
 class RateLimited(AppError):
     status = 429
     code = "rate_limited"
+
+
+class ServiceUnavailable(AppError):
+    """The database is busy beyond the busy timeout, or the data directory cannot be written."""
+
+    status = 503
+    code = "service_unavailable"
+
+    def __init__(self, message: str = "", *, code: str | None = None, retry_after: int = 2):
+        super().__init__(message, code=code)
+        self.retry_after = retry_after

@@ -4,6 +4,12 @@ Any number of workers may run (threads or processes on other machines): a job is
 with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL and, on every backend, by a conditional update
 that only one claimant can win. A claimed job has a lease; a worker that dies leaves it to be
 claimed again when the lease runs out.
+
+A handler runs in one transaction, or — registered with ``own_transactions=True`` — is handed
+the ``Database`` and opens its own: slow work (SMTP, HTTP, PDFs, the search index) then runs
+outside any write transaction, so it never holds SQLite's write lock, and the job is marked done
+in a short transaction after (with the writes the handler returns, if any). Such a handler must
+be safe to run again after a crash.
 """
 
 from __future__ import annotations
@@ -16,12 +22,12 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
-from boardkit.core.db import Database, utcnow
+from boardkit.core.db import Database, problem, utcnow
 from boardkit.core.models import Job
 
 log = logging.getLogger("boardkit.jobs")
@@ -35,6 +41,8 @@ class RetryLater(Exception):
 
 
 Handler = Callable[[Session, dict[str, Any]], None]
+# Opens its own transactions; may return its last writes, done with marking the job done.
+OwnHandler = Callable[[Database, dict[str, Any]], Callable[[Session], None] | None]
 
 
 # Built once: a worker runs these for every job, and building them costs more than running them.
@@ -59,7 +67,8 @@ _DONE = (
 @dataclass
 class JobRunner:
     db: Database
-    handlers: dict[str, Handler] = field(default_factory=dict)
+    handlers: dict[str, Handler | OwnHandler] = field(default_factory=dict)
+    own_transactions: set[str] = field(default_factory=set)
     retry_base_seconds: float = 30.0
     max_attempts: int = 12
     on_failure: Callable[[Job], None] | None = None
@@ -67,8 +76,13 @@ class JobRunner:
     # Called when the queue runs dry (e.g. to close a kept SMTP connection).
     idle_hooks: list[Callable[[], None]] = field(default_factory=list)
 
-    def register(self, kind: str, handler: Handler) -> None:
+    def register(self, kind: str, handler: Handler | OwnHandler, *, own_transactions: bool = False) -> None:
+        """``own_transactions``: ``handler(db: Database, payload)`` opens its own transactions."""
         self.handlers[kind] = handler
+        if own_transactions:
+            self.own_transactions.add(kind)
+        else:
+            self.own_transactions.discard(kind)
 
     def every(self, kind: str, handler: Handler, *, seconds: float) -> None:
         """Run ``kind`` about every ``seconds`` (queued by whichever worker looks first)."""
@@ -128,15 +142,23 @@ class JobRunner:
         try:
             if handler is None:
                 raise LookupError(f"no handler for job kind {job.kind!r}")
-            with self.db.transaction() as s:
-                handler(s, dict(job.payload))
-                s.execute(_DONE, {"job": job.id, "at": utcnow()})
+            if job.kind in self.own_transactions:
+                last = cast(OwnHandler, handler)(self.db, dict(job.payload))
+                with self.db.transaction() as s:
+                    if last is not None:
+                        last(s)
+                    s.execute(_DONE, {"job": job.id, "at": utcnow()})
+            else:
+                with self.db.transaction() as s:
+                    cast(Handler, handler)(s, dict(job.payload))
+                    s.execute(_DONE, {"job": job.id, "at": utcnow()})
         except Exception as exc:
             self._reschedule(job, exc)
         return True
 
     def _reschedule(self, job: Job, exc: Exception) -> None:
-        permanent = not isinstance(exc, RetryLater) and not isinstance(exc, OSError)
+        # A busy or unwritable database is not the job's fault: it is tried again later.
+        permanent = not isinstance(exc, RetryLater | OSError) and problem(exc) is None
         give_up = permanent or job.attempts >= self.max_attempts
         delay = min(timedelta(seconds=self.retry_base_seconds * 2 ** (job.attempts - 1)), MAX_BACKOFF)
         detail = str(exc) if isinstance(exc, RetryLater | OSError) else traceback.format_exc(limit=5)
@@ -202,8 +224,11 @@ class Worker:
             try:
                 self._tick()
                 busy = self.runner.run_one()
-            except Exception:  # the database may be away for a moment; never let the worker die
-                log.exception("worker iteration failed")
+            except Exception as exc:  # the database may be away for a moment; never let the worker die
+                if (kind := problem(exc)) is not None:  # busy, or a read-only or full data directory
+                    log.warning("worker waits: the database is %s: %s", kind, exc)
+                else:
+                    log.exception("worker iteration failed")
                 busy = False
             if busy:
                 self._was_busy = True

@@ -103,12 +103,18 @@ class Job(Base):
 
 
 class OutboxEmail(Base):
-    """An e-mail as rendered for one recipient; delivered by the ``mail.deliver`` job."""
+    """An e-mail as rendered for one recipient; delivered by the ``mail.deliver`` job.
+
+    ``body_text``/``body_html`` have every personal link masked (this is the mail log staff read);
+    ``sealed`` holds the masked secrets encrypted until delivery, then nothing (``core.mail``).
+    """
 
     __tablename__ = "outbox_email"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int | None] = mapped_column(ForeignKey(PERSON_FK, ondelete="SET NULL"), index=True)
+    # The organisation the message is about; None for personal mail (a login link).
+    organisation_id: Mapped[int | None] = mapped_column(Integer, index=True)
     to_address: Mapped[str] = mapped_column(String(320))
     to_name: Mapped[str] = mapped_column(String(200), default="")
     template: Mapped[str] = mapped_column(String(60))
@@ -116,6 +122,7 @@ class OutboxEmail(Base):
     subject: Mapped[str] = mapped_column(String(300))
     body_text: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str] = mapped_column(Text)
+    sealed: Mapped[str] = mapped_column(Text, default="")
     # [{"filename", "content_type", "content"}]: small text attachments such as calendar invites.
     attachments: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
     message_id: Mapped[str] = mapped_column(String(200), unique=True)

@@ -81,6 +81,7 @@ class Facts:
 class Items:
     items: list[str]
     numbered: bool = True
+    numbers: list[int] | None = None  # the items' own numbers (an agenda's), else 1, 2, 3 …
 
 
 Block = Paragraph | Heading | Facts | Items
@@ -251,7 +252,8 @@ def _units(doc: Document, blocks: list[Block]) -> list[_Unit]:
                 units.append(_Unit(LINE_H * len(rows) + 0.6, rows))
             units[-1].height += 2
         elif block.items:
-            for n, item in enumerate(block.items, start=1):
+            numbers = block.numbers or list(range(1, len(block.items) + 1))
+            for n, item in zip(numbers, block.items, strict=False):
                 mark = f"{n}." if block.numbered else "\u2022"
                 texts = doc.lines(item, TEXT_W - 7)
                 rows = [[(0.0, "", mark), (7.0, "", texts[0])]] + [[(7.0, "", t)] for t in texts[1:]]

@@ -58,6 +58,18 @@ class Resource:
     closed: bool = False
 
 
+def meeting_audience(*, department_meeting: bool, department_board: bool, announced: bool) -> Audience:
+    """Who a meeting is for beyond its board and the administration.
+
+    The department's residents see a department meeting of their department and every meeting of
+    their department's own board (afdelingsbestyrelse: agenda before, minutes after), but only
+    once it has been announced (invitations sent); until then it is the board's draft.
+    """
+    if announced and (department_meeting or department_board):
+        return Audience.RESIDENTS
+    return Audience.BOARD
+
+
 def is_staff_for(p: Principal, r: Resource) -> bool:
     if r.organisation_id in p.staff_organisation_ids:
         return True

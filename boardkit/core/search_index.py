@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from boardkit.config import Settings
 from boardkit.core import jobs, search, uploads
+from boardkit.core.db import Database
 from boardkit.core.search import Document
 from boardkit.core.search_whoosh import WhooshIndex
 from boardkit.core.storage import FileStore
@@ -121,15 +122,18 @@ def with_file_text(documents: Iterable[Document], files: FileText) -> Iterator[D
 # --- the job and the rebuild ----------------------------------------------------------------
 
 
-def make_handler(settings: Settings) -> jobs.Handler:
+def make_handler(settings: Settings) -> jobs.OwnHandler:
+    """The ``search.index`` job (registered with ``own_transactions``): the documents are read in
+    a read transaction, and the index is written after it, holding no database lock."""
     files = FileText(FileStore(settings.files_dir), index_dir(settings) / "text")
 
-    def handle(db: Session, payload: dict[str, Any]) -> None:
+    def handle(database: Database, payload: dict[str, Any]) -> None:
         provider = str(payload.get("kind", ""))
         ids = [int(i) for i in payload.get("ids", [])]
-        documents = search.documents_for(db, provider, ids)
+        with database.transaction(readonly=True) as db:
+            documents = list(with_file_text(search.documents_for(db, provider, ids), files))
         groups = [search.group(provider, i) for i in ids]
-        backend_for(settings).replace_groups(groups, with_file_text(documents, files))
+        backend_for(settings).replace_groups(groups, documents)
 
     return handle
 

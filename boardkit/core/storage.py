@@ -1,6 +1,9 @@
 """Files behind a small interface: content-addressed (sha256), written once, never overwritten.
 
-Originals are never deleted; only derived copies that can be made again (drawn packs) are."""
+Originals are never deleted; only derived copies that can be made again (drawn packs) are.
+Everything under the data directory is the server's alone: folders 0700, files 0600 (uploaded
+receipts, minutes, mail with login links), whatever the process's umask.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +11,52 @@ import hashlib
 import os
 import tempfile
 from pathlib import Path
+
+PRIVATE_DIR = 0o700
+PRIVATE_FILE = 0o600
+
+
+def private_dir(path: Path, *, tighten: bool = False) -> Path:
+    """Make ``path`` and any missing parents as folders only this user can open (0700).
+
+    ``tighten`` also takes group and other access off ``path`` itself when it exists already (the
+    data directory of an older installation); folders that existed are otherwise left alone.
+    """
+    missing: list[Path] = []
+    level = path
+    while not level.exists():
+        missing.append(level)
+        level = level.parent
+    for folder in reversed(missing):
+        folder.mkdir(mode=PRIVATE_DIR, exist_ok=True)
+        os.chmod(folder, PRIVATE_DIR)  # mkdir's mode passes through the umask; this one does not
+    if tighten and not missing and path.stat().st_mode & 0o077:
+        os.chmod(path, PRIVATE_DIR)
+    return path
+
+
+def private_file(path: Path) -> Path:
+    """Create ``path`` empty as a file only this user can read (0600), or make it so if it exists."""
+    private_dir(path.parent)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT, PRIVATE_FILE)
+    try:
+        os.fchmod(fd, PRIVATE_FILE)
+    finally:
+        os.close(fd)
+    return path
+
+
+def write_private(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` (replacing it atomically) readable by this user only."""
+    private_dir(path.parent)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")  # mkstemp makes it 0600
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 class FileStore:
@@ -27,8 +76,8 @@ class FileStore:
         target = self.path(digest)
         if target.is_file():
             return digest
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+        private_dir(target.parent)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")  # 0600, kept by the rename
         try:
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)

@@ -13,6 +13,7 @@ from typing import Protocol
 
 from boardkit.core.errors import TooLarge, UnsupportedType
 from boardkit.core.i18n import _
+from boardkit.core.templating import fmt_number
 
 PDF = "application/pdf"
 JPEG = "image/jpeg"
@@ -89,8 +90,8 @@ def check_upload(upload: UploadLike, allowed: Iterable[str], max_bytes: int) -> 
             _(
                 "Filen “%(name)s” fylder %(size)s MB. Den må højst fylde %(max)s MB.",
                 name=name,
-                size=f"{len(upload.data) / MB:.1f}".replace(".", ","),
-                max=f"{max_bytes / MB:g}".replace(".", ","),
+                size=fmt_number(len(upload.data) / MB, 1, fixed=True),
+                max=fmt_number(max_bytes / MB, 1),
             ),
             code="too_large",
             fields={"file": "too_large"},

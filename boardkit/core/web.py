@@ -4,19 +4,29 @@ A view is a plain synchronous function ``view(ctx) -> Response``. The :func:`pag
 :func:`api` decorators turn it into an ASGI endpoint that reads the body on the loop, then runs
 authentication, the CSRF check, the view and the commit in one worker thread and one
 transaction. Side effects registered with ``ctx.after_commit`` run only after a commit.
+
+Under load: a read never takes the write lock (what it wants noted goes to ``ctx.bookkeep``);
+SQLite write requests queue in turn on the event loop (``Database.write_gate``), so waiting
+writers hold no thread; slow work a write needs (an image, a PDF) can run before its write
+transaction (:func:`prepare`); a transaction that lost a race runs once more; and a database
+that stays busy, or a data directory that cannot be written, answers 503 with ``Retry-After``.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import os
 import secrets
 import tempfile
+import time
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
-from typing import Any, BinaryIO, cast
+from datetime import datetime
+from functools import partial
+from typing import Any, BinaryIO, TypeVar, cast
 from urllib.parse import quote, urlencode
 
 from sqlalchemy.orm import Session
@@ -29,8 +39,16 @@ from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Redire
 
 from boardkit.config import Settings
 from boardkit.core import auth, i18n
-from boardkit.core.db import Database
-from boardkit.core.errors import AppError, Forbidden, NotAuthenticated, NotFound, ValidationFailed
+from boardkit.core.bookkeeping import Bookkeeper
+from boardkit.core.db import Database, Problem, problem, utcnow, wait_at_most
+from boardkit.core.errors import (
+    AppError,
+    Forbidden,
+    NotAuthenticated,
+    NotFound,
+    ServiceUnavailable,
+    ValidationFailed,
+)
 from boardkit.core.generation import Token
 from boardkit.core.i18n import _
 from boardkit.core.pagecache import PageCache
@@ -102,6 +120,8 @@ class Ctx:
     after_commit: list[Callable[[], None]] = field(default_factory=list)
     cookies: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
     rollback_only: bool = False
+    prepared: Any = None  # what the view's :func:`prepare` step made before the transaction
+    bookkeeping: list[tuple[Hashable, Callable[[Session], Any]]] = field(default_factory=list)
 
     @property
     def principal(self) -> Principal:
@@ -154,6 +174,11 @@ class Ctx:
 
     def set_cookie(self, name: str, value: str, **options: Any) -> None:
         self.cookies.append((name, value, options))
+
+    def bookkeep(self, key: Hashable, write: Callable[[Session], Any]) -> None:
+        """Note something after the response without making this request wait for the write lock
+        (``core.bookkeeping``): ``write`` must be idempotent and take ids, not loaded objects."""
+        self.bookkeeping.append((key, write))
 
     @property
     def client_ip(self) -> str:
@@ -214,19 +239,68 @@ def _apply_cookies(response: Response, ctx: Ctx) -> Response:
 
 
 def _run_view(
-    view: Callable[[Ctx], Response],
+    view: Callable[[Ctx], Any],
     request: Request,
     ctx_kwargs: dict[str, Any],
     *,
     is_api: bool,
-) -> tuple[Response, Ctx]:
+    readonly: bool | None = None,
+    budget: float | None = None,
+) -> tuple[Any, Ctx]:
+    """The view in one transaction, run once more if it lost a race (a PostgreSQL serialisation
+    failure or deadlock: views only write to the database, so they are safe to run again); a
+    database still busy after the busy timeout, or storage that cannot be written, gives 503.
+    ``budget``: how long the write may still wait for its turn (SQLite)."""
+    for attempt in (1, 2):
+        try:
+            if budget is None:
+                return _run_once(view, request, ctx_kwargs, is_api=is_api, readonly=readonly)
+            with wait_at_most(budget):
+                return _run_once(view, request, ctx_kwargs, is_api=is_api, readonly=readonly)
+        except Exception as exc:
+            kind = problem(exc)
+            if kind is None:
+                raise
+            if kind == "conflict" and attempt == 1:
+                log.info("%s %s lost a race, running it again: %s", request.method, request.url.path, exc)
+                continue
+            log.warning("%s %s answered 503 (%s): %s", request.method, request.url.path, kind, exc)
+            raise unavailable(kind) from exc
+    raise AssertionError("unreachable")
+
+
+def unavailable(kind: Problem) -> ServiceUnavailable:
+    """The 503 for a database that is busy (try again in a moment) or storage that cannot be written."""
+    if kind == "storage":
+        return ServiceUnavailable(
+            _(
+                "Systemet kan ikke gemme eller læse sine data lige nu (datamappen er skrivebeskyttet, "
+                "fuld eller utilgængelig). Intet er gemt. Prøv igen senere, eller kontakt administratoren."
+            ),
+            code="storage_unavailable",
+            retry_after=60,
+        )
+    return ServiceUnavailable(
+        _("Der er travlt lige nu, så intet blev gemt. Prøv igen om et øjeblik."), code="busy", retry_after=2
+    )
+
+
+def _run_once(
+    view: Callable[[Ctx], Any],
+    request: Request,
+    ctx_kwargs: dict[str, Any],
+    *,
+    is_api: bool,
+    readonly: bool | None,
+) -> tuple[Any, Ctx]:
     db, settings, identity_loader = _services(request)
-    readonly = request.method in SAFE_METHODS and not getattr(view, "writes", False)
+    if readonly is None:
+        readonly = not _writes(request, view)
     session = db.session(readonly=readonly)
     try:
         session.begin()
         ctx = Ctx(request=request, db=session, settings=settings, **ctx_kwargs)
-        _authenticate(ctx, identity_loader, is_api=is_api)
+        _authenticate(ctx, identity_loader, is_api=is_api, readonly=readonly)
         lang = ctx.identity.language if ctx.identity else request.cookies.get(LANG_COOKIE)
         i18n.set_language(lang)
         if not is_api:
@@ -244,18 +318,57 @@ def _run_view(
     return response, ctx
 
 
-def _authenticate(ctx: Ctx, loader: IdentityLoader, *, is_api: bool) -> None:
+def _writes(request: Request, view: Callable[..., Any]) -> bool:
+    return request.method not in SAFE_METHODS or getattr(view, "writes", False)
+
+
+async def _dispatch(
+    view: Callable[[Ctx], Any], request: Request, ctx_kwargs: dict[str, Any], *, is_api: bool
+) -> tuple[Any, Ctx]:
+    """Run the view off the event loop: its :func:`prepare` step first, then (SQLite writes: in
+    turn, waiting at most the busy timeout) the view in its transaction."""
+    db: Database = request.app.state.db
+    if (prepare_fn := getattr(view, "prepare", None)) is not None:
+        ctx_kwargs["prepared"], _ctx = await run_in_threadpool(
+            _run_view, prepare_fn, request, ctx_kwargs, is_api=is_api, readonly=True
+        )
+    gate = db.write_gate() if _writes(request, view) else None
+    if gate is None:
+        return await run_in_threadpool(_run_view, view, request, ctx_kwargs, is_api=is_api)
+    started = time.monotonic()
+    try:
+        async with asyncio.timeout(db.busy_timeout):
+            await gate.acquire()
+    except TimeoutError:
+        log.warning(
+            "%s %s answered 503: no turn to write within the busy timeout", request.method, request.url.path
+        )
+        raise unavailable("busy") from None
+    try:
+        budget = db.busy_timeout - (time.monotonic() - started)
+        return await run_in_threadpool(_run_view, view, request, ctx_kwargs, is_api=is_api, budget=budget)
+    finally:
+        gate.release()
+
+
+def _authenticate(ctx: Ctx, loader: IdentityLoader, *, is_api: bool, readonly: bool = False) -> None:
     request, settings = ctx.request, ctx.settings
     person_id: int | None = None
     header = request.headers.get("authorization", "")
     if is_api and header:
         scheme, _sep, secret = header.partition(" ")
-        token = auth.resolve_api_token(ctx.db, secret=secret.strip()) if scheme.lower() == "bearer" else None
+        token = (
+            auth.resolve_api_token(ctx.db, secret=secret.strip(), touch=not readonly)
+            if scheme.lower() == "bearer"
+            else None
+        )
         if token is None:
             raise NotAuthenticated(_("Ugyldigt eller tilbagekaldt API-token."), code="invalid_token")
         person_id = token.person_id
+        if readonly and auth.needs_touch(token.last_used_at):
+            ctx.bookkeep(("api_token_used", token.id), partial(_touch_token, token.id, utcnow()))
     elif (cookie := request.cookies.get(SESSION_COOKIE)) and (not is_api or request.method in SAFE_METHODS):
-        touch = request.method not in SAFE_METHODS
+        touch = request.method not in SAFE_METHODS and not readonly
         session = auth.resolve_session(ctx.db, secret=cookie, days=settings.session_days, touch=touch)
         if session is not None:
             person_id = session.person_id
@@ -264,15 +377,23 @@ def _authenticate(ctx: Ctx, loader: IdentityLoader, *, is_api: bool) -> None:
         ctx.identity = loader(ctx.db, person_id)
 
 
+def _touch_token(token_id: int, at: datetime, db: Session) -> None:
+    auth.touch_api_token(db, token_id=token_id, at=at)
+
+
 def _check_csrf(ctx: Ctx) -> None:
     binding = ctx.request.cookies.get(CSRF_COOKIE, "")
     if not binding:
         binding = secrets.token_urlsafe(24)
         ctx.set_cookie(CSRF_COOKIE, binding, max_age=60 * 60 * 24 * 365)
-    ctx.csrf = auth.csrf_token(ctx.settings.secret_key, binding)
+    ctx.csrf = auth.csrf_token(ctx.settings.secret_key, binding, ctx.session_id)
     if ctx.request.method not in SAFE_METHODS:
         submitted = ctx.value("csrf_token") or ctx.request.headers.get("x-csrf-token", "")
-        if not auth.csrf_valid(ctx.settings.secret_key, ctx.request.cookies.get(CSRF_COOKIE, ""), submitted):
+        cookie = ctx.request.cookies.get(CSRF_COOKIE, "")
+        if not auth.csrf_valid(ctx.settings.secret_key, cookie, submitted, ctx.session_id):
+            if ctx.session_id is None and ctx.request.cookies.get(SESSION_COOKIE):
+                # The form came from a session that has ended since (logged out, expired).
+                raise NotAuthenticated(_("Log ind for at fortsætte."))
             raise Forbidden(
                 _("Formularen var udløbet eller kom fra et andet sted. Prøv igen."), code="csrf_failed"
             )
@@ -284,6 +405,42 @@ def _after(ctx: Ctx) -> None:
             fn()
         except Exception:
             log.exception("after-commit hook failed")
+    if ctx.bookkeeping:
+        keeper = bookkeeper(ctx.request)
+        keeper.add(ctx.bookkeeping)
+        keeper.flush(wait=False)
+
+
+def bookkeeper(request: Request) -> Bookkeeper:
+    """The app's :class:`Bookkeeper` (made on first use)."""
+    state = request.app.state
+    keeper: Bookkeeper | None = getattr(state, "bookkeeper", None)
+    if keeper is None:
+        keeper = state.bookkeeper = Bookkeeper(state.db)
+    return keeper
+
+
+def _retry_after(response: Response, exc: AppError) -> Response:
+    if isinstance(exc, ServiceUnavailable):
+        response.headers["Retry-After"] = str(exc.retry_after)
+    return response
+
+
+V = TypeVar("V", bound=Callable[..., Any])
+
+
+def prepare(fn: Callable[[Ctx], Any]) -> Callable[[V], V]:
+    """Run ``fn(ctx)`` before the view, in a read-only transaction of its own, and give the view
+    its result as ``ctx.prepared``: slow work a write needs (an image, a PDF) is done before the
+    write transaction begins, so other writers do not wait for it. ``fn`` sees who asks
+    (``ctx.identity``, None for nobody: then it should do nothing) and the request's form and
+    files; it must not write. The CSRF check has passed when it runs."""
+
+    def mark(view: V) -> V:
+        view.prepare = fn  # type: ignore[attr-defined]
+        return view
+
+    return mark
 
 
 def _cached(
@@ -322,7 +479,7 @@ def page(view: Callable[[Ctx], Response]) -> Callable[[Request], Any]:
         ctx_kwargs: dict[str, Any] = {}
         try:
             await _read_body(request, ctx_kwargs, parse_json=False)
-            response, ctx = await run_in_threadpool(_run_view, view, request, ctx_kwargs, is_api=False)
+            response, ctx = await _dispatch(view, request, ctx_kwargs, is_api=False)
         except NotAuthenticated:
             if request.method in SAFE_METHODS:
                 target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
@@ -333,8 +490,8 @@ def page(view: Callable[[Ctx], Response]) -> Callable[[Request], Any]:
                 )
             return await run_in_threadpool(error_page, request, 401, _("Log ind for at fortsætte."))
         except AppError as exc:
-            return await run_in_threadpool(error_page, request, exc.status, exc.message)
-        if ctx.after_commit:
+            return _retry_after(await run_in_threadpool(error_page, request, exc.status, exc.message), exc)
+        if ctx.after_commit or ctx.bookkeeping:
             await run_in_threadpool(_after, ctx)
         response = _apply_cookies(response, ctx)
         if key is not None and token is not None:
@@ -356,12 +513,10 @@ def api(view: Callable[[Ctx], Any]) -> Callable[[Request], Any]:
         ctx_kwargs: dict[str, Any] = {}
         try:
             await _read_body(request, ctx_kwargs, parse_json=True)
-            result, ctx = await run_in_threadpool(
-                _run_view, _api_view(view), request, ctx_kwargs, is_api=True
-            )
+            result, ctx = await _dispatch(_api_view(view), request, ctx_kwargs, is_api=True)
         except AppError as exc:
-            return json_error(exc.status, exc.code, exc.message, exc.fields)
-        if ctx.after_commit:
+            return _retry_after(json_error(exc.status, exc.code, exc.message, exc.fields), exc)
+        if ctx.after_commit or ctx.bookkeeping:
             await run_in_threadpool(_after, ctx)
         if key is not None and token is not None:
             request.app.state.page_cache.store(key, token, result)
@@ -380,6 +535,7 @@ def _api_view(view: Callable[[Ctx], Any]) -> Callable[[Ctx], Response]:
         return result if isinstance(result, Response) else JSONResponse(result)
 
     wrapped.writes = getattr(view, "writes", False)  # type: ignore[attr-defined]
+    wrapped.prepare = getattr(view, "prepare", None)  # type: ignore[attr-defined]
     return wrapped
 
 
@@ -389,11 +545,17 @@ def writes(view: Callable[[Ctx], Any]) -> Callable[[Ctx], Any]:
     return view
 
 
-def json_error(status: int, code: str, message: str, fields: dict[str, Any] | None = None) -> JSONResponse:
+def json_error(
+    status: int,
+    code: str,
+    message: str,
+    fields: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
     body: dict[str, Any] = {"error": {"code": code, "message": message or code}}
     if fields:
         body["error"]["fields"] = fields
-    return JSONResponse(body, status_code=status)
+    return JSONResponse(body, status_code=status, headers=headers)
 
 
 def render(ctx: Ctx, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
@@ -496,6 +658,7 @@ def error_page(request: Request, status: int, message: str = "") -> HTMLResponse
         422: _("Kan ikke gennemføres"),
         429: _("For mange forsøg"),
         500: _("Der skete en fejl"),
+        503: _("Prøv igen om lidt"),
     }
     html = ENV.get_template("error.html").render(
         request=request,

@@ -1,5 +1,8 @@
 """The way of a claim: draft → submitted → attested → approved or rejected → exported → paid.
 
+The attester (the chair; the treasurer for the chair's own claims) is e-mailed when a claim is
+submitted, and may send it back to the claimant as a draft or reject it, each with a reason.
+
 Each step locks the claim's row (two approvers at once: the second sees the first's step and gets
 409), is written to the claim's history, and tells the claimant by e-mail. Rules in ``rules.py``.
 """
@@ -9,15 +12,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
+from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from boardkit.core import audit, mail
 from boardkit.core.db import utcnow
 from boardkit.core.errors import Conflict, Forbidden, ValidationFailed
-from boardkit.core.i18n import _
+from boardkit.core.i18n import _, ngettext
 from boardkit.core.permissions import Principal
 from boardkit.expenses import flags, mileage, rules, service
-from boardkit.expenses.models import APPROVED, ExpenseClaim
+from boardkit.expenses.models import APPROVED, ExpenseClaim, ExpenseFlag
 from boardkit.org import service as org_service
 
 LinkFn = Callable[[int], str]  # claim id → absolute URL of its page
@@ -56,9 +60,37 @@ def submit_claim(
     claim.status, claim.submitted_at = "submitted", utcnow()
     db.flush()
     found = flags.compute_flags(db, claim=claim)
-    note = _("%(n)s mulige dubletter", n=len(found)) if found else ""
+    note = ngettext("%(num)s mulig dublet", "%(num)s mulige dubletter", len(found)) if found else ""
     _step(db, claim, principal, "submit", note=note, link=link)
+    notify_attesters(db, claim=claim, link=link)
     return claim
+
+
+def attester_role_for(db: Session, claim: ExpenseClaim) -> str:
+    """Who attests this claim: the chair, or the treasurer when the claimant is the chair."""
+    today = rules.today()
+    members = org_service.list_board_members(db, board_id=claim.board_id)
+    claimant_role = next(
+        (m.role for m in members if m.person_id == claim.claimant_id and m.active_on(today)), None
+    )
+    return rules.attester_role(claimant_role)
+
+
+def is_attester(db: Session, principal: Principal, claim: ExpenseClaim) -> bool:
+    """The principal is the one to attest (or send back, or reject) this claim."""
+    if rules.is_claimant(principal, claim):
+        return False
+    return principal.board_roles.get(claim.board_id) == attester_role_for(db, claim)
+
+
+def _check_attester(db: Session, principal: Principal, claim: ExpenseClaim) -> None:
+    if not is_attester(db, principal, claim):
+        message = (
+            _("Kassereren attesterer formandens udlæg.")
+            if attester_role_for(db, claim) == "treasurer"
+            else _("Kun bestyrelsens formand kan attestere udlæg.")
+        )
+        raise Forbidden(message, code="not_attester")
 
 
 def attest_claim(
@@ -67,22 +99,51 @@ def attest_claim(
     """The board's chair attests (the treasurer when the claim is the chair's own)."""
     claim = service.get_claim(db, principal=principal, claim_id=claim_id, lock=True)
     _own_claim(principal, claim, _("Du kan ikke attestere dit eget udlæg."))
-    members = org_service.list_board_members(db, board_id=claim.board_id)
-    claimant_role = next((m.role for m in members if m.person_id == claim.claimant_id), None)
-    needed = rules.attester_role(claimant_role)
-    if principal.board_roles.get(claim.board_id) != needed:
-        message = (
-            _("Kassereren attesterer formandens udlæg.")
-            if needed == "treasurer"
-            else _("Kun bestyrelsens formand kan attestere udlæg.")
-        )
-        raise Forbidden(message, code="not_attester")
+    _check_attester(db, principal, claim)
     if claim.status != "submitted":
         raise Conflict(
-            _("Udlægget er ikke til attestation (status: %(s)s).", s=claim.status), code="not_submitted"
+            _("Udlægget er ikke til attestation (status: %(s)s).", s=rules.status_name(claim.status)),
+            code="not_submitted",
         )
     claim.status, claim.attested_at, claim.attested_by = "attested", utcnow(), principal.person_id
     _step(db, claim, principal, "attest", link=link)
+    return claim
+
+
+def _reason(reason: str) -> str:
+    reason = reason.strip()
+    if not reason or len(reason) > 5000:
+        raise ValidationFailed(
+            _("Nogle felter skal rettes."),
+            fields={
+                "reason": _("Skriv en begrundelse (højst 5.000 tegn). Den, der har lagt ud, får den at se.")
+            },
+        )
+    return reason
+
+
+def return_claim(
+    db: Session, *, principal: Principal, claim_id: int, reason: str, link: LinkFn | None = None
+) -> ExpenseClaim:
+    """The attester sends a submitted claim back to the claimant as a draft, with the reason.
+
+    The claimant corrects it and submits again (duplicates are looked for anew then, so the flags of
+    this submission go). The reason is in the history and in the claimant's e-mail."""
+    claim = service.get_claim(db, principal=principal, claim_id=claim_id, lock=True)
+    _own_claim(principal, claim, _("Du kan ikke sende dit eget udlæg tilbage."))
+    _check_attester(db, principal, claim)
+    reason = _reason(reason)
+    if claim.status != "submitted":
+        raise Conflict(
+            _(
+                "Kun et udlæg til attestation kan sendes tilbage (status: %(s)s).",
+                s=rules.status_name(claim.status),
+            ),
+            code="not_submitted",
+        )
+    db.execute(delete(ExpenseFlag).where(ExpenseFlag.claim_id == claim.id))
+    claim.status, claim.submitted_at = "draft", None
+    _step(db, claim, principal, "return", note=reason, link=link, event="returned", reason=reason)
     return claim
 
 
@@ -128,22 +189,25 @@ def approve_claim(
 def reject_claim(
     db: Session, *, principal: Principal, claim_id: int, reason: str, link: LinkFn | None = None
 ) -> ExpenseClaim:
+    """Reject with a reason: the administration (submitted or attested), or the attester while the
+    claim waits for attestation. It ends there; the claimant is told why."""
     claim = service.get_claim(db, principal=principal, claim_id=claim_id, lock=True)
-    _check_administration(principal, claim)
     _own_claim(principal, claim, _("Du kan ikke afvise dit eget udlæg."))
-    reason = reason.strip()
-    if not reason or len(reason) > 5000:
-        raise ValidationFailed(
-            _("Nogle felter skal rettes."),
-            fields={
-                "reason": _("Skriv en begrundelse (højst 5.000 tegn). Den, der har lagt ud, får den at se.")
-            },
+    administration = rules.is_administration(principal, claim)
+    if not administration and not (claim.status == "submitted" and is_attester(db, principal, claim)):
+        raise Forbidden(
+            _("Kun den, der attesterer, eller administrationen kan afvise udlæg."), code="not_administration"
         )
+    reason = _reason(reason)
     if claim.status not in ("submitted", "attested"):
-        raise Conflict(_("Udlægget kan ikke afvises nu (status: %(s)s).", s=claim.status), code="not_open")
+        raise Conflict(
+            _("Udlægget kan ikke afvises nu (status: %(s)s).", s=rules.status_name(claim.status)),
+            code="not_open",
+        )
     claim.status, claim.rejected_at, claim.rejected_by = "rejected", utcnow(), principal.person_id
     claim.reject_reason = reason
-    _step(db, claim, principal, "reject", note=reason, link=link)
+    by = "administration" if administration else "board"
+    _step(db, claim, principal, "reject", note=reason, link=link, reason=reason, rejected_by=by)
     return claim
 
 
@@ -210,17 +274,30 @@ def _step(
     *,
     note: str = "",
     link: LinkFn | None,
+    event: str | None = None,
+    reason: str = "",
+    rejected_by: str = "",
 ) -> None:
     claim.updated_at = utcnow()
     db.flush()
     service.record_event(
         db, claim, actor_id=principal.person_id, action=action, after={"status": claim.status}, note=note
     )
-    notify(db, claim=claim, link=link)
+    notify(db, claim=claim, link=link, event=event, reason=reason, rejected_by=rejected_by)
 
 
-def notify(db: Session, *, claim: ExpenseClaim, link: LinkFn | None = None) -> None:
-    """Tell the claimant where their claim stands (by e-mail, when we have an address)."""
+def notify(
+    db: Session,
+    *,
+    claim: ExpenseClaim,
+    link: LinkFn | None = None,
+    event: str | None = None,
+    reason: str = "",
+    rejected_by: str = "",
+) -> None:
+    """Tell the claimant where their claim stands (by e-mail, when we have an address).
+
+    ``event`` is what happened when the status alone does not say it (``returned``: back as a draft)."""
     person = org_service.get_person(db, person_id=claim.claimant_id)
     if not person.email or not person.active:
         return
@@ -230,11 +307,46 @@ def notify(db: Session, *, claim: ExpenseClaim, link: LinkFn | None = None) -> N
         template="expense_status",
         context={
             "name": person.name,
-            "status": claim.status,
+            "status": event or claim.status,
             "claim_id": claim.id,
             "purpose": claim.purpose,
-            "total_kr": f"{claim.total_ore / 100:,.2f}".replace(",", " ").replace(".", ",").replace(" ", "."),
-            "reason": claim.reject_reason,
+            "total_ore": claim.total_ore,
+            "reason": reason or claim.reject_reason,
+            "rejected_by": rejected_by,
             "link": link(claim.id) if link else "",
         },
+        organisation_id=claim.organisation_id,
     )
+
+
+def notify_attesters(db: Session, *, claim: ExpenseClaim, link: LinkFn | None = None) -> int:
+    """Tell whoever attests (the chair; the treasurer for the chair's own claims) that a claim waits
+    for them; returns how many were told. Nobody holding the role (or no address) means no e-mail:
+    the claim is on their list on the expenses page and the dashboard all the same."""
+    needed = attester_role_for(db, claim)
+    today = rules.today()
+    claimant = org_service.get_person(db, person_id=claim.claimant_id)
+    board = org_service.get_boards(db, ids=[claim.board_id]).get(claim.board_id)
+    told = 0
+    for m in org_service.list_board_members(db, board_id=claim.board_id):
+        person = m.person
+        if m.role != needed or not m.active_on(today) or person.id == claim.claimant_id:
+            continue
+        if not person.email or not person.active:
+            continue
+        mail.queue_mail(
+            db,
+            to=mail.Recipient(person.email, person.name, person.language, person.id),
+            template="expense_to_attest",
+            context={
+                "name": person.name,
+                "claimant": claimant.name,
+                "board": board.name if board else "",
+                "claim_id": claim.id,
+                "purpose": claim.purpose,
+                "total_ore": claim.total_ore,
+                "link": link(claim.id) if link else "",
+            },
+        )
+        told += 1
+    return told

@@ -1,4 +1,5 @@
-"""Pages of the flow: submit, attest, approve (one tap from the queue), reject, flag decisions, the queue."""
+"""Pages of the flow: submit, attest, send back, approve (one tap from the queue), reject, flag decisions,
+the queue."""
 
 from __future__ import annotations
 
@@ -27,21 +28,32 @@ def _back(ctx: Ctx, claim_id: int) -> Response:
     return redirect(ctx, "expense_claim", claim_id=claim_id)
 
 
-def _run(ctx: Ctx, step: Callable[[int], ExpenseClaim], done: Callable[[ExpenseClaim], str]) -> Response:
-    """Take one step on the claim: a field to correct re-renders the claim, a refusal is flashed."""
+def _run(
+    ctx: Ctx,
+    step: Callable[[int], ExpenseClaim],
+    done: Callable[[ExpenseClaim], str],
+    *,
+    field_names: dict[str, str] | None = None,
+    then: str = "",
+) -> Response:
+    """Take one step on the claim: a field to correct re-renders the claim, a refusal is flashed.
+
+    ``field_names`` renames the service's fields to the form's; ``then`` is the page to go to
+    afterwards when the claim's page is no longer the reader's (a claim sent back is a draft)."""
     ctx.require_login()
     claim_id = ctx.int_param("claim_id")
     try:
         claim = step(claim_id)
     except ValidationFailed as exc:
         claim = service.get_claim(ctx.db, principal=ctx.principal, claim_id=claim_id)
-        return render_claim(ctx, claim, errors={k: str(v) for k, v in exc.fields.items()})
+        names = field_names or {}
+        return render_claim(ctx, claim, errors={names.get(k, k): str(v) for k, v in exc.fields.items()})
     except (Conflict, Forbidden) as exc:
         ctx.rollback_only = True
         ctx.flash(exc.message, "error")
         return _back(ctx, claim_id)
     ctx.flash(done(claim))
-    return _back(ctx, claim_id)
+    return redirect(ctx, then) if then else _back(ctx, claim_id)
 
 
 @page
@@ -101,6 +113,24 @@ def reject(ctx: Ctx) -> Response:
             link=claim_link(ctx),
         ),
         lambda _claim: _("Udlægget er afvist. Den, der har lagt ud, får begrundelsen."),
+    )
+
+
+@page
+def send_back(ctx: Ctx) -> Response:
+    """The attester sends the claim back to the claimant as a draft, with the reason."""
+    return _run(
+        ctx,
+        lambda claim_id: service.flow.return_claim(
+            ctx.db,
+            principal=ctx.principal,
+            claim_id=claim_id,
+            reason=ctx.value("return_reason"),
+            link=claim_link(ctx),
+        ),
+        lambda claim: _("Udlæg %(n)s er sendt tilbage til rettelse med din begrundelse.", n=claim.id),
+        field_names={"reason": "return_reason"},
+        then="expenses",
     )
 
 
@@ -174,5 +204,6 @@ routes = [
     Route(f"{CLAIM}/attest", attest, methods=["POST"], name="expense_claim_attest"),
     Route(f"{CLAIM}/approve", approve, methods=["POST"], name="expense_claim_approve"),
     Route(f"{CLAIM}/reject", reject, methods=["POST"], name="expense_claim_reject"),
+    Route(f"{CLAIM}/return", send_back, methods=["POST"], name="expense_claim_return"),
     Route(f"{CLAIM}/flags/{{flag_id:id}}", decide_flag, methods=["POST"], name="expense_flag_decide"),
 ]

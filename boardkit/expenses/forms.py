@@ -6,12 +6,15 @@ import re
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
+from boardkit.core import i18n
 from boardkit.core.i18n import _
 from boardkit.expenses import mileage, rules
 
 # "125", "125,5", "125,50", "1.250,50", "1250.50" (a point before two last digits is a decimal point)
 _KR = re.compile(r"^-?(\d{1,3}(\.\d{3})+|\d+)(,\d{1,2})?$")
 _KR_POINT = re.compile(r"^-?\d+\.\d{1,2}$")
+# "1,250.50", "1,250" as typed on an English page (a comma before three digits is never Danish)
+_KR_ENGLISH = re.compile(r"^-?\d{1,3}(,\d{3})+(\.\d{1,2})?$")
 
 
 def parse_kr(text: str) -> int | None:
@@ -21,6 +24,8 @@ def parse_kr(text: str) -> int | None:
         return None
     if _KR_POINT.match(text):
         normal = text
+    elif _KR_ENGLISH.match(text):
+        normal = text.replace(",", "")
     elif _KR.match(text):
         normal = text.replace(".", "").replace(",", ".")
     else:
@@ -32,9 +37,12 @@ def parse_kr(text: str) -> int | None:
 
 
 def format_kr(ore: int) -> str:
-    """Øre as a Danish amount to put back in a field: 125050 → "1.250,50"."""
+    """Øre as an amount to put back in a field, as the reader writes it: 125050 → "1.250,50", or on an
+    English page "1250.50" (both read back by :func:`parse_kr`)."""
     sign = "-" if ore < 0 else ""
     kr, rest = divmod(abs(ore), 100)
+    if i18n.current_language() == "en":
+        return f"{sign}{kr}.{rest:02d}"
     return f"{sign}{kr:,}".replace(",", ".") + f",{rest:02d}"
 
 

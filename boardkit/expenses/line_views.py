@@ -8,7 +8,7 @@ from starlette.routing import Route
 from boardkit.core.errors import RuleViolation, TooLarge, UnsupportedType, ValidationFailed
 from boardkit.core.i18n import _
 from boardkit.core.storage import FileStore
-from boardkit.core.web import Ctx, file_response, page, redirect
+from boardkit.core.web import Ctx, Upload, file_response, page, prepare, redirect
 from boardkit.expenses import forms, service
 from boardkit.expenses.views import render_claim
 
@@ -27,7 +27,22 @@ def _to_line(ctx: Ctx, claim_id: int, line_id: int) -> Response:
     return response
 
 
+def _upload(ctx: Ctx) -> Upload | None:
+    return next((f for name in ("photo", "file") for f in ctx.files.get(name, []) if f.data), None)
+
+
+def _process_upload(ctx: Ctx) -> object:
+    """Before the write transaction: the photo made upright, cleaned and previewed (slow)."""
+    upload = _upload(ctx)
+    if ctx.identity is None or upload is None:
+        return None
+    return service.receipts.process_upload(
+        ctx.db, principal=ctx.principal, claim_id=ctx.int_param("claim_id"), upload=upload
+    )
+
+
 @page
+@prepare(_process_upload)
 def upload_receipt(ctx: Ctx) -> Response:
     """A photo from the camera (``photo``) or a file (``file``), with the amount and date if given.
 
@@ -35,7 +50,7 @@ def upload_receipt(ctx: Ctx) -> Response:
     """
     ctx.require_login()
     claim_id = ctx.int_param("claim_id")
-    upload = next((f for name in ("photo", "file") for f in ctx.files.get(name, []) if f.data), None)
+    upload = _upload(ctx)
     if upload is None:
         claim = service.editable_claim(ctx.db, principal=ctx.principal, claim_id=claim_id)
         return render_claim(ctx, claim, errors={"photo": _("Tag et billede af bonen, eller vælg en fil.")})
@@ -46,6 +61,7 @@ def upload_receipt(ctx: Ctx) -> Response:
             claim_id=claim_id,
             upload=upload,
             store=FileStore(ctx.settings.files_dir),
+            processed=ctx.prepared,
         )
     except (TooLarge, UnsupportedType) as exc:
         claim = service.editable_claim(ctx.db, principal=ctx.principal, claim_id=claim_id)

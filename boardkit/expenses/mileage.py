@@ -17,8 +17,10 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from boardkit.core import i18n
 from boardkit.core.errors import RuleViolation
 from boardkit.core.i18n import _
+from boardkit.core.templating import fmt_money, fmt_number
 from boardkit.expenses.models import ExpenseClaim, ExpenseLine, MileageRate
 
 MAX_KM_TENTHS = 20_000  # 2,000 km on one line
@@ -42,6 +44,21 @@ def parse_km(value: Any) -> int | None:
 
 def format_km(tenths: int) -> str:
     return f"{tenths // 10},{tenths % 10}" if tenths % 10 else str(tenths // 10)
+
+
+def km_text(value: int | str) -> str:
+    """Kilometres for the reader (tenths, or a stored Danish text like "12,5"): "12,5" / "12.5"."""
+    tenths = value if isinstance(value, int) else (parse_km(value) or 0)
+    return fmt_number(tenths / 10, 1)
+
+
+def calculation_text(calculation: dict[str, Any]) -> str:
+    """A line's stored calculation ("12,5 km × 3,94 kr", kept in Danish as the voucher has it) in
+    the reader's language."""
+    parts = calculation.get("parts") or []
+    if i18n.current_language() == "da" or not parts:
+        return str(calculation.get("text", ""))
+    return " + ".join(f"{km_text(p['km'])} km × {fmt_money(p['rate_ore'])}" for p in parts)
 
 
 def _amount(rate_ore: int, tenths: int) -> int:

@@ -114,7 +114,7 @@ def mileage_page(ctx: Ctx) -> Response:
         year=year,
         rows=rows,
         this_year=rules.today().year,
-        format_km=service.mileage.format_km,
+        km_text=service.mileage.km_text,
         active_nav="expenses",
     )
 

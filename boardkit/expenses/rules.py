@@ -155,6 +155,20 @@ def may_see_bank(p: Principal, claim: ExpenseClaim) -> bool:
     return is_claimant(p, claim) or is_administration(p, claim)
 
 
+def status_name(status: str) -> str:
+    """A claim's status in words, for messages (the pages use ``expenses/_labels.html``)."""
+    names = {
+        "draft": _("kladde"),
+        "submitted": _("til attestation"),
+        "attested": _("til godkendelse"),
+        "approved": _("godkendt"),
+        "rejected": _("afvist"),
+        "exported": _("sendt til bogføring"),
+        "paid": _("udbetalt"),
+    }
+    return names.get(status, status)
+
+
 def attester_role(claimant_role: str | None) -> str:
     """The chair attests; the treasurer attests the chair's own claims."""
     return "treasurer" if claimant_role == "chair" else "chair"

@@ -98,11 +98,7 @@ def _errors(exc: ValidationFailed) -> dict[str, str]:
 
 
 def _may_attest(ctx: Ctx, claim: ExpenseClaim) -> bool:
-    if claim.status != "submitted" or rules.is_claimant(ctx.principal, claim):
-        return False
-    return any(
-        row.claim.id == claim.id for row in queue.awaiting_attestation(ctx.db, principal=ctx.principal)
-    )
+    return claim.status == "submitted" and service.flow.is_attester(ctx.db, ctx.principal, claim)
 
 
 def claim_context(ctx: Ctx, claim: ExpenseClaim) -> dict[str, Any]:
@@ -110,6 +106,7 @@ def claim_context(ctx: Ctx, claim: ExpenseClaim) -> dict[str, Any]:
     principal = ctx.principal
     claimant = rules.is_claimant(principal, claim)
     administration = rules.is_administration(principal, claim) and not claimant
+    attester = _may_attest(ctx, claim)
     events = service.history(ctx.db, claim=claim)
     flags = service.list_flags(ctx.db, claim=claim)
     names = org_service.get_people(
@@ -131,16 +128,18 @@ def claim_context(ctx: Ctx, claim: ExpenseClaim) -> dict[str, Any]:
         "bank": bank,
         "may_see_bank": rules.may_see_bank(principal, claim),
         "may_edit": claimant and claim.status in rules.EDITABLE,
-        "may_attest": _may_attest(ctx, claim),
+        "may_attest": attester,
+        "may_return": attester,
         "may_approve": administration
         and claim.status == "attested"
         and claim.first_approved_by != principal.person_id,
-        "may_reject": administration and claim.status in ("submitted", "attested"),
+        "may_reject": (administration and claim.status in ("submitted", "attested")) or attester,
         "may_decide": administration,
         "retained_until": rules.retained_until(claim),
         "accounts": _accounts(ctx, {claim.organisation_id}),
         "format_kr": forms.format_kr,
-        "format_km": service.mileage.format_km,
+        "km_text": service.mileage.km_text,
+        "calculation_text": service.mileage.calculation_text,
         "active_nav": "expenses",
     }
 

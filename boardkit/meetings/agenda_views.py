@@ -161,10 +161,11 @@ def attachment_file(ctx: Ctx) -> Response:
     attachment = service.get_attachment(
         ctx.db, principal=ctx.principal, attachment_id=ctx.int_param("attachment_id")
     )
-    data = service.attachments.read_attachment(FileStore(ctx.settings.files_dir), attachment)
     download = ctx.request.query_params.get("download") == "1"
-    headers = service.attachments.file_headers(attachment, download=download)
-    return Response(data, media_type=service.attachments.media_type(attachment), headers=headers)
+    served = service.attachments.serve(
+        ctx.db, FileStore(ctx.settings.files_dir), attachment, download=download
+    )
+    return Response(served.data, media_type=served.media_type, headers=served.headers)
 
 
 @page

@@ -2,7 +2,12 @@
 
 PDFs and images (JPEG, PNG, HEIC) are the documents boardkit shows; any other file is kept and
 listed but only ever served as a download. A file whose name or declared type claims a document
-type it is not (a ``.pdf`` that is not a PDF) is refused with 415.
+type it is not (a ``.pdf`` that is not a PDF) is refused with 415; so is a PDF locked with a
+password, and an image with more pixels than a pack can draw gets 413 (:func:`refuse_unusable`,
+for agenda items and proposals alike).
+
+A PDF is read in the browser as the cleaned copy the packs use (``pdfprep``: no JavaScript,
+actions or embedded files); its original bytes are only ever a download (:func:`serve`).
 """
 
 from __future__ import annotations
@@ -19,9 +24,9 @@ from urllib.parse import quote
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from boardkit.core import audit, jobs, pdfprep, uploads
+from boardkit.core import audit, jobs, pdfimage, pdfprep, uploads
 from boardkit.core.db import utcnow
-from boardkit.core.errors import UnsupportedType
+from boardkit.core.errors import TooLarge, UnsupportedType
 from boardkit.core.i18n import _
 from boardkit.core.models import PreparedFile
 from boardkit.core.storage import FileStore
@@ -103,6 +108,42 @@ def refuse_locked(data: bytes) -> None:
         ) from None
 
 
+def refuse_huge_image(filename: str, data: bytes) -> None:
+    """An image whose header claims more pixels than a pack draws (a decompression bomb, a poster
+    scan) is refused before it is ever decoded (413)."""
+    from PIL import Image  # only image uploads pay for the import
+
+    pdfimage.register_heif()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as image:  # reads the header, decodes nothing
+                pixels = image.width * image.height
+    except Image.DecompressionBombError:
+        pixels = pdfimage.MAX_PIXELS + 1
+    except Exception:  # unreadable: like any other bad file, it becomes a placeholder page in packs
+        return
+    if pixels > pdfimage.MAX_PIXELS:
+        raise TooLarge(
+            _(
+                "Billedet “%(name)s” er for stort: over %(mp)s megapixel. Gem det i en mindre "
+                "størrelse, og prøv igen.",
+                name=filename,
+                mp=pdfimage.MAX_PIXELS // 1_000_000,
+            ),
+            code="too_many_pixels",
+            fields={"file": "too_many_pixels"},
+        )
+
+
+def refuse_unusable(filename: str, data: bytes, content_type: str) -> None:
+    """The checks every uploaded document gets beyond type and size: no locked PDFs, no huge images."""
+    if content_type == uploads.PDF:
+        refuse_locked(data)
+    elif content_type in DOCUMENT_TYPES:
+        refuse_huge_image(filename, data)
+
+
 def add_attachment(
     db: Session,
     item: AgendaItem,
@@ -120,8 +161,7 @@ def add_attachment(
     prepared again.
     """
     content_type = check_attachment(filename, data, declared_type)
-    if content_type == uploads.PDF:
-        refuse_locked(data)
+    refuse_unusable(filename, data, content_type)
     name = uploads.safe_filename(filename, content_type if content_type in DOCUMENT_TYPES else None)
     attachment = next((a for a in item.attachments if a.filename == name), None)
     action = "attachment.replace" if attachment is not None else "attachment.create"
@@ -209,7 +249,7 @@ def is_image(attachment: Attachment) -> bool:
     return attachment.content_type in (uploads.JPEG, uploads.PNG)
 
 
-def file_headers(attachment: Attachment, *, download: bool = False) -> dict[str, str]:
+def file_headers(attachment: Attachment, *, download: bool = False, etag: str = "") -> dict[str, str]:
     """Headers for serving a stored file: inline only for documents, never for other files."""
     inline = is_inline(attachment) and not download
     name = attachment.filename
@@ -220,7 +260,7 @@ def file_headers(attachment: Attachment, *, download: bool = False) -> dict[str,
     return {
         "Content-Disposition": disposition,
         "Cache-Control": "private, no-cache",
-        "ETag": f'"{attachment.sha256}"',
+        "ETag": f'"{etag or attachment.sha256}"',
         "X-Content-Type-Options": "nosniff",
     }
 
@@ -230,4 +270,38 @@ def media_type(attachment: Attachment) -> str:
 
 
 def read_attachment(store: FileStore, attachment: Attachment) -> bytes:
+    """The original bytes (downloads, the ZIP of originals)."""
     return store.get(attachment.sha256)
+
+
+@dataclass(frozen=True)
+class Served:
+    data: bytes
+    media_type: str
+    headers: dict[str, str]
+
+
+def serve(db: Session, store: FileStore, attachment: Attachment, *, download: bool = False) -> Served:
+    """A file as a reader gets it. A PDF shown in the browser is the cleaned copy packs use; one
+    that cannot be cleaned is only offered as a download. Images and downloads are the original."""
+    if download or attachment.content_type != uploads.PDF:
+        data = read_attachment(store, attachment)
+        return Served(data, media_type(attachment), file_headers(attachment, download=download))
+    clean = clean_pdf(db, store, attachment)
+    if clean is None:
+        return Served(read_attachment(store, attachment), OTHER, file_headers(attachment, download=True))
+    etag = hashlib.sha256(clean).hexdigest()
+    return Served(clean, uploads.PDF, file_headers(attachment, etag=etag))
+
+
+def clean_pdf(db: Session, store: FileStore, attachment: Attachment) -> bytes | None:
+    """The PDF as packs have it (prepared once per content by a job after upload); prepared here,
+    without storing anything, when the job has not run yet. None when it cannot be used."""
+    row = db.scalar(
+        select(PreparedFile).where(
+            PreparedFile.source_sha256 == attachment.sha256, PreparedFile.recipe == pdfprep.RECIPE
+        )
+    )
+    if row is not None:
+        return store.get(row.prepared_sha256) if row.prepared_sha256 else None
+    return pdfprep.prepare(read_attachment(store, attachment), uploads.PDF).pdf

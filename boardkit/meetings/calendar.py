@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parseaddr
 from functools import lru_cache
+from typing import Any
 from urllib.parse import urlsplit
 
 from boardkit.core.db import utcnow
@@ -153,14 +154,33 @@ def place_of(meeting: Meeting) -> str:
     return ", ".join(parts) or meeting.online_url
 
 
-def description(meeting: Meeting, *, agenda: Sequence[str], url: str) -> str:
-    """Plain text for DESCRIPTION: a cancellation's reason, the agenda (public items only), links."""
+AgendaEntry = tuple[int, str | None]  # (the meeting's item number, title); None: "Lukket punkt"
+
+
+def agenda_entries(items: Iterable[Any]) -> list[AgendaEntry]:
+    """The agenda as notices, calendar events and letters show it (they may reach residents): each
+    item keeps the meeting's number, a closed item has no title ("Lukket punkt"), and an item about
+    a person or a complaint is left out entirely (the board reads it on the meeting page)."""
+    return [
+        (item.position, None if item.closed else item.title)
+        for item in sorted(items, key=lambda i: i.position)
+        if not (item.closed and item.person_case)
+    ]
+
+
+def agenda_text(entry: AgendaEntry) -> str:
+    number, title = entry
+    return f"{number}. {title if title is not None else _('Lukket punkt')}"
+
+
+def description(meeting: Meeting, *, agenda: Sequence[AgendaEntry], url: str) -> str:
+    """Plain text for DESCRIPTION: a cancellation's reason, the agenda (closed items untitled), links."""
     lines: list[str] = []
     if meeting.status == "cancelled":
         lines += [_("Mødet er aflyst."), meeting.cancel_reason, ""]
     if agenda:
         lines.append(_("Dagsorden:"))
-        lines += [f"{n}. {title}" for n, title in enumerate(agenda, start=1)]
+        lines += [agenda_text(entry) for entry in agenda]
         lines.append("")
     if meeting.online_url:
         lines.append(_("Onlinemøde: %(url)s", url=meeting.online_url))
@@ -193,7 +213,7 @@ def event_lines(
     *,
     base_url: str,
     organizer: Organizer,
-    agenda: Sequence[str],
+    agenda: Sequence[AgendaEntry],
     attendees: Iterable[Attendee] = (),
     alarm_minutes: int = DEFAULT_ALARM_MINUTES,
     now: datetime | None = None,
@@ -256,7 +276,7 @@ def invite(
     base_url: str,
     organizer: Organizer,
     attendee: Attendee | None,
-    agenda: Sequence[str],
+    agenda: Sequence[AgendaEntry],
     alarm_minutes: int = DEFAULT_ALARM_MINUTES,
     now: datetime | None = None,
 ) -> str:
@@ -284,7 +304,7 @@ def feed(
     *,
     base_url: str,
     mail_from: str,
-    agendas: dict[int, list[str]],
+    agendas: dict[int, list[AgendaEntry]],
     name: str,
     alarm_minutes: int = DEFAULT_ALARM_MINUTES,
 ) -> str:
@@ -346,7 +366,12 @@ class _Snapshot:
 
 @lru_cache(maxsize=20_000)
 def _published(
-    snap: _Snapshot, base_url: str, organizer: Organizer, agenda: tuple[str, ...], alarm: int, language: str
+    snap: _Snapshot,
+    base_url: str,
+    organizer: Organizer,
+    agenda: tuple[AgendaEntry, ...],
+    alarm: int,
+    language: str,
 ) -> tuple[str, ...]:
     """A feed's event, written once per version of the meeting (calendar apps poll the feed)."""
     meeting = Meeting(**{f: getattr(snap, f) for f in _Snapshot.__dataclass_fields__})

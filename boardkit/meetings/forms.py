@@ -112,6 +112,7 @@ def item_input(ctx: Ctx) -> tuple[ItemInput, dict[str, str]]:
         description=ctx.value("description"),
         kind=kind if kind in ITEM_KINDS else "",
         closed=bool(ctx.value("closed")),
+        person_case=bool(ctx.value("person_case")),
         presenter=ctx.value("presenter"),
         minutes_allotted=minutes,
     )
@@ -124,6 +125,7 @@ def item_values(item: AgendaItem) -> dict[str, Any]:
         "description": item.description,
         "kind": item.kind,
         "closed": "1" if item.closed else "",
+        "person_case": "1" if item.person_case else "",
         "presenter": item.presenter,
         "minutes_allotted": "" if item.minutes_allotted is None else str(item.minutes_allotted),
     }

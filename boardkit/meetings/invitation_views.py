@@ -7,15 +7,15 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from boardkit.core.db import utcnow
 from boardkit.core.errors import NotFound, RuleViolation, ValidationFailed
-from boardkit.core.i18n import _
+from boardkit.core.i18n import _, ngettext
 from boardkit.core.permissions import Action, Principal
 from boardkit.core.web import Ctx, page, redirect, render
-from boardkit.meetings import calendar, feeds, invitations, rsvp, service
+from boardkit.meetings import calendar, feeds, invitations, rsvp, send_plan, service
 from boardkit.meetings.models import RSVP_RESPONSES, AgendaItem, Meeting
 from boardkit.org import service as org_service
 
@@ -34,16 +34,80 @@ def _meeting(ctx: Ctx, action: Action = Action.VIEW) -> Meeting:
     )
 
 
+def confirm_page(
+    ctx: Ctx,
+    meeting: Meeting,
+    *,
+    groups: list[send_plan.Group],
+    heading: str,
+    lead: str,
+    action_url: str,
+    button: str,
+    back_url: str,
+    changed: bool = False,
+) -> Response:
+    """The one question before a mass send: who gets what, then one button (nothing is sent here)."""
+    total = send_plan.total(groups)
+    return render(
+        ctx,
+        "meetings/send_confirm.html",
+        status_code=409 if changed else 200,
+        meeting=meeting,
+        heading=heading,
+        lead=lead,
+        groups=groups,
+        total=total,
+        fingerprint=send_plan.fingerprint(groups),
+        action_url=action_url,
+        button=button,
+        back_url=back_url,
+        changed=changed,
+        nothing_to_send=total == 0,
+        active_nav="home",
+    )
+
+
+def _confirm_invitations(
+    ctx: Ctx, meeting: Meeting, groups: list[send_plan.Group], *, changed: bool
+) -> Response:
+    total = send_plan.total(groups)
+    return confirm_page(
+        ctx,
+        meeting,
+        groups=groups,
+        heading=_("Send indkaldelse"),
+        lead=_(
+            "Indkaldelsen går til alle, der ikke allerede har mødet, som det er nu. "
+            "Kontrollér listen, og send den med ét tryk."
+        ),
+        action_url=ctx.url("meeting_invitations", meeting_id=meeting.id),
+        button=ngettext("Send indkaldelse til %(num)s", "Send indkaldelse til %(num)s", total),
+        back_url=ctx.url("meeting", meeting_id=meeting.id),
+        changed=changed,
+    )
+
+
 @page
 def send(ctx: Ctx) -> Response:
-    """The chair's "Send indkaldelse": to everyone not yet reached with the meeting as it is now."""
+    """The chair's "Send indkaldelse": GET (or a POST without the confirmation) shows who gets what;
+    the confirmed POST sends to everyone not yet reached with the meeting as it is now."""
     meeting = _meeting(ctx, Action.MANAGE)
-    service.load_agenda(ctx.db, meeting)
     try:
-        sent = invitations.send_invitations(ctx.db, meeting=meeting, settings=ctx.settings)
+        invitations._check_open(meeting)
     except RuleViolation as exc:
         ctx.flash(exc.message, "error")
         return redirect(ctx, "meeting", meeting_id=meeting.id)
+    confirmed = ctx.value("confirmed")
+    if ctx.request.method == "GET" or not confirmed:
+        groups = send_plan.groups_of_invitations(send_plan.plan_invitations(ctx.db, meeting=meeting))
+        return _confirm_invitations(ctx, meeting, groups, changed=False)
+    groups = send_plan.groups_of_invitations(send_plan.plan_invitations(ctx.db, meeting=meeting))
+    if send_plan.fingerprint(groups) != confirmed:
+        return _confirm_invitations(ctx, meeting, groups, changed=True)
+    service.load_agenda(ctx.db, meeting)
+    sent = invitations.send_invitations(
+        ctx.db, meeting=meeting, settings=ctx.settings, actor_id=ctx.person_id
+    )
     if sent.queued or sent.paper:
         message = _(
             "Indkaldelsen er sendt: %(emails)s på e-mail og %(letters)s breve til print.",
@@ -102,6 +166,7 @@ TOKEN_PAGE_DEFAULTS: dict[str, Any] = {
     "done": None,
     "error": None,
     "chosen": None,
+    "pending": None,
     "mine": None,
     "person_name": "",
     "place": "",
@@ -115,7 +180,15 @@ def _token_page(ctx: Ctx, token: str, **context: Any) -> Response:
 
 @page
 def answer_by_link(ctx: Ctx) -> Response:
-    """The signed link from the e-mail: GET shows the meeting and three buttons, only POST answers."""
+    """The signed link from the e-mail (``?response=`` names the button clicked there).
+
+    A GET never records anything: mail scanners and link previews fetch every link in a message,
+    all three answers included. The page the link opens carries the chosen answer in a form that a
+    script submits at once (``data-autosubmit`` in ``static/js/app.js``), so a person's first click
+    records it without a second tap; a fetch that runs no script records nothing, and without
+    JavaScript one tap on "Bekræft" does it. The POST answers 303 to the same link, whose page shows
+    the answer recorded and the buttons to change it.
+    """
     token = ctx.param("token")
     check = rsvp.read_token(secret_key=ctx.settings.secret_key, token=token)
     if not check.meeting_id:
@@ -140,27 +213,42 @@ def answer_by_link(ctx: Ctx) -> Response:
         except ValidationFailed as exc:
             ctx.rollback_only = True
             return _token_page(ctx, token, error=exc.message, status_code=422, **common)
-        return _token_page(ctx, token, done=response, chosen=response, mine=response, **common)
+        return RedirectResponse(ctx.url("rsvp", token=token, _query={"recorded": "1"}), status_code=303)
     mine = rsvp.get_response(ctx.db, meeting_id=meeting.id, person_id=person.id)
     chosen = ctx.request.query_params.get("response")
-    return _token_page(ctx, token, chosen=chosen if chosen in RSVP_RESPONSES else None, mine=mine, **common)
+    chosen = chosen if chosen in RSVP_RESPONSES else None
+    recorded = ctx.request.query_params.get("recorded") == "1" and mine is not None
+    return _token_page(
+        ctx,
+        token,
+        chosen=chosen,
+        mine=mine,
+        done=mine if recorded or (chosen is not None and chosen == mine) else None,
+        pending=chosen if chosen is not None and chosen != mine else None,
+        **common,
+    )
 
 
 # --- the personal calendar feed -----------------------------------------------------------
 
 
 def feed_text(db: Session, *, principal: Principal, base_url: str, mail_from: str) -> str:
-    """All meetings the person may see, last year and ahead, as one PUBLISH calendar."""
-    meetings = service.list_meetings(db, principal=principal, start=utcnow() - FEED_PAST, limit=FEED_LIMIT)
-    agendas: dict[int, list[str]] = {m.id: [] for m in meetings}
+    """The person's meetings (``service.in_own_diary``), last year and ahead, as one PUBLISH calendar."""
+    meetings = [
+        m
+        for m in service.list_meetings(db, principal=principal, start=utcnow() - FEED_PAST, limit=FEED_LIMIT)
+        if service.in_own_diary(principal, m)
+    ]
+    agendas: dict[int, list[calendar.AgendaEntry]] = {m.id: [] for m in meetings}
     if agendas:
         rows = db.execute(
-            select(AgendaItem.meeting_id, AgendaItem.title)
-            .where(AgendaItem.meeting_id.in_(list(agendas)), AgendaItem.closed.is_(False))
+            select(AgendaItem.meeting_id, AgendaItem.position, AgendaItem.title, AgendaItem.closed)
+            .where(AgendaItem.meeting_id.in_(list(agendas)), AgendaItem.person_case.is_(False))
             .order_by(AgendaItem.meeting_id, AgendaItem.position)
         )
-        for meeting_id, title in rows:
-            agendas[meeting_id].append(title)
+        # As in notices: the meeting's numbers, a closed item untitled, person cases left out.
+        for meeting_id, position, title, closed in rows:
+            agendas[meeting_id].append((position, None if closed else title))
     return calendar.feed(
         meetings, base_url=base_url, mail_from=mail_from, agendas=agendas, name=_("Mine møder")
     )
@@ -198,7 +286,7 @@ def feed_regenerate(ctx: Ctx) -> Response:
 
 
 routes = [
-    Route("/meetings/{meeting_id:id}/invitations", send, methods=["POST"], name="meeting_invitations"),
+    Route("/meetings/{meeting_id:id}/invitations", send, methods=["GET", "POST"], name="meeting_invitations"),
     Route("/meetings/{meeting_id:id}/rsvp", answer, methods=["POST"], name="meeting_rsvp"),
     Route("/rsvp/{token}", answer_by_link, methods=["GET", "POST"], name="rsvp"),
     Route("/calendar/{token}.ics", feed, name="calendar_feed"),

@@ -12,8 +12,8 @@ Who gets a notice (DOMAIN.md: in writing to every household; e-mail counts as wr
   in it asked for paper, or when nobody in it can be reached by e-mail (a home with no adult
   listed included). Those in a paper household who can be reached by e-mail get the e-mail too.
 * **Board and committee meetings** — the board's active members (substitutes only when the
-  meeting says so). Members without an e-mail address are counted as ``unreachable`` so the
-  chair knows whom to call; boards get no paper letters.
+  meeting says so). A member without e-mail (a paper member) gets a letter at home, addressed to
+  them; one with no known home either is counted as ``unreachable`` so the chair knows whom to call.
 * **Every meeting** — the administration contact: the organisation's account managers
   (kundechefer), organisation-wide or for the meeting's department. Bookkeepers and other staff
   are not invited.
@@ -34,12 +34,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from boardkit.config import Settings
-from boardkit.core import mail
+from boardkit.core import audit, mail
 from boardkit.core.db import utcnow
 from boardkit.core.errors import RuleViolation
 from boardkit.core.i18n import _
 from boardkit.core.models import OutboxEmail
-from boardkit.meetings import calendar, letters, pack_queue, rsvp
+from boardkit.meetings import calendar, letters, pack_queue, rsvp, search_docs
 from boardkit.meetings.models import Invitation, Letter, Meeting, PrintBatch
 from boardkit.meetings.notice import Notice, agenda_titles, alarm_minutes, recipient_line
 from boardkit.org import service as org_service
@@ -93,6 +93,7 @@ def recipients(db: Session, *, meeting: Meeting) -> Recipients:
             elif m.person.id not in seen:
                 seen.add(m.person.id)
                 result.unreachable.append(m.person)
+        result.households, result.unreachable = _member_letters(db, result.unreachable)
     board = meeting.board
     for person in org_service.list_administration_contacts(
         db, organisation_id=board.organisation_id, department_id=meeting.department_id or board.department_id
@@ -100,6 +101,18 @@ def recipients(db: Session, *, meeting: Meeting) -> Recipients:
         if emailable(person):
             add(person)
     return result
+
+
+def _member_letters(db: Session, people: list[Person]) -> tuple[list[org_service.Household], list[Person]]:
+    """Board members without e-mail (paper members): a letter to their home, addressed to them;
+    those with no known home stay unreachable."""
+    homes = org_service.current_homes(db, person_ids=[p.id for p in people if p.active])
+    letters: dict[int, org_service.Household] = {}
+    for person in people:
+        if person.id in homes:
+            tenancy = homes[person.id]
+            letters.setdefault(tenancy.id, org_service.Household(tenancy, [])).residents.append(person)
+    return list(letters.values()), [p for p in people if p.id not in homes or not p.active]
 
 
 # --- sending ------------------------------------------------------------------------------
@@ -182,7 +195,9 @@ def sync_delivery(db: Session, *, meeting_id: int) -> None:
         select(Invitation, OutboxEmail.status, OutboxEmail.sent_at)
         .join(OutboxEmail, OutboxEmail.id == Invitation.email_id)
         .where(
-            Invitation.meeting_id == meeting_id, Invitation.status == "queued", OutboxEmail.status != "queued"
+            Invitation.meeting_id == meeting_id,
+            Invitation.status == "queued",
+            OutboxEmail.status.in_(("sent", "failed", "uncertain")),  # not while queued or sending
         )
     ).all()
     for inv, status, sent_at in rows:
@@ -203,8 +218,21 @@ def _check_open(meeting: Meeting) -> None:
         raise RuleViolation(_("Mødet er afholdt, så der kan ikke indkaldes til det."), code="meeting_over")
 
 
-def send_invitations(db: Session, *, meeting: Meeting, settings: Settings) -> Sent:
-    """Send the notice to everyone not yet reached with the meeting as it is now; never twice."""
+def _lock(db: Session, meeting: Meeting) -> None:
+    """The meeting's row locked for this transaction and read again (PostgreSQL; on SQLite the
+    write lock does it): two sendings for one meeting take turns, the second finds the first's
+    invitations, so nobody is invited twice and nothing collides."""
+    db.execute(select(Meeting.id).where(Meeting.id == meeting.id).with_for_update())
+    db.refresh(meeting)
+
+
+def send_invitations(
+    db: Session, *, meeting: Meeting, settings: Settings, actor_id: int | None = None
+) -> Sent:
+    """Send the notice to everyone not yet reached with the meeting as it is now; never twice.
+
+    A sending that reaches anyone is written to the audit log (who sent it, how many of each)."""
+    _lock(db, meeting)
     _check_open(meeting)
     if not meeting.uid:
         meeting.uid = calendar.meeting_uid(meeting, settings.base_url)
@@ -239,15 +267,31 @@ def send_invitations(db: Session, *, meeting: Meeting, settings: Settings) -> Se
         meeting.status = "invited"
     if meeting.invited_at is None:
         meeting.invited_at = out.notice.now
+        search_docs.changed(db, meeting.id)  # announced: the residents find it from now on
     pack_queue.publish_pack(db, meeting, actor_id=None)  # the board reads the material from now on
-    return out.finish()
+    sent = out.finish()
+    if sent.queued or sent.paper:
+        audit.record(
+            db,
+            actor_id=actor_id,
+            action="meeting.invitations_sent",
+            obj=meeting,
+            organisation_id=meeting.board.organisation_id,
+            summary=meeting.title,
+            diff={"emails": sent.queued, "letters": sent.paper, "unreachable": sent.unreachable},
+        )
+    return sent
 
 
 def _households(
     db: Session, invitations: Iterable[Invitation], meeting: Meeting
 ) -> dict[int, org_service.Household]:
     ids = {i.tenancy_id for i in invitations if i.tenancy_id is not None}
-    if not ids or meeting.department_id is None:
+    if not ids:
+        return {}
+    if not meeting.is_department_meeting:  # the letters went to paper members' homes
+        return {h.tenancy.id: h for h in recipients(db, meeting=meeting).households if h.tenancy.id in ids}
+    if meeting.department_id is None:
         return {}
     return {
         h.tenancy.id: h
@@ -259,6 +303,7 @@ def _households(
 def _resend(
     db: Session, *, meeting: Meeting, settings: Settings, kind: str, previous: dict[str, Any] | None
 ) -> Sent:
+    _lock(db, meeting)
     sync_delivery(db, meeting_id=meeting.id)
     out = _Outgoing(db, Notice(meeting, settings, previous or {}))
     if kind == "cancellation":

@@ -6,7 +6,7 @@ setting), so this text is not run through gettext.
 ``Letter.content`` holds the notice's full content; the keys read here (all optional except
 ``title`` and ``starts_at``): ``title``, ``meeting_kind`` (``ordinary_department`` …),
 ``starts_at``/``ends_at`` (ISO, with offset), ``location``, ``room``, ``online_url``,
-``agenda`` (titles, or dicts with ``title``), ``notice_date``, ``proposals_due``,
+``agenda`` (titles, or dicts with ``number`` and ``title``), ``notice_date``, ``proposals_due``,
 ``proposals_to`` (where proposals are handed in), ``proposals_url``, ``material_due``,
 ``department`` (name), ``department_number``, ``board`` (name), ``organisation`` (name),
 ``sender_address`` (lines or one string), ``sender_contact`` (phone, e-mail or web lines),
@@ -35,7 +35,9 @@ LETTER_KIND_LABELS = {
     "update": "Ændring",
     "cancellation": "Aflysning",
     "notice": "Meddelelse",
+    "minutes": "Referat",
 }
+ATTENDANCE = {"present": "til stede", "absent": "fraværende", "excused": "afbud"}
 
 
 class LetterLike(Protocol):
@@ -102,10 +104,19 @@ def _lines(value: Any) -> list[str]:
     return []
 
 
-def _agenda(value: Any) -> list[str]:
+def _agenda(value: Any) -> list[tuple[int, str]]:
+    """(number, title) of each item: dicts with ``number`` keep the meeting's numbers (a closed item
+    is "Lukket punkt"); plain titles, as older letters hold, are numbered 1, 2, 3 …"""
     if not isinstance(value, list):
         return []
-    return [str(v.get("title", "")) if isinstance(v, dict) else str(v) for v in value]
+    result = []
+    for n, v in enumerate(value, start=1):
+        if isinstance(v, dict):
+            number = v.get("number")
+            result.append((number if isinstance(number, int) else n, str(v.get("title", ""))))
+        else:
+            result.append((n, str(v)))
+    return result
 
 
 def _place_rows(c: dict[str, Any], prefix: str = "") -> list[tuple[str, str]]:
@@ -204,7 +215,8 @@ def letter_spec(letter: LetterLike) -> pdf.LetterSpec:
         blocks += [pdf.Paragraph(intro), pdf.Facts(facts)]
         agenda = _agenda(c.get("agenda"))
         if agenda:
-            blocks += [pdf.Heading("Dagsorden"), pdf.Items(agenda)]
+            items = pdf.Items([title for _n, title in agenda], numbers=[n for n, _title in agenda])
+            blocks += [pdf.Heading("Dagsorden"), items]
         blocks += _proposals(c, board)
         if department_members:
             blocks += [
@@ -238,17 +250,73 @@ def letter_spec(letter: LetterLike) -> pdf.LetterSpec:
     )
 
 
+def _texts(value: Any) -> list[str]:
+    """A text's paragraphs (one per line), blank lines dropped."""
+    lines = str(value or "").replace("\r\n", "\n").split("\n")
+    return [" ".join(line.split()) for line in lines if line.strip()]
+
+
+def minutes_blocks(m: dict[str, Any]) -> list[pdf.Block]:
+    """Published minutes printed in a letter (``content["minutes"]``, see ``notice_letters``): the
+    facts, who was present, and every item with its notes, decision and votes; a closed item is
+    only "Lukket punkt" with its number."""
+    department = str(m.get("meeting_kind") or "").endswith("_department")
+    facts = [("Møde", str(m.get("title") or "")), ("Tid", when(m.get("starts_at"), m.get("ends_at")))]
+    facts += _place_rows(m)
+    if m.get("meeting_chair"):
+        facts.append(("Dirigent" if department else "Mødeleder", str(m["meeting_chair"])))
+    if m.get("minute_taker"):
+        facts.append(("Referent", str(m["minute_taker"])))
+    if m.get("residents_present") is not None:
+        facts.append(("Fremmødte", f"{m['residents_present']} beboere"))
+    if m.get("households_represented") is not None:
+        facts.append(("Husstande", f"{m['households_represented']} repræsenteret"))
+    blocks: list[pdf.Block] = [pdf.Heading("Referat"), pdf.Facts([(k, v) for k, v in facts if v])]
+    attendance = m.get("attendance") or []
+    if attendance:
+        names = "; ".join(f"{a['name']} ({ATTENDANCE.get(a['status'], a['status'])})" for a in attendance)
+        blocks.append(pdf.Paragraph(f"Bestyrelsen: {names}."))
+    for item in m.get("items") or []:
+        if item.get("closed"):
+            blocks += [
+                pdf.Heading(f"{item['number']}. Lukket punkt"),
+                pdf.Paragraph("Punktet blev behandlet for lukkede døre."),
+            ]
+            continue
+        blocks.append(pdf.Heading(f"{item['number']}. {item.get('title', '')}"))
+        blocks += [pdf.Paragraph(text) for text in _texts(item.get("notes"))]
+        decision = _texts(item.get("decision"))
+        if decision:
+            blocks.append(pdf.Paragraph("Beslutning: " + " ".join(decision), style="B"))
+            votes = item.get("votes")
+            if isinstance(votes, dict):
+                blocks.append(
+                    pdf.Paragraph(
+                        f"For: {votes.get('for', 0)} · Imod: {votes.get('against', 0)} · "
+                        f"Blanke: {votes.get('blank', 0)}"
+                    )
+                )
+        if not item.get("notes") and not decision:
+            blocks.append(pdf.Paragraph("Intet referat til punktet."))
+    return blocks
+
+
 def notice_spec(letter: LetterLike) -> pdf.LetterSpec:
     """A notice from core.notify on paper (``content``: ``subject``, ``body``, ``link``, ``important``,
-    ``organisation``, ``notice_date``): the text as written, and where to read more."""
+    ``organisation``, ``notice_date``, and for published minutes ``minutes``): the text as written,
+    the minutes themselves when it is about them, and where to read more."""
     c = letter.content or {}
     sender = str(c.get("organisation") or "Boligorganisationen")
     subject = ("Vigtigt: " if c.get("important") else "") + str(c.get("subject") or "Meddelelse")
     paragraphs = [p.strip() for p in str(c.get("body") or "").replace("\r\n", "\n").split("\n\n")]
     blocks: list[pdf.Block] = [pdf.Paragraph(salutation(letter.recipient))]
     blocks += [pdf.Paragraph(" ".join(p.split())) for p in paragraphs if p]
+    minutes = c.get("minutes") if isinstance(c.get("minutes"), dict) else None
+    if minutes is not None:
+        blocks += minutes_blocks(minutes)
     if c.get("link"):
-        blocks.append(pdf.Paragraph(f"Du kan også læse mere på {c['link']}"))
+        more = "Referatet kan også læses på" if minutes is not None else "Du kan også læse mere på"
+        blocks.append(pdf.Paragraph(f"{more} {c['link']}"))
     made = getattr(letter, "created_at", None)
     return pdf.LetterSpec(
         sender_name=sender,
@@ -257,7 +325,7 @@ def notice_spec(letter: LetterLike) -> pdf.LetterSpec:
         recipient_lines=[letter.recipient, *letter.address_lines],
         info=[
             ("Dato", short_date(c.get("notice_date") or made)),
-            ("Vedrørende", LETTER_KIND_LABELS["notice"]),
+            ("Vedrørende", LETTER_KIND_LABELS["minutes" if minutes is not None else "notice"]),
         ],
         subject=subject,
         blocks=blocks,

@@ -8,7 +8,7 @@ from starlette.routing import Route
 from boardkit.core.errors import Conflict
 from boardkit.core.i18n import _
 from boardkit.core.storage import FileStore
-from boardkit.core.web import Ctx, page, redirect, render, writes
+from boardkit.core.web import Ctx, page, redirect, render
 from boardkit.meetings import letters
 from boardkit.meetings.models import PrintBatch
 from boardkit.org import service as org_service
@@ -58,11 +58,10 @@ def batch_detail(ctx: Ctx) -> Response:
 
 
 @page
-@writes
 def batch_pdf(ctx: Ctx) -> Response:
     """The batch's letters as one PDF, shown in the browser (inline) for printing."""
     batch = _batch(ctx)
-    data = letters.build_batch_pdf(ctx.db, batch, FileStore(ctx.settings.files_dir))
+    data = letters.build_batch_pdf(ctx.db, batch, FileStore(ctx.settings.files_dir), later=ctx.bookkeep)
     return pdf_response(data, letters.batch_filename(batch))
 
 

@@ -11,8 +11,10 @@ The text of the letters is in ``letter_text.py``; what a letter says is frozen i
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any, cast
 
@@ -169,17 +171,38 @@ def batch_filename(batch: PrintBatch) -> str:
 
 
 def build_batch_pdf(
-    db: Session, batch: PrintBatch, store: FileStore, *, fonts_dir: Path = pdf.FONTS_DIR
+    db: Session,
+    batch: PrintBatch,
+    store: FileStore,
+    *,
+    fonts_dir: Path = pdf.FONTS_DIR,
+    later: Callable[[Hashable, Callable[[Session], Any]], None] | None = None,
 ) -> bytes:
     """The batch's PDF. An open batch is rendered afresh (letters may still come); a closed one
-    is rendered once, stored by sha256 and served from the store after that."""
+    is rendered once, stored by sha256 and served from the store after that.
+
+    ``later`` (``Ctx.bookkeep``): a download writes nothing itself, so rendering never holds the
+    write lock; the stored PDF of a closed batch is noted by it after the response."""
     if batch.status != "open" and batch.pdf_sha256 and store.exists(batch.pdf_sha256):
         return store.get(batch.pdf_sha256)
     data = render_batch(batch_letters(db, batch=batch), fonts_dir=fonts_dir, title=_title(batch)).pdf
     if batch.status != "open":
-        batch.pdf_sha256 = store.put(data)
-        db.flush()
+        sha = store.put(data)
+        if later is None:
+            batch.pdf_sha256 = sha
+            db.flush()
+        else:
+            later(("print_batch_pdf", batch.id), partial(_remember_pdf, batch_id=batch.id, sha256=sha))
     return data
+
+
+def _remember_pdf(db: Session, *, batch_id: int, sha256: str) -> None:
+    db.execute(
+        update(PrintBatch)
+        .where(PrintBatch.id == batch_id, PrintBatch.status != "open")
+        .values(pdf_sha256=sha256)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def _title(batch: PrintBatch) -> str:

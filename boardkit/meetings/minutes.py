@@ -5,7 +5,7 @@ The content is one JSON document::
     {"meeting_chair": str, "minute_taker": str, "minute_taker_id": int | None,
      "attendance": [{"person_id", "name", "status": present|absent|excused}],
      "residents_present": int | None, "households_represented": int | None,   # department meetings
-     "items": [{"agenda_item_id", "number", "title", "closed", "notes", "decision",
+     "items": [{"agenda_item_id", "number", "title", "closed", "person_case", "notes", "decision",
                 "votes": {"for", "against", "blank"} | None}]}
 
 A draft is edited in place. Once submitted, every change makes a new version (the approvals of
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -25,7 +26,7 @@ from sqlalchemy.orm import Session
 from boardkit.core import audit
 from boardkit.core.db import utcnow
 from boardkit.core.errors import Conflict, NotFound, ValidationFailed
-from boardkit.core.i18n import _
+from boardkit.core.i18n import _, ngettext
 from boardkit.core.permissions import Action, Audience, Principal, can
 from boardkit.meetings import minutes_search, service
 from boardkit.meetings.models import Decision, Meeting, Minutes, MinutesVersion
@@ -125,6 +126,7 @@ def _item_entry(item: Any, data: ItemInput) -> dict[str, Any]:
         "number": item.position,
         "title": item.title,
         "closed": item.closed,
+        "person_case": item.person_case,
         "kind": item.kind,
         "notes": data.notes.strip(),
         "decision": data.decision.strip(),
@@ -170,7 +172,9 @@ def build_content(db: Session, meeting: Meeting, data: MinutesInput) -> dict[str
     if department and households is not None and "households_represented" not in errors:
         total = _households(db, meeting)
         if households > total:
-            errors["households_represented"] = _("Afdelingen har kun %(n)s husstande.", n=total)
+            errors["households_represented"] = ngettext(
+                "Afdelingen har kun %(num)s husstand.", "Afdelingen har kun %(num)s husstande.", total
+            )
         elif residents is not None and households > residents:
             errors["households_represented"] = _("Der kan ikke være flere husstande end fremmødte beboere.")
     agenda = {item.id: item for item in meeting.items}
@@ -216,10 +220,11 @@ def _check_votes(
     if households is None:
         errors[key] = _("Skriv først, hvor mange husstande der var repræsenteret.")
     elif sum(votes.values()) > 2 * households:
-        errors[key] = _(
-            "Der er afgivet %(votes)s stemmer, men %(households)s husstande har højst %(max)s stemmer.",
+        errors[key] = ngettext(
+            "Der er afgivet %(votes)s stemmer, men %(num)s husstand har højst %(max)s stemmer.",
+            "Der er afgivet %(votes)s stemmer, men %(num)s husstande har højst %(max)s stemmer.",
+            households,
             votes=sum(votes.values()),
-            households=households,
             max=2 * households,
         )
 
@@ -274,15 +279,32 @@ def _audit(
     )
 
 
-def redacted(content: dict[str, Any]) -> dict[str, Any]:
-    """The content as residents get it: closed items keep their number and nothing else."""
+def redacted(
+    content: dict[str, Any], *, residents: bool = True, person_cases: Collection[int] = ()
+) -> dict[str, Any]:
+    """The content for a reader who may not see closed items: a closed item keeps its number and
+    nothing else ("Lukket punkt"); for residents a person or complaint case is left out entirely
+    (flagged in the content, or on the agenda item since: ``person_cases``, item ids)."""
+
+    def person_case(i: dict[str, Any]) -> bool:
+        return bool(i.get("closed") and (i.get("person_case") or i.get("agenda_item_id") in person_cases))
+
     items = [
         {"agenda_item_id": i["agenda_item_id"], "number": i["number"], "closed": True, "redacted": True}
         if i.get("closed")
         else i
         for i in content.get("items", [])
+        if not (residents and person_case(i))
     ]
     return {**content, "items": items}
+
+
+def content_for(principal: Principal, meeting: Meeting, content: dict[str, Any]) -> dict[str, Any]:
+    """The minutes' content as this reader may see it."""
+    if sees_closed(principal, meeting):
+        return content
+    cases = {item.id for item in meeting.items if item.person_case}
+    return redacted(content, residents=not is_insider(principal, meeting), person_cases=cases)
 
 
 def list_versions(db: Session, *, minutes: Minutes) -> list[MinutesVersion]:

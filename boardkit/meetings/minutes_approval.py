@@ -116,6 +116,7 @@ def _mail(
                 template=template,
                 context={**context, "name": person.name},
                 domain=_domain(settings),
+                organisation_id=context["meeting"].board.organisation_id,
             )
             sent += 1
     return sent
@@ -125,8 +126,18 @@ def _link(settings: Settings, meeting: Meeting) -> str:
     return f"{settings.base_url}/meetings/{meeting.id}/minutes"
 
 
+def lock(db: Session, minutes: Minutes) -> Minutes:
+    """The minutes' row locked for this transaction and read again (PostgreSQL; on SQLite the write
+    lock does it): a submission and the approvals of one set of minutes take turns, so the last of
+    two approvals given at the same moment sees the other, and a second "submit" sees the first."""
+    db.execute(select(Minutes.id).where(Minutes.id == minutes.id).with_for_update())
+    db.refresh(minutes)
+    return minutes
+
+
 def submit(db: Session, *, meeting: Meeting, minutes: Minutes, actor_id: int, settings: Settings) -> int:
     """Send the draft to the board for approval; returns how many e-mails were queued."""
+    lock(db, minutes)
     if minutes.status != "draft":
         raise Conflict(_("Referatet er allerede sendt til godkendelse."), code="already_submitted")
     minutes.status, minutes.submitted_at, minutes.submitted_by = "submitted", utcnow(), actor_id
@@ -162,6 +173,7 @@ def approve(
     if not may_approve(principal, meeting):
         raise NotFound()
     assert principal.person_id is not None
+    lock(db, minutes)
     if minutes.status == "draft":
         raise Conflict(_("Referatet er ikke sendt til godkendelse endnu."), code="minutes_not_submitted")
     if minutes.status == "published":

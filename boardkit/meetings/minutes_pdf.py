@@ -163,9 +163,7 @@ def _item(book: pdfbook.Book, flow: Flow, item: dict[str, Any]) -> None:
 
 def minutes_pdf(db: Session, *, principal: Principal, meeting: Meeting, minutes: Minutes) -> bytes:
     """The minutes as this reader may see them (closed items redacted unless allowed)."""
-    content = minutes.content
-    if not minutes_service.sees_closed(principal, meeting):
-        content = minutes_service.redacted(content)
+    content = minutes_service.content_for(principal, meeting, minutes.content)
     spec = MinutesSpec(
         organisation=meeting.board.organisation.name,
         board=meeting.board.name,

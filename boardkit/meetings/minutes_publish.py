@@ -1,16 +1,23 @@
-"""Publishing approved minutes: a statutory notice to everyone the meeting concerns, with read receipts.
+"""Publishing approved minutes of a held meeting: a notice to those the meeting concerns, with read receipts.
 
 Who gets the notice (``core.notify`` picks each person's channel, paper included):
 
-* **Department meetings** — every household of the department, as for the invitation: each adult
-  living there, and a household with nobody listed as a household alone (it gets paper).
-* **Board and committee meetings** — the board's sitting members and substitutes.
+* **Department meetings** — a statutory notice to every household of the department, as for the
+  invitation: each adult living there, and a household with nobody listed as a household alone.
+  Paper households get the minutes themselves in their letter (``notice_letters``), not a link.
+* **Board and committee meetings** — the board's sitting members and substitutes, not statutory.
+  A department board's minutes are the residents' too (DOMAIN.md: within 4 weeks), but they are
+  not mailed to every household: publishing makes them visible on the department's page, in
+  search and in the API (``service.meeting_resource``); nobody outside the board gets a notice.
 
 The notice links to the minutes page; opening it there (or through the notice's own link) marks
 it read, and the chair and the administration see "read by n of N households".
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
 
 from sqlalchemy.orm import Session
 
@@ -20,7 +27,7 @@ from boardkit.core.db import utcnow
 from boardkit.core.errors import Conflict
 from boardkit.core.i18n import _
 from boardkit.core.templating import fmt_date
-from boardkit.meetings import minutes_search
+from boardkit.meetings import minutes_search, service
 from boardkit.meetings.models import Meeting, Minutes
 from boardkit.org import service as org_service
 
@@ -47,13 +54,16 @@ def addressees(db: Session, *, meeting: Meeting) -> list[notify.Addressee]:
 
 
 def publish(db: Session, *, meeting: Meeting, minutes: Minutes, actor_id: int, settings: Settings) -> int:
-    """Publish approved minutes (409 ``minutes_not_approved`` otherwise); returns the notice's id."""
+    """Publish approved minutes of a held meeting (409 ``minutes_not_approved`` or ``meeting_not_held``
+    otherwise); returns the notice's id."""
     if minutes.status == "published":
         raise Conflict(_("Referatet er allerede udgivet."), code="already_published")
     if minutes.status != "approved":
         raise Conflict(
             _("Referatet kan først udgives, når bestyrelsen har godkendt det."), code="minutes_not_approved"
         )
+    if not service.is_held(meeting):
+        raise Conflict(_("Referatet kan først udgives, når mødet er holdt."), code="meeting_not_held")
     day = fmt_date(meeting.starts_at)
     notice = notify.send_notice(
         db,
@@ -67,7 +77,7 @@ def publish(db: Session, *, meeting: Meeting, minutes: Minutes, actor_id: int, s
             date=day,
         ),
         link_path=f"/meetings/{meeting.id}/minutes",
-        statutory=True,
+        statutory=meeting.is_department_meeting,
         object_type="minutes",
         object_id=minutes.id,
         sender_id=actor_id,
@@ -87,11 +97,40 @@ def publish(db: Session, *, meeting: Meeting, minutes: Minutes, actor_id: int, s
     return int(notice.id)
 
 
+def plan(db: Session, *, meeting: Meeting, settings: Settings) -> notify.Plan:
+    """Who publishing would reach and how, for the sender's confirmation (same addressees as ``publish``)."""
+    return notify.plan_notice(
+        db,
+        addressees=addressees(db, meeting=meeting),
+        settings=settings,
+        statutory=meeting.is_department_meeting,
+    )
+
+
 def mark_read(db: Session, *, minutes: Minutes, person_id: int) -> None:
     """The person opened the published minutes in the web: their notice counts as read."""
     if minutes.notice_id is not None:
         notify.mark_object_read(db, person_id=person_id, object_type="minutes", object_id=minutes.id)
 
 
-def read_stats(db: Session, *, minutes: Minutes) -> notify.ReadStats | None:
-    return notify.read_stats(db, notice_id=minutes.notice_id) if minutes.notice_id is not None else None
+def read_mark(db: Session, *, minutes: Minutes, person_id: int) -> Callable[[Session], None] | None:
+    """The read mark opening the minutes makes, as a write for later (``Ctx.bookkeep``: a read
+    request never waits for the write lock); None when there is nothing unread to mark."""
+    if minutes.notice_id is None or not notify.has_unread_about(
+        db, person_id=person_id, object_type="minutes", object_id=minutes.id
+    ):
+        return None
+    return partial(
+        notify.mark_object_read,
+        person_id=person_id,
+        object_type="minutes",
+        object_id=minutes.id,
+        now=utcnow(),
+    )
+
+
+def read_stats(db: Session, *, minutes: Minutes, reading: int | None = None) -> notify.ReadStats | None:
+    """Who has read the minutes' notice (``reading``: a person opening them now counts too)."""
+    if minutes.notice_id is None:
+        return None
+    return notify.read_stats(db, notice_id=minutes.notice_id, reading=reading)

@@ -2,8 +2,9 @@
 
 One group per meeting (``minutes:<meeting id>``), re-indexed whenever its minutes are saved,
 approved or published. Who finds what mirrors the pages: the board (and the administration)
-from the first draft; a department's residents once the minutes are published, and never a
-closed item's text — a closed item's decision is only in the sitting board's closed scope.
+from the first draft; a department's residents once the minutes are published (their department
+meetings' and their department board's, for meetings that were announced), and never a closed
+item's text — a closed item's decision is only in the sitting board's closed scope.
 """
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from boardkit.core import search
+from boardkit.core.permissions import Audience
 from boardkit.core.search import Document
+from boardkit.meetings.access import meeting_resource
 from boardkit.meetings.models import Decision, Meeting, Minutes
 
 PROVIDER = "minutes"
@@ -45,7 +48,8 @@ def minutes_documents(db: Session, meeting_ids: Sequence[int] | None = None) -> 
 
 def _documents(minutes: Minutes, meeting: Meeting, decisions: list[Decision]) -> Iterator[Document]:
     board = meeting.board
-    public = minutes.status == "published" and meeting.is_department_meeting
+    residents = meeting_resource(meeting).audience is Audience.RESIDENTS
+    public = minutes.status == "published" and residents
 
     def scopes(closed: bool) -> frozenset[str]:
         return search.material_scopes(

@@ -9,8 +9,10 @@ from starlette.routing import Route
 
 from boardkit.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from boardkit.core.i18n import _
-from boardkit.core.web import Ctx, form_errors, page, redirect, render, writes
-from boardkit.meetings import service
+from boardkit.core.permissions import Principal
+from boardkit.core.web import Ctx, form_errors, page, redirect, render
+from boardkit.meetings import send_plan, service
+from boardkit.meetings.invitation_views import confirm_page  # the one confirmation page of mass sends
 from boardkit.meetings.minutes import ItemInput, MinutesInput
 from boardkit.meetings.models import Meeting, Minutes
 from boardkit.org import service as org_service
@@ -52,10 +54,11 @@ def minutes_context(ctx: Ctx, meeting: Meeting, minutes: Minutes | None) -> dict
         "versions": [],
         "diff": None,
         "diff_version": 0,
+        "via_link": False,
     }
     if minutes is None:
         return context
-    content = minutes.content if m.sees_closed(principal, meeting) else m.redacted(minutes.content)
+    content = m.content_for(principal, meeting, minutes.content)
     context["content"] = content
     context["decision_year"] = meeting.starts_at.year
     if insider:
@@ -78,13 +81,46 @@ def minutes_context(ctx: Ctx, meeting: Meeting, minutes: Minutes | None) -> dict
 
 
 @page
-@writes
 def minutes_page(ctx: Ctx) -> Response:
     """The minutes; opening published minutes marks their notice read for this reader."""
     meeting, minutes = _load(ctx)
+    context = minutes_context(ctx, meeting, minutes)
     if minutes is not None and minutes.status == "published":
-        service.minutes_publish.mark_read(ctx.db, minutes=minutes, person_id=ctx.person_id)
-    return render(ctx, "meetings/minutes.html", **minutes_context(ctx, meeting, minutes))
+        mark = service.minutes_publish.read_mark(ctx.db, minutes=minutes, person_id=ctx.person_id)
+        if mark is not None:
+            ctx.bookkeep(("minutes_read", minutes.id, ctx.person_id), mark)
+            if context.get("stats") is not None:  # this reader counts already, as their mark is on its way
+                stats = service.minutes_publish.read_stats(ctx.db, minutes=minutes, reading=ctx.person_id)
+                context["stats"] = stats
+    return render(ctx, "meetings/minutes.html", **context)
+
+
+def minutes_by_link(ctx: Ctx, minutes_id: int, person_id: int) -> Response | None:
+    """Published minutes as residents read them (closed items as "Lukket punkt"), shown by a notice's
+    personal link to the person it was sent to, without a login — when they are public material (a
+    resident of the department may read them) and that person may read them; None otherwise (the
+    link then asks for a login as usual)."""
+    minutes = ctx.db.get(Minutes, minutes_id)
+    person = ctx.db.get(org_service.Person, person_id)
+    if minutes is None or minutes.status != "published" or person is None or not person.active:
+        return None
+    meeting = ctx.db.get(Meeting, minutes.meeting_id)
+    department_id = (meeting.department_id or meeting.board.department_id) if meeting else None
+    if meeting is None or department_id is None:
+        return None  # organisation board minutes are no department's public material
+    any_resident = Principal(person_id=0, resident_department_ids=frozenset({department_id}))
+    for reader in (any_resident, org_service.build_principal(ctx.db, person_id=person.id)):
+        try:
+            service.minutes.get_minutes(ctx.db, principal=reader, meeting_id=meeting.id)
+        except NotFound:
+            return None
+    service.load_agenda(ctx.db, meeting)
+    # The context is built for the anonymous reader, so only the public version is ever shown here.
+    response = render(
+        ctx, "meetings/minutes.html", **{**minutes_context(ctx, meeting, minutes), "via_link": True}
+    )
+    response.headers["Referrer-Policy"] = "no-referrer"  # the address holds the personal link
+    return response
 
 
 # --- writing --------------------------------------------------------------------------------
@@ -293,17 +329,59 @@ def minutes_comment(ctx: Ctx) -> Response:
     return response
 
 
+def _confirm_publish(ctx: Ctx, meeting: Meeting, groups: list[Any], *, changed: bool) -> Response:
+    return confirm_page(
+        ctx,
+        meeting,
+        groups=groups,
+        heading=_("Udgiv referatet"),
+        lead=_(
+            "Referatet bliver offentligt for dem, der må læse det, og modtagerne får besked. "
+            "Kontrollér listen, og udgiv med ét tryk."
+        ),
+        action_url=ctx.url("minutes_publish", meeting_id=meeting.id),
+        button=_("Udgiv referatet"),
+        back_url=ctx.url("minutes", meeting_id=meeting.id),
+        changed=changed,
+    )
+
+
 @page
 def minutes_publish(ctx: Ctx) -> Response:
-    def run(meeting: Meeting, minutes: Minutes) -> None:
-        if not service.can_manage(ctx.principal, meeting):
-            raise Forbidden(_("Kun formanden og administrationen kan udgive referatet."))
+    """ "Udgiv referatet": GET (or a POST without the confirmation) shows who gets what; the confirmed
+    POST publishes."""
+    meeting, minutes = _existing(ctx)
+    if not service.can_manage(ctx.principal, meeting):
+        raise Forbidden(_("Kun formanden og administrationen kan udgive referatet."))
+    if minutes.status != "approved":
+        ctx.flash(
+            _("Referatet er allerede udgivet.")
+            if minutes.status == "published"
+            else _("Referatet kan først udgives, når bestyrelsen har godkendt det."),
+            "error",
+        )
+        return redirect(ctx, "minutes", meeting_id=meeting.id)
+    if not service.is_held(meeting):
+        ctx.flash(_("Referatet kan først udgives, når mødet er holdt."), "error")
+        return redirect(ctx, "minutes", meeting_id=meeting.id)
+    plan = service.minutes_publish.plan(ctx.db, meeting=meeting, settings=ctx.settings)
+    groups = send_plan.groups_of_notice(plan)
+    confirmed = ctx.value("confirmed")
+    if ctx.request.method == "GET" or not confirmed:
+        return _confirm_publish(ctx, meeting, groups, changed=False)
+    if send_plan.fingerprint(groups) != confirmed:
+        return _confirm_publish(ctx, meeting, groups, changed=True)
+    try:
         service.minutes_publish.publish(
             ctx.db, meeting=meeting, minutes=minutes, actor_id=ctx.person_id, settings=ctx.settings
         )
+    except Conflict as exc:
+        ctx.rollback_only = True
+        ctx.flash(exc.message, "error")
+    else:
         _wake(ctx)
-
-    return _action(ctx, run, _("Referatet er udgivet. Modtagerne får besked."))
+        ctx.flash(_("Referatet er udgivet. Modtagerne får besked."))
+    return redirect(ctx, "minutes", meeting_id=meeting.id)
 
 
 @page
@@ -328,7 +406,10 @@ routes = [
         "/meetings/{meeting_id:id}/minutes/comment", minutes_comment, methods=["POST"], name="minutes_comment"
     ),
     Route(
-        "/meetings/{meeting_id:id}/minutes/publish", minutes_publish, methods=["POST"], name="minutes_publish"
+        "/meetings/{meeting_id:id}/minutes/publish",
+        minutes_publish,
+        methods=["GET", "POST"],
+        name="minutes_publish",
     ),
     Route("/meetings/{meeting_id:id}/minutes.pdf", minutes_pdf, name="minutes_pdf"),
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from boardkit.core.db import Base, utcnow
@@ -79,6 +79,9 @@ class AgendaItem(Base):
     description: Mapped[str] = mapped_column(Text, default="")
     kind: Mapped[str] = mapped_column(String(20), default="information")
     closed: Mapped[bool] = mapped_column(default=False)
+    # A closed item about a person or a complaint (personalesag, klagesag): residents do not even
+    # see that it exists — it is left out of everything they get, not shown as "Lukket punkt".
+    person_case: Mapped[bool] = mapped_column(default=False, server_default=false())
     presenter: Mapped[str] = mapped_column(String(200), default="")
     minutes_allotted: Mapped[int | None]
     # "proposals" marks the item that collects residents' proposals at a department meeting.

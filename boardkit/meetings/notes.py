@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from boardkit.core.db import utcnow
 from boardkit.core.errors import ValidationFailed
 from boardkit.core.i18n import _
+from boardkit.core.templating import fmt_number
 from boardkit.meetings.models import AgendaItem, PrivateNote
 
 MAX_CHARS = 10_000
@@ -39,7 +40,7 @@ def save_note(db: Session, *, person_id: int, item: AgendaItem, text: str) -> Pr
     text = text.replace("\r\n", "\n").replace("\x00", "").strip()  # NUL: PostgreSQL refuses it
     if len(text) > MAX_CHARS:
         raise ValidationFailed(
-            _("Noten må højst være %(max)s tegn.", max=f"{MAX_CHARS:,}".replace(",", ".")),
+            _("Noten må højst være %(max)s tegn.", max=fmt_number(MAX_CHARS)),
             fields={"text": "too_long"},
         )
     note = get_notes(db, person_id=person_id, item_ids=[item.id]).get(item.id)

@@ -32,9 +32,10 @@ INVITE_FILE = "invite.ics"
 PROPOSALS_TO = "skriftligt til afdelingsbestyrelsen eller til administrationen"
 
 
-def agenda_titles(meeting: Meeting) -> list[str]:
-    """The agenda as a notice shows it: public items only."""
-    return [item.title for item in meeting.items if not item.closed]
+def agenda_titles(meeting: Meeting) -> list[calendar.AgendaEntry]:
+    """The agenda as a notice shows it: (number, title) with the meeting's own item numbers, a
+    closed item as "Lukket punkt" (title None), person and complaint cases left out."""
+    return calendar.agenda_entries(meeting.items)
 
 
 def deadlines(meeting: Meeting) -> dict[str, datetime]:
@@ -152,6 +153,8 @@ class Notice:
             attachments=[
                 {"filename": "invite.ics", "content_type": calendar.content_type(ics), "content": ics}
             ],
+            organisation_id=self.meeting.board.organisation_id,
+            secret_key=self.settings.secret_key,  # seals the RSVP links
         )
 
     def ics(self, person: Person, response: str | None) -> str:
@@ -185,7 +188,11 @@ class Notice:
             "location": m.location,
             "room": m.room,
             "online_url": m.online_url,
-            "agenda": self.agenda,
+            # Letters are Danish whatever the reader's language (see letter_text).
+            "agenda": [
+                {"number": n, "title": "Lukket punkt" if title is None else title, "closed": title is None}
+                for n, title in self.agenda
+            ],
             "notice_date": self.now.astimezone(TZ).date().isoformat(),
             "board": board.name,
             "organisation": board.organisation.name,

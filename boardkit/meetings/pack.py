@@ -13,8 +13,10 @@ import io
 import re
 import unicodedata
 import zipfile
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from sqlalchemy import select
@@ -35,7 +37,8 @@ from boardkit.meetings.notes import save_note as save_note
 from boardkit.meetings.pack_build import audience, latest_version
 from boardkit.meetings.pack_build import build_packs as build_packs
 from boardkit.meetings.pack_build import make_handlers as make_handlers
-from boardkit.meetings.pack_copies import render_copy
+from boardkit.meetings.pack_copies import Drawing, draw_copy, save_copy
+from boardkit.meetings.pack_manifest import variants_for
 from boardkit.meetings.pack_queue import BUILD as BUILD
 from boardkit.meetings.pack_queue import publish_pack as publish_pack
 from boardkit.meetings.pack_queue import queue_build as queue_build
@@ -50,6 +53,12 @@ def variant_for(principal: Principal, meeting: Meeting) -> str:
     if meeting.board_id in principal.board_roles:
         return "open"
     return "public"
+
+
+def has_pack_for(principal: Principal, meeting: Meeting) -> bool:
+    """Whether a pack is made for this reader: residents read a board meeting's agenda and files on
+    the meeting page, but its pack is the board's (only department meetings have a residents' pack)."""
+    return variant_for(principal, meeting) in variants_for(meeting)
 
 
 def current_version(db: Session, meeting: Meeting, variant: str) -> PackVersion | None:
@@ -82,6 +91,9 @@ def pack_filename(meeting: Meeting, version: int) -> str:
     return _("Mødemappe %(title)s %(day)s v%(n)s.pdf", title=title[:80], day=day, n=version)
 
 
+Later = Callable[[Hashable, Callable[[Session], Any]], None]
+
+
 def reader_pack(
     db: Session,
     *,
@@ -91,13 +103,16 @@ def reader_pack(
     person: Person | None,
     with_notes: bool = False,
     count_read: bool = True,
+    later: Later | None = None,
 ) -> PackDownload:
     """The reader's own copy of the current version, drawn now if it is not cached yet.
 
     Not published: 404 (409 for those who could publish it); published but not built yet: 409.
     Opening a board pack is recorded (the first time per version) unless ``count_read`` is False.
+    With ``later`` (``Ctx.bookkeep``) nothing is written here: the new copy's record and the read
+    are handed to it, so a reader drawing their copy never holds the write lock.
     """
-    if meeting.pack_published_at is None:
+    if meeting.pack_published_at is None or not has_pack_for(principal, meeting):
         if service.can_manage(principal, meeting):
             raise Conflict(_("Mødemappen er ikke udgivet endnu."), code="pack_not_ready")
         raise NotFound()
@@ -110,7 +125,7 @@ def reader_pack(
     if with_notes and board_pack and person is not None:
         item_ids = [item["id"] for item in version.manifest["items"]]
         notes = {i: n.text for i, n in get_notes(db, person_id=person.id, item_ids=item_ids).items()}
-    copy = render_copy(
+    copy = draw_copy(
         db,
         store=store,
         version=version,
@@ -118,21 +133,38 @@ def reader_pack(
         language=person.language if person is not None else "da",
         notes=notes,
     )
+    if isinstance(copy, Drawing):
+        if later is None:
+            save_copy(db, copy)
+        else:
+            later(("pack_copy", copy.cache_key), partial(save_copy, drawing=copy))
     if count_read and board_pack and person is not None:
-        record_read(db, version=version, person_id=person.id)
+        if later is None:
+            record_read(db, version=version, person_id=person.id)
+        elif not has_read(db, version_id=version.id, person_id=person.id):
+            later(
+                ("pack_read", version.id, person.id),
+                partial(_record_read, version_id=version.id, person_id=person.id),
+            )
     return PackDownload(copy.sha256, pack_filename(meeting, version.number), version.number, copy.pages)
+
+
+def has_read(db: Session, *, version_id: int, person_id: int) -> bool:
+    found = select(PackRead.id).where(PackRead.pack_version_id == version_id, PackRead.person_id == person_id)
+    return db.scalar(found) is not None
 
 
 def record_read(db: Session, *, version: PackVersion, person_id: int) -> None:
     """Note the first time a person opened a version."""
-    exists = db.scalar(
-        select(PackRead.id).where(PackRead.pack_version_id == version.id, PackRead.person_id == person_id)
-    )
-    if exists is not None:
+    _record_read(db, version_id=version.id, person_id=person_id)
+
+
+def _record_read(db: Session, *, version_id: int, person_id: int) -> None:
+    if has_read(db, version_id=version_id, person_id=person_id):
         return
     try:
         with db.begin_nested():
-            db.add(PackRead(pack_version_id=version.id, person_id=person_id))
+            db.add(PackRead(pack_version_id=version_id, person_id=person_id))
     except IntegrityError:
         pass  # opened in two tabs at once: the first one counts
 
@@ -211,8 +243,8 @@ def zip_originals(db: Session, *, store: FileStore, meeting: Meeting, principal:
     extra = attachments.proposal_files(db, proposal_ids=[i.proposal_id for i in items if i.proposal_id])
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for number, item in enumerate(items, start=1):
-            folder = f"{number:02d} {_safe_part(item.title)}"
+        for item in items:  # the meeting's own item numbers, as everywhere else
+            folder = f"{item.position:02d} {_safe_part(item.title)}"
             used: set[str] = set()
             for attachment in [*item.attachments, *extra.get(item.proposal_id or 0, [])]:
                 name = _safe_part(attachment.filename, 120)

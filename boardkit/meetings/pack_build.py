@@ -7,6 +7,11 @@ of the full pack, which prepares every file, ``pack_copies``); every other copy 
 readers', the other variants' — follows in its own ``meetings.pack_render`` job, so a reader
 normally finds their copy ready and several workers can draw side by side. A version's page
 count is set by its first copy drawn without notes (0 until then).
+
+The jobs open their own transactions (``JobRunner.register(..., own_transactions=True)``): a copy
+is drawn, and a file prepared, in a read transaction and recorded in a short write transaction
+after, so no worker holds the write lock while it draws. The build job itself only makes the
+versions; every copy, the first one too, is drawn by a ``meetings.pack_render`` job.
 """
 
 from __future__ import annotations
@@ -19,13 +24,22 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from boardkit.config import Settings
 from boardkit.core import jobs, mail
-from boardkit.core.db import utcnow
+from boardkit.core.db import Database, utcnow
 from boardkit.core.storage import FileStore
 from boardkit.meetings import calendar, timeline
 from boardkit.meetings.attachments import PREPARE, proposal_files
 from boardkit.meetings.invitations import emailable
-from boardkit.meetings.models import AgendaItem, Meeting, PackVersion
-from boardkit.meetings.pack_copies import BOARD_VARIANTS, prepared_file, prune_copies, render_copy
+from boardkit.meetings.models import AgendaItem, Meeting, PackFile, PackVersion
+from boardkit.meetings.pack_copies import (
+    BOARD_VARIANTS,
+    Drawing,
+    draw_copy,
+    prepared_file,
+    prune_copies,
+    render_copy,
+    save_copy,
+    save_prepared,
+)
 from boardkit.meetings.pack_manifest import build_manifest, diff, inputs_hash, variants_for
 from boardkit.meetings.pack_queue import BUILD, RENDER
 from boardkit.org import service as org_service
@@ -77,8 +91,13 @@ def _load(db: Session, meeting_id: int) -> Meeting | None:
     )
 
 
-def build_packs(db: Session, payload: dict[str, Any], *, settings: Settings) -> list[PackVersion]:
-    """Make the next version of each variant whose inputs changed; returns the new versions."""
+def build_packs(
+    db: Session, payload: dict[str, Any], *, settings: Settings, draw_first: bool = True
+) -> list[PackVersion]:
+    """Make the next version of each variant whose inputs changed; returns the new versions.
+
+    ``draw_first``: the first new version's first copy is drawn here (else it is queued like the
+    others, as the job does, which must not draw inside its write transaction)."""
     meeting = _load(db, int(payload["meeting_id"]))
     if meeting is None or meeting.pack_published_at is None or meeting.status == "cancelled":
         return []
@@ -107,7 +126,7 @@ def build_packs(db: Session, payload: dict[str, Any], *, settings: Settings) -> 
         made.append(version)
         prune_copies(db, store=store, meeting_id=meeting.id, variant=variant, keep_from=version.number - 1)
         people: list[Person | None] = [*readers.get(variant, [])] or [None]  # None: a copy without a name
-        if len(made) == 1:  # the first new version (the full pack) is drawn here: it prepares every file
+        if draw_first and len(made) == 1:  # the first new version (the full pack): it prepares every file
             first = people.pop(0)
             render_copy(
                 db,
@@ -161,6 +180,7 @@ def notify(
                     "url": settings.base_url + calendar.meeting_path(meeting.id),
                 },
                 domain=urlsplit(settings.base_url).hostname or "boardkit.local",
+                organisation_id=meeting.board.organisation_id,
             )
             queued += 1
     return queued
@@ -168,32 +188,53 @@ def notify(
 
 def render_for(db: Session, payload: dict[str, Any], *, settings: Settings) -> None:
     """Draw one reader's copy ahead of time, while the version is still the current one."""
+    drawing = draw_for(db, payload, settings=settings)
+    if drawing is not None:
+        save_copy(db, drawing)
+
+
+def draw_for(db: Session, payload: dict[str, Any], *, settings: Settings) -> Drawing | None:
+    """What :func:`render_for` draws, without recording it (a read transaction will do)."""
     version = db.get(PackVersion, int(payload["version_id"]))
     if version is None:
-        return
+        return None
     latest = latest_version(db, version.meeting_id, version.variant)
     if latest is None or latest.id != version.id:
-        return  # a newer version came meanwhile; its own jobs draw it
+        return None  # a newer version came meanwhile; its own jobs draw it
     store = FileStore(settings.files_dir)
+    found: PackFile | Drawing
     if payload.get("person_id") is None:  # the residents' copy, or a variant nobody reads yet
-        render_copy(db, store=store, version=version)
-        return
-    person = db.get(Person, int(payload["person_id"]))
-    if person is not None:
-        render_copy(db, store=store, version=version, reader=person.name, language=person.language)
+        found = draw_copy(db, store=store, version=version)
+    else:
+        person = db.get(Person, int(payload["person_id"]))
+        if person is None:
+            return None
+        found = draw_copy(db, store=store, version=version, reader=person.name, language=person.language)
+    return found if isinstance(found, Drawing) else None
 
 
-def make_handlers(settings: Settings) -> dict[str, jobs.Handler]:
-    """The job handlers of packs, for ``app.build_runner``."""
+def make_handlers(settings: Settings) -> dict[str, jobs.OwnHandler]:
+    """The job handlers of packs, for ``app.build_runner`` (each opens its own transactions)."""
 
-    def build(db: Session, payload: dict[str, Any]) -> None:
-        build_packs(db, payload, settings=settings)
+    def build(database: Database, payload: dict[str, Any]) -> None:
+        with database.transaction() as db:
+            build_packs(db, payload, settings=settings, draw_first=False)
 
-    def render(db: Session, payload: dict[str, Any]) -> None:
-        render_for(db, payload, settings=settings)
+    def render(database: Database, payload: dict[str, Any]) -> None:
+        with database.transaction(readonly=True) as db:
+            drawing = draw_for(db, payload, settings=settings)
+        if drawing is not None:
+            with database.transaction() as db:
+                save_copy(db, drawing)
 
-    def prepare(db: Session, payload: dict[str, Any]) -> None:
+    def prepare(database: Database, payload: dict[str, Any]) -> None:
         store = FileStore(settings.files_dir)
-        prepared_file(db, store=store, sha256=payload["sha256"], content_type=payload["content_type"])
+        with database.transaction(readonly=True) as db:
+            row = prepared_file(
+                db, store=store, sha256=payload["sha256"], content_type=payload["content_type"], save=False
+            )
+        if row.id is None:
+            with database.transaction() as db:
+                save_prepared(db, row)
 
     return {BUILD: build, RENDER: render, PREPARE: prepare}

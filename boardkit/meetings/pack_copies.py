@@ -5,6 +5,11 @@ unchanged attachment is never processed twice (a file that cannot be used gets a
 never an error). A copy is cached in ``PackFile`` under a key of everything that makes it — the
 version, the reader's name (the watermark), language, notes and both recipes — and its bytes live
 in the file store.
+
+Drawing is slow (0.2 s and more) and needs only reading: :func:`draw_copy` draws in a read
+transaction and puts the bytes in the store, and :func:`save_copy` records the drawing (and any
+file prepared on the way) in a short write transaction afterwards, so nobody waits for the
+drawing to get the write lock. :func:`render_copy` does both, for callers already writing.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -38,9 +44,12 @@ BOARD_VARIANTS = ("full", "open")  # the packs that carry the reader's name
 # --- prepared files -----------------------------------------------------------------------
 
 
-def prepared_files(db: Session, *, store: FileStore, files: list[dict[str, Any]]) -> dict[str, PreparedFile]:
+def prepared_files(
+    db: Session, *, store: FileStore, files: list[dict[str, Any]], save: bool = True
+) -> dict[str, PreparedFile]:
     """Each file (``{"sha256", "content_type"}``) made ready for packs, by sha256: looked up in
-    one query, prepared now only if that content was never prepared with this recipe."""
+    one query, prepared now only if that content was never prepared with this recipe (``save``:
+    recorded now; else the new rows are left unsaved, for :func:`save_prepared`)."""
     wanted = {f["sha256"]: f["content_type"] for f in files}
     if not wanted:
         return {}
@@ -52,12 +61,15 @@ def prepared_files(db: Session, *, store: FileStore, files: list[dict[str, Any]]
     found = {row.source_sha256: row for row in rows}
     for sha, content_type in wanted.items():
         if sha not in found:
-            found[sha] = prepared_file(db, store=store, sha256=sha, content_type=content_type)
+            found[sha] = prepared_file(db, store=store, sha256=sha, content_type=content_type, save=save)
     return found
 
 
-def prepared_file(db: Session, *, store: FileStore, sha256: str, content_type: str) -> PreparedFile:
-    """One file made ready for packs, prepared now only if this content was never prepared."""
+def prepared_file(
+    db: Session, *, store: FileStore, sha256: str, content_type: str, save: bool = True
+) -> PreparedFile:
+    """One file made ready for packs, prepared now only if this content was never prepared
+    (``save=False``: the new row is returned unsaved)."""
     found = db.scalar(
         select(PreparedFile).where(
             PreparedFile.source_sha256 == sha256, PreparedFile.recipe == pdfprep.RECIPE
@@ -77,11 +89,29 @@ def prepared_file(db: Session, *, store: FileStore, sha256: str, content_type: s
         pages=result.pages,
         problem=result.problem,
     )
+    return save_prepared(db, row) if save else row
+
+
+def save_prepared(db: Session, row: PreparedFile) -> PreparedFile:
+    """Record a prepared file, unless another worker recorded the same content meanwhile."""
+    found = db.scalar(
+        select(PreparedFile).where(
+            PreparedFile.source_sha256 == row.source_sha256, PreparedFile.recipe == row.recipe
+        )
+    )
+    if found is not None:
+        return found
     try:
-        with db.begin_nested():  # another worker may have prepared the same file meanwhile
+        with db.begin_nested():
             db.add(row)
     except IntegrityError:
-        return prepared_file(db, store=store, sha256=sha256, content_type=content_type)
+        found = db.scalar(
+            select(PreparedFile).where(
+                PreparedFile.source_sha256 == row.source_sha256, PreparedFile.recipe == row.recipe
+            )
+        )
+        assert found is not None
+        return found
     return row
 
 
@@ -94,17 +124,16 @@ def cache_key(version: PackVersion, *, reader: str, language: str, notes_digest:
 
 
 def _spec(
-    db: Session,
     *,
     store: FileStore,
     version: PackVersion,
+    prepared: dict[str, PreparedFile],
     reader: str,
     language: str,
     notes: dict[int, str],
 ) -> pack_pdf.PackSpec:
     manifest = version.manifest
     facts = manifest["meeting"]
-    prepared = prepared_files(db, store=store, files=file_refs(manifest))
     pdfs = {sha: store.get(p.prepared_sha256) for sha, p in prepared.items() if p.prepared_sha256}
     items = []
     for item in manifest["items"]:
@@ -148,6 +177,85 @@ def _spec(
     )
 
 
+@dataclass(frozen=True)
+class Drawing:
+    """A copy drawn (its bytes already in the store) and not yet recorded: see :func:`save_copy`."""
+
+    cache_key: str
+    version_id: int
+    sha256: str
+    pages: int
+    size: int
+    sets_pages: bool  # drawn without notes: its page count is the version's
+    prepared: tuple[dict[str, Any], ...]  # files prepared on the way, to record too
+
+
+def draw_copy(
+    db: Session,
+    *,
+    store: FileStore,
+    version: PackVersion,
+    reader: str = "",
+    language: str = "da",
+    notes: dict[int, str] | None = None,
+) -> PackFile | Drawing:
+    """A reader's copy of a version (watermarked with ``reader`` in board packs): the cached one,
+    or a new :class:`Drawing`. Writes nothing to the database (a read transaction will do)."""
+    notes = notes or {}
+    language = i18n.normalise(language)
+    key = cache_key(version, reader=reader, language=language, notes_digest=notes_digest(notes))
+    cached = db.scalar(select(PackFile).where(PackFile.cache_key == key))
+    if cached is not None and store.exists(cached.sha256):
+        return cached
+    prepared = prepared_files(db, store=store, files=file_refs(version.manifest), save=False)
+    spec = _spec(
+        store=store, version=version, prepared=prepared, reader=reader, language=language, notes=notes
+    )
+    data, pages = pack_pdf.render_pack(spec)
+    new_files = tuple(
+        {
+            "source_sha256": p.source_sha256,
+            "recipe": p.recipe,
+            "prepared_sha256": p.prepared_sha256,
+            "pages": p.pages,
+            "problem": p.problem,
+        }
+        for p in prepared.values()
+        if p.id is None
+    )
+    return Drawing(key, version.id, store.put(data), pages, len(data), not notes, new_files)
+
+
+def save_copy(db: Session, drawing: Drawing) -> PackFile:
+    """Record a drawing (idempotent: the first record of a copy wins, as the bytes are the same)."""
+    for values in drawing.prepared:
+        save_prepared(db, PreparedFile(**values))
+    version = db.get(PackVersion, drawing.version_id)
+    if version is None:  # the meeting went away meanwhile; the bytes are only a derived copy
+        return PackFile(cache_key=drawing.cache_key, sha256=drawing.sha256, pages=drawing.pages)
+    if drawing.sets_pages and version.pages != drawing.pages:
+        version.pages = drawing.pages
+    cached = db.scalar(select(PackFile).where(PackFile.cache_key == drawing.cache_key))
+    if cached is not None:  # drawn again because the row outlived its file (a store restored from backup)
+        cached.sha256, cached.pages, cached.size = drawing.sha256, drawing.pages, drawing.size
+        return cached
+    row = PackFile(
+        cache_key=drawing.cache_key,
+        pack_version_id=drawing.version_id,
+        sha256=drawing.sha256,
+        pages=drawing.pages,
+        size=drawing.size,
+    )
+    try:
+        with db.begin_nested():
+            db.add(row)
+    except IntegrityError:  # drawn by two at once: the same bytes, keep the first row
+        found = db.scalar(select(PackFile).where(PackFile.cache_key == drawing.cache_key))
+        assert found is not None
+        return found
+    return row
+
+
 def render_copy(
     db: Session,
     *,
@@ -157,30 +265,9 @@ def render_copy(
     language: str = "da",
     notes: dict[int, str] | None = None,
 ) -> PackFile:
-    """A reader's copy of a version (watermarked with ``reader`` in board packs), drawn once."""
-    notes = notes or {}
-    language = i18n.normalise(language)
-    key = cache_key(version, reader=reader, language=language, notes_digest=notes_digest(notes))
-    cached = db.scalar(select(PackFile).where(PackFile.cache_key == key))
-    if cached is not None and store.exists(cached.sha256):
-        return cached
-    spec = _spec(db, store=store, version=version, reader=reader, language=language, notes=notes)
-    data, pages = pack_pdf.render_pack(spec)
-    sha = store.put(data)
-    if not notes and version.pages != pages:
-        version.pages = pages
-    if cached is not None:  # the row outlived its file (a store restored from backup)
-        cached.sha256, cached.pages, cached.size = sha, pages, len(data)
-        return cached
-    row = PackFile(cache_key=key, pack_version_id=version.id, sha256=sha, pages=pages, size=len(data))
-    try:
-        with db.begin_nested():
-            db.add(row)
-    except IntegrityError:  # drawn by two at once: the same bytes, keep the first row
-        found = db.scalar(select(PackFile).where(PackFile.cache_key == key))
-        assert found is not None
-        return found
-    return row
+    """A reader's copy of a version, drawn and recorded now if it is not cached yet."""
+    found = draw_copy(db, store=store, version=version, reader=reader, language=language, notes=notes)
+    return found if isinstance(found, PackFile) else save_copy(db, found)
 
 
 def prune_copies(db: Session, *, store: FileStore, meeting_id: int, variant: str, keep_from: int) -> int:

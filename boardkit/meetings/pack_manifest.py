@@ -74,11 +74,13 @@ def build_manifest(
         if item.closed and variant == "open":
             continue
         if item.closed and variant == "public":
-            if public_closed_rule(rules) == "omit":
+            # A person or complaint case is left out of the residents' pack whatever the rule.
+            if item.person_case or public_closed_rule(rules) == "omit":
                 continue
             redacted = True
         extra = proposal_files.get(item.proposal_id, []) if item.proposal_id else []
-        items.append(_item(item, len(items) + 1, redacted=redacted, extra=extra))
+        # The meeting's own numbers: a left-out item leaves a gap, as in the notices and the minutes.
+        items.append(_item(item, item.position, redacted=redacted, extra=extra))
     board = meeting.board
     return {
         "variant": variant,

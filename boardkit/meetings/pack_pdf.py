@@ -18,7 +18,7 @@ from typing import Any
 from babel.dates import format_datetime
 
 from boardkit.core import i18n, pdf, pdfbook
-from boardkit.core.i18n import _
+from boardkit.core.i18n import _, ngettext
 from boardkit.core.templating import TZ, fmt_datetime
 from boardkit.meetings import pack_items
 from boardkit.meetings.pack_layout import BLUE, GREY, INK, RULE, TOP, Flow, W, X, link_box, tag
@@ -212,11 +212,12 @@ def _cover(book: pdfbook.Book, spec: PackSpec) -> None:
         doc.put(X, 241, W, _("Mødemappe"), size=11, style="B")
         doc.set_text_color(*GREY)
         # (the version and build time go on late, see render_pack)
-        counts = _(
-            "%(items)s punkter · %(files)s bilag · %(pages)s sider",
-            items=len(spec.items),
-            files=files,
-            pages=book.pages,
+        counts = " · ".join(
+            (
+                ngettext("%(num)s punkt", "%(num)s punkter", len(spec.items)),
+                ngettext("%(num)s bilag", "%(num)s bilag", files),
+                ngettext("%(num)s side", "%(num)s sider", book.pages),
+            )
         )
         doc.put(X, 252.5, W, counts)
 

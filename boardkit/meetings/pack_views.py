@@ -15,7 +15,7 @@ from starlette.routing import Route
 from boardkit.core.i18n import _
 from boardkit.core.permissions import Action
 from boardkit.core.storage import FileStore
-from boardkit.core.web import Ctx, disposition, page, redirect, render, writes
+from boardkit.core.web import Ctx, disposition, page, redirect, render
 from boardkit.meetings import reader_views, service
 from boardkit.meetings.models import AgendaItem, Meeting
 from boardkit.org import service as org_service
@@ -33,7 +33,8 @@ def pack_panel(ctx: Ctx, meeting: Meeting, items: list[AgendaItem]) -> dict[str,
     principal = ctx.principal
     variant = service.pack.variant_for(principal, meeting)
     manage = service.can_manage(principal, meeting)
-    version = service.pack.current_version(ctx.db, meeting, variant) if meeting.pack_published_at else None
+    published = meeting.pack_published_at is not None and service.pack.has_pack_for(principal, meeting)
+    version = service.pack.current_version(ctx.db, meeting, variant) if published else None
     can_note = principal.person_id is not None and variant != "public"
     notes = (
         service.pack.get_notes(ctx.db, person_id=principal.person_id, item_ids=[i.id for i in items])
@@ -42,7 +43,7 @@ def pack_panel(ctx: Ctx, meeting: Meeting, items: list[AgendaItem]) -> dict[str,
     )
     return {
         "pack": {
-            "published": meeting.pack_published_at is not None,
+            "published": published,
             "version": version,
             "can_publish": manage and meeting.pack_published_at is None and meeting.status != "cancelled",
             "can_see_reads": manage and meeting.pack_published_at is not None,
@@ -54,7 +55,6 @@ def pack_panel(ctx: Ctx, meeting: Meeting, items: list[AgendaItem]) -> dict[str,
 
 
 @page
-@writes
 def pack_pdf(ctx: Ctx) -> Response:
     """The reader's own copy of the current version (``?notes=1`` with their notes).
 
@@ -71,6 +71,7 @@ def pack_pdf(ctx: Ctx) -> Response:
         person=org_service.get_person(ctx.db, person_id=ctx.person_id),
         with_notes=query.get("notes") == "1",
         count_read=query.get("offline") != "1",
+        later=ctx.bookkeep,
     )
     data = store.get(download.sha256)
     headers = {

@@ -190,10 +190,9 @@ def proposal_file(ctx: Ctx) -> Response:
         proposal_id=ctx.int_param("proposal_id"),
         attachment_id=ctx.int_param("attachment_id"),
     )
-    data = attachments.read_attachment(_store(ctx), attachment)
-    return Response(
-        data, media_type=attachments.media_type(attachment), headers=attachments.file_headers(attachment)
-    )
+    download = ctx.request.query_params.get("download") == "1"
+    served = attachments.serve(ctx.db, _store(ctx), attachment, download=download)
+    return Response(served.data, media_type=served.media_type, headers=served.headers)
 
 
 routes = [

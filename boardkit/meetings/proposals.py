@@ -110,32 +110,38 @@ def _check_files(files: Sequence[uploads.UploadLike]) -> Checked:
     """Every file judged by content and size before anything is saved (413 / 415).
 
     A file must be what its name says (a ``.pdf`` that is not a PDF is refused), and one of
-    ``ALLOWED_TYPES`` whatever its name.
+    ``ALLOWED_TYPES`` whatever its name; then it gets the agenda files' checks (no PDF locked with
+    a password, no image with more pixels than a pack draws).
     """
     checked: Checked = []
     for f in files:
         claimed = attachments.claimed_type(f.filename)
         allowed = {claimed} if claimed in ALLOWED_TYPES else ALLOWED_TYPES
-        checked.append((f, uploads.check_upload(f, allowed, MAX_FILE_BYTES)))
+        content_type = uploads.check_upload(f, allowed, MAX_FILE_BYTES)
+        attachments.refuse_unusable(f.filename, f.data, content_type)
+        checked.append((f, content_type))
     return checked
 
 
 def _store_files(
     db: Session, *, proposal: Proposal, checked: Checked, store: FileStore, actor_id: int
 ) -> None:
-    for upload, content_type in checked:
-        db.add(
-            Attachment(
-                proposal_id=proposal.id,
-                filename=uploads.safe_filename(upload.filename, content_type),
-                content_type=content_type,
-                sha256=store.put(upload.data),
-                size=len(upload.data),
-                pages=attachments.pdf_pages(upload.data) if content_type == uploads.PDF else None,
-                uploaded_by=actor_id,
-            )
+    added = [
+        Attachment(
+            proposal_id=proposal.id,
+            filename=uploads.safe_filename(upload.filename, content_type),
+            content_type=content_type,
+            sha256=store.put(upload.data),
+            size=len(upload.data),
+            pages=attachments.pdf_pages(upload.data) if content_type == uploads.PDF else None,
+            uploaded_by=actor_id,
         )
+        for upload, content_type in checked
+    ]
+    db.add_all(added)
     db.flush()
+    for attachment in added:  # cleaned for reading (and packs) in the background, as agenda files are
+        attachments.queue_prepare(db, attachment)
 
 
 def _check_may_propose(db: Session, principal: Principal, meeting: Meeting, now: datetime | None) -> None:
@@ -352,4 +358,5 @@ def notify(db: Session, *, proposal: Proposal, meeting: Meeting, link: LinkFn | 
             "deadline": rules.deadline(meeting),
             "link": link(proposal.id) if link else "",
         },
+        organisation_id=meeting.board.organisation_id,
     )

@@ -213,12 +213,15 @@ def _queue(db: Session, *, person: Person, items: list[Due], settings: Settings)
         }
         for d in sorted(items, key=lambda d: (d.deadline, d.kind))
     ]
+    # The one organisation the reminder is about; None (personal) when it gathers several.
+    organisations = {d.meeting.board.organisation_id for d in items}
     mail.queue_mail(
         db,
         to=mail.Recipient(person.email or "", person.name, person.language, person.id),
         template="meeting_reminder",
         context={"name": person.name, "items": entries},
         domain=urlsplit(settings.base_url).hostname or "boardkit.local",
+        organisation_id=organisations.pop() if len(organisations) == 1 else None,
     )
 
 

@@ -4,8 +4,9 @@ One group per meeting (``meeting:<id>``): any change to the meeting, an item, a 
 proposal re-indexes the meeting's group, so a deleted item disappears and an item that became
 closed moves to the closed scope at once. Who sees what mirrors the pages:
 
-- the meeting and its open items and their files: the board, the administration and, for a
-  department meeting, the department's residents;
+- the meeting and its open items and their files: the board, the administration and, once the
+  meeting is announced, the department's residents for a department meeting or a meeting of the
+  department's own board (``service.meeting_resource``); sending the invitations re-indexes it;
 - closed items and their files: only the sitting board (not substitutes) and the
   administration — never the residents, not even the title;
 - proposals (department meetings) and their files: like the meeting.
@@ -19,7 +20,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from boardkit.core import search
+from boardkit.core.permissions import Audience
 from boardkit.core.search import Document
+from boardkit.meetings.access import meeting_resource
 from boardkit.meetings.models import AgendaItem, Attachment, Meeting, Proposal
 
 PROVIDER = "meeting"
@@ -65,13 +68,14 @@ def _documents(
 ) -> Iterator[Document]:
     board = meeting.board
     group = search.group(PROVIDER, meeting.id)
+    residents = meeting_resource(meeting).audience is Audience.RESIDENTS
 
     def scopes(closed: bool) -> frozenset[str]:
         return search.material_scopes(
             organisation_id=board.organisation_id,
             board_id=board.id,
             department_id=meeting.department_id or board.department_id,
-            residents=meeting.is_department_meeting,
+            residents=residents,
             closed=closed,
         )
 

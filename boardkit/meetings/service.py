@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 from boardkit.core import audit
 from boardkit.core.db import utcnow
 from boardkit.core.errors import Forbidden, NotFound, RuleViolation, ValidationFailed
-from boardkit.core.i18n import _
-from boardkit.core.permissions import Action, Audience, Principal, Resource, can
+from boardkit.core.i18n import _, ngettext
+from boardkit.core.permissions import Action, Audience, Principal, can
 from boardkit.core.templating import TZ
 from boardkit.meetings import attachments as attachments  # other domains reach files as service.attachments
 from boardkit.meetings import feeds as feeds  # the personal calendar feed: service.feeds.calendar_feed_url
@@ -28,6 +28,7 @@ from boardkit.meetings import invitations as invitations  # reached from the API
 from boardkit.meetings import letters as letters  # other domains reach print batches as service.letters
 from boardkit.meetings import pack_queue, search_docs, timeline
 from boardkit.meetings import rsvp as rsvp  # answers to invitations: service.rsvp.set_rsvp, .rsvp_summary
+from boardkit.meetings.access import meeting_resource as meeting_resource
 from boardkit.meetings.models import (
     DEPARTMENT_KINDS,
     ITEM_KINDS,
@@ -39,7 +40,18 @@ from boardkit.meetings.models import (
 from boardkit.org import service as org_service
 
 MEETING_FIELDS = ("title", "kind", "starts_at", "ends_at", "location", "room", "online_url", "status")
-ITEM_FIELDS = ("title", "description", "kind", "closed", "presenter", "minutes_allotted", "position")
+ITEM_FIELDS = (
+    "title",
+    "description",
+    "kind",
+    "closed",
+    "person_case",
+    "presenter",
+    "minutes_allotted",
+    "position",
+)
+# "Eventuelt" (any other business) closes every agenda: new and moved items go before it.
+LAST_ITEM_TITLES = frozenset({"eventuelt", "evt.", "evt"})
 
 # The ordinary department meeting's standard agenda (DOMAIN.md, fsb.dk).
 STANDARD_AGENDA = (
@@ -65,18 +77,6 @@ BOARD_AGENDA = (
 # --- access ---------------------------------------------------------------------------
 
 
-def meeting_resource(meeting: Meeting, *, closed: bool = False) -> Resource:
-    board = meeting.board
-    audience = Audience.RESIDENTS if meeting.is_department_meeting else Audience.BOARD
-    return Resource(
-        organisation_id=board.organisation_id,
-        department_id=meeting.department_id or board.department_id,
-        board_id=board.id,
-        audience=audience,
-        closed=closed,
-    )
-
-
 def get_meeting(
     db: Session, *, principal: Principal, meeting_id: int, action: Action = Action.VIEW
 ) -> Meeting:
@@ -98,9 +98,46 @@ def can_see_closed(principal: Principal, meeting: Meeting) -> bool:
 
 
 def visible_items(principal: Principal, meeting: Meeting) -> list[AgendaItem]:
-    """The agenda as this reader may see it (closed items only for those allowed)."""
+    """The agenda items this reader may open (closed items only for those allowed)."""
     closed_ok = can_see_closed(principal, meeting)
     return [item for item in meeting.items if closed_ok or not item.closed]
+
+
+def is_board_reader(principal: Principal, meeting: Meeting) -> bool:
+    """The board's members (substitutes too) and the administration, as opposed to the residents."""
+    return can(principal, Action.VIEW, replace(meeting_resource(meeting), audience=Audience.BOARD))
+
+
+def in_own_diary(principal: Principal, meeting: Meeting) -> bool:
+    """Whether the meeting belongs in the person's calendar and deadlines: department meetings they
+    may see, and the meetings of boards they sit on or administer — not the department board's
+    meetings a resident may read about but does not attend."""
+    return meeting.is_department_meeting or is_board_reader(principal, meeting)
+
+
+@dataclass(frozen=True)
+class AgendaLine:
+    """One line of the agenda as a reader sees it, with the meeting's own item number."""
+
+    number: int
+    item: AgendaItem | None  # None: a closed item this reader sees only as "Lukket punkt"
+
+
+def agenda_lines(principal: Principal, meeting: Meeting) -> list[AgendaLine]:
+    """The agenda as this reader sees it, numbered as the meeting numbers it.
+
+    A closed item the reader may not open is "Lukket punkt" without its topic (DOMAIN.md allows
+    naming it; titles are written for the board, so none is shown). An item about a person or a
+    complaint is left out entirely for everyone outside the board and the administration.
+    """
+    closed_ok = can_see_closed(principal, meeting)
+    board_reader = closed_ok or is_board_reader(principal, meeting)
+    lines = []
+    for item in sorted(meeting.items, key=lambda i: i.position):
+        if item.closed and item.person_case and not board_reader:
+            continue
+        lines.append(AgendaLine(item.position, item if closed_ok or not item.closed else None))
+    return lines
 
 
 def get_item(db: Session, *, principal: Principal, item_id: int, action: Action = Action.VIEW) -> AgendaItem:
@@ -135,10 +172,10 @@ def list_meetings(
     """Meetings the principal may see: their boards', their departments' meetings, staff's organisations'."""
     M = Meeting
     conditions: list[ColumnElement[bool]] = [M.board_id.in_(list(principal.board_roles))]
-    if principal.resident_department_ids:
-        conditions.append(
-            M.department_id.in_(list(principal.resident_department_ids)) & M.kind.in_(DEPARTMENT_KINDS)
-        )
+    departments = set(principal.resident_department_ids)
+    departments |= {d for d in principal.board_departments.values() if d is not None}
+    if departments:
+        conditions.append(residents_clause(departments))
     boards = org_service.visible_board_ids(db, principal=principal)
     if boards:
         conditions.append(M.board_id.in_(boards))
@@ -150,6 +187,40 @@ def list_meetings(
     if end is not None:
         q = q.where(M.starts_at < end)
     return list(db.scalars(q.order_by(M.starts_at, M.id).limit(limit)).unique())
+
+
+def residents_clause(department_ids: Iterable[int]) -> ColumnElement[bool]:
+    """The meetings these departments' residents see, as SQL (the rule of ``permissions.meeting_audience``):
+    announced department meetings of the department and announced meetings of its own board."""
+    ids = sorted(department_ids)
+    board = org_service.Board
+    own_boards = select(board.id).where(board.kind == "department_board", board.department_id.in_(ids))
+    return Meeting.invited_at.is_not(None) & or_(
+        Meeting.department_id.in_(ids) & Meeting.kind.in_(DEPARTMENT_KINDS),
+        Meeting.board_id.in_(own_boards),
+    )
+
+
+def list_resident_meetings(
+    db: Session,
+    *,
+    department_id: int,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    newest_first: bool = False,
+    limit: int = 200,
+) -> list[Meeting]:
+    """What the department's residents see: its announced department meetings and its board's
+    announced meetings (cancelled ones too, shown as cancelled), by time; ``start``/``end`` filter
+    on the meeting's end and start. The caller checks that the reader may see the department."""
+    M = Meeting
+    q = select(M).options(joinedload(M.board)).where(residents_clause([department_id]))
+    if start is not None:
+        q = q.where(M.ends_at >= start)
+    if end is not None:
+        q = q.where(M.starts_at < end)
+    order = (M.starts_at.desc(), M.id.desc()) if newest_first else (M.starts_at, M.id)
+    return list(db.scalars(q.order_by(*order).limit(limit)).unique())
 
 
 def upcoming_by_board(
@@ -268,10 +339,12 @@ def ensure_notice(*, board: Any, data: MeetingInput, now: datetime | None = None
     if data.override_notice and data.override_reason.strip():
         return True
     raise RuleViolation(
-        _(
-            "Indkaldelsesfristen er overskredet med %(days)s dage. Vælg en senere dato, eller bekræft og "
+        ngettext(
+            "Indkaldelsesfristen er overskredet med %(num)s dag. Vælg en senere dato, eller bekræft og "
             "begrund, at mødet indkaldes med kortere varsel.",
-            days=short,
+            "Indkaldelsesfristen er overskredet med %(num)s dage. Vælg en senere dato, eller bekræft og "
+            "begrund, at mødet indkaldes med kortere varsel.",
+            short,
         ),
         code="notice_too_short",
         fields={"override_notice": "required"},
@@ -336,6 +409,25 @@ def create_meeting(
             summary=meeting.notice_override_reason,
         )
     return meeting
+
+
+def find_clashes(
+    db: Session, *, board_id: int, starts_at: datetime, ends_at: datetime, exclude_id: int | None = None
+) -> list[Meeting]:
+    """The board's other meetings (not cancelled) whose time overlaps ``starts_at``–``ends_at``.
+
+    A clash is a warning the chair may proceed past (two meetings on one evening can be intended),
+    so creating and moving meetings never refuse one; the pages ask first.
+    """
+    q = select(Meeting).where(
+        Meeting.board_id == board_id,
+        Meeting.status != "cancelled",
+        Meeting.starts_at < ends_at.astimezone(UTC),
+        Meeting.ends_at > starts_at.astimezone(UTC),
+    )
+    if exclude_id is not None:
+        q = q.where(Meeting.id != exclude_id)
+    return list(db.scalars(q.order_by(Meeting.starts_at, Meeting.id)))
 
 
 def previous_meeting(db: Session, meeting: Meeting) -> Meeting | None:
@@ -427,9 +519,19 @@ def update_meeting(db: Session, meeting: Meeting, *, actor_id: int, data: Meetin
     return moved
 
 
+def is_held(meeting: Meeting, *, now: datetime | None = None) -> bool:
+    """The meeting has taken place: marked held, or not cancelled and its end has passed."""
+    if meeting.status == "held":
+        return True
+    return meeting.status != "cancelled" and meeting.ends_at <= (now or utcnow())
+
+
 def cancel_meeting(db: Session, meeting: Meeting, *, actor_id: int, reason: str) -> None:
+    """Cancel a meeting that has not yet taken place (a held meeting stays held)."""
     if meeting.status == "cancelled":
         raise RuleViolation(_("Mødet er allerede aflyst."), code="already_cancelled")
+    if is_held(meeting):
+        raise RuleViolation(_("Mødet er afholdt og kan ikke aflyses."), code="meeting_held")
     if not reason.strip():
         raise ValidationFailed(_("Skriv en begrundelse for aflysningen."), fields={"reason": "required"})
     meeting.status = "cancelled"
@@ -459,6 +561,7 @@ class ItemInput:
     description: str = ""
     kind: str = "information"
     closed: bool = False
+    person_case: bool = False  # about a person or a complaint: always closed, never shown to residents
     presenter: str = ""
     minutes_allotted: int | None = None
     position: int | None = None
@@ -481,25 +584,39 @@ def validate_item(data: ItemInput) -> dict[str, str]:
     return errors
 
 
+def stays_last(item: AgendaItem) -> bool:
+    return item.title.strip().lower() in LAST_ITEM_TITLES
+
+
+def renumber(items: Iterable[AgendaItem]) -> None:
+    """Positions 1, 2, … in the given order, except that "Eventuelt" always comes last."""
+    ordered = list(items)
+    ordered = [i for i in ordered if not stays_last(i)] + [i for i in ordered if stays_last(i)]
+    for n, item in enumerate(ordered, start=1):
+        if item.position != n:
+            item.position = n
+
+
 def add_item(db: Session, meeting: Meeting, *, actor_id: int, data: ItemInput) -> AgendaItem:
+    """Add an item at ``position`` (default: the end), always before "Eventuelt"."""
     errors = validate_item(data)
     if errors:
         raise ValidationFailed(_("Nogle felter skal rettes."), fields=errors)
-    items = list(meeting.items)
+    items = sorted(meeting.items, key=lambda i: i.position)
     position = len(items) + 1 if data.position is None else max(1, min(data.position, len(items) + 1))
-    for other in items:
-        if other.position >= position:
-            other.position += 1
     item = AgendaItem(
         meeting_id=meeting.id,
         position=position,
         title=data.title.strip(),
         description=data.description.strip(),
         kind=data.kind,
-        closed=data.closed,
+        closed=data.closed or data.person_case,
+        person_case=data.person_case,
         presenter=data.presenter.strip(),
         minutes_allotted=data.minutes_allotted,
     )
+    items.insert(position - 1, item)
+    renumber(items)
     db.add(item)
     db.flush()
     db.refresh(meeting, ["items"])
@@ -521,10 +638,13 @@ def update_item(db: Session, item: AgendaItem, *, actor_id: int, data: ItemInput
         raise ValidationFailed(_("Nogle felter skal rettes."), fields=errors)
     before = audit.snapshot(item, ITEM_FIELDS)
     item.title, item.description = data.title.strip(), data.description.strip()
-    item.kind, item.closed, item.presenter = data.kind, data.closed, data.presenter.strip()
-    item.minutes_allotted = data.minutes_allotted
-    if data.position is not None and data.position != item.position:
-        move_item(db, item, position=data.position)
+    item.kind, item.presenter, item.minutes_allotted = (
+        data.kind,
+        data.presenter.strip(),
+        data.minutes_allotted,
+    )
+    item.closed, item.person_case = data.closed or data.person_case, data.person_case
+    move_item(db, item, position=item.position if data.position is None else data.position)
     diff = audit.changes(before, audit.snapshot(item, ITEM_FIELDS))
     if diff:
         item.updated_at = utcnow()
@@ -542,14 +662,15 @@ def update_item(db: Session, item: AgendaItem, *, actor_id: int, data: ItemInput
 
 
 def move_item(db: Session, item: AgendaItem, *, position: int) -> None:
-    """Put an item at ``position`` (1-based) and renumber the rest."""
+    """Put an item at ``position`` (1-based) and renumber the rest ("Eventuelt" stays last)."""
     items = [i for i in sorted(item.meeting.items, key=lambda i: i.position) if i.id != item.id]
+    before = [i.id for i in sorted(item.meeting.items, key=lambda i: i.position)]
     position = max(1, min(position, len(items) + 1))
     items.insert(position - 1, item)
-    for n, other in enumerate(items, start=1):
-        other.position = n
+    renumber(items)
     db.flush()
-    pack_queue.changed(db, item.meeting)
+    if [i.id for i in sorted(items, key=lambda i: i.position)] != before:
+        pack_queue.changed(db, item.meeting)
 
 
 def delete_item(db: Session, item: AgendaItem, *, actor_id: int) -> None:
@@ -567,8 +688,7 @@ def delete_item(db: Session, item: AgendaItem, *, actor_id: int) -> None:
     db.delete(item)
     db.flush()
     db.expire(meeting, ["items"])
-    for n, other in enumerate(sorted(meeting.items, key=lambda i: i.position), start=1):
-        other.position = n
+    renumber(sorted(meeting.items, key=lambda i: i.position))
     db.flush()
     pack_queue.changed(db, meeting)
 
@@ -589,6 +709,7 @@ from boardkit.meetings import minutes as minutes  # noqa: E402  (minutes: servic
 from boardkit.meetings import minutes_approval as minutes_approval  # noqa: E402
 from boardkit.meetings import minutes_pdf as minutes_pdf  # noqa: E402
 from boardkit.meetings import minutes_publish as minutes_publish  # noqa: E402
+from boardkit.meetings import overview as overview  # noqa: E402  (home page and board meeting lists)
 from boardkit.meetings import pack as pack  # noqa: E402  (meeting packs: service.pack.reader_pack, …)
 from boardkit.meetings import proposal_rules as proposal_rules  # noqa: E402
 from boardkit.meetings import proposals as proposals  # noqa: E402

@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route
 
+from boardkit.core import notify
 from boardkit.core.db import utcnow
 from boardkit.core.errors import Forbidden, RuleViolation, ValidationFailed
 from boardkit.core.i18n import _
@@ -20,6 +21,9 @@ from boardkit.core.web import Ctx, form_errors, page, redirect, render
 from boardkit.expenses import service as expense_service
 from boardkit.meetings import attachments, forms, invitation_views, invitations, service
 from boardkit.meetings.agenda_views import routes as agenda_routes
+from boardkit.meetings.board_meeting_views import routes as board_meeting_routes
+from boardkit.meetings.department import may_see_department
+from boardkit.meetings.department_views import routes as department_routes
 from boardkit.meetings.models import Meeting
 from boardkit.meetings.pack_views import pack_panel
 from boardkit.meetings.pack_views import routes as pack_routes
@@ -54,7 +58,7 @@ def wake_worker(ctx: Ctx) -> None:
 @page
 @cacheable
 def home(ctx: Ctx) -> Response:
-    """Every board the person sits on, with its next meetings, in one place."""
+    """Every board the person sits on, with its next meetings; for residents their department."""
     ctx.require_login()
     boards = org_service.list_my_boards(ctx.db, principal=ctx.principal)
     upcoming = service.upcoming_by_board(ctx.db, board_ids=[mb.board.id for mb in boards])
@@ -69,10 +73,59 @@ def home(ctx: Ctx) -> Response:
         boards=boards,
         upcoming=upcoming,
         manages=manages,
+        resident=resident_home(ctx) if ctx.principal.resident_department_ids else None,
         to_attest=len(expense_service.queue.awaiting_attestation(ctx.db, principal=ctx.principal)),
         to_approve=expense_service.queue.count_queue(ctx.db, principal=ctx.principal).get("attested", 0),
         active_nav="home",
     )
+
+
+def resident_home(ctx: Ctx) -> dict[str, Any]:
+    """A resident's department on the home page: next meetings with the proposal deadline, the latest
+    published minutes and decisions, unread notices and their own proposals (a handful of reads)."""
+    db, principal = ctx.db, ctx.principal
+    department_ids = sorted(principal.resident_department_ids)
+    now = utcnow()
+    departments = service.overview.departments(db, ids=department_ids)
+    meetings = []
+    for m in service.overview.upcoming_for_residents(db, department_ids=department_ids, now=now):
+        department_meeting = m.is_department_meeting
+        meetings.append(
+            {
+                "meeting": m,
+                "url": ctx.url("meeting", meeting_id=m.id)
+                if can(principal, Action.VIEW, service.meeting_resource(m))
+                else None,
+                "proposals_due": service.proposal_rules.deadline(m) if department_meeting else None,
+                "proposals_open": department_meeting and service.proposal_rules.is_open(m, now=now),
+            }
+        )
+    minutes = [
+        {
+            "meeting": m,
+            "minutes": mi,
+            "url": ctx.url("minutes", meeting_id=m.id)
+            if can(principal, Action.VIEW, service.meeting_resource(m))
+            else None,
+        }
+        for m, mi in service.overview.published_minutes_for_residents(db, department_ids=department_ids)
+    ]
+    return {
+        "departments": [
+            (d, f"/departments/{d.id}" if has_route(ctx.request, f"/departments/{d.id}") else None)
+            for d in departments
+        ],
+        "meetings": meetings,
+        "minutes": minutes,
+        "decisions": service.decisions.list_decisions(
+            db,
+            principal=principal,
+            department_id=department_ids[0] if len(department_ids) == 1 else None,
+            limit=3,
+        ),
+        "notices": notify.list_notices(db, person_id=ctx.person_id, limit=3, unread_only=True),
+        "proposals": service.overview.my_proposals(db, person_id=ctx.person_id),
+    }
 
 
 def _meeting(ctx: Ctx, action: Action = Action.VIEW) -> Meeting:
@@ -92,9 +145,14 @@ def meeting_context(ctx: Ctx, meeting: Meeting) -> dict[str, Any]:
     minutes = service.minutes.find_minutes(ctx.db, meeting_id=meeting.id)
     insider = service.minutes.is_insider(ctx.principal, meeting)
     published = minutes is not None and minutes.status == "published"
+    department_id = meeting.department_id or meeting.board.department_id
+    department = meeting.board.department if department_id is not None else None
     return {
         "meeting": meeting,
         "items": items,
+        "lines": service.agenda_lines(ctx.principal, meeting),
+        "department": department if department and may_see_department(ctx.principal, department) else None,
+        "can_cancel": manage and meeting.status != "cancelled" and not service.is_held(meeting, now=now),
         **pack_panel(ctx, meeting, items),
         "milestones": [(m, m.status(now)) for m in service.milestones_of(meeting, minutes_done=published)],
         "minutes_url": path + "/minutes" if insider or published else None,
@@ -156,10 +214,42 @@ def meeting_new(ctx: Ctx) -> Response:
             )
         except (ValidationFailed, RuleViolation) as exc:
             return _form_failed(ctx, exc, context)
+        if (clash := _clash_warning(ctx, board.id, data, meeting.id, context)) is not None:
+            return clash
         ctx.flash(_("Mødet er oprettet, og dagsordenen er lagt ud fra skabelonen."))
         return redirect(ctx, "meeting", meeting_id=meeting.id)
     return form_errors(
         ctx, "meetings/meeting_form.html", errors, **context, notice_short=data.override_notice
+    )
+
+
+def _clash_warning(
+    ctx: Ctx, board_id: int, data: service.MeetingInput, meeting_id: int | None, context: dict[str, Any]
+) -> Response | None:
+    """After the meeting passed every rule: the form again, and nothing saved, when the board already
+    meets then, unless the chair has seen exactly these clashes and chose to go on ("Gem alligevel"
+    sends their ids back). Asked last, so a short notice or a typo is dealt with first."""
+    if data.starts_at is None or data.ends_at is None:
+        return None
+    clashes = service.find_clashes(
+        ctx.db, board_id=board_id, starts_at=data.starts_at, ends_at=data.ends_at, exclude_id=meeting_id
+    )
+    accepted = {int(v) for v in ctx.value("accept_clash").split(",") if v.isdigit() and len(v) < 18}
+    if not clashes or {m.id for m in clashes} <= accepted:
+        return None
+    values = {
+        k: v[0] if len(v) == 1 else v for k, v in ctx.form.items() if k not in ("csrf_token", "accept_clash")
+    }
+    ctx.rollback_only = True
+    return render(
+        ctx,
+        "meetings/meeting_form.html",
+        status_code=409,
+        values=values,
+        clashes=clashes,
+        clash_ids=",".join(str(m.id) for m in clashes),
+        notice_short=data.override_notice,
+        **context,
     )
 
 
@@ -191,6 +281,8 @@ def meeting_edit(ctx: Ctx) -> Response:
         moved = service.update_meeting(ctx.db, meeting, actor_id=ctx.person_id, data=data)
     except (ValidationFailed, RuleViolation) as exc:
         return _form_failed(ctx, exc, context)
+    if (clash := _clash_warning(ctx, meeting.board_id, data, meeting.id, context)) is not None:
+        return clash
     if moved and meeting.invited_at is not None:
         invitations.send_updates(ctx.db, meeting=meeting, settings=ctx.settings, previous=previous)
         wake_worker(ctx)
@@ -242,13 +334,13 @@ def timeline_rows(meetings: list[Meeting], now: datetime) -> list[dict[str, Any]
 
 @page
 def timeline_page(ctx: Ctx) -> Response:
-    """The statutory deadlines of every upcoming meeting the reader may see."""
+    """The statutory deadlines of the reader's upcoming meetings (``service.in_own_diary``)."""
     ctx.require_login()
     now = utcnow()
     meetings = [
         m
         for m in service.list_meetings(ctx.db, principal=ctx.principal, start=now, limit=500)
-        if m.status != "cancelled"
+        if m.status != "cancelled" and service.in_own_diary(ctx.principal, m)
     ]
     return render(ctx, "meetings/timeline.html", rows=timeline_rows(meetings, now), active_nav="timeline")
 
@@ -261,5 +353,7 @@ routes = [
     Route("/meetings/{meeting_id:id}/edit", meeting_edit, methods=["GET", "POST"], name="meeting_edit"),
     Route("/meetings/{meeting_id:id}/cancel", meeting_cancel, methods=["GET", "POST"], name="meeting_cancel"),
     *agenda_routes,
+    *department_routes,
     *pack_routes,
+    *board_meeting_routes,
 ]

@@ -8,11 +8,13 @@ from typing import Any
 from starlette.responses import Response
 from starlette.routing import Route
 
+from boardkit.core.errors import Conflict
 from boardkit.core.i18n import _
 from boardkit.core.permissions import Action, Principal
+from boardkit.core.templating import fmt_date
 from boardkit.core.web import Ctx, form_errors, page, redirect, render
 from boardkit.org import service
-from boardkit.org.models import BOARD_KINDS, ROLES, Board
+from boardkit.org.models import BOARD_KINDS, ROLES, Board, Person
 
 
 def _date(raw: str) -> date | None:
@@ -106,13 +108,8 @@ def board_detail(ctx: Ctx) -> Response:
     return render(ctx, "org/board.html", **_board_context(ctx, board))
 
 
-@page
-def membership_add(ctx: Ctx) -> Response:
-    board = _board(ctx)
-    errors: dict[str, str] = {}
-    person = service.get_person_by_email(ctx.db, email=ctx.value("email")) if ctx.value("email") else None
-    if person is None:
-        errors["email"] = _("Der findes ingen person med den e-mailadresse. Opret personen først.")
+def membership_form(ctx: Ctx, errors: dict[str, str]) -> tuple[str, date | None, date | None]:
+    """Role and period of the membership form; problems go into ``errors``."""
     role = ctx.value("role")
     if role not in ROLES:
         errors["role"] = _("Vælg en rolle fra listen.")
@@ -123,17 +120,48 @@ def membership_add(ctx: Ctx) -> Response:
         errors["end_date"] = _("Skriv slutdatoen som ÅÅÅÅ-MM-DD.")
     elif start and end and end < start:
         errors["end_date"] = _("Slutdatoen skal ligge efter startdatoen.")
-    if errors or person is None or start is None:
+    return role, start, end
+
+
+def _find_person(ctx: Ctx, errors: dict[str, str]) -> Person | None:
+    text = ctx.value("person") or ctx.value("email")
+    found = service.find_person_for_admin(ctx.db, principal=ctx.principal, text=text) if text else []
+    if not text:
+        errors["person"] = _("Skriv personens e-mail, personnummer eller fulde navn.")
+    elif not found:
+        errors["person"] = _(
+            "Der findes ingen person med den e-mail, det personnummer eller det navn. Opret personen først."
+        )
+    elif len(found) > 1:
+        errors["person"] = _(
+            "%(n)s personer hedder %(name)s. Skriv e-mail eller personnummer i stedet.",
+            n=len(found),
+            name=found[0].name,
+        )
+    return found[0] if len(found) == 1 else None
+
+
+@page
+def membership_add(ctx: Ctx) -> Response:
+    board = _board(ctx)
+    errors: dict[str, str] = {}
+    person = _find_person(ctx, errors)
+    role, start, end = membership_form(ctx, errors)
+    if not errors and person is not None and start is not None:
+        try:
+            service.add_membership(
+                ctx.db,
+                board,
+                actor_id=ctx.person_id,
+                person=person,
+                role=role,
+                start_date=start,
+                end_date=end,
+            )
+        except Conflict as exc:
+            errors["role"] = exc.message
+    if errors or person is None:
         return form_errors(ctx, "org/board.html", errors, **_board_context(ctx, board))
-    service.add_membership(
-        ctx.db,
-        board,
-        actor_id=ctx.person_id,
-        person=person,
-        role=role,
-        start_date=start,
-        end_date=end,
-    )
     ctx.flash(_("%(name)s er tilføjet.", name=person.name))
     return redirect(ctx, "org:board", board_id=board.id)
 
@@ -150,8 +178,13 @@ def membership_end(ctx: Ctx) -> Response:
             {f"end-{membership.id}": _("Skriv en gyldig slutdato efter startdatoen.")},
             **_board_context(ctx, board),
         )
-    service.update_membership(ctx.db, membership, actor_id=ctx.person_id, end_date=end)
-    ctx.flash(_("Medlemskabet slutter %(date)s.", date=end.isoformat()))
+    try:
+        service.update_membership(ctx.db, membership, actor_id=ctx.person_id, end_date=end)
+    except Conflict as exc:
+        return form_errors(
+            ctx, "org/board.html", {f"end-{membership.id}": exc.message}, **_board_context(ctx, board)
+        )
+    ctx.flash(_("Medlemskabet slutter %(date)s.", date=fmt_date(end)))
     return redirect(ctx, "org:board", board_id=board.id)
 
 

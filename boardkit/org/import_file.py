@@ -10,7 +10,7 @@ import io
 import re
 from dataclasses import dataclass, field
 
-from boardkit.core.i18n import _
+from boardkit.core.i18n import _, ngettext
 
 MAX_BYTES = 50 * 1024 * 1024
 RESIDENTS = "residents"
@@ -167,13 +167,13 @@ def read_table(data: bytes) -> Table:
         raise FileError(_("Filen er tom."))
     if ragged:
         line, count = ragged[0]
-        message = _(
-            "Linjen har %(found)s felter, men overskriften har %(expected)s. Tjek skilletegn og "
-            "anførselstegn.",
-            found=count,
+        message = ngettext(
+            "Linjen har %(num)s felt, men overskriften har %(expected)s. Tjek skilletegn og anførselstegn.",
+            "Linjen har %(num)s felter, men overskriften har %(expected)s. Tjek skilletegn og anførselstegn.",
+            count,
             expected=len(table.columns),
         )
-        if len(ragged) > 1:
+        if len(ragged) > 1:  # so always more than one line
             message += " " + _("I alt %(n)s linjer har forkert antal felter.", n=len(ragged))
         raise FileError(message, line)
     if not table.rows:

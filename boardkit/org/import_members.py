@@ -13,6 +13,7 @@ from boardkit.core.db import utcnow
 from boardkit.core.i18n import _
 from boardkit.org.import_rows import BOARD_KINDS, MembershipRow, Problems, Tally, chunks, show
 from boardkit.org.models import Board, Department, Membership, Person
+from boardkit.org.service import periods_overlap
 
 KINDS = ("boards", "memberships")
 KIND_NAMES = {v: k for k, v in BOARD_KINDS.items()}
@@ -79,8 +80,11 @@ def _load(db: Session, rows: list[MembershipRow], organisation_id: int) -> tuple
             Membership.start_date,
             Membership.role,
             Membership.end_date,
+            Person.external_id,
+            Person.name,
         )
         .join(Board, Board.id == Membership.board_id)
+        .join(Person, Person.id == Membership.person_id)
         .where(Board.organisation_id == organisation_id)
     )
     memberships = {(m.person_id, m.board_id, m.start_date): m for m in db.execute(membership_query)}
@@ -135,7 +139,81 @@ def plan_memberships(
         _plan_membership(plan, row, key, person_id, found)
     for _key in plan.board_ids:
         plan.tally.add("boards", "unchanged")  # an import creates boards, it never changes them
+    _check_rules(plan, rows, memberships, persons, errors)
     return plan
+
+
+@dataclass(frozen=True)
+class _Term:
+    """One membership as it would be after the import; ``line`` 0: in boardkit and not in the file."""
+
+    line: int
+    person_id: int
+    who: str
+    role: str
+    start: date
+    end: date | None
+
+
+def _check_rules(
+    plan: MembershipPlan,
+    rows: list[MembershipRow],
+    existing: dict[tuple[int, int, date], Any],
+    persons: dict[str, int],
+    errors: Problems,
+) -> None:
+    """The rules of the board page hold for an import too: one chair at a time, one role per person."""
+    by_row = {(persons.get(r.person_nr), r.board.casefold(), r.start): r for r in rows}
+    names = {board_id: key for key, board_id in plan.board_ids.items()}
+    terms: dict[str, list[_Term]] = {}
+    for (person_id, board_id, start), m in existing.items():
+        key = names.get(board_id)
+        if key is None:
+            continue  # a board the file does not mention: nothing changes there
+        row = by_row.get((person_id, key, start))
+        who = m.external_id or m.name
+        if row is None:
+            terms.setdefault(key, []).append(_Term(0, person_id, who, m.role, start, m.end_date))
+        else:
+            terms.setdefault(key, []).append(_Term(row.line, person_id, who, row.role, start, row.end))
+    seen: set[tuple[int, str, date]] = set()
+    for m in plan.new_memberships:
+        key3 = (m["person_id"], m["board"], m["start_date"])
+        if key3 in seen:
+            continue  # the same membership twice is reported by _check_file
+        seen.add(key3)
+        row = by_row[key3]
+        terms.setdefault(m["board"], []).append(
+            _Term(row.line, m["person_id"], row.person_nr, row.role, row.start, row.end)
+        )
+    board_names = {r.board.casefold(): r.board for r in rows}
+    for key, board_terms in terms.items():
+        board_terms.sort(key=lambda t: (t.start, t.line))
+        for i, a in enumerate(board_terms):
+            for b in board_terms[i + 1 :]:
+                if not (a.line or b.line) or not periods_overlap(a.start, a.end, b.start, b.end):
+                    continue
+                line, other = (b, a) if b.line else (a, b)
+                where = _("i linje %(line)s", line=other.line) if other.line else _("i boardkit")
+                what = {"name": board_names.get(key, key), "where": where, "start": other.start.isoformat()}
+                if a.person_id == b.person_id:
+                    message = _(
+                        "person_nr %(nr)s har allerede et medlemskab af »%(name)s« i samme periode (fra "
+                        "%(start)s, %(where)s). En person har én rolle i en bestyrelse ad gangen: sæt slut "
+                        "på det ene medlemskab.",
+                        nr=line.who,
+                        **what,
+                    )
+                elif a.role == b.role == "chair":
+                    message = _(
+                        "»%(name)s« har allerede en formand i samme periode (%(other)s fra %(start)s, "
+                        "%(where)s). Sæt slut på den ene formands medlemskab.",
+                        other=other.who,
+                        **what,
+                    )
+                else:
+                    continue
+                errors.add(line.line, message)
 
 
 def _plan_membership(

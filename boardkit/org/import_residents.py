@@ -48,6 +48,8 @@ class ResidentPlan:
     email_moves: list[int] = field(default_factory=list)
     new_residencies: list[tuple[str, TenancyKey, str]] = field(default_factory=list)
     residency_updates: list[dict[str, Any]] = field(default_factory=list)
+    # Per department of the file: (current residencies before the import, how many it ends).
+    move_outs: dict[str, tuple[int, int]] = field(default_factory=dict)
 
 
 def _label(key: TenancyKey) -> str:
@@ -284,6 +286,9 @@ def _plan_residencies(db: Session, plan: ResidentPlan, rows: list[ResidentRow], 
         else:
             plan.tally.add("residencies", "unchanged")
     for r in current.values():
+        if r.end_date is None or r.end_date > today:
+            before, ending = plan.move_outs.get(r.dnumber, (0, 0))
+            plan.move_outs[r.dnumber] = (before + 1, ending + (r.id not in seen))
         if r.id not in seen and (r.end_date is None or r.end_date > today):
             plan.residency_updates.append({"id": r.id, "end_date": today})
             where = {"who": r.external_id or r.name, "t": f"{r.dnumber}-{r.number}"}

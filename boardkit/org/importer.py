@@ -4,6 +4,11 @@ Two kinds of file — residents ("beboere") and board memberships ("bestyrelser"
 their header. An import is all-or-nothing: the whole file is checked against itself and the
 database first; any error and nothing is written, every bad line is reported. A dry run stops
 after the plan. Importing the same file twice changes nothing.
+
+A residents file ends the residencies of its departments that it does not list. So that a file
+cut short cannot silently move out a department, a file that would end more than a share of a
+department's current residencies (``Organisation.rules["import_move_out_percent"]``, default 10)
+is imported only with a confirmation naming the number of residencies it ends.
 """
 
 from __future__ import annotations
@@ -14,22 +19,25 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from boardkit.core import audit
-from boardkit.core.i18n import _, lazy_gettext
+from boardkit.core.i18n import _, lazy_gettext, ngettext
 from boardkit.org import import_members, import_residents
 from boardkit.org.import_apply import apply_memberships, apply_residents
 from boardkit.org.import_file import MEMBERSHIPS, RESIDENTS, FileError, Table, read_table
 from boardkit.org.import_rows import Problems, parse_membership, parse_resident
+from boardkit.org.models import Department, Organisation
 from boardkit.org.service import today
 
 log = logging.getLogger("boardkit.import")
 MAX_ERRORS = 500
 KIND_LABELS = {RESIDENTS: "beboerfil", MEMBERSHIPS: "bestyrelsesfil"}
 T = TypeVar("T")
+MOVE_OUT_RULE = "import_move_out_percent"
+MOVE_OUT_DEFAULT_PERCENT = 10
 COUNT_LABELS = {
     "departments": lazy_gettext("afdelinger"),
     "tenancies": lazy_gettext("lejemål"),
@@ -38,6 +46,20 @@ COUNT_LABELS = {
     "boards": lazy_gettext("bestyrelser"),
     "memberships": lazy_gettext("medlemskaber"),
 }
+
+
+@dataclass(frozen=True)
+class MoveOut:
+    """A department the file would empty by more than the allowed share."""
+
+    number: str
+    name: str
+    current: int  # residencies today, before the import
+    ending: int  # of which the file ends
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.ending / self.current) if self.current else 0
 
 
 @dataclass
@@ -54,6 +76,19 @@ class ImportReport:
     error_total: int = 0
     change_total: int = 0
     rows: int = 0
+    # A residents file ending more than ``move_out_percent`` of a department's residencies: the
+    # departments concerned, and the number of residencies the file ends in all (to be confirmed).
+    move_outs: list[MoveOut] = field(default_factory=list)
+    move_out_percent: int = MOVE_OUT_DEFAULT_PERCENT
+    confirmation_error: str = ""
+
+    @property
+    def ending(self) -> int:
+        return sum(c["ended"] for c in self.counts.values())
+
+    @property
+    def needs_confirmation(self) -> bool:
+        return bool(self.move_outs)
 
     @property
     def changed(self) -> bool:
@@ -98,10 +133,44 @@ def _parse(
     return rows
 
 
+def move_out_percent(db: Session, organisation_id: int) -> int:
+    organisation = db.get(Organisation, organisation_id)
+    value = (organisation.rules or {}).get(MOVE_OUT_RULE) if organisation else None
+    valid = isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 100
+    return value if valid else MOVE_OUT_DEFAULT_PERCENT  # type: ignore[return-value]
+
+
+def _move_outs(
+    db: Session, plan: import_residents.ResidentPlan, organisation_id: int, percent: int
+) -> list[MoveOut]:
+    """Departments of which the plan ends more than ``percent`` of today's residencies."""
+    over = {nr: c for nr, c in plan.move_outs.items() if c[1] and c[1] * 100 > c[0] * percent}
+    if not over:
+        return []
+    names = dict(
+        db.execute(
+            select(Department.number, Department.name).where(
+                Department.organisation_id == organisation_id, Department.number.in_(list(over))
+            )
+        ).all()
+    )
+    return [MoveOut(nr, names.get(nr, ""), current, ending) for nr, (current, ending) in sorted(over.items())]
+
+
 def import_csv(
-    db: Session, *, data: bytes, organisation_id: int, actor_id: int | None, dry_run: bool
+    db: Session,
+    *,
+    data: bytes,
+    organisation_id: int,
+    actor_id: int | None,
+    dry_run: bool,
+    confirm_move_outs: int | None = None,
 ) -> ImportReport:
-    """Check a file and, unless ``dry_run`` or anything is wrong, apply it; flushes, never commits."""
+    """Check a file and, unless ``dry_run`` or anything is wrong, apply it; flushes, never commits.
+
+    A file that ends more than the allowed share of a department's residencies is applied only when
+    ``confirm_move_outs`` is the number of residencies it ends; otherwise the report comes back as a
+    dry run with ``confirmation_error`` set."""
     report = ImportReport(kind="", ok=True, dry_run=dry_run, sha256=hashlib.sha256(data).hexdigest())
     errors = Problems()
     try:
@@ -133,10 +202,35 @@ def import_csv(
     )
     if errors:
         return _failed(report, errors)
+    if isinstance(plan, import_residents.ResidentPlan):
+        report.move_out_percent = move_out_percent(db, organisation_id)
+        report.move_outs = _move_outs(db, plan, organisation_id, report.move_out_percent)
     if dry_run or not plan.tally.changed:
         return report
-    summary = f"Import af {KIND_LABELS[table.kind]} ({report.rows} rækker, sha256 {report.sha256}): "
-    summary += report.summary()
+    if report.needs_confirmation and confirm_move_outs != report.ending:
+        report.dry_run = True
+        report.confirmation_error = (
+            ngettext(
+                "Skriv %(num)s for at bekræfte, at importen afslutter %(num)s bopæl. Intet er gemt.",
+                "Skriv %(num)s for at bekræfte, at importen afslutter %(num)s bopæle. Intet er gemt.",
+                report.ending,
+            )
+            if confirm_move_outs is None
+            else ngettext(
+                "Du skrev %(typed)s, men importen afslutter %(num)s bopæl. Tjek filen, og skriv %(num)s "
+                "for at bekræfte. Intet er gemt.",
+                "Du skrev %(typed)s, men importen afslutter %(num)s bopæle. Tjek filen, og skriv %(num)s "
+                "for at bekræfte. Intet er gemt.",
+                report.ending,
+                typed=confirm_move_outs,
+            )
+        )
+        return report
+    # The audit log keeps its summaries in the source language (Danish), with Danish plurals.
+    rows = f"{report.rows} række" if report.rows == 1 else f"{report.rows} rækker"
+    summary = f"Import af {KIND_LABELS[table.kind]} ({rows}, sha256 {report.sha256}): " + report.summary()
+    if report.needs_confirmation:
+        summary += f"; {report.ending} {'udflytning' if report.ending == 1 else 'udflytninger'} bekræftet"
     try:
         # A savepoint: should the database refuse (a concurrent change), nothing of the import remains.
         with db.begin_nested():

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from boardkit.core.db import Base, utcnow
@@ -128,9 +128,37 @@ class Board(Base):
     memberships: Mapped[list[Membership]] = relationship(back_populates="board")
 
 
+OPEN_CHAIR = text("role = 'chair' AND end_date IS NULL")
+OPEN_MEMBERSHIP = text("end_date IS NULL")
+
+
 class Membership(Base):
+    """A person's role on a board for a period (end date inclusive; None: open-ended).
+
+    One chair at a time and one role per person and board at a time: the service compares periods
+    (``org.service.check_membership``); the database backs it up where an index can — at most one
+    open-ended chair per board, one open-ended membership per person and board.
+    """
+
     __tablename__ = "membership"
-    __table_args__ = (Index("ix_membership_person_board", "person_id", "board_id"),)
+    __table_args__ = (
+        Index("ix_membership_person_board", "person_id", "board_id"),
+        Index(
+            "uq_membership_open_chair",
+            "board_id",
+            unique=True,
+            sqlite_where=OPEN_CHAIR,
+            postgresql_where=OPEN_CHAIR,
+        ),
+        Index(
+            "uq_membership_open_person",
+            "board_id",
+            "person_id",
+            unique=True,
+            sqlite_where=OPEN_MEMBERSHIP,
+            postgresql_where=OPEN_MEMBERSHIP,
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     board_id: Mapped[int] = mapped_column(ForeignKey("board.id", ondelete="CASCADE"), index=True)

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from boardkit.core.notify import Contact, Household
 from boardkit.org.models import Person, Residency, Tenancy
-from boardkit.org.service import today
+from boardkit.org.service import current_homes, today
 
 
 def contacts(db: Session, person_ids: Collection[int]) -> dict[int, Contact]:
@@ -54,4 +54,20 @@ def households(db: Session, tenancy_ids: Collection[int]) -> dict[int, Household
             address_lines=(t.address_line, f"{t.postcode} {t.city}".strip()),
         )
         for t in db.scalars(select(Tenancy).where(Tenancy.id.in_(ids)))
+    }
+
+
+def homes(db: Session, person_ids: Collection[int]) -> dict[int, Household]:
+    """Where each person lives today, as a household addressed to them alone (a board member on paper
+    gets their own letter, not one to everybody in the home)."""
+    found = current_homes(db, person_ids=person_ids)
+    names = dict(db.execute(select(Person.id, Person.name).where(Person.id.in_(list(found)))).all())
+    return {
+        person_id: Household(
+            tenancy_id=t.id,
+            paper=True,
+            resident_names=(names[person_id],),
+            address_lines=(t.address_line, f"{t.postcode} {t.city}".strip()),
+        )
+        for person_id, t in found.items()
     }

@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from typing import cast
 
 from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
 from boardkit.core import audit
@@ -14,7 +16,7 @@ from boardkit.core.db import utcnow
 from boardkit.core.errors import Conflict, NotFound
 from boardkit.core.i18n import _
 from boardkit.core.permissions import Action, Audience, Principal, Resource, can
-from boardkit.core.templating import TZ
+from boardkit.core.templating import TZ, fmt_date
 from boardkit.core.web import Identity
 from boardkit.org.models import (
     BOARD_KINDS,
@@ -158,6 +160,24 @@ def list_people(
     total = db.scalar(select(func.count()).select_from(query.subquery())) or 0
     people = db.scalars(query.order_by(Person.name, Person.id).offset(offset).limit(limit)).all()
     return list(people), total
+
+
+def find_person_for_admin(db: Session, *, principal: Principal, text: str) -> list[Person]:
+    """People of the staff member's organisations by e-mail, person number or full name (a paper member
+    has no e-mail); more than one only when a name is shared."""
+    text = " ".join(text.split())
+    if not text:
+        return []
+    mine = people_of_organisations(principal.staff_organisation_ids)
+    for column, value in ((Person.email, normalise_email(text)), (Person.external_id, text)):
+        person = db.scalar(select(Person).where(column == value, mine))
+        if person is not None:
+            return [person]
+    return list(
+        db.scalars(
+            select(Person).where(func.lower(Person.name) == text.lower(), mine).order_by(Person.id).limit(10)
+        )
+    )
 
 
 def get_person_for_admin(db: Session, *, principal: Principal, person_id: int) -> Person:
@@ -337,20 +357,124 @@ def create_board(
     return board
 
 
+def role_name(role: str) -> str:
+    """A board role in running text ("som formand")."""
+    names = {
+        "chair": _("formand"),
+        "vice_chair": _("næstformand"),
+        "treasurer": _("kasserer"),
+        "member": _("medlem"),
+        "substitute": _("suppleant"),
+    }
+    return names.get(role, role)
+
+
+def periods_overlap(start: date, end: date | None, other_start: date, other_end: date | None) -> bool:
+    """Two membership periods (end dates inclusive, None for open-ended) share at least one day."""
+    return start <= (other_end or date.max) and other_start <= (end or date.max)
+
+
+def _period(m: Membership) -> str:
+    if m.end_date is None:
+        return _("fra %(start)s uden slutdato", start=fmt_date(m.start_date))
+    return _("fra %(start)s til %(end)s", start=fmt_date(m.start_date), end=fmt_date(m.end_date))
+
+
+def check_membership(
+    db: Session,
+    *,
+    board: Board,
+    person_id: int,
+    role: str,
+    start_date: date,
+    end_date: date | None,
+    except_id: int | None = None,
+) -> None:
+    """One chair of a board at a time, and one role per person and board at a time (409 otherwise).
+
+    Periods are compared, not today's state: a membership that has ended before the new one starts
+    is history, and one that ends in the future still counts until its last day (end dates are
+    inclusive, so a successor starts the day after).
+    """
+    query = (
+        select(Membership)
+        .options(joinedload(Membership.person))
+        .where(
+            Membership.board_id == board.id,
+            or_(Membership.person_id == person_id, Membership.role == "chair"),
+            or_(Membership.end_date.is_(None), Membership.end_date >= start_date),
+        )
+        .order_by(Membership.start_date, Membership.id)
+    )
+    if except_id is not None:
+        query = query.where(Membership.id != except_id)
+    for other in db.scalars(query):
+        if not periods_overlap(start_date, end_date, other.start_date, other.end_date):
+            continue
+        if other.person_id == person_id:
+            raise Conflict(
+                _(
+                    "%(name)s sidder allerede i %(board)s som %(role)s %(period)s. En person har én rolle i "
+                    "en bestyrelse ad gangen: afslut det medlemskab, og lad det nye begynde dagen efter.",
+                    name=other.person.name,
+                    board=board.name,
+                    role=role_name(other.role),
+                    period=_period(other),
+                ),
+                code="already_member",
+                fields={"role": "already_member"},
+            )
+        if role == "chair":
+            raise Conflict(
+                _(
+                    "%(board)s har allerede en formand: %(name)s %(period)s. Afslut det medlemskab, og lad "
+                    "den nye formand begynde dagen efter.",
+                    name=other.person.name,
+                    board=board.name,
+                    period=_period(other),
+                ),
+                code="chair_taken",
+                fields={"role": "chair_taken"},
+            )
+
+
+def lock_board(db: Session, *, board_id: int) -> None:
+    """Serialise changes to a board's memberships (PostgreSQL: row lock; SQLite writers are serial)."""
+    db.execute(select(Board.id).where(Board.id == board_id).with_for_update())
+
+
+def _flush_membership(db: Session, membership: Membership) -> None:
+    """Flush in a savepoint: the database's own rule (partial unique indexes) becomes a 409."""
+    try:
+        with db.begin_nested():
+            db.flush()
+    except IntegrityError as exc:
+        raise Conflict(
+            _("Bestyrelsen blev ændret samtidig, og medlemskabet strider nu mod den. Prøv igen."),
+            code="membership_conflict",
+        ) from exc
+
+
 def add_membership(
     db: Session,
     board: Board,
     *,
-    actor_id: int,
+    actor_id: int | None,
     person: Person,
     role: str,
     start_date: date,
     end_date: date | None = None,
 ) -> Membership:
+    """Add a person to a board in a role, audited; 409 when it breaks a membership rule."""
+    lock_board(db, board_id=board.id)
+    check_membership(
+        db, board=board, person_id=person.id, role=role, start_date=start_date, end_date=end_date
+    )
     membership = Membership(
         board_id=board.id, person_id=person.id, role=role, start_date=start_date, end_date=end_date
     )
     db.add(membership)
+    _flush_membership(db, membership)
     audit.record(
         db,
         actor_id=actor_id,
@@ -370,21 +494,40 @@ def get_membership(db: Session, *, board: Board, membership_id: int) -> Membersh
     return m
 
 
-def update_membership(db: Session, membership: Membership, *, actor_id: int, **values: object) -> Membership:
+def update_membership(
+    db: Session, membership: Membership, *, actor_id: int | None, **values: object
+) -> Membership:
+    """Change a membership's role or dates, audited; 409 when it breaks a membership rule."""
+    lock_board(db, board_id=membership.board_id)
     before = audit.snapshot(membership, MEMBERSHIP_FIELDS)
+    after = {f: values.get(f, getattr(membership, f)) for f in MEMBERSHIP_FIELDS}
+    diff = audit.changes(before, {f: audit.snapshot_value(v) for f, v in after.items()})
+    if not diff:
+        return membership
+    end, old_end = cast("date | None", after["end_date"]), membership.end_date
+    shorter = set(diff) == {"end_date"} and end is not None and (old_end is None or end <= old_end)
+    if not shorter:  # ending a term sooner never breaks a rule (and must work even on old, bad data)
+        check_membership(  # before the change, so a refusal leaves the membership as it was
+            db,
+            board=membership.board,
+            person_id=membership.person_id,
+            role=cast(str, after["role"]),
+            start_date=cast(date, after["start_date"]),
+            end_date=end,
+            except_id=membership.id,
+        )
     for key, value in values.items():
         setattr(membership, key, value)
-    diff = audit.changes(before, audit.snapshot(membership, MEMBERSHIP_FIELDS))
-    if diff:
-        audit.record(
-            db,
-            actor_id=actor_id,
-            action="membership.update",
-            obj=membership,
-            organisation_id=membership.board.organisation_id,
-            summary=f"{membership.person.name} → {membership.board.name}",
-            diff=diff,
-        )
+    _flush_membership(db, membership)
+    audit.record(
+        db,
+        actor_id=actor_id,
+        action="membership.update",
+        obj=membership,
+        organisation_id=membership.board.organisation_id,
+        summary=f"{membership.person.name} → {membership.board.name}",
+        diff=diff,
+    )
     return membership
 
 
@@ -471,6 +614,29 @@ def list_households(db: Session, *, department_id: int, day: date | None = None)
     for tenancy_id, person in rows:
         residents.setdefault(tenancy_id, []).append(person)
     return [Household(t, residents.get(t.id, [])) for t in tenancies]
+
+
+def current_homes(db: Session, *, person_ids: Iterable[int], day: date | None = None) -> dict[int, Tenancy]:
+    """Where each person lives on the day (their tenancy as tenant first), for letters to a person
+    who is reached on paper outside a department's households — a board member without e-mail."""
+    wanted = list(set(person_ids))
+    if not wanted:
+        return {}
+    day = day or today()
+    rows = db.execute(
+        select(Residency.person_id, Tenancy)
+        .join(Tenancy, Tenancy.id == Residency.tenancy_id)
+        .where(
+            Residency.person_id.in_(wanted),
+            or_(Residency.start_date.is_(None), Residency.start_date <= day),
+            or_(Residency.end_date.is_(None), Residency.end_date >= day),
+        )
+        .order_by(Residency.person_id, Residency.role.desc(), Residency.start_date, Residency.id)
+    ).all()
+    homes: dict[int, Tenancy] = {}
+    for person_id, tenancy in rows:
+        homes.setdefault(person_id, tenancy)
+    return homes
 
 
 def list_administration_contacts(

@@ -9,13 +9,15 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from boardkit.core import i18n
-from boardkit.core.errors import Conflict
+from boardkit.core.errors import Conflict, NotFound
 from boardkit.core.i18n import _
+from boardkit.core.permissions import Action
 from boardkit.core.web import Ctx, form_errors, page, redirect, render
 from boardkit.org import service
+from boardkit.org.board_views import membership_form
 from boardkit.org.board_views import routes as board_routes
 from boardkit.org.import_views import routes as import_routes
-from boardkit.org.models import CHANNELS, LANGUAGES
+from boardkit.org.models import CHANNELS, LANGUAGES, ROLES
 from boardkit.org.system_views import routes as system_routes
 
 PAGE_SIZE = 50
@@ -123,11 +125,22 @@ def person_new(ctx: Ctx) -> Response:
     return redirect(ctx, "org:person", person_id=person.id)
 
 
+def _person_context(ctx: Ctx, person: Any) -> dict[str, Any]:
+    boards = service.list_visible_boards(ctx.db, principal=ctx.principal)
+    return {
+        "person": person,
+        "details": service.person_details(ctx.db, person=person),
+        "boards": [(str(b.id), b.name) for b in boards],
+        "roles": ROLES,
+        **_form_context(),
+    }
+
+
 @page
 def person_detail(ctx: Ctx) -> Response:
     principal = service.require_staff(ctx.require_login().principal)
     person = service.get_person_for_admin(ctx.db, principal=principal, person_id=ctx.int_param("person_id"))
-    context = {"person": person, "details": service.person_details(ctx.db, person=person), **_form_context()}
+    context = _person_context(ctx, person)
     if ctx.request.method == "GET":
         return render(ctx, "org/person_form.html", **context)
     values, errors = _person_form(ctx)
@@ -148,11 +161,59 @@ def person_detail(ctx: Ctx) -> Response:
     return redirect(ctx, "org:person", person_id=person.id)
 
 
+@page
+def person_membership_add(ctx: Ctx) -> Response:
+    """Put the person on a board from their own page (the way in for a member without e-mail)."""
+    principal = service.require_staff(ctx.require_login().principal)
+    person = service.get_person_for_admin(ctx.db, principal=principal, person_id=ctx.int_param("person_id"))
+    errors: dict[str, str] = {}
+    raw = ctx.value("board_id")
+    board = None
+    if raw.isdigit() and len(raw) < 18:
+        try:
+            board = service.get_board(
+                ctx.db, principal=principal, board_id=int(raw), action=Action.ADMINISTER
+            )
+        except NotFound:
+            board = None
+    if board is None:
+        errors["board_id"] = _("Vælg en bestyrelse fra listen.")
+    role, start, end = membership_form(ctx, errors)
+    if not errors and board is not None and start is not None:
+        try:
+            service.add_membership(
+                ctx.db,
+                board,
+                actor_id=ctx.person_id,
+                person=person,
+                role=role,
+                start_date=start,
+                end_date=end,
+            )
+        except Conflict as exc:
+            errors["role"] = exc.message
+    if errors or board is None:
+        values = {k: v[0] for k, v in ctx.form.items() if k != "csrf_token"}
+        context = _person_context(ctx, person)
+        # The person form above keeps the stored values; only the board form shows what was typed.
+        return form_errors(
+            ctx, "org/person_form.html", errors, values={}, membership_values=values, **context
+        )
+    ctx.flash(_("%(name)s er tilføjet til %(board)s.", name=person.name, board=board.name))
+    return redirect(ctx, "org:person", person_id=person.id)
+
+
 routes = [
     Route("/", index, name="index"),
     Route("/people", people, name="people"),
     Route("/people/new", person_new, methods=["GET", "POST"], name="person_new"),
     Route("/people/{person_id:id}", person_detail, methods=["GET", "POST"], name="person"),
+    Route(
+        "/people/{person_id:id}/memberships",
+        person_membership_add,
+        methods=["POST"],
+        name="person_membership_add",
+    ),
     *board_routes,
     *import_routes,
     *system_routes,

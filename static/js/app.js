@@ -238,3 +238,16 @@ if (window.DKFDS) {
     .catch(function () {});
   flush();
 })();
+
+/* --- An answer from an e-mail's RSVP link is recorded on the first click --------------------- */
+/* The link's page holds the answer in a form marked data-autosubmit: submit it at once. A GET
+   records nothing (mail scanners fetch every link); a person's browser runs this and records it.
+   The address loses its ?response= first, so going back never answers again. */
+(function () {
+  "use strict";
+  var form = document.querySelector("form[data-autosubmit]");
+  if (!form) return;
+  var clean = form.getAttribute("data-clean-url");
+  if (clean && window.history && history.replaceState) history.replaceState(null, "", clean);
+  form.submit();
+})();

@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+import io
+
+from pypdf import PdfReader
+from sqlalchemy import select, update
 from starlette.testclient import TestClient
 
 from boardkit.core.db import Database
-from boardkit.meetings.models import Minutes, MinutesApproval
+from boardkit.meetings.models import AgendaItem, Minutes, MinutesApproval
 from boardkit.org.models import Board, Membership
 from tests.helpers import api_token, person_id
-from tests.meetings.meeting_env import ADMIN, CHAIR, ENGPARKEN, MEMBER_SOEBAKKEN, RESIDENT, TREASURER
+from tests.meetings.meeting_env import (
+    ADMIN,
+    CHAIR,
+    ENGPARKEN,
+    MEMBER_SOEBAKKEN,
+    RESIDENT,
+    RESIDENT_SOEBAKKEN,
+    TREASURER,
+)
 from tests.meetings.minutes_env import (
     held_board_meeting,
     held_department_meeting,
@@ -199,3 +210,29 @@ def test_decision_register_by_permission(client: TestClient, demo: Database) -> 
     year = client.get(f"/api/v1/meetings/{meeting_id}", headers=chair).json()["starts_at"][:4]
     assert len(texts(chair, f"?year={year}")) == 2 and texts(chair, f"?year={int(year) - 3}") == []
     assert texts(chair, "?department_id=999999") == []
+
+
+def test_a_resident_gets_the_pdf_of_published_board_minutes(client: TestClient, demo: Database) -> None:
+    """Issue 12, point 10: the department's resident asks for the PDF of its board's published minutes."""
+    meeting_id = held_board_meeting(demo)
+    with demo.transaction() as s:
+        s.execute(
+            update(AgendaItem)
+            .where(AgendaItem.meeting_id == meeting_id, AgendaItem.position == 4)
+            .values(closed=True)
+        )
+    chair = api_token(demo, CHAIR)
+    body = minutes_body(demo, meeting_id, attendance=attendance(demo, {CHAIR, TREASURER}))
+    assert put(client, chair, meeting_id, body).status_code == 200
+    post(client, chair, meeting_id, "submit")
+    post(client, chair, meeting_id, "approve")
+    post(client, api_token(demo, TREASURER), meeting_id, "approve")
+    assert post(client, chair, meeting_id, "publish").status_code == 200
+    resident = api_token(demo, RESIDENT)
+    r = client.get(f"/api/v1/meetings/{meeting_id}/minutes.pdf", headers=resident)
+    assert r.status_code == 200 and r.headers["content-type"] == "application/pdf"
+    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(r.content)).pages)
+    assert "Vedtaget som foreslået." in text and "4. Lukket punkt" in text
+    assert "Fortroligt forlig" not in text and "Økonomi" not in text
+    other = api_token(demo, RESIDENT_SOEBAKKEN)
+    assert client.get(f"/api/v1/meetings/{meeting_id}/minutes.pdf", headers=other).status_code == 404

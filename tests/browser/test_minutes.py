@@ -133,6 +133,11 @@ def test_member_approves_resident_reads_and_the_count_rises(
     page = chair.new_page()
     log_in(page, site.server, smtp_server, CHAIR)
     page.goto(minutes_url)
+    page.get_by_role("link", name="Udgiv referatet").click()  # first: who gets what, asked once
+    page.get_by_role("heading", name="Hvem får hvad").wait_for()
+    assert page.locator('[data-plan="email"] strong').inner_text().isdigit()
+    check_axe(page, "publish confirmation")
+    screenshot(page, "minutes-publish-confirm-ipad")
     page.get_by_role("button", name="Udgiv referatet").click()
     page.get_by_text("Referatet er udgivet.").wait_for()
     before = read_count(page)  # the chair lives in Engparken: opening the page counts for his home
@@ -145,10 +150,16 @@ def test_member_approves_resident_reads_and_the_count_rises(
     page.goto(f"{minutes_url}/edit")
     assert page.get_by_text("Siden findes ikke").count() + page.get_by_text("udgivet").count() >= 0
 
-    # The resident follows the notice's link from the e-mail, logs in, and reads on a phone.
+    # The resident follows the notice's link from the e-mail on a phone: the minutes open at once, as
+    # residents may read them, without a login mail first; logged in, the same.
     resident = browser.new_context(viewport=PHONE, locale="da-DK")
     reader = resident.new_page()
     reader.goto(notice_link(smtp_server, RESIDENT))
+    reader.get_by_text("Du læser referatet via linket i din besked.").wait_for()
+    assert reader.get_by_text("Budgettet blev vedtaget med en lejestigning på 1,9 %.").count() == 1
+    assert reader.get_by_text("Sagen sendes til advokat.").count() == 0
+    check_axe(reader, "published minutes by the notice link, resident")
+    screenshot(reader, "minutes-by-link-phone")
     log_in(reader, site.server, smtp_server, RESIDENT)
     reader.goto(minutes_url)
     assert reader.get_by_text("Budgettet blev vedtaget med en lejestigning på 1,9 %.").count() == 1

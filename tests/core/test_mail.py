@@ -7,13 +7,15 @@ from datetime import timedelta
 from email.utils import parseaddr
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from boardkit.app import build_runner
 from boardkit.config import Settings
 from boardkit.core import mail
 from boardkit.core.db import Database, utcnow
 from boardkit.core.models import Job, OutboxEmail
+from boardkit.org.models import Person
+from tests.helpers import csrf_from
 from tests.smtp import SMTPServer, text_part
 
 
@@ -25,7 +27,7 @@ def smtp() -> Iterator[SMTPServer]:
     server.stop()
 
 
-def queue(db: Database, n: int, language: str = "da") -> None:
+def queue(db: Database, n: int, language: str = "da", secret_key: str = "test-secret-key") -> None:
     with db.transaction() as s:
         for i in range(n):
             mail.queue_mail(
@@ -37,6 +39,7 @@ def queue(db: Database, n: int, language: str = "da") -> None:
                     "link": f"http://testserver/login/link/t{i}",
                     "minutes": 15,
                 },
+                secret_key=secret_key,
             )
 
 
@@ -118,3 +121,22 @@ def test_gives_up_after_max_attempts_and_marks_the_mail_failed(db: Database, set
     with db.transaction() as s:
         assert s.scalar(select(OutboxEmail.status)) == "failed"
         assert s.scalar(select(Job.status)) == "failed"
+
+
+@pytest.mark.parametrize("name", ["Anna\nHansen", "Anna\r\nBcc: ude@example.dk", "Anna\u2028\tHansen\x0b"])
+def test_a_name_with_a_line_break_does_not_break_mail_to_them(
+    client, demo: Database, settings: Settings, smtp: SMTPServer, name: str
+) -> None:  # type: ignore[no-untyped-def]
+    """A name typed with Enter (or worse) is one line in the headers; every mail still arrives."""
+    with demo.transaction() as s:
+        s.execute(update(Person).where(Person.email == "beboer@demo.boardkit.dk").values(name=name))
+    token = csrf_from(client.get("/login").text)
+    client.post("/login", data={"email": "beboer@demo.boardkit.dk", "csrf_token": token})
+    build_runner(demo, settings.with_(smtp_url=smtp.url)).run_until_idle()
+    with demo.transaction() as s:
+        assert s.scalar(select(OutboxEmail.status)) == "sent"
+    [message] = smtp.inbox.messages
+    assert "Bcc" not in message and message["To"].count("\n") == 0
+    shown, address = parseaddr(message["To"])
+    assert address == "beboer@demo.boardkit.dk" and shown.startswith("Anna") and "\n" not in shown
+    assert " ".join(shown.split()) == shown  # one line, single spaces

@@ -70,7 +70,11 @@ def test_dashboard_is_served_from_memory_until_another_process_changes_it(
     other = Database(demo.url)
     try:
         with other.transaction() as s:
-            shown = [m for m in s.scalars(select(Meeting).order_by(Meeting.id)) if f"/meetings/{m.id}\"" in again.text]
+            shown = [
+                m
+                for m in s.scalars(select(Meeting).order_by(Meeting.id))
+                if f'/meetings/{m.id}"' in again.text
+            ]
             assert shown, "the dashboard shows no meeting"
             shown[0].title = "Ekstra møde om gårdlauget"
     finally:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from boardkit.core.permissions import ANONYMOUS, Action, Audience, Principal, Resource, can
+from boardkit.core.permissions import ANONYMOUS, Action, Audience, Principal, Resource, can, meeting_audience
 
 ORG, OTHER_ORG = 1, 2
 ENG, SOB = 10, 20  # departments: Engparken, Søbakken (both in ORG)
@@ -84,3 +84,30 @@ TABLE = [
 @pytest.mark.parametrize(("principal", "action", "resource", "allowed"), TABLE)
 def test_policy_table(principal: Principal, action: Action, resource: Resource, allowed: bool) -> None:
     assert can(principal, action, resource) is allowed
+
+
+# A meeting is the department's residents' once announced: their department meetings and their
+# department board's meetings (issue 12: board agendas and minutes are for the residents too).
+AUDIENCE_TABLE = [
+    # department meeting, department board's meeting, announced → audience
+    (True, True, True, Audience.RESIDENTS),
+    (False, True, True, Audience.RESIDENTS),  # a department board's own meeting
+    (True, True, False, Audience.BOARD),  # not announced: the board's draft
+    (False, True, False, Audience.BOARD),
+    (False, False, True, Audience.BOARD),  # the organisation board, a committee
+    (False, False, False, Audience.BOARD),
+]
+
+
+@pytest.mark.parametrize(("department_meeting", "department_board", "announced", "audience"), AUDIENCE_TABLE)
+def test_who_a_meeting_is_for(
+    department_meeting: bool, department_board: bool, announced: bool, audience: Audience
+) -> None:
+    got = meeting_audience(
+        department_meeting=department_meeting, department_board=department_board, announced=announced
+    )
+    assert got is audience
+    resource = Resource(ORG, ENG, ENG_AB, got)
+    assert can(resident_eng, V, resource) is (audience is Audience.RESIDENTS)
+    assert not can(resident_eng, V, Resource(ORG, ENG, ENG_AB, got, closed=True))  # never closed items
+    assert can(substitute_eng, V, resource) and can(staff, V, resource)  # the board and staff always

@@ -205,7 +205,7 @@ def test_a_paid_batch_pays_every_claim_and_tells_the_claimants(client: TestClien
             .order_by(OutboxEmail.id)
         ).all()
         assert [m.to_address for m in mails] == [TREASURER, CHAIR]
-        assert "10,00 kr" in mails[0].body_text and "udbetalt" in mails[0].body_text
+        assert "10,00\xa0kr." in mails[0].body_text and "udbetalt" in mails[0].body_text
 
     again = client.post(url, headers=staff)
     assert again.status_code == 409 and again.json()["error"]["code"] == "already_paid"

@@ -76,7 +76,7 @@ def test_the_whole_way_with_a_mail_at_every_step(demo: Database) -> None:
         ).all()
         assert [m.to_address for m in mails] == [TREASURER] * 5
         assert mails[0].subject == "Dit udlæg er sendt til attestation"
-        assert "125,50 kr" in mails[2].body_text and "godkendt" in mails[2].subject
+        assert "125,50\xa0kr." in mails[2].body_text and "godkendt" in mails[2].subject
 
 
 def test_only_the_claimant_submits_and_only_once(demo: Database) -> None:

@@ -63,8 +63,10 @@ def make_meeting(
     board: str = ENGPARKEN,
     title: str = "",
     override: bool = True,
+    announced: bool = False,
 ) -> int:
-    """A meeting ``days`` ahead at 19:00 made by the administration (a short notice overridden)."""
+    """A meeting ``days`` ahead at 19:00 made by the administration (a short notice overridden);
+    ``announced`` marks it as if invitations went out (residents see a meeting only then)."""
     starts = at_local(local_day(days))
     data = MeetingInput(
         title=title or ("Ordinært afdelingsmøde" if kind == "ordinary_department" else "Testmøde"),
@@ -81,6 +83,8 @@ def make_meeting(
         assert admin is not None
         principal = org_service.build_principal(s, person_id=admin)
         meeting = service.create_meeting(s, principal=principal, actor_id=admin, board_id=bid, data=data)
+        if announced:
+            meeting.invited_at = utcnow()
         return meeting.id
 
 

@@ -27,8 +27,9 @@ def held_board_meeting(db: Database, board: str = ENGPARKEN) -> int:
 
 
 def held_department_meeting(db: Database, *, days_ago: int = 3) -> int:
-    """An ordinary Engparken department meeting that took place ``days_ago`` days ago, with a closed item."""
-    meeting_id = make_meeting(db, days=30, kind="ordinary_department")
+    """An ordinary Engparken department meeting that took place ``days_ago`` days ago (announced), with a
+    closed item."""
+    meeting_id = make_meeting(db, days=30, kind="ordinary_department", announced=True)
     with db.transaction() as s:
         s.execute(
             update(Meeting)

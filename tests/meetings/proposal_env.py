@@ -55,9 +55,16 @@ def board_id(db: Database, name: str = "Afdelingsbestyrelsen i Engparken") -> in
 
 
 def create_meeting(
-    db: Database, *, days: int, kind: str = "ordinary_department", title: str = "", board: str = ""
+    db: Database,
+    *,
+    days: int,
+    kind: str = "ordinary_department",
+    title: str = "",
+    board: str = "",
+    announced: bool = True,
 ) -> int:
-    """A meeting ``days`` ahead at 19:00, called by the administration (short notice overridden)."""
+    """A meeting ``days`` ahead at 19:00, called by the administration (short notice overridden) and,
+    unless ``announced`` is False, announced (residents see a meeting only once it is)."""
     bid = board_id(db, board) if board else board_id(db)
     starts = at_local(local_day(days))
     data = MeetingInput(
@@ -73,6 +80,8 @@ def create_meeting(
     with db.transaction() as s:
         principal = org_service.build_principal(s, person_id=admin)
         meeting = service.create_meeting(s, principal=principal, actor_id=admin, board_id=bid, data=data)
+        if announced:
+            meeting.invited_at = utcnow()
         return meeting.id
 
 

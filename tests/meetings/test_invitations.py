@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from collections import Counter
 from collections.abc import Iterator
 from datetime import timedelta
@@ -19,7 +20,7 @@ from boardkit.app import build_runner
 from boardkit.config import Settings
 from boardkit.core.db import Database
 from boardkit.core.models import OutboxEmail
-from boardkit.meetings import invitations, letters, service
+from boardkit.meetings import invitations, letters, send_plan, service
 from boardkit.meetings.models import Invitation, Letter, Meeting
 from boardkit.meetings.service import MeetingInput
 from boardkit.org.models import Board, Membership, Person, Residency, StaffRole, Tenancy
@@ -246,21 +247,33 @@ def test_sending_again_reaches_only_those_not_yet_reached(demo: Database, settin
 
 def test_the_chair_sends_from_the_meeting_page_and_others_cannot(client: TestClient, demo: Database) -> None:
     meeting_id = department_meeting(demo)
-    for email, status in ((RESIDENT, 403), (TREASURER, 403), (MEMBER_SOEBAKKEN, 404)):
+    # Not announced yet: the residents do not see the meeting at all (404), the board may not send (403).
+    for email, status in ((RESIDENT, 404), (TREASURER, 403), (MEMBER_SOEBAKKEN, 404)):
         login_as(client, demo, email)
         page = client.get("/profile")
         r = client.post(f"/meetings/{meeting_id}/invitations", data={"csrf_token": csrf_from(page.text)})
         assert r.status_code == status, email
     login_as(client, demo, CHAIR)
-    page = client.get(f"/meetings/{meeting_id}")
+    page = client.get(f"/meetings/{meeting_id}/invitations")  # who gets what, then one confirmation
+    confirmed = re.search(r'name="confirmed" value="([^"]+)"', page.text)
+    assert confirmed
     r = client.post(
         f"/meetings/{meeting_id}/invitations",
-        data={"csrf_token": csrf_from(page.text)},
+        data={"csrf_token": csrf_from(page.text), "confirmed": confirmed.group(1)},
         follow_redirects=False,
     )
     assert r.status_code == 303 and r.headers["location"] == f"/meetings/{meeting_id}"
     assert "Indkaldelsen er sendt" in client.get(r.headers["location"]).text
-    r = client.post(f"/meetings/{meeting_id}/invitations", data={"csrf_token": csrf_from(page.text)})
+    page = client.get(f"/meetings/{meeting_id}/invitations")
+    confirmed = re.search(r'name="confirmed" value="([^"]+)"', page.text)
+    assert confirmed is None and "Der er ikke nogen at sende til lige nu." in page.text
+    r = client.post(
+        f"/meetings/{meeting_id}/invitations",
+        data={
+            "csrf_token": csrf_from(page.text),
+            "confirmed": send_plan.fingerprint([send_plan.Group("email", "", 0, [])]),
+        },
+    )
     assert "Alle er allerede indkaldt" in r.text
     r = client.post(f"/meetings/{meeting_id}/invitations", data={"csrf_token": "forged"})
     assert r.status_code == 403

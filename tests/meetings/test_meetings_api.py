@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
+from pypdf import PdfReader
 from sqlalchemy import select
 from starlette.testclient import TestClient
 
@@ -214,11 +216,19 @@ def test_listing_by_board_and_time(client: TestClient, demo: Database) -> None:
     assert other.json()["items"] == []
 
 
-def test_a_resident_sees_department_meetings_not_board_meetings(client: TestClient, demo: Database) -> None:
+def test_a_resident_sees_announced_meetings_of_their_department_and_its_board(
+    client: TestClient, demo: Database
+) -> None:
     resident = api_token(demo, RESIDENT)
-    kinds = {m["kind"] for m in client.get("/api/v1/meetings", headers=resident).json()["items"]}
-    assert kinds == {"ordinary_department"}
-    meeting_id, _item = closed_item(demo)
+    listed = client.get("/api/v1/meetings", headers=resident).json()["items"]
+    # The announced department meeting and the department board's held (announced) meeting; not the
+    # board's planned meetings, not the committee's, not Søbakken's.
+    assert sorted((m["kind"], m["board_id"]) for m in listed) == [
+        ("board", board_id(demo)),
+        ("ordinary_department", board_id(demo)),
+    ]
+    assert all(m["invited_at"] is not None for m in listed)
+    meeting_id, _item = closed_item(demo)  # the board's next meeting: not announced yet
     assert client.get(f"/api/v1/meetings/{meeting_id}", headers=resident).status_code == 404
     dept = department_meeting(demo)
     assert client.get(f"/api/v1/meetings/{dept}", headers=resident).status_code == 200
@@ -364,7 +374,8 @@ def test_attachments_are_judged_by_content(client: TestClient, demo: Database) -
         3,
     )
     got = client.get(f"/api/v1/attachments/{body['id']}", headers=headers)
-    assert got.status_code == 200 and got.content == pdf
+    assert got.status_code == 200 and len(PdfReader(io.BytesIO(got.content)).pages) == 3  # the cleaned copy
+    assert client.get(f"/api/v1/attachments/{body['id']}?download=1", headers=headers).content == pdf
     assert got.headers["content-type"] == "application/pdf"
     assert got.headers["content-disposition"].startswith("inline;")
     assert "UTF-8''Tilbud%20p%C3%A5%20vinduer.pdf" in got.headers["content-disposition"]
@@ -461,7 +472,10 @@ def test_residents_see_public_items_of_their_department_meeting(client: TestClie
     closed_file = upload(client, chair, closed["id"], "sag.pdf", pdf_bytes(1)).json()
     resident = api_token(demo, RESIDENT)
     items = client.get(url, headers=resident).json()["items"]
-    assert len(items) == 9 and closed["id"] not in [i["id"] for i in items]
+    # The closed item keeps its number as "Lukket punkt" and shows nothing else; "Eventuelt" stays last.
+    assert len(items) == 10 and closed["id"] not in [i["id"] for i in items]
+    assert items[8] == {**items[8], "position": 9, "title": "Lukket punkt", "redacted": True, "kind": None}
+    assert "Sag om en lejer" not in str(items) and items[9]["title"] == "Eventuelt"
     assert client.get(f"/api/v1/attachments/{public_file['id']}", headers=resident).status_code == 200
     assert client.get(f"/api/v1/attachments/{closed_file['id']}", headers=resident).status_code == 404
     assert client.post(url, json={"title": "Mit punkt"}, headers=resident).status_code == 403

@@ -10,10 +10,9 @@ from starlette.testclient import TestClient
 
 from boardkit.config import Settings
 from boardkit.core.db import Database, utcnow
-from boardkit.core.models import OutboxEmail
 from boardkit.meetings import invitations, rsvp
 from boardkit.meetings.models import Meeting, Rsvp
-from tests.helpers import api_token, csrf_from, login_as, person_id
+from tests.helpers import api_token, csrf_from, login_as, mail_text, person_id
 from tests.meetings.meeting_env import (
     CHAIR,
     ENGPARKEN,
@@ -33,13 +32,7 @@ def invite_all(db: Database, settings: Settings, meeting_id: int) -> None:
 
 def link_in_mail(db: Database, email: str) -> str:
     """The "Ja, jeg kommer" link from the invitation e-mail, as a path."""
-    with db.transaction() as s:
-        body = s.scalars(
-            select(OutboxEmail.body_text)
-            .where(OutboxEmail.to_address == email)
-            .order_by(OutboxEmail.id.desc())
-        ).first()
-    assert body is not None
+    body = mail_text(db, email)
     found = re.search(r"http://testserver(/rsvp/[^\s?]+)\?response=accepted", body)
     assert found, body
     return found.group(1)
@@ -62,7 +55,8 @@ def test_the_signed_link_answers_without_login_and_get_changes_nothing(
     page = client.get(path + "?response=declined")  # what a mail scanner does
     assert page.status_code == 200
     assert "Mads Højgaard Frølund" in page.text and "Ordinært afdelingsmøde" in page.text
-    assert page.text.count('name="response"') == 3
+    assert page.text.count('name="response"') == 4  # the answer to confirm, and the three to change it
+    assert 'type="hidden" name="response" value="declined"' in page.text and "data-autosubmit" in page.text
     assert answers(demo, meeting_id) == {}
 
     r = client.post(path, data={"csrf_token": csrf_from(page.text), "response": "accepted"})
@@ -134,7 +128,7 @@ def test_tampered_expired_and_cancelled_links_get_410(
 def test_invitees_answer_on_the_meeting_page_and_the_board_sees_who_comes(
     client: TestClient, demo: Database
 ) -> None:
-    meeting_id = make_meeting(demo, days=40, kind="ordinary_department")
+    meeting_id = make_meeting(demo, days=40, kind="ordinary_department", announced=True)
     login_as(client, demo, RESIDENT)
     page = client.get(f"/meetings/{meeting_id}")
     assert "Du har ikke svaret endnu" in page.text
@@ -162,14 +156,13 @@ def test_invitees_answer_on_the_meeting_page_and_the_board_sees_who_comes(
     )
     assert r.status_code == 403
     login_as(client, demo, RESIDENT)
-    r = client.post(
-        f"/meetings/{board_meeting}/rsvp", data={"csrf_token": csrf_from(page.text), "response": "accepted"}
-    )
+    token = csrf_from(client.get("/profile").text)  # a form token belongs to its session
+    r = client.post(f"/meetings/{board_meeting}/rsvp", data={"csrf_token": token, "response": "accepted"})
     assert r.status_code == 404
 
 
 def test_rsvp_api(client: TestClient, demo: Database) -> None:
-    meeting_id = make_meeting(demo, days=40, kind="ordinary_department")
+    meeting_id = make_meeting(demo, days=40, kind="ordinary_department", announced=True)
     url = f"/api/v1/meetings/{meeting_id}/rsvp"
     resident = api_token(demo, RESIDENT)
     r = client.post(url, headers=resident, json={"response": "declined"})

@@ -296,7 +296,8 @@ def test_meetings(demo: Database) -> None:
         ]
         for m in ordinary:
             assert m.title == "Ordinært afdelingsmøde"
-            assert m.status == "planned"
+            # Announced already, so the residents see it (and may propose) from the start.
+            assert m.status == "invited" and m.invited_at is not None and m.invited_at < now
             # Far enough ahead for the 4 weeks' notice to every household.
             assert 35 <= (m.starts_at - now).days <= 50
 

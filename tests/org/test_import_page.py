@@ -91,11 +91,13 @@ def test_upload_dry_run_then_confirm_without_uploading_again(
     assert tampered.status_code == 422 and "Upload den igen" in tampered.text
 
 
-def test_import_without_dry_run(client: TestClient, db: Database, organisation_id: int, url: str) -> None:
+def test_an_upload_is_always_a_dry_run_first(
+    client: TestClient, db: Database, organisation_id: int, url: str
+) -> None:
     login_as(client, db, "admin@example.dk")
-    response = upload(client, url, CSV.encode(), action="import")
-    assert response.status_code == 303
-    assert people(db) == {"P001", "P002"}
+    response = upload(client, url, CSV.encode(), action="import")  # the old "import without dry run"
+    assert response.status_code == 200 and "Prøvekørsel" in response.text
+    assert people(db) == set()
 
 
 def test_bad_rows_are_listed_by_line_with_422_and_nothing_imported(

@@ -42,10 +42,14 @@ def org(db: Database) -> int:
         return organisation.id
 
 
-def run(db: Database, org: int, data: str | bytes, *, dry_run: bool = False) -> ImportReport:
+def run(
+    db: Database, org: int, data: str | bytes, *, dry_run: bool = False, confirm: int | None = None
+) -> ImportReport:
     raw = data.encode() if isinstance(data, str) else data
     with db.transaction() as s:
-        return import_csv(s, data=raw, organisation_id=org, actor_id=None, dry_run=dry_run)
+        return import_csv(
+            s, data=raw, organisation_id=org, actor_id=None, dry_run=dry_run, confirm_move_outs=confirm
+        )
 
 
 def row_counts(db: Database) -> dict[str, int]:
@@ -149,8 +153,10 @@ def test_changed_file_updates_in_place_and_ends_residencies(db: Database, org: i
     assert "Person P001: navn Anna Jensen → Anna Jensen" not in dry.changes
     assert "Person P001: email anna@example.dk → anna.j@example.dk" in dry.changes
     assert "Udflytning: P002 fra lejemål 101-0001 afsluttes" in dry.changes
-    report = run(db, org, changed)
-    assert report.ok
+    assert dry.needs_confirmation and dry.ending == 1  # 1 of the department's 3 residencies: over 10%
+    assert run(db, org, changed).dry_run  # not imported without the number
+    report = run(db, org, changed, confirm=1)
+    assert report.ok and not report.dry_run
     assert report.counts["persons"] == {"created": 0, "updated": 2, "unchanged": 1, "ended": 0}
     assert report.counts["departments"]["updated"] == 1
     assert person(db, "P001").id == anna_id and person(db, "P001").email == "anna.j@example.dk"
@@ -311,8 +317,9 @@ def test_bom_semicolon_and_comma_with_quotes(db: Database, org: int) -> None:
         " Afdeling_Nr , afdeling_navn,lejemål_nr,adresse,etage_dør,postnr,by,person_nr,navn,e-mail\n"
         '101,Solgården,0001,"Solvej 1, baghuset",,2300,København S,P001,"Jensen, Anna",anna@example.dk\n'
     )
-    report = run(db, org, comma)
-    assert report.ok, report.errors
+    dry = run(db, org, comma, dry_run=True)  # one row for 101: the others move out, so confirm
+    report = run(db, org, comma, confirm=dry.ending)
+    assert report.ok and not report.dry_run, report.errors
     assert person(db, "P001").name == "Jensen, Anna"
     with db.transaction(readonly=True) as s:
         address = (

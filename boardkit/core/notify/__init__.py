@@ -1,6 +1,7 @@
 """Notices to people by their channels, with read receipts, reminders and a weekly digest.
 
-Used by every domain: ``send_notice`` (who gets what by which channel: ``service.py``),
+Used by every domain: ``send_notice`` (who gets what by which channel: ``service.py``; ``plan_notice``
+says it beforehand, for a sender's confirmation),
 ``mark_read``/``mark_object_read``/``read_stats``/``list_notices`` (``receipts.py``). The
 directory of people and the paper channel are registered by the domains (``registry.py``).
 """
@@ -10,6 +11,7 @@ from boardkit.core.notify.receipts import (
     NoticeItem,
     ReadStats,
     count_unread,
+    has_unread_about,
     list_notices,
     mark_object_read,
     mark_read,
@@ -23,8 +25,9 @@ from boardkit.core.notify.registry import (
     PaperLetter,
     register_channel,
     register_directory,
+    register_link_view,
 )
-from boardkit.core.notify.service import Addressee, send_notice
+from boardkit.core.notify.service import Addressee, Plan, plan_notice, send_notice
 
 __all__ = [
     "Addressee",
@@ -35,14 +38,18 @@ __all__ = [
     "NoticeItem",
     "NoticePreference",
     "PaperLetter",
+    "Plan",
     "ReadStats",
     "count_unread",
+    "has_unread_about",
     "list_notices",
     "mark_object_read",
     "mark_read",
+    "plan_notice",
     "read_stats",
     "register_channel",
     "register_directory",
+    "register_link_view",
     "send_notice",
     "set_digest",
     "wants_digest",

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from boardkit.config import Settings
 from boardkit.core import i18n, jobs, mail
-from boardkit.core.db import utcnow
+from boardkit.core.db import Database, utcnow
 from boardkit.core.i18n import _
 from boardkit.core.notify import registry
 from boardkit.core.notify.models import DIGITAL, Notice, NoticeDelivery
@@ -73,6 +73,8 @@ def render_email(
             "link": link or receipt_url(settings, notice, row.person_id),
         },
         domain=_domain(settings),
+        organisation_id=notice.organisation_id,
+        secret_key=settings.secret_key,  # seals the read-receipt link
     )
 
 
@@ -90,6 +92,8 @@ def _personal(row: NoticeDelivery, notice: Notice, settings: Settings, shared: A
         text=shared.body_text.replace(NAME, row.name).replace(LINK, link),
         html=shared.body_html.replace(NAME, html.escape(row.name)).replace(LINK, html.escape(link)),
         domain=_domain(settings),
+        organisation_id=notice.organisation_id,
+        secret_key=settings.secret_key,  # seals the read-receipt link
     )
 
 
@@ -174,47 +178,64 @@ def _post(client: httpx.Client, url: str, key: str, payload: dict[str, Any]) -> 
         raise Refused(f"HTTP {response.status_code}: {response.text[:200]}")
 
 
-def make_deliver_handler(settings: Settings) -> jobs.Handler:
+def make_deliver_handler(settings: Settings) -> jobs.OwnHandler:
+    """The ``notify.deliver`` job (registered with ``own_transactions``): what to send is read in
+    a read transaction, the gateway is called holding no database lock, and the delivery is marked
+    sent in a short transaction after. A worker that dies between the call and the mark sends
+    that one message again on the retry, with the same ``reference`` for the gateway to know it."""
     client = httpx.Client(timeout=settings.http_timeout_seconds)
 
-    def deliver(db: Session, payload: dict[str, Any]) -> None:
-        row = db.get(NoticeDelivery, payload["delivery_id"])
+    def deliver(database: Database, payload: dict[str, Any]) -> None:
         reminder = bool(payload.get("reminder"))
-        if row is None or row.person_id is None or (not reminder and row.status != "queued"):
-            return  # never twice
-        notice = db.get(Notice, row.notice_id)
-        assert notice is not None
-        reference = f"notice-delivery-{row.id}" + ("-reminder" if reminder else "")
-        if row.channel == "sms":
-            text = sms_text(notice, row, settings, reminder=reminder)
-            _post(
-                client,
-                settings.sms_url,
-                settings.sms_key,
-                {"to": row.address, "message": text, "reference": reference},
-            )
-        elif row.channel == "digital_post":
-            contact = registry.contacts(db, [row.person_id]).get(row.person_id)
-            recipient = {
-                "person_id": row.person_id,
-                "name": row.name,
-                "external_id": contact and contact.external_id,
-            }
-            body = {
-                "reference": reference,
-                "recipient": recipient,
-                "subject": sms_text(notice, row, settings, reminder=reminder).split("\n", 1)[0],
-                "body": notice.body,
-                "link": receipt_url(settings, notice, row.person_id),
-                "important": notice.important,
-            }
-            _post(client, settings.digital_post_url, settings.digital_post_key, body)
-        else:
+        with database.transaction(readonly=True) as db:
+            request = _request(db, payload, settings, reminder=reminder)
+        if request is None:
             return
+        _post(client, *request)
         if not reminder:
-            mark_sent(row, notice, utcnow())
+            with database.transaction() as db:
+                row = db.get(NoticeDelivery, payload["delivery_id"])
+                notice = db.get(Notice, row.notice_id) if row is not None else None
+                if row is not None and notice is not None and row.status == "queued":
+                    mark_sent(row, notice, utcnow())
 
     return deliver
+
+
+def _request(
+    db: Session, payload: dict[str, Any], settings: Settings, *, reminder: bool
+) -> tuple[str, str, dict[str, Any]] | None:
+    """(url, key, JSON body) of the gateway call a delivery job makes; None: nothing to send."""
+    row = db.get(NoticeDelivery, payload["delivery_id"])
+    if row is None or row.person_id is None or (not reminder and row.status != "queued"):
+        return None  # never twice
+    notice = db.get(Notice, row.notice_id)
+    assert notice is not None
+    reference = f"notice-delivery-{row.id}" + ("-reminder" if reminder else "")
+    if row.channel == "sms":
+        text = sms_text(notice, row, settings, reminder=reminder)
+        return (
+            settings.sms_url,
+            settings.sms_key,
+            {"to": row.address, "message": text, "reference": reference},
+        )
+    if row.channel == "digital_post":
+        contact = registry.contacts(db, [row.person_id]).get(row.person_id)
+        recipient = {
+            "person_id": row.person_id,
+            "name": row.name,
+            "external_id": contact and contact.external_id,
+        }
+        body = {
+            "reference": reference,
+            "recipient": recipient,
+            "subject": sms_text(notice, row, settings, reminder=reminder).split("\n", 1)[0],
+            "body": notice.body,
+            "link": receipt_url(settings, notice, row.person_id),
+            "important": notice.important,
+        }
+        return settings.digital_post_url, settings.digital_post_key, body
+    return None
 
 
 # --- failure and fallback ----------------------------------------------------------------

@@ -137,6 +137,8 @@ def run_digest(db: Session, *, settings: Settings, now: datetime | None = None) 
             template="notice_digest",
             context={"name": contact.name, "items": entries},
             domain=channels._domain(settings),
+            organisation_id=_only({n.organisation_id for _row, n in items}),
+            secret_key=settings.secret_key,  # seals the read-receipt links
         )
         for row, n in items:
             row.email_id, row.address = email.id, contact.email
@@ -145,8 +147,14 @@ def run_digest(db: Session, *, settings: Settings, now: datetime | None = None) 
     return queued
 
 
-def make_handlers(settings: Settings) -> dict[str, tuple[jobs.Handler, float | None]]:
-    """The notification service's jobs: kind → (handler, seconds between runs or None)."""
+def _only(organisation_ids: set[int]) -> int | None:
+    """The one organisation a digest is about; None (personal) when it gathers several."""
+    return next(iter(organisation_ids)) if len(organisation_ids) == 1 else None
+
+
+def make_handlers(settings: Settings) -> dict[str, tuple[jobs.Handler | jobs.OwnHandler, float | None]]:
+    """The notification service's jobs: kind → (handler, seconds between runs or None); the
+    delivery job (``channels.DELIVER``) opens its own transactions."""
 
     def reminders(db: Session, payload: dict[str, Any]) -> None:
         run_reminders(db, settings=settings)

@@ -14,7 +14,7 @@ import hmac
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import distinct, func, select, update
+from sqlalchemy import ColumnElement, distinct, func, select, update
 from sqlalchemy.orm import Session
 
 from boardkit.core.db import utcnow
@@ -40,6 +40,34 @@ def read_by_token(db: Session, *, token: str, now: datetime | None = None) -> No
     if row.person_id is not None:
         mark_read(db, notice_id=row.notice_id, person_id=row.person_id, now=now)
     return db.get(Notice, row.notice_id)
+
+
+def delivery_for_token(db: Session, *, token: str) -> NoticeDelivery | None:
+    """The delivery a link token belongs to (reading only: the view notes the read mark later)."""
+    if not token or len(token) > 64:
+        return None
+    return db.scalar(select(NoticeDelivery).where(NoticeDelivery.token_hash == token_hash(token)))
+
+
+def is_unread(db: Session, *, notice_id: int, person_id: int) -> bool:
+    """Whether the person has not read the notice yet (so opening it has a read mark to note)."""
+    unread = select(NoticeDelivery.id).where(
+        NoticeDelivery.notice_id == notice_id,
+        NoticeDelivery.person_id == person_id,
+        NoticeDelivery.read_at.is_(None),
+    )
+    return db.scalar(unread.limit(1)) is not None
+
+
+def has_unread_about(db: Session, *, person_id: int, object_type: str, object_id: int) -> bool:
+    """Whether the person has an unread notice about ``object_type`` ``object_id``."""
+    about = select(Notice.id).where(Notice.object_type == object_type, Notice.object_id == object_id)
+    unread = select(NoticeDelivery.id).where(
+        NoticeDelivery.person_id == person_id,
+        NoticeDelivery.notice_id.in_(about.scalar_subquery()),
+        NoticeDelivery.read_at.is_(None),
+    )
+    return db.scalar(unread.limit(1)) is not None
 
 
 def mark_read(db: Session, *, notice_id: int, person_id: int, now: datetime | None = None) -> None:
@@ -83,10 +111,14 @@ class ReadStats:
     failed: int = 0  # deliveries that failed on a channel (whether or not a fallback reached them)
 
 
-def read_stats(db: Session, *, notice_id: int) -> ReadStats:
-    """Who has read the notice: households (tenancies addressed) and persons."""
+def read_stats(db: Session, *, notice_id: int, reading: int | None = None) -> ReadStats:
+    """Who has read the notice: households (tenancies addressed) and persons. ``reading``: a
+    person who is reading it now (their read mark is noted after the response) counts as read."""
     of_notice = NoticeDelivery.notice_id == notice_id
     person = NoticeDelivery.person_id.is_not(None)
+    read: ColumnElement[bool] = NoticeDelivery.read_at.is_not(None)
+    if reading is not None:
+        read = read | (NoticeDelivery.person_id == reading)
     households_total = db.scalar(
         select(func.count(distinct(NoticeDelivery.tenancy_id))).where(
             of_notice, NoticeDelivery.tenancy_id.is_not(None)
@@ -94,13 +126,11 @@ def read_stats(db: Session, *, notice_id: int) -> ReadStats:
     )
     households_read = db.scalar(
         select(func.count(distinct(NoticeDelivery.tenancy_id))).where(
-            of_notice, person, NoticeDelivery.tenancy_id.is_not(None), NoticeDelivery.read_at.is_not(None)
+            of_notice, person, NoticeDelivery.tenancy_id.is_not(None), read
         )
     )
     persons_total = db.scalar(select(func.count()).where(of_notice, person))
-    persons_read = db.scalar(
-        select(func.count()).where(of_notice, person, NoticeDelivery.read_at.is_not(None))
-    )
+    persons_read = db.scalar(select(func.count()).where(of_notice, person, read))
     by_channel: dict[str, int] = {}
     for channel, is_person, count in db.execute(
         select(NoticeDelivery.channel, person, func.count())

@@ -1,7 +1,10 @@
 """What core.notify needs from the domains, registered by them at start-up (core imports no domain).
 
-* The **directory** (the ``org`` domain): people's contact details and households' addresses.
+* The **directory** (the ``org`` domain): people's contact details, households' addresses and
+  where a person lives (for a letter to someone addressed on their own, e.g. a board member).
 * The **paper channel** (the ``meetings`` domain): letters in the organisation's print batch.
+* **Link pages** (optional, per ``Notice.object_type``): what a notice's personal link shows the
+  person it was sent to without a login — public material only (published minutes, say).
 
 ``boardkit.wiring.wire()`` registers both; the app, the worker and the tests call it.
 """
@@ -10,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -53,8 +57,12 @@ class PaperLetter:
     important: bool
 
 
+# (ctx, object id, person id) → a response, or None when this person gets no page without a login.
+LinkViewFn = Callable[[Any, int, int], Any]
 ContactsFn = Callable[[Session, Collection[int]], dict[int, Contact]]
 HouseholdsFn = Callable[[Session, Collection[int]], dict[int, Household]]
+# Where people live, as a household addressed to them alone (person id → household).
+HomesFn = Callable[[Session, Collection[int]], dict[int, Household]]
 # Puts the letters in the print batch; returns each letter's id, in order.
 PaperFn = Callable[[Session, Sequence[PaperLetter]], list[int]]
 
@@ -63,21 +71,36 @@ PaperFn = Callable[[Session, Sequence[PaperLetter]], list[int]]
 class _Registry:
     contacts: ContactsFn | None = None
     households: HouseholdsFn | None = None
+    homes: HomesFn | None = None
     channels: dict[str, PaperFn] | None = None
+    link_views: dict[str, LinkViewFn] | None = None
 
 
-_REGISTRY = _Registry(channels={})
+_REGISTRY = _Registry(channels={}, link_views={})
 
 
-def register_directory(*, contacts: ContactsFn, households: HouseholdsFn) -> None:
+def register_directory(
+    *, contacts: ContactsFn, households: HouseholdsFn, homes: HomesFn | None = None
+) -> None:
     _REGISTRY.contacts = contacts
     _REGISTRY.households = households
+    _REGISTRY.homes = homes
 
 
 def register_channel(name: str, handler: PaperFn) -> None:
     """A channel a domain provides (today only ``paper``)."""
     assert _REGISTRY.channels is not None
     _REGISTRY.channels[name] = handler
+
+
+def register_link_view(object_type: str, view: LinkViewFn) -> None:
+    """The page a notice's link shows without a login for notices about ``object_type``."""
+    assert _REGISTRY.link_views is not None
+    _REGISTRY.link_views[object_type] = view
+
+
+def link_view(object_type: str) -> LinkViewFn | None:
+    return (_REGISTRY.link_views or {}).get(object_type)
 
 
 def _missing(what: str) -> RuntimeError:
@@ -94,6 +117,13 @@ def households(db: Session, tenancy_ids: Collection[int]) -> dict[int, Household
     if _REGISTRY.households is None:
         raise _missing("directory")
     return _REGISTRY.households(db, tenancy_ids) if tenancy_ids else {}
+
+
+def homes(db: Session, person_ids: Collection[int]) -> dict[int, Household]:
+    """The homes of people addressed on their own (no household given), each a letter to them alone."""
+    if _REGISTRY.homes is None or not person_ids:
+        return {}
+    return _REGISTRY.homes(db, person_ids)
 
 
 def paper(db: Session, letters: Sequence[PaperLetter]) -> list[int]:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from boardkit.core.db import utcnow
 from boardkit.core.errors import NotFound
-from boardkit.core.notify import admin, receipts
-from boardkit.core.web import Ctx, page, render, writes
+from boardkit.core.notify import admin, receipts, registry
+from boardkit.core.notify.models import Notice
+from boardkit.core.web import Ctx, page, render
 
 PAGE_SIZE = 50
 
@@ -32,25 +36,42 @@ def notification_list(ctx: Ctx) -> Response:
     )
 
 
+def _note_read(ctx: Ctx, *, notice_id: int, person_id: int) -> None:
+    """The read mark, noted after the response (a read request never waits for the write lock)."""
+    if receipts.is_unread(ctx.db, notice_id=notice_id, person_id=person_id):
+        mark = partial(receipts.mark_read, notice_id=notice_id, person_id=person_id, now=utcnow())
+        ctx.bookkeep(("notice_read", notice_id, person_id), mark)
+
+
 @page
-@writes
 def notification_open(ctx: Ctx) -> Response:
     """Open one of my notices: it counts as read, and I land on what it is about."""
     person_id = ctx.person_id
     notice = receipts.get_notice_for(ctx.db, notice_id=ctx.int_param("notice_id"), person_id=person_id)
     if notice is None:
         raise NotFound()
-    receipts.mark_read(ctx.db, notice_id=notice.id, person_id=person_id)
+    _note_read(ctx, notice_id=notice.id, person_id=person_id)
     return RedirectResponse(_safe_path(notice.link_path), status_code=303)
 
 
 @page
-@writes
 def receipt(ctx: Ctx) -> Response:
-    """The link in a notice's e-mail or SMS: marks it read (no login needed), then shows the page."""
-    notice = receipts.read_by_token(ctx.db, token=ctx.param("token"))
-    if notice is None:
+    """The link in a notice's e-mail or SMS: marks it read (no login needed), then shows the page.
+
+    Someone not logged in sees public material (published minutes, say) right here, as the person
+    the notice was sent to may see it, without asking for a login mail first; anything else, and
+    anyone logged in, goes on to the notice's page."""
+    row = receipts.delivery_for_token(ctx.db, token=ctx.param("token"))
+    notice = ctx.db.get(Notice, row.notice_id) if row is not None else None
+    if row is None or notice is None:
         raise NotFound()
+    if row.person_id is not None:
+        _note_read(ctx, notice_id=row.notice_id, person_id=row.person_id)
+    view = registry.link_view(notice.object_type) if ctx.identity is None else None
+    if view is not None and notice.object_id is not None and row.person_id is not None:
+        shown = view(ctx, notice.object_id, row.person_id)
+        if shown is not None:
+            return shown
     return RedirectResponse(_safe_path(notice.link_path), status_code=303)
 
 

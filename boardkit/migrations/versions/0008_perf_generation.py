@@ -1,7 +1,7 @@
 """data generation counter for page caches
 
 Revision ID: 0008_perf
-Revises: 0007
+Revises: 0008_org
 Create Date: 2026-12-04 14:30:00.000000
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0008_perf"
-down_revision: str | None = "0007"
+down_revision: str | None = "0008_org"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
