@@ -99,11 +99,14 @@ def test_logging_out_everywhere_is_not_outlived_by_a_cached_page(demo: Database,
 def test_a_revoked_api_token_is_refused_at_once(demo: Database, client: TestClient) -> None:
     headers = api_token(demo, "beboer@demo.boardkit.dk")
     _token(demo)
-    for _ in range(2):  # the first use of a token records when it was last used
-        assert client.get("/api/v1/me", headers=headers).status_code == 200
+    # The first use of a token notes when it was last used (after the answer): then it is kept.
     hits = _cache(client).hits
-    assert client.get("/api/v1/me", headers=headers).json()["email"] == "beboer@demo.boardkit.dk"
-    assert _cache(client).hits == hits + 1
+    for _ in range(50):
+        assert client.get("/api/v1/me", headers=headers).json()["email"] == "beboer@demo.boardkit.dk"
+        if _cache(client).hits > hits:
+            break
+        time.sleep(0.05)
+    assert _cache(client).hits > hits
     before = _token(demo)
     with demo.transaction() as s:
         for token in auth.list_api_tokens(s, person_id=person_id(demo, "beboer@demo.boardkit.dk")):
