@@ -22,7 +22,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.request import urlopen
+from urllib.request import Request, urlopen
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -74,6 +74,17 @@ def wait_until_up(url: str, proc: subprocess.Popen[bytes], seconds: float = 60.0
         except OSError:
             time.sleep(0.2)
     raise SystemExit(f"{url} did not answer in {seconds} s")
+
+
+def browser_cookies(base: str, session: str) -> str:
+    """The Cookie header a browser sends after its first page: the session plus what that page set."""
+    request = Request(base + "/", headers={"Cookie": f"bk_session={session}"})
+    with urlopen(request, timeout=10) as response:
+        jar = {"bk_session": session}
+        for header in response.headers.get_all("set-cookie") or []:
+            name, _sep, rest = header.partition("=")
+            jar[name.strip()] = rest.split(";", 1)[0]
+    return "; ".join(f"{k}={v}" for k, v in jar.items())
 
 
 def wrk(url: str, seconds: int, headers: dict[str, str]) -> dict[str, float]:
@@ -161,8 +172,8 @@ def run_backend(name: str, database_url: str, seconds: int) -> bool:
         wait_until_up(bare_url, bare)
         time.sleep(3)  # let the in-process worker finish the demo's queued jobs
         targets = [
-            ("dashboard (formand@)", base + "/", {"Cookie": f"bk_session={cookies['formand']}"}),
-            ("dashboard (beboer@)", base + "/", {"Cookie": f"bk_session={cookies['beboer']}"}),
+            ("dashboard (formand@)", base + "/", {"Cookie": browser_cookies(base, cookies["formand"])}),
+            ("dashboard (beboer@)", base + "/", {"Cookie": browser_cookies(base, cookies["beboer"])}),
             ("GET /api/v1/me", base + "/api/v1/me", {"Authorization": f"Bearer {token}"}),
         ]
         wrk(bare_url, 2, {})  # warm up both servers

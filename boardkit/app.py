@@ -30,6 +30,7 @@ from boardkit.core.notify import channels as notify_channels
 from boardkit.core.notify import periodic as notify_periodic
 from boardkit.core.notify.views import admin_routes as notify_admin_routes
 from boardkit.core.notify.views import routes as notify_routes
+from boardkit.core.pagecache import PageCache
 from boardkit.core.search_views import routes as search_routes
 from boardkit.core.web import error_page, json_error, unavailable
 from boardkit.expenses.flow_views import routes as expense_flow_routes
@@ -223,6 +224,7 @@ def create_app(
         max_body_size=settings.max_body_bytes,
     )
     app.state.db = database
+    app.state.page_cache = PageCache(database.generation)
     app.state.settings = settings
     app.state.identity_loader = org_service.load_identity
     app.state.runner = runner

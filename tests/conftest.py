@@ -138,7 +138,7 @@ def pg_demo_copy(pg_ready: str) -> Iterator[Callable[[], str]]:
 
 
 # Reference data the migrations insert (tests read it and never change it).
-SEEDED_BY_MIGRATIONS = frozenset({"mileage_rate"})
+SEEDED_BY_MIGRATIONS = frozenset({"mileage_rate", "data_generation"})
 
 
 def truncate_all(database: Database) -> None:

@@ -21,6 +21,7 @@ from boardkit.api import (
 )
 from boardkit.api import search as search_api
 from boardkit.api.openapi import spec
+from boardkit.core.pagecache import cacheable
 from boardkit.core.web import Ctx, api, page, render
 from boardkit.meetings import service as meetings_service
 from boardkit.org import service as org_service
@@ -41,6 +42,7 @@ def board_json(board: Board, role: str | None = None) -> dict[str, Any]:
 
 
 @api
+@cacheable
 def me(ctx: Ctx) -> dict[str, Any]:
     """Who I am, my roles and every board I sit on."""
     person = org_service.get_person(ctx.db, person_id=ctx.person_id)

@@ -23,6 +23,8 @@ from typing import Any, Literal
 from sqlalchemy import DateTime, Engine, MetaData, TypeDecorator, create_engine, event, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
+from boardkit.core.generation import Generation
+
 DEFAULT_BUSY_TIMEOUT = 5.0
 # A non-waiting write (bookkeeping) on PostgreSQL: lock_timeout 0 would mean "wait forever".
 NOWAIT_PG_LOCK_TIMEOUT = "50ms"
@@ -273,6 +275,10 @@ class Database:
         self._gates: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
             weakref.WeakKeyDictionary()
         )
+        # Page caches compare the generation these sessions raise with every change.
+        self.generation = Generation(url, self.sessions)
+        self.generation.track(self.read_sessions)
+        self.generation.track(self.nowait_sessions)
 
     @property
     def is_sqlite(self) -> bool:
@@ -310,4 +316,5 @@ class Database:
             return fn(session)
 
     def dispose(self) -> None:
+        self.generation.close()
         self.engine.dispose()

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from boardkit.core.db import Base, utcnow
@@ -150,3 +150,16 @@ class PreparedFile(Base):
     pages: Mapped[int] = mapped_column(default=0)
     problem: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class DataGeneration(Base):
+    """One row whose value rises with every committed change of data pages are made of.
+
+    Page caches of every process compare it with the value a cached page was made at
+    (``core/generation.py``); the migration inserts the row.
+    """
+
+    __tablename__ = "data_generation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger, default=0)

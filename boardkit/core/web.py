@@ -49,9 +49,12 @@ from boardkit.core.errors import (
     ServiceUnavailable,
     ValidationFailed,
 )
+from boardkit.core.generation import Token
 from boardkit.core.i18n import _
+from boardkit.core.pagecache import PageCache
 from boardkit.core.permissions import ANONYMOUS, Principal
 from boardkit.core.templating import ENV
+from boardkit.core.urlmap import url_map
 
 log = logging.getLogger("boardkit.web")
 
@@ -160,7 +163,7 @@ class Ctx:
 
     def url(self, name: str, **params: Any) -> str:
         query = params.pop("_query", None)
-        url = str(self.request.url_for(name, **params).path)
+        url = url_map(self.request.app).path(name, params) or str(self.request.url_for(name, **params).path)
         return f"{url}?{urlencode(query)}" if query else url
 
     def absolute_url(self, name: str, **params: Any) -> str:
@@ -440,10 +443,39 @@ def prepare(fn: Callable[[Ctx], Any]) -> Callable[[V], V]:
     return mark
 
 
+def _cached(
+    request: Request, view: Callable[[Ctx], Any], *, is_api: bool
+) -> tuple[tuple[str, ...] | None, Token | None, Response | None]:
+    """For a cacheable GET by a signed-in reader: its cache key, the data generation now, and
+    the kept answer if it is still good (``core/pagecache.py``)."""
+    cache: PageCache | None = getattr(request.app.state, "page_cache", None)
+    if cache is None or request.method != "GET" or not getattr(view, "cacheable", False):
+        return None, None, None
+    cookies = request.cookies
+    credential = (request.headers.get("authorization", "") if is_api else "") or cookies.get(
+        SESSION_COOKIE, ""
+    )
+    if not credential or FLASH_COOKIE in cookies:
+        return None, None, None
+    key = (
+        "api" if is_api else "page",
+        request.url.path,
+        request.url.query,
+        auth.hash_secret(credential),
+        cookies.get(CSRF_COOKIE, ""),
+        cookies.get(LANG_COOKIE, ""),
+    )
+    cached, token = cache.probe(key)
+    return key, token, cached
+
+
 def page(view: Callable[[Ctx], Response]) -> Callable[[Request], Any]:
     """Make a synchronous page view an endpoint: HTML errors, CSRF, login redirect."""
 
     async def endpoint(request: Request) -> Response:
+        key, token, cached = _cached(request, view, is_api=False)
+        if cached is not None:
+            return cached
         ctx_kwargs: dict[str, Any] = {}
         try:
             await _read_body(request, ctx_kwargs, parse_json=False)
@@ -459,8 +491,12 @@ def page(view: Callable[[Ctx], Response]) -> Callable[[Request], Any]:
             return await run_in_threadpool(error_page, request, 401, _("Log ind for at fortsætte."))
         except AppError as exc:
             return _retry_after(await run_in_threadpool(error_page, request, exc.status, exc.message), exc)
-        await run_in_threadpool(_after, ctx)
-        return _apply_cookies(response, ctx)
+        if ctx.after_commit or ctx.bookkeeping:
+            await run_in_threadpool(_after, ctx)
+        response = _apply_cookies(response, ctx)
+        if key is not None and token is not None:
+            request.app.state.page_cache.store(key, token, response)
+        return response
 
     endpoint.__name__ = view.__name__
     endpoint.__doc__ = view.__doc__
@@ -471,13 +507,19 @@ def api(view: Callable[[Ctx], Any]) -> Callable[[Request], Any]:
     """Make a synchronous API view an endpoint: JSON in, JSON out, errors as API.md says."""
 
     async def endpoint(request: Request) -> Response:
+        key, token, cached = _cached(request, view, is_api=True)
+        if cached is not None:
+            return cached
         ctx_kwargs: dict[str, Any] = {}
         try:
             await _read_body(request, ctx_kwargs, parse_json=True)
             result, ctx = await _dispatch(_api_view(view), request, ctx_kwargs, is_api=True)
         except AppError as exc:
             return _retry_after(json_error(exc.status, exc.code, exc.message, exc.fields), exc)
-        await run_in_threadpool(_after, ctx)
+        if ctx.after_commit or ctx.bookkeeping:
+            await run_in_threadpool(_after, ctx)
+        if key is not None and token is not None:
+            request.app.state.page_cache.store(key, token, result)
         return result
 
     endpoint.__name__ = view.__name__

@@ -15,6 +15,7 @@ from boardkit.core import notify
 from boardkit.core.db import utcnow
 from boardkit.core.errors import Forbidden, RuleViolation, ValidationFailed
 from boardkit.core.i18n import _
+from boardkit.core.pagecache import cacheable
 from boardkit.core.permissions import Action, can
 from boardkit.core.web import Ctx, form_errors, page, redirect, render
 from boardkit.expenses import service as expense_service
@@ -55,6 +56,7 @@ def wake_worker(ctx: Ctx) -> None:
 
 
 @page
+@cacheable
 def home(ctx: Ctx) -> Response:
     """Every board the person sits on, with its next meetings; for residents their department."""
     ctx.require_login()

@@ -1,0 +1,124 @@
+"""The page cache serves a reader's dashboard and /api/v1/me from memory only while nothing changed."""
+
+from __future__ import annotations
+
+import time
+
+from sqlalchemy import select
+from starlette.testclient import TestClient
+
+from boardkit.core import auth, jobs
+from boardkit.core.db import Database
+from boardkit.core.generation import Token
+from boardkit.meetings.models import Meeting
+from boardkit.org.models import Person
+from tests.helpers import api_token, login_as, person_id
+
+
+def _token(db: Database) -> Token:
+    """The generation as this process sees it (PostgreSQL: once its listener has connected)."""
+    deadline = time.monotonic() + 10
+    while (token := db.generation.token()) is None:
+        assert time.monotonic() < deadline, "generation listener did not connect"
+        time.sleep(0.05)
+    return token
+
+
+def _changed(db: Database, before: Token) -> Token:
+    """Wait (PostgreSQL: for the NOTIFY) until the generation is no longer ``before``."""
+    deadline = time.monotonic() + 10
+    while (token := _token(db)) == before:
+        assert time.monotonic() < deadline, "generation did not change"
+        time.sleep(0.02)
+    return token
+
+
+def test_generation_rises_with_changes_only(demo: Database) -> None:
+    start = _token(demo)
+    with demo.transaction(readonly=True) as s:
+        s.scalar(select(Person).limit(1))
+    with demo.transaction() as s:
+        jobs.enqueue(s, "search.index", {})  # queue bookkeeping is not page data
+    assert _token(demo) == start
+    other = Database(demo.url)  # another process's connection pool
+    try:
+        with other.transaction() as s:
+            s.scalars(select(Person).limit(1)).one().name += " Ødegård"
+        _changed(demo, start)
+    finally:
+        other.dispose()
+
+
+def _cache(client: TestClient):  # type: ignore[no-untyped-def]
+    return client.app.state.page_cache  # type: ignore[attr-defined]
+
+
+def test_dashboard_is_served_from_memory_until_another_process_changes_it(
+    demo: Database, client: TestClient
+) -> None:
+    login_as(client, demo, "formand@demo.boardkit.dk")
+    first = client.get("/")  # sets the CSRF cookie: not kept
+    assert first.status_code == 200
+    _token(demo)
+    client.get("/")
+    hits = _cache(client).hits
+    again = client.get("/")
+    assert _cache(client).hits == hits + 1
+    assert again.text == client.get("/").text
+    before = _token(demo)
+
+    other = Database(demo.url)
+    try:
+        with other.transaction() as s:
+            shown = [
+                m
+                for m in s.scalars(select(Meeting).order_by(Meeting.id))
+                if f'/meetings/{m.id}"' in again.text
+            ]
+            assert shown, "the dashboard shows no meeting"
+            shown[0].title = "Ekstra møde om gårdlauget"
+    finally:
+        other.dispose()
+    _changed(demo, before)
+    assert "Ekstra møde om gårdlauget" in client.get("/").text
+
+
+def test_logging_out_everywhere_is_not_outlived_by_a_cached_page(demo: Database, client: TestClient) -> None:
+    pid = login_as(client, demo, "formand@demo.boardkit.dk")
+    client.get("/")
+    _token(demo)
+    assert client.get("/").status_code == 200
+    before = _token(demo)
+    with demo.transaction() as s:
+        auth.revoke_all_sessions(s, person_id=pid)
+    _changed(demo, before)
+    gone = client.get("/", follow_redirects=False)
+    assert gone.status_code == 303 and "/login" in gone.headers["location"]
+
+
+def test_a_revoked_api_token_is_refused_at_once(demo: Database, client: TestClient) -> None:
+    headers = api_token(demo, "beboer@demo.boardkit.dk")
+    _token(demo)
+    # The first use of a token notes when it was last used (after the answer): then it is kept.
+    hits = _cache(client).hits
+    for _ in range(50):
+        assert client.get("/api/v1/me", headers=headers).json()["email"] == "beboer@demo.boardkit.dk"
+        if _cache(client).hits > hits:
+            break
+        time.sleep(0.05)
+    assert _cache(client).hits > hits
+    before = _token(demo)
+    with demo.transaction() as s:
+        for token in auth.list_api_tokens(s, person_id=person_id(demo, "beboer@demo.boardkit.dk")):
+            auth.revoke_api_token(s, person_id=token.person_id, token_id=token.id)
+    _changed(demo, before)
+    assert client.get("/api/v1/me", headers=headers).status_code == 401
+
+
+def test_readers_never_share_a_cached_answer(demo: Database, client: TestClient) -> None:
+    chair = api_token(demo, "formand@demo.boardkit.dk")
+    resident = api_token(demo, "beboer@demo.boardkit.dk")
+    _token(demo)
+    for _ in range(2):
+        assert client.get("/api/v1/me", headers=chair).json()["email"] == "formand@demo.boardkit.dk"
+        assert client.get("/api/v1/me", headers=resident).json()["email"] == "beboer@demo.boardkit.dk"
