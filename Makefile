@@ -40,7 +40,9 @@ serve: install
 test: dev system-deps
 	$(BIN)/python -m pytest -n auto --dist loadfile
 
+# wrk loads real pages next to a bare Starlette page (bench_throughput.py).
 bench: dev
+	@command -v wrk >/dev/null 2>&1 || ($(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq wrk)
 	@set -e; for f in bench/bench_*.py; do echo "== $$f"; $(BIN)/python $$f; done
 
 check: dev
