@@ -76,6 +76,32 @@ def wait_until_up(url: str, proc: subprocess.Popen[bytes], seconds: float = 60.0
     raise SystemExit(f"{url} did not answer in {seconds} s")
 
 
+def wait_for_idle_worker(url: str, seconds: float = 120.0) -> None:
+    """Measure a server at rest: the in-process worker has done the demo's jobs (pack copies,
+    search index), which would otherwise change data — and so empty the page cache — meanwhile."""
+    from sqlalchemy import create_engine, func, select
+
+    from boardkit.core.db import utcnow
+    from boardkit.core.models import Job
+
+    engine = create_engine(url)
+    due = (
+        select(func.count())
+        .select_from(Job)
+        .where(Job.status.in_(("queued", "running")), Job.run_after <= utcnow())
+    )
+    deadline = time.monotonic() + seconds
+    try:
+        while time.monotonic() < deadline:
+            with engine.connect() as conn:
+                if not conn.execute(due).scalar():
+                    return
+            time.sleep(0.5)
+    finally:
+        engine.dispose()
+    print("(the worker was still busy when measuring began)")
+
+
 def browser_cookies(base: str, session: str) -> str:
     """The Cookie header a browser sends after its first page: the session plus what that page set."""
     request = Request(base + "/", headers={"Cookie": f"bk_session={session}"})
@@ -170,7 +196,7 @@ def run_backend(name: str, database_url: str, seconds: int) -> bool:
         base, bare_url = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{bare_port}/"
         wait_until_up(base + "/login", server)
         wait_until_up(bare_url, bare)
-        time.sleep(3)  # let the in-process worker finish the demo's queued jobs
+        wait_for_idle_worker(database_url or f"sqlite:///{tmp / 'data' / 'boardkit.sqlite3'}")
         targets = [
             ("dashboard (formand@)", base + "/", {"Cookie": browser_cookies(base, cookies["formand"])}),
             ("dashboard (beboer@)", base + "/", {"Cookie": browser_cookies(base, cookies["beboer"])}),

@@ -12,6 +12,8 @@ disk; the cache is per process and bounded.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import threading
 import time
 from collections import OrderedDict
@@ -24,6 +26,8 @@ from starlette.responses import Response
 from boardkit.core.generation import Generation, Token
 
 TTL = 30.0
+# How long a request waits for another making the same answer before making its own.
+FOLLOW_SECONDS = 10.0
 SIZE = 2000
 
 V = TypeVar("V", bound=Callable[..., Any])
@@ -51,6 +55,8 @@ class PageCache:
         self.ttl = ttl
         self._entries: OrderedDict[tuple[str, ...], Entry] = OrderedDict()
         self._lock = threading.Lock()
+        # Answers being made now, per event loop: the first request for a missing answer makes it.
+        self._making: dict[tuple[int, tuple[str, ...]], asyncio.Future[None]] = {}
         self.hits = 0
         self.misses = 0
 
@@ -69,6 +75,23 @@ class PageCache:
                 return response, token
             self.misses += 1
         return None, token
+
+    async def follow(self, key: tuple[str, ...]) -> bool:
+        """Wait for the request already making ``key``'s answer and say True; if there is none,
+        this request makes it (False) and must :meth:`release` the key when done."""
+        loop = asyncio.get_running_loop()
+        pending = self._making.get((id(loop), key))
+        if pending is None:
+            self._making[(id(loop), key)] = loop.create_future()
+            return False
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.shield(pending), timeout=FOLLOW_SECONDS)
+        return True
+
+    def release(self, key: tuple[str, ...]) -> None:
+        pending = self._making.pop((id(asyncio.get_running_loop()), key), None)
+        if pending is not None and not pending.done():
+            pending.set_result(None)
 
     def store(self, key: tuple[str, ...], token: Token, response: Response) -> None:
         """Keep a fresh 200 answer that sets no cookie (made at ``token``, read before the view ran)."""

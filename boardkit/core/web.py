@@ -22,7 +22,7 @@ import secrets
 import tempfile
 import time
 import unicodedata
-from collections.abc import Callable, Hashable
+from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
@@ -49,7 +49,6 @@ from boardkit.core.errors import (
     ServiceUnavailable,
     ValidationFailed,
 )
-from boardkit.core.generation import Token
 from boardkit.core.i18n import _
 from boardkit.core.pagecache import PageCache
 from boardkit.core.permissions import ANONYMOUS, Principal
@@ -443,21 +442,46 @@ def prepare(fn: Callable[[Ctx], Any]) -> Callable[[V], V]:
     return mark
 
 
-def _cached(
-    request: Request, view: Callable[[Ctx], Any], *, is_api: bool
-) -> tuple[tuple[str, ...] | None, Token | None, Response | None]:
-    """For a cacheable GET by a signed-in reader: its cache key, the data generation now, and
-    the kept answer if it is still good (``core/pagecache.py``)."""
-    cache: PageCache | None = getattr(request.app.state, "page_cache", None)
-    if cache is None or request.method != "GET" or not getattr(view, "cacheable", False):
-        return None, None, None
+def _cached_endpoint(
+    view: Callable[[Ctx], Any], answer: Callable[[Request], Awaitable[Response]], *, is_api: bool
+) -> Callable[[Request], Awaitable[Response]]:
+    """``answer`` behind the page cache when ``view`` is cacheable (``core/pagecache.py``): a GET by a
+    signed-in reader is answered from memory while the data is unchanged; of several requests for
+    the same missing answer one makes it and the others wait for it (no stampede of renders)."""
+    if not getattr(view, "cacheable", False):
+        return answer
+
+    async def endpoint(request: Request) -> Response:
+        cache: PageCache | None = getattr(request.app.state, "page_cache", None)
+        key = _cache_key(request, is_api=is_api) if cache is not None else None
+        if cache is None or key is None:
+            return await answer(request)
+        cached, token = cache.probe(key)
+        if cached is not None:
+            return cached
+        if await cache.follow(key):  # another request was making it: it is kept now (or not at all)
+            cached, _token = cache.probe(key)
+            return cached if cached is not None else await answer(request)
+        try:
+            response = await answer(request)
+            if token is not None:
+                cache.store(key, token, response)
+            return response
+        finally:
+            cache.release(key)
+
+    return endpoint
+
+
+def _cache_key(request: Request, *, is_api: bool) -> tuple[str, ...] | None:
+    """Who asks for what, for the page cache: None unless a GET by a signed-in reader."""
     cookies = request.cookies
     credential = (request.headers.get("authorization", "") if is_api else "") or cookies.get(
         SESSION_COOKIE, ""
     )
-    if not credential or FLASH_COOKIE in cookies:
-        return None, None, None
-    key = (
+    if request.method != "GET" or not credential or FLASH_COOKIE in cookies:
+        return None
+    return (
         "api" if is_api else "page",
         request.url.path,
         request.url.query,
@@ -465,17 +489,12 @@ def _cached(
         cookies.get(CSRF_COOKIE, ""),
         cookies.get(LANG_COOKIE, ""),
     )
-    cached, token = cache.probe(key)
-    return key, token, cached
 
 
 def page(view: Callable[[Ctx], Response]) -> Callable[[Request], Any]:
     """Make a synchronous page view an endpoint: HTML errors, CSRF, login redirect."""
 
-    async def endpoint(request: Request) -> Response:
-        key, token, cached = _cached(request, view, is_api=False)
-        if cached is not None:
-            return cached
+    async def answer(request: Request) -> Response:
         ctx_kwargs: dict[str, Any] = {}
         try:
             await _read_body(request, ctx_kwargs, parse_json=False)
@@ -493,11 +512,9 @@ def page(view: Callable[[Ctx], Response]) -> Callable[[Request], Any]:
             return _retry_after(await run_in_threadpool(error_page, request, exc.status, exc.message), exc)
         if ctx.after_commit or ctx.bookkeeping:
             await run_in_threadpool(_after, ctx)
-        response = _apply_cookies(response, ctx)
-        if key is not None and token is not None:
-            request.app.state.page_cache.store(key, token, response)
-        return response
+        return _apply_cookies(response, ctx)
 
+    endpoint = _cached_endpoint(view, answer, is_api=False)
     endpoint.__name__ = view.__name__
     endpoint.__doc__ = view.__doc__
     return endpoint
@@ -506,10 +523,7 @@ def page(view: Callable[[Ctx], Response]) -> Callable[[Request], Any]:
 def api(view: Callable[[Ctx], Any]) -> Callable[[Request], Any]:
     """Make a synchronous API view an endpoint: JSON in, JSON out, errors as API.md says."""
 
-    async def endpoint(request: Request) -> Response:
-        key, token, cached = _cached(request, view, is_api=True)
-        if cached is not None:
-            return cached
+    async def answer(request: Request) -> Response:
         ctx_kwargs: dict[str, Any] = {}
         try:
             await _read_body(request, ctx_kwargs, parse_json=True)
@@ -518,10 +532,9 @@ def api(view: Callable[[Ctx], Any]) -> Callable[[Request], Any]:
             return _retry_after(json_error(exc.status, exc.code, exc.message, exc.fields), exc)
         if ctx.after_commit or ctx.bookkeeping:
             await run_in_threadpool(_after, ctx)
-        if key is not None and token is not None:
-            request.app.state.page_cache.store(key, token, result)
         return result
 
+    endpoint = _cached_endpoint(view, answer, is_api=True)
     endpoint.__name__ = view.__name__
     endpoint.__doc__ = view.__doc__
     return endpoint

@@ -38,16 +38,21 @@ class HoldingServer:
     def __init__(self) -> None:
         self.received: list[str] = []  # Message-IDs, in order of arrival
         self.hold: set[int] = set()
+        self.held: list[str] = []  # Message-IDs of the messages held, in order
         self.holding = threading.Event()
         self.release = threading.Event()
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.received.append(email.message_from_bytes(envelope.original_content)["Message-ID"])
+        message_id = email.message_from_bytes(envelope.original_content)["Message-ID"]
+        self.received.append(message_id)
         if len(self.received) in self.hold:
+            # A release left over from the last hold (its handler may have been cancelled when the
+            # killed worker's connection dropped, before it saw the release) must not count here.
+            self.release.clear()
+            self.held.append(message_id)
             self.holding.set()  # the server has the whole message; the worker waits for "250"
             while not self.release.is_set():
                 await asyncio.sleep(0.02)
-            self.release.clear()
         return "250 OK"
 
 
@@ -103,9 +108,7 @@ def test_killing_the_worker_mid_send_twice_sends_no_message_twice(db: Database, 
             server.release.set()
             _leases_run_out(db)
             with db.transaction() as s:
-                held = s.scalar(
-                    select(OutboxEmail.status).where(OutboxEmail.message_id == server.received[-1])
-                )
+                held = s.scalar(select(OutboxEmail.status).where(OutboxEmail.message_id == server.held[-1]))
             assert held == "sending", f"kill {kill}: the held message was being handed over"
         finisher = _worker(db, controller.port, tmp_path, once=True)
         _out, err = finisher.communicate(timeout=120)

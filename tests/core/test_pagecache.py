@@ -27,7 +27,7 @@ def _token(db: Database) -> Token:
 def _changed(db: Database, before: Token) -> Token:
     """Wait (PostgreSQL: for the NOTIFY) until the generation is no longer ``before``."""
     deadline = time.monotonic() + 10
-    while (token := _token(db)) == before:
+    while (token := _token(db))[0] == before[0]:  # the number itself (PostgreSQL: NOTIFY arrived)
         assert time.monotonic() < deadline, "generation did not change"
         time.sleep(0.02)
     return token
@@ -122,3 +122,38 @@ def test_readers_never_share_a_cached_answer(demo: Database, client: TestClient)
     for _ in range(2):
         assert client.get("/api/v1/me", headers=chair).json()["email"] == "formand@demo.boardkit.dk"
         assert client.get("/api/v1/me", headers=resident).json()["email"] == "beboer@demo.boardkit.dk"
+
+
+def test_many_requests_for_a_missing_answer_make_it_once(demo: Database, app) -> None:  # type: ignore[no-untyped-def]
+    """Sixteen requests at once for a dashboard not kept yet: one renders it, the others wait for it."""
+    import asyncio
+
+    import httpx
+    from sqlalchemy import event
+
+    before = _token(demo)
+    with demo.transaction() as s:
+        pid = s.scalar(select(Person.id).where(Person.email == "formand@demo.boardkit.dk"))
+        assert pid is not None
+        secret = auth.create_session(s, person_id=pid, days=1)
+    _changed(demo, before)  # the new session is a change too (PostgreSQL: once its NOTIFY is in)
+    cookies = {"bk_session": secret, "bk_csrf": "a-browser-binding"}
+    lookups: list[str] = []
+
+    def seen(conn, cursor, statement, *args):  # type: ignore[no-untyped-def]
+        if "FROM web_session" in statement:
+            lookups.append(statement)
+
+    async def burst() -> list[httpx.Response]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver", cookies=cookies) as c:
+            return await asyncio.gather(*(c.get("/") for _ in range(16)))
+
+    event.listen(demo.engine, "before_cursor_execute", seen)
+    try:
+        answers = asyncio.run(burst())
+    finally:
+        event.remove(demo.engine, "before_cursor_execute", seen)
+    assert {r.status_code for r in answers} == {200}
+    assert len({r.text for r in answers}) == 1
+    assert len(lookups) == 1, f"{len(lookups)} renders for one answer"
