@@ -110,15 +110,19 @@ def send(ctx: Ctx) -> Response:
     )
     if sent.queued or sent.paper:
         message = _(
-            "Indkaldelsen er sendt: %(emails)s på e-mail og %(letters)s breve til print.",
-            emails=sent.queued,
-            letters=sent.paper,
+            "Indkaldelsen er sendt: %(emails)s og %(letters)s.",
+            emails=ngettext("%(num)s på e-mail", "%(num)s på e-mail", sent.queued),
+            letters=ngettext("%(num)s brev til print", "%(num)s breve til print", sent.paper),
         )
         _wake(ctx)
     else:
         message = _("Alle er allerede indkaldt. Der er ikke sendt noget nyt.")
     if sent.unreachable:
-        message += " " + _("%(n)s inviterede har ingen e-mailadresse. Kontakt dem selv.", n=sent.unreachable)
+        message += " " + ngettext(
+            "%(num)s inviteret har ingen e-mailadresse. Kontakt vedkommende selv.",
+            "%(num)s inviterede har ingen e-mailadresse. Kontakt dem selv.",
+            sent.unreachable,
+        )
     ctx.flash(
         message, "warning" if sent.unreachable else ("success" if sent.queued or sent.paper else "info")
     )

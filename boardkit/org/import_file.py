@@ -174,7 +174,11 @@ def read_table(data: bytes) -> Table:
             expected=len(table.columns),
         )
         if len(ragged) > 1:  # so always more than one line
-            message += " " + _("I alt %(n)s linjer har forkert antal felter.", n=len(ragged))
+            message += " " + ngettext(
+                "I alt %(num)s linje har forkert antal felter.",
+                "I alt %(num)s linjer har forkert antal felter.",
+                len(ragged),
+            )
         raise FileError(message, line)
     if not table.rows:
         raise FileError(_("Filen har en overskrift, men ingen rækker."), 1)
