@@ -63,7 +63,8 @@ def meeting_audience(*, department_meeting: bool, department_board: bool, announ
 
     The department's residents see a department meeting of their department and every meeting of
     their department's own board (afdelingsbestyrelse: agenda before, minutes after), but only
-    once it has been announced (invitations sent); until then it is the board's draft.
+    once it has been announced (invitations sent, or its minutes published); until then it is
+    the board's draft.
     """
     if announced and (department_meeting or department_board):
         return Audience.RESIDENTS

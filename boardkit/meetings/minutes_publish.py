@@ -86,6 +86,8 @@ def publish(db: Session, *, meeting: Meeting, minutes: Minutes, actor_id: int, s
     minutes.status, minutes.published_at, minutes.published_by = "published", utcnow(), actor_id
     minutes.published_version, minutes.notice_id = minutes.version, notice.id
     minutes_search.changed(db, meeting.id)
+    if meeting.invited_at is None:  # publishing announces it: its agenda becomes findable too
+        service.search_docs.changed(db, meeting.id)
     audit.record(
         db,
         actor_id=actor_id,

@@ -62,6 +62,8 @@ class Meeting(Base):
         cascade="all, delete-orphan",
         foreign_keys="AgendaItem.meeting_id",
     )
+    # Read only where it matters: whether published minutes made a never-announced meeting public.
+    minutes: Mapped[Minutes | None] = relationship("Minutes", uselist=False, viewonly=True, lazy="select")
 
     @property
     def is_department_meeting(self) -> bool:

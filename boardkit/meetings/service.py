@@ -36,6 +36,7 @@ from boardkit.meetings.models import (
     AgendaItem,
     Attachment,
     Meeting,
+    Minutes,
 )
 from boardkit.org import service as org_service
 
@@ -191,11 +192,13 @@ def list_meetings(
 
 def residents_clause(department_ids: Iterable[int]) -> ColumnElement[bool]:
     """The meetings these departments' residents see, as SQL (the rule of ``permissions.meeting_audience``):
-    announced department meetings of the department and announced meetings of its own board."""
+    announced department meetings of the department and announced meetings of its own board
+    (announced: invitations sent, or minutes published — ``access.is_announced``)."""
     ids = sorted(department_ids)
     board = org_service.Board
     own_boards = select(board.id).where(board.kind == "department_board", board.department_id.in_(ids))
-    return Meeting.invited_at.is_not(None) & or_(
+    published = select(Minutes.meeting_id).where(Minutes.status == "published")
+    return (Meeting.invited_at.is_not(None) | Meeting.id.in_(published)) & or_(
         Meeting.department_id.in_(ids) & Meeting.kind.in_(DEPARTMENT_KINDS),
         Meeting.board_id.in_(own_boards),
     )

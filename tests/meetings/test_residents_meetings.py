@@ -1,6 +1,6 @@
 """What a department's residents see of its meetings (issue 12, points 10, 11 and 13).
 
-A meeting is the residents' once it is announced (invitations sent): their department meetings
+A meeting is the residents' once it is announced (invitations sent, or its minutes published): their department meetings
 and their department board's meetings. Board agendas before the meeting, approved minutes after
 it, closed items as "Lukket punkt" without their topic, person and complaint cases not at all — on
 the pages, in the API, in search and on the department's page. Never-announced meetings appear
@@ -320,3 +320,43 @@ def test_minutes_wait_for_the_meeting_and_a_held_meeting_cannot_be_cancelled(
         client.post(f"/api/v1/meetings/{ahead}/cancel", headers=chair, json={"reason": "x"}).status_code
         == 200
     )
+
+
+def test_published_minutes_make_a_board_meeting_the_residents_even_if_never_announced_here(
+    client: TestClient, indexed: Database, app_settings: Settings
+) -> None:
+    """A board that sent its invitations outside boardkit still publishes its minutes here: publishing
+    is the announcement. Before it, the meeting is nowhere for the residents; after it, everywhere."""
+    demo = indexed
+    meeting_id = held_board_meeting(demo)
+    with demo.transaction() as s:
+        s.execute(update(Meeting).where(Meeting.id == meeting_id).values(invited_at=None))
+    add_closed_items(client, demo, meeting_id)
+    write_and_approve(client, demo, meeting_id)
+    run_jobs(demo, app_settings)
+    resident = api_token(demo, RESIDENT)
+    department = f"/departments/{engparken_id(demo)}"
+    assert client.get(f"/api/v1/meetings/{meeting_id}", headers=resident).status_code == 404
+    assert search(client, demo, RESIDENT, "vedtaget") == []
+
+    r = post(client, api_token(demo, CHAIR), meeting_id, "publish")
+    assert r.status_code == 200 and r.json()["status"] == "published"
+    run_jobs(demo, app_settings)
+
+    assert client.get(f"/api/v1/meetings/{meeting_id}", headers=resident).status_code == 200
+    assert meeting_id in [m["id"] for m in client.get("/api/v1/meetings", headers=resident).json()["items"]]
+    pdf = client.get(f"/api/v1/meetings/{meeting_id}/minutes.pdf", headers=resident)
+    assert pdf.status_code == 200
+    assert_no_secrets(text_of(pdf.content))
+    hits = {h["url"].split("#")[0] for h in search(client, demo, RESIDENT, "vedtaget")}
+    assert f"http://testserver/meetings/{meeting_id}/minutes" in hits
+    login_as(client, demo, RESIDENT)
+    page = client.get(f"/meetings/{meeting_id}/minutes")
+    assert page.status_code == 200 and values(page.text) == [1, 2, 3, 4, 5, 7]
+    assert_no_secrets(page.text)
+    assert client.get(f"/meetings/{meeting_id}").status_code == 200
+    assert f'href="/meetings/{meeting_id}/minutes"' in client.get(department).text
+    assert f'href="/meetings/{meeting_id}/minutes"' in client.get("/").text
+    # Another department's residents still see nothing of it.
+    other = api_token(demo, RESIDENT_SOEBAKKEN)
+    assert client.get(f"/api/v1/meetings/{meeting_id}", headers=other).status_code == 404
