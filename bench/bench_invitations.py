@@ -30,7 +30,8 @@ from boardkit.config import Settings
 from boardkit.core.db import Database
 from boardkit.core.jobs import Worker
 from boardkit.core.models import OutboxEmail
-from boardkit.meetings import feeds, invitations, service
+from boardkit.meetings import feeds, service
+from boardkit.meetings.invitations import service as invitations
 from boardkit.meetings.models import AgendaItem, Meeting
 from boardkit.meetings.service import MeetingInput
 from boardkit.org import service as org_service

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 
 from pypdf import PdfReader
 
-from boardkit.meetings.letters import render_batch
+from boardkit.meetings.invitations.letters import render_batch
 from boardkit.meetings.models import Letter
 from boardkit.meetings.service import STANDARD_AGENDA
 

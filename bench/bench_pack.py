@@ -56,7 +56,8 @@ def setup(root: Path) -> tuple[str, int, list[Path]]:
     from boardkit.core.db import Database, utcnow
     from boardkit.core.storage import FileStore
     from boardkit.demo import load_demo
-    from boardkit.meetings import service
+    from boardkit.meetings import attachments, service
+    from boardkit.meetings.packs import service as packs_service
     from boardkit.meetings.service import ItemInput, MeetingInput
     from boardkit.org import service as org_service
     from boardkit.org.models import Board, Person
@@ -92,10 +93,8 @@ def setup(root: Path) -> tuple[str, int, list[Path]]:
             path.write_bytes(pdf)
             files.append(path)
             item = items[n % ITEMS]
-            service.attachments.add_attachment(
-                s, item, store=store, actor_id=admin.id, filename=path.name, data=pdf
-            )
-        service.pack.publish_pack(s, meeting, actor_id=admin.id)
+            attachments.add_attachment(s, item, store=store, actor_id=admin.id, filename=path.name, data=pdf)
+        packs_service.publish_pack(s, meeting, actor_id=admin.id)
         meeting_id = meeting.id
     db.dispose()
     return url, meeting_id, files
@@ -105,7 +104,7 @@ def warm_up() -> None:
     """Draw a one-page pack, as a running worker has long done before this build comes."""
     from datetime import UTC, datetime
 
-    from boardkit.meetings import pack_pdf
+    from boardkit.meetings.packs import pdf as pack_pdf
 
     now = datetime.now(UTC)
     pack_pdf.render_pack(pack_pdf.PackSpec("Org", "Bestyrelse", "Møde", "board", now, now, watermark="Navn"))
@@ -119,10 +118,13 @@ def timed_builds(root: Path, url: str, meeting_id: int) -> int:
     from boardkit.core.db import Database
     from boardkit.core.models import Job
     from boardkit.core.storage import FileStore
-    from boardkit.meetings import pack_build, pack_copies, service
+    from boardkit.meetings import attachments
     from boardkit.meetings.attachments import PREPARE
     from boardkit.meetings.models import AgendaItem, Attachment, PackFile
     from boardkit.meetings.pack_queue import RENDER
+    from boardkit.meetings.packs import build as pack_build
+    from boardkit.meetings.packs import copies as pack_copies
+    from boardkit.meetings.packs import service as packs_service
 
     settings = Settings(data_dir=root, database_url=url)
     db = Database(url)
@@ -138,7 +140,7 @@ def timed_builds(root: Path, url: str, meeting_id: int) -> int:
     prepare = time.perf_counter() - start
     start = time.perf_counter()
     with db.transaction() as s:
-        made = service.pack.build_packs(s, {"meeting_id": meeting_id}, settings=settings)
+        made = packs_service.build_packs(s, {"meeting_id": meeting_id}, settings=settings)
     cold = time.perf_counter() - start
     assert [v.variant for v in made] == ["full", "open"]
     pages = [v.pages for v in made]
@@ -166,10 +168,10 @@ def timed_builds(root: Path, url: str, meeting_id: int) -> int:
             assert old is not None and old.agenda_item is not None and old.uploaded_by is not None
             item, name, actor = old.agenda_item, old.filename, old.uploaded_by
             new = attachment_pdf(1000 + n)
-            service.attachments.add_attachment(s, item, store=store, actor_id=actor, filename=name, data=new)
+            attachments.add_attachment(s, item, store=store, actor_id=actor, filename=name, data=new)
         start = time.perf_counter()
         with db.transaction() as s:
-            again = service.pack.build_packs(s, {"meeting_id": meeting_id}, settings=settings)
+            again = packs_service.build_packs(s, {"meeting_id": meeting_id}, settings=settings)
         rebuilds.append(time.perf_counter() - start)
         assert [c["kind"] for c in again[0].changes] == ["file_replaced"]
     rebuild = min(rebuilds)

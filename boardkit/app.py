@@ -33,16 +33,18 @@ from boardkit.core.notify.views import routes as notify_routes
 from boardkit.core.pagecache import PageCache
 from boardkit.core.search_views import routes as search_routes
 from boardkit.core.web import error_page, json_error, unavailable
+from boardkit.dashboard import routes as dashboard_routes
 from boardkit.expenses.flow_views import routes as expense_flow_routes
 from boardkit.expenses.line_views import routes as expense_line_routes
 from boardkit.expenses.report_views import routes as expense_report_routes
 from boardkit.expenses.views import routes as expense_routes
-from boardkit.meetings import pack, reminders
-from boardkit.meetings.decision_views import routes as decision_routes
-from boardkit.meetings.invitation_views import routes as invitation_routes
-from boardkit.meetings.letter_views import routes as letter_routes
-from boardkit.meetings.minutes_views import routes as minutes_routes
-from boardkit.meetings.proposal_views import routes as proposal_routes
+from boardkit.meetings import reminders
+from boardkit.meetings.invitations.letter_views import routes as letter_routes
+from boardkit.meetings.invitations.views import routes as invitation_routes
+from boardkit.meetings.minutes.decision_views import routes as decision_routes
+from boardkit.meetings.minutes.views import routes as minutes_routes
+from boardkit.meetings.packs import service as pack
+from boardkit.meetings.proposals.views import routes as proposal_routes
 from boardkit.meetings.views import routes as meeting_routes
 from boardkit.org import service as org_service
 from boardkit.org.views import routes as org_routes
@@ -197,6 +199,7 @@ def create_app(
                 database.dispose()
 
     routes = [
+        *dashboard_routes,
         *meeting_routes,
         *proposal_routes,
         *invitation_routes,

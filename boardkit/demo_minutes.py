@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from boardkit.core.db import utcnow
 from boardkit.meetings import service as meeting_service
+from boardkit.meetings.minutes import service as minutes_service
 from boardkit.meetings.models import Meeting, MinutesApproval, MinutesVersion
 from boardkit.org.models import Board, Membership, Person
 
@@ -130,8 +131,8 @@ def _announce_department_meeting(db: Session, board: Board) -> None:
 
 def _input(
     meeting: Meeting, chair: Person, treasurer: Person, *, department: bool
-) -> meeting_service.minutes.MinutesInput:
-    m = meeting_service.minutes
+) -> minutes_service.MinutesInput:
+    m = minutes_service
     items = []
     for item in sorted(meeting.items, key=lambda i: i.position):
         notes, decision = NOTES.get(item.title, ("Punktet blev drøftet.", ""))
@@ -154,7 +155,7 @@ def _input(
 def _minutes(
     db: Session, meeting: Meeting, data: object, chair: Person, *, approvers: list[Person], publish: bool
 ) -> None:
-    m = meeting_service.minutes
+    m = minutes_service
     assert isinstance(data, m.MinutesInput)
     minutes = m.save_minutes(db, meeting=meeting, actor_id=chair.id, data=data)
     submitted = meeting.starts_at + timedelta(days=3)
@@ -172,7 +173,7 @@ def _minutes(
     db.flush()
     if publish:
         minutes.status, minutes.approved_at = "approved", submitted + timedelta(days=len(approvers))
-        meeting_service.decisions.sync_decisions(db, meeting=meeting, minutes=minutes)
+        minutes_service.sync_decisions(db, meeting=meeting, minutes=minutes)
         minutes.status, minutes.published_at = "published", submitted + timedelta(days=len(approvers) + 1)
         minutes.published_by, minutes.published_version = chair.id, 1
     db.flush()

@@ -16,6 +16,7 @@ from boardkit.core.pdf import FONT, FONTS_DIR, Document
 from boardkit.core.storage import FileStore
 from boardkit.meetings import service as meeting_service
 from boardkit.meetings.models import AgendaItem, Meeting
+from boardkit.meetings.packs import service as packs_service
 from boardkit.org.models import Board, Person
 
 OFFER_LINES = (
@@ -116,8 +117,8 @@ def add_demo_packs(db: Session, *, store: FileStore, board: Board, admin: Person
             select(AgendaItem).where(AgendaItem.meeting_id == meeting_id, AgendaItem.title == title)
         ).one()
         for filename, data in uploads:
-            meeting_service.attachments.add_attachment(
+            meeting_service.add_attachment(
                 db, item, store=store, actor_id=admin.id, filename=filename, data=data
             )
     for meeting in (board_meeting, department):
-        meeting_service.pack.publish_pack(db, meeting, actor_id=admin.id)
+        packs_service.publish_pack(db, meeting, actor_id=admin.id)

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from boardkit import audit_objects
 from boardkit.core import notify
-from boardkit.meetings.minutes_views import minutes_by_link
-from boardkit.meetings.notice_letters import queue_notice_letters
+from boardkit.meetings.minutes.notice_letters import queue_notice_letters
+from boardkit.meetings.minutes.views import minutes_by_link
 from boardkit.org import notice_directory
 
 

@@ -188,11 +188,10 @@ def _profile_context(ctx: Ctx, **extra: object) -> dict[str, Any]:
 
 
 def _calendar_feed(ctx: Ctx, person_id: int) -> dict[str, str]:
-    feeds = meetings_service.feeds
-    url = feeds.calendar_feed_url(
+    url = meetings_service.calendar_feed_url(
         ctx.db, person_id=person_id, base_url=ctx.settings.base_url, secret_key=ctx.settings.secret_key
     )
-    return {"url": url, "webcal": feeds.webcal(url)}
+    return {"url": url, "webcal": meetings_service.webcal(url)}
 
 
 CHANNEL_LABELS = {

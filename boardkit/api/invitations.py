@@ -13,6 +13,7 @@ from boardkit.core.i18n import _
 from boardkit.core.permissions import Action
 from boardkit.core.web import Ctx, api
 from boardkit.meetings import service
+from boardkit.meetings.invitations import service as invitations_service
 from boardkit.meetings.service import Meeting
 from boardkit.org import service as org_service
 
@@ -28,7 +29,7 @@ def send_invitations(ctx: Ctx) -> dict[str, Any]:
     """Send the notice (or resend to those not yet reached) → {queued, paper}."""
     meeting = _meeting(ctx, Action.MANAGE)
     service.load_agenda(ctx.db, meeting)
-    sent = service.invitations.send_invitations(
+    sent = invitations_service.send_invitations(
         ctx.db, meeting=meeting, settings=ctx.settings, actor_id=ctx.person_id
     )
     if sent.queued or sent.paper:
@@ -40,9 +41,9 @@ def send_invitations(ctx: Ctx) -> dict[str, Any]:
 def list_rsvps(ctx: Ctx) -> dict[str, Any]:
     """Counts per answer and who answered what (the board and the administration)."""
     meeting = _meeting(ctx)
-    if not service.rsvp.can_see_rsvps(ctx.principal, service.meeting_resource(meeting)):
+    if not service.can_see_rsvps(ctx.principal, service.meeting_resource(meeting)):
         raise Forbidden(_("Kun bestyrelsen og administrationen kan se, hvem der kommer."))
-    summary = service.rsvp.rsvp_summary(ctx.db, meeting=meeting)
+    summary = service.rsvp_summary(ctx.db, meeting=meeting)
     return {"counts": summary.counts, "invited": summary.invited, "items": summary.answers, "next": None}
 
 
@@ -53,8 +54,8 @@ def answer(ctx: Ctx) -> dict[str, Any]:
     reader = Reader(json_object(ctx))
     response = reader.text("response")
     reader.check()
-    service.rsvp.require_invitee(ctx.db, meeting=meeting, principal=ctx.principal)
-    row = service.rsvp.set_rsvp(ctx.db, meeting=meeting, person_id=ctx.person_id, response=response)
+    service.require_invitee(ctx.db, meeting=meeting, principal=ctx.principal)
+    row = service.set_rsvp(ctx.db, meeting=meeting, person_id=ctx.person_id, response=response)
     return {
         "meeting_id": meeting.id,
         "person_id": row.person_id,
@@ -69,7 +70,7 @@ def invite_ics(ctx: Ctx) -> Response:
     meeting = _meeting(ctx)
     service.load_agenda(ctx.db, meeting)
     person = org_service.get_person(ctx.db, person_id=ctx.person_id)
-    body = service.invitations.invite_ics(ctx.db, meeting=meeting, settings=ctx.settings, person=person)
+    body = invitations_service.invite_ics(ctx.db, meeting=meeting, settings=ctx.settings, person=person)
     return Response(
         body,
         media_type="text/calendar; charset=utf-8",

@@ -19,6 +19,8 @@ from boardkit.core.storage import FileStore
 from boardkit.core.templating import TZ
 from boardkit.core.web import Ctx, api
 from boardkit.meetings import service
+from boardkit.meetings.invitations import service as invitations_service
+from boardkit.meetings.minutes import service as minutes_service
 from boardkit.meetings.service import AgendaItem, Attachment, ItemInput, Meeting, MeetingInput
 
 
@@ -198,9 +200,9 @@ def update_meeting(ctx: Ctx) -> dict[str, Any]:
     """Change a meeting; a new time or place raises its SEQUENCE (invitees get an update)."""
     meeting = _meeting(ctx, Action.MANAGE)
     data = _meeting_input(Reader(json_object(ctx)), meeting)
-    previous = service.invitations.previous_of(meeting)
+    previous = invitations_service.previous_of(meeting)
     if service.update_meeting(ctx.db, meeting, actor_id=ctx.person_id, data=data) and meeting.invited_at:
-        service.invitations.send_updates(ctx.db, meeting=meeting, settings=ctx.settings, previous=previous)
+        invitations_service.send_updates(ctx.db, meeting=meeting, settings=ctx.settings, previous=previous)
         ctx.after_commit.append(ctx.request.app.state.worker.wake)
     return meeting_json(ctx, meeting)
 
@@ -213,7 +215,7 @@ def cancel_meeting(ctx: Ctx) -> dict[str, Any]:
     r.check()
     service.cancel_meeting(ctx.db, meeting, actor_id=ctx.person_id, reason=reason)
     if meeting.invited_at is not None:
-        service.invitations.send_cancellations(ctx.db, meeting=meeting, settings=ctx.settings)
+        invitations_service.send_cancellations(ctx.db, meeting=meeting, settings=ctx.settings)
         ctx.after_commit.append(ctx.request.app.state.worker.wake)
     return meeting_json(ctx, meeting)
 
@@ -222,7 +224,7 @@ def cancel_meeting(ctx: Ctx) -> dict[str, Any]:
 def meeting_timeline(ctx: Ctx) -> dict[str, Any]:
     """The statutory dates with their status (done, upcoming, due_today, overdue)."""
     meeting = _meeting(ctx)
-    minutes = service.minutes.find_minutes(ctx.db, meeting_id=meeting.id)
+    minutes = minutes_service.find_minutes(ctx.db, meeting_id=meeting.id)
     return service.timeline_of(meeting, minutes_done=minutes is not None and minutes.status == "published")
 
 
@@ -300,7 +302,7 @@ def upload_attachment(ctx: Ctx) -> Response:
         raise ValidationFailed(
             _("Send filen i feltet “file” (multipart/form-data)."), fields={"file": "required"}
         )
-    attachment = service.attachments.add_attachment(
+    attachment = service.add_attachment(
         ctx.db,
         item,
         store=FileStore(ctx.settings.files_dir),
@@ -319,7 +321,7 @@ def get_attachment(ctx: Ctx) -> Response:
         ctx.db, principal=ctx.principal, attachment_id=ctx.int_param("attachment_id")
     )
     download = ctx.request.query_params.get("download") == "1"
-    served = service.attachments.serve(
+    served = service.serve_attachment(
         ctx.db, FileStore(ctx.settings.files_dir), attachment, download=download
     )
     return Response(served.data, media_type=served.media_type, headers=served.headers)

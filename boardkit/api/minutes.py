@@ -16,6 +16,7 @@ from boardkit.core.i18n import _
 from boardkit.core.templating import TZ
 from boardkit.core.web import Ctx, api
 from boardkit.meetings import service
+from boardkit.meetings.minutes import service as minutes_service
 from boardkit.meetings.service import Meeting
 
 
@@ -24,7 +25,7 @@ def _iso(value: datetime | None) -> str | None:
 
 
 def _load(ctx: Ctx) -> tuple[Meeting, Any]:
-    meeting, minutes = service.minutes.get_minutes(
+    meeting, minutes = minutes_service.get_minutes(
         ctx.db, principal=ctx.principal, meeting_id=ctx.int_param("meeting_id")
     )
     service.load_agenda(ctx.db, meeting)
@@ -39,7 +40,7 @@ def _existing(ctx: Ctx) -> tuple[Meeting, Any]:
 
 
 def minutes_json(ctx: Ctx, meeting: Meeting, minutes: Any) -> dict[str, Any]:
-    m = service.minutes
+    m = minutes_service
     content = m.content_for(ctx.principal, meeting, minutes.content)
     data: dict[str, Any] = {
         "meeting_id": meeting.id,
@@ -62,10 +63,10 @@ def minutes_json(ctx: Ctx, meeting: Meeting, minutes: Any) -> dict[str, Any]:
     if m.is_insider(ctx.principal, meeting):
         data["approvals"] = [
             {"person_id": a.person_id, "name": a.name, "approved_at": _iso(a.approved_at)}
-            for a in service.minutes_approval.approvers(ctx.db, meeting, minutes)
+            for a in minutes_service.approvers(ctx.db, meeting, minutes)
         ]
     if service.can_manage(ctx.principal, meeting) and minutes.status == "published":
-        stats = service.minutes_publish.read_stats(ctx.db, minutes=minutes)
+        stats = minutes_service.read_stats(ctx.db, minutes=minutes)
         if stats is not None:
             data["read"] = {
                 "households_read": stats.households_read,
@@ -91,7 +92,7 @@ def _votes(value: Any, key: str, errors: dict[str, str]) -> dict[str, int] | Non
     return {str(k): v for k, v in value.items()}
 
 
-def _input(body: dict[str, Any]) -> service.minutes.MinutesInput:
+def _input(body: dict[str, Any]) -> minutes_service.MinutesInput:
     r = Reader(body)
     errors = r.errors
     attendance: list[tuple[int, str]] = []
@@ -107,7 +108,7 @@ def _input(body: dict[str, Any]) -> service.minutes.MinutesInput:
             errors[f"attendance.{n}"] = _("Skriv person_id (tal) og status.")
             continue
         attendance.append((person, status))
-    items: list[service.minutes.ItemInput] = []
+    items: list[minutes_service.ItemInput] = []
     raw_items = body.get("items", [])
     if not isinstance(raw_items, list):
         errors["items"] = _("Skal være en liste.")
@@ -120,7 +121,7 @@ def _input(body: dict[str, Any]) -> service.minutes.MinutesInput:
             continue
         votes = _votes(entry.get("votes"), f"items.{n}.votes", errors)
         items.append(
-            service.minutes.ItemInput(
+            minutes_service.ItemInput(
                 agenda_item_id=agenda_item_id,
                 notes=item.text("notes"),
                 decision=item.text("decision"),
@@ -128,7 +129,7 @@ def _input(body: dict[str, Any]) -> service.minutes.MinutesInput:
             )
         )
         errors.update({f"items.{n}.{k}": v for k, v in item.errors.items()})
-    data = service.minutes.MinutesInput(
+    data = minutes_service.MinutesInput(
         meeting_chair=r.text("meeting_chair"),
         minute_taker=r.text("minute_taker"),
         minute_taker_id=r.number("minute_taker_id"),
@@ -145,9 +146,9 @@ def _input(body: dict[str, Any]) -> service.minutes.MinutesInput:
 def put_minutes(ctx: Ctx) -> dict[str, Any]:
     """Write the minutes (a draft in place; after submission a new version that resets approvals)."""
     meeting, minutes = _load(ctx)
-    if not service.minutes.may_edit(ctx.principal, meeting, minutes):
+    if not minutes_service.may_edit(ctx.principal, meeting, minutes):
         raise Forbidden(_("Kun formanden, referenten og administrationen kan skrive referatet."))
-    saved = service.minutes.save_minutes(
+    saved = minutes_service.save_minutes(
         ctx.db, meeting=meeting, actor_id=ctx.person_id, data=_input(json_object(ctx))
     )
     return minutes_json(ctx, meeting, saved)
@@ -156,11 +157,11 @@ def put_minutes(ctx: Ctx) -> dict[str, Any]:
 @api
 def submit_minutes(ctx: Ctx) -> dict[str, Any]:
     meeting, minutes = _existing(ctx)
-    if not service.minutes.may_edit(ctx.principal, meeting, minutes):
+    if not minutes_service.may_edit(ctx.principal, meeting, minutes):
         raise Forbidden(
             _("Kun formanden, referenten og administrationen kan sende referatet til godkendelse.")
         )
-    service.minutes_approval.submit(
+    minutes_service.submit(
         ctx.db, meeting=meeting, minutes=minutes, actor_id=ctx.person_id, settings=ctx.settings
     )
     ctx.after_commit.append(ctx.request.app.state.worker.wake)
@@ -171,9 +172,9 @@ def submit_minutes(ctx: Ctx) -> dict[str, Any]:
 def approve_minutes(ctx: Ctx) -> dict[str, Any]:
     """A board member approves the current version (409 twice, 404 for non-members)."""
     meeting, minutes = _load(ctx)
-    if minutes is None or not service.minutes_approval.may_approve(ctx.principal, meeting):
+    if minutes is None or not minutes_service.may_approve(ctx.principal, meeting):
         raise NotFound()
-    if service.minutes_approval.approve(
+    if minutes_service.approve(
         ctx.db, principal=ctx.principal, meeting=meeting, minutes=minutes, settings=ctx.settings
     ):
         ctx.after_commit.append(ctx.request.app.state.worker.wake)
@@ -186,7 +187,7 @@ def comment_minutes(ctx: Ctx) -> Response:
     r = Reader(json_object(ctx))
     text = r.text("text")
     r.check()
-    entry = service.minutes_approval.comment(
+    entry = minutes_service.comment(
         ctx.db, principal=ctx.principal, meeting=meeting, minutes=minutes, text=text
     )
     return JSONResponse(
@@ -201,7 +202,7 @@ def publish_minutes(ctx: Ctx) -> dict[str, Any]:
     meeting, minutes = _existing(ctx)
     if not service.can_manage(ctx.principal, meeting):
         raise Forbidden(_("Kun formanden og administrationen kan udgive referatet."))
-    service.minutes_publish.publish(
+    minutes_service.publish(
         ctx.db, meeting=meeting, minutes=minutes, actor_id=ctx.person_id, settings=ctx.settings
     )
     ctx.after_commit.append(ctx.request.app.state.worker.wake)
@@ -211,8 +212,8 @@ def publish_minutes(ctx: Ctx) -> dict[str, Any]:
 @api
 def minutes_pdf(ctx: Ctx) -> Response:
     meeting, minutes = _existing(ctx)
-    data = service.minutes_pdf.minutes_pdf(ctx.db, principal=ctx.principal, meeting=meeting, minutes=minutes)
-    return service.minutes_pdf.pdf_response(data, meeting)
+    data = minutes_service.minutes_pdf(ctx.db, principal=ctx.principal, meeting=meeting, minutes=minutes)
+    return minutes_service.pdf_response(data, meeting)
 
 
 @api
@@ -229,7 +230,7 @@ def list_decisions(ctx: Ctx) -> dict[str, Any]:
     q = query.get("q", "")
     if len(q) > 200:
         raise AppError(_("Søgningen må højst have 200 tegn."), code="query_too_long")
-    entries = service.decisions.list_decisions(
+    entries = minutes_service.list_decisions(
         ctx.db, principal=ctx.principal, department_id=ctx.query_int("department_id"), year=year, q=q
     )
     return {

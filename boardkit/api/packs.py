@@ -14,10 +14,11 @@ from boardkit.core.storage import FileStore
 from boardkit.core.templating import TZ
 from boardkit.core.web import Ctx, api
 from boardkit.meetings import service
+from boardkit.meetings.packs import service as packs_service
 from boardkit.meetings.service import AgendaItem, Meeting
 from boardkit.org import service as org_service
 
-NOTE_MAX = service.pack.NOTE_MAX_CHARS
+NOTE_MAX = packs_service.NOTE_MAX_CHARS
 
 
 def _meeting(ctx: Ctx) -> Meeting:
@@ -29,7 +30,7 @@ def pack_pdf(ctx: Ctx) -> Response:
     """The caller's own copy of the current pack (``?notes=1`` with their notes); opening it is recorded."""
     meeting = _meeting(ctx)
     store = FileStore(ctx.settings.files_dir)
-    download = service.pack.reader_pack(
+    download = packs_service.reader_pack(
         ctx.db,
         store=store,
         meeting=meeting,
@@ -51,8 +52,8 @@ def pack_pdf(ctx: Ctx) -> Response:
 def pack_versions(ctx: Ctx) -> dict[str, Any]:
     """The versions of the pack the caller gets, newest first, with what changed."""
     meeting = _meeting(ctx)
-    variant = service.pack.variant_for(ctx.principal, meeting)
-    versions = service.pack.list_versions(ctx.db, meeting, variant) if meeting.pack_published_at else []
+    variant = packs_service.variant_for(ctx.principal, meeting)
+    versions = packs_service.list_versions(ctx.db, meeting, variant) if meeting.pack_published_at else []
     return {
         "published_at": meeting.pack_published_at.astimezone(TZ).isoformat()
         if meeting.pack_published_at
@@ -72,7 +73,7 @@ def pack_versions(ctx: Ctx) -> dict[str, Any]:
 
 def _note_item(ctx: Ctx) -> AgendaItem:
     item = service.get_item(ctx.db, principal=ctx.principal, item_id=ctx.int_param("item_id"))
-    if service.pack.variant_for(ctx.principal, item.meeting) == "public":
+    if packs_service.variant_for(ctx.principal, item.meeting) == "public":
         raise Forbidden(_("Kun bestyrelsen kan skrive noter til punkterne."))
     return item
 
@@ -89,7 +90,7 @@ def _note_json(item: AgendaItem, text: str, updated_at: Any) -> dict[str, Any]:
 def get_note(ctx: Ctx) -> dict[str, Any]:
     """My private note on an item (empty text when I have none)."""
     item = _note_item(ctx)
-    note = service.pack.get_notes(ctx.db, person_id=ctx.person_id, item_ids=[item.id]).get(item.id)
+    note = packs_service.get_notes(ctx.db, person_id=ctx.person_id, item_ids=[item.id]).get(item.id)
     return _note_json(item, note.text if note else "", note.updated_at if note else None)
 
 
@@ -102,7 +103,7 @@ def put_note(ctx: Ctx) -> dict[str, Any]:
     if "text" not in reader.body:
         reader.errors["text"] = _("Skal udfyldes.")
     reader.check()
-    note = service.pack.save_note(ctx.db, person_id=ctx.person_id, item=item, text=text)
+    note = packs_service.save_note(ctx.db, person_id=ctx.person_id, item=item, text=text)
     return _note_json(item, note.text if note else "", note.updated_at if note else None)
 
 

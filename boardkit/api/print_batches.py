@@ -10,7 +10,7 @@ from starlette.routing import Route
 from boardkit.core.storage import FileStore
 from boardkit.core.templating import TZ
 from boardkit.core.web import Ctx, api
-from boardkit.meetings import service
+from boardkit.meetings.invitations import service as invitations_service
 from boardkit.org import service as org_service
 
 PAGE_SIZE = 50
@@ -29,18 +29,18 @@ def batch_json(batch: Any, letters: int) -> dict[str, Any]:
 
 def _batch(ctx: Ctx) -> Any:
     principal = org_service.require_staff(ctx.principal)
-    return service.letters.get_batch(ctx.db, principal=principal, batch_id=ctx.int_param("batch_id"))
+    return invitations_service.get_batch(ctx.db, principal=principal, batch_id=ctx.int_param("batch_id"))
 
 
 def _count(ctx: Ctx, batch: Any) -> int:
-    return service.letters.count_letters(ctx.db, batch=batch)
+    return invitations_service.count_letters(ctx.db, batch=batch)
 
 
 @api
 def batch_list(ctx: Ctx) -> dict[str, Any]:
     """Print batches of my organisations, newest first; ``?before=`` is the cursor."""
     principal = org_service.require_staff(ctx.principal)
-    rows = service.letters.list_batches(
+    rows = invitations_service.list_batches(
         ctx.db,
         organisation_ids=principal.staff_organisation_ids,
         limit=PAGE_SIZE,
@@ -56,14 +56,14 @@ def batch_list(ctx: Ctx) -> dict[str, Any]:
 @api
 def batch_pdf(ctx: Ctx) -> Response:
     batch = _batch(ctx)
-    data = service.letters.build_batch_pdf(
+    data = invitations_service.build_batch_pdf(
         ctx.db, batch, FileStore(ctx.settings.files_dir), later=ctx.bookkeep
     )
     return Response(
         data,
         media_type="application/pdf",
         headers={
-            "Content-Disposition": f'inline; filename="{service.letters.batch_filename(batch)}"',
+            "Content-Disposition": f'inline; filename="{invitations_service.batch_filename(batch)}"',
             "Cache-Control": "no-store",
         },
     )
@@ -72,7 +72,7 @@ def batch_pdf(ctx: Ctx) -> Response:
 @api
 def batch_close(ctx: Ctx) -> dict[str, Any]:
     batch = _batch(ctx)
-    service.letters.close_batch(
+    invitations_service.close_batch(
         ctx.db, batch, actor_id=ctx.person_id, store=FileStore(ctx.settings.files_dir)
     )
     return batch_json(batch, _count(ctx, batch))
@@ -81,7 +81,7 @@ def batch_close(ctx: Ctx) -> dict[str, Any]:
 @api
 def batch_printed(ctx: Ctx) -> dict[str, Any]:
     batch = _batch(ctx)
-    marked = service.letters.mark_printed(ctx.db, batch, actor_id=ctx.person_id)
+    marked = invitations_service.mark_printed(ctx.db, batch, actor_id=ctx.person_id)
     return {**batch_json(batch, _count(ctx, batch)), "invitations_printed": marked}
 
 

@@ -14,6 +14,7 @@ from boardkit.core.storage import FileStore
 from boardkit.core.templating import TZ
 from boardkit.core.web import Ctx, api
 from boardkit.meetings import service
+from boardkit.meetings.proposals import service as proposals_service
 from boardkit.meetings.service import Meeting
 
 
@@ -39,9 +40,9 @@ def _text_fields(ctx: Ctx, *names: str) -> dict[str, str]:
     return values
 
 
-def proposal_json(ctx: Ctx, entry: service.proposals.ProposalEntry, meeting: Meeting) -> dict[str, Any]:
+def proposal_json(ctx: Ctx, entry: proposals_service.ProposalEntry, meeting: Meeting) -> dict[str, Any]:
     p = entry.proposal
-    reason_visible = service.proposal_rules.may_see_reason(ctx.principal, meeting, p)
+    reason_visible = proposals_service.may_see_reason(ctx.principal, meeting, p)
     return {
         "id": p.id,
         "meeting_id": p.meeting_id,
@@ -71,7 +72,7 @@ def proposal_json(ctx: Ctx, entry: service.proposals.ProposalEntry, meeting: Mee
 
 def _meeting(ctx: Ctx) -> Meeting:
     meeting = service.get_meeting(ctx.db, principal=ctx.principal, meeting_id=ctx.int_param("meeting_id"))
-    if service.proposal_rules.department_of(meeting) is None:
+    if proposals_service.department_of(meeting) is None:
         raise NotFound()
     return meeting
 
@@ -80,8 +81,8 @@ def _meeting(ctx: Ctx) -> Meeting:
 def list_proposals(ctx: Ctx) -> dict[str, Any]:
     """The proposals received for a department meeting, with the deadline."""
     meeting = _meeting(ctx)
-    rules = service.proposal_rules
-    entries = service.proposals.list_proposals(ctx.db, meeting=meeting)
+    rules = proposals_service
+    entries = proposals_service.list_proposals(ctx.db, meeting=meeting)
     return {
         "items": [proposal_json(ctx, e, meeting) for e in entries],
         "next": None,
@@ -96,7 +97,7 @@ def submit_proposal(ctx: Ctx) -> Response:
     """A resident hands in a proposal (JSON, or multipart with ``file`` attachments)."""
     meeting = _meeting(ctx)
     fields = _text_fields(ctx, "title", "text")
-    proposal = service.proposals.submit_proposal(
+    proposal = proposals_service.submit_proposal(
         ctx.db,
         principal=ctx.principal,
         meeting=meeting,
@@ -107,13 +108,13 @@ def submit_proposal(ctx: Ctx) -> Response:
         store=FileStore(ctx.settings.files_dir),
         link=lambda pid: ctx.absolute_url("proposal", proposal_id=pid),
     )
-    entry, meeting = service.proposals.get_proposal(ctx.db, principal=ctx.principal, proposal_id=proposal.id)
+    entry, meeting = proposals_service.get_proposal(ctx.db, principal=ctx.principal, proposal_id=proposal.id)
     return JSONResponse(proposal_json(ctx, entry, meeting), status_code=201)
 
 
 @api
 def get_proposal(ctx: Ctx) -> dict[str, Any]:
-    entry, meeting = service.proposals.get_proposal(
+    entry, meeting = proposals_service.get_proposal(
         ctx.db, principal=ctx.principal, proposal_id=ctx.int_param("proposal_id")
     )
     return proposal_json(ctx, entry, meeting)
@@ -122,11 +123,11 @@ def get_proposal(ctx: Ctx) -> dict[str, Any]:
 @api
 def decide_proposal(ctx: Ctx) -> dict[str, Any]:
     """The chair or the administration: accepted (onto the agenda), needs_clarification or rejected."""
-    entry, meeting = service.proposals.get_proposal(
+    entry, meeting = proposals_service.get_proposal(
         ctx.db, principal=ctx.principal, proposal_id=ctx.int_param("proposal_id")
     )
     fields = _text_fields(ctx, "status", "reason")
-    service.proposals.decide_proposal(
+    proposals_service.decide_proposal(
         ctx.db,
         principal=ctx.principal,
         proposal=entry.proposal,
@@ -140,14 +141,14 @@ def decide_proposal(ctx: Ctx) -> dict[str, Any]:
 
 @api
 def proposal_attachment(ctx: Ctx) -> Response:
-    attachment = service.proposals.get_attachment(
+    attachment = proposals_service.get_attachment(
         ctx.db,
         principal=ctx.principal,
         proposal_id=ctx.int_param("proposal_id"),
         attachment_id=ctx.int_param("attachment_id"),
     )
     download = ctx.request.query_params.get("download") == "1"
-    served = service.attachments.serve(
+    served = service.serve_attachment(
         ctx.db, FileStore(ctx.settings.files_dir), attachment, download=download
     )
     return Response(served.data, media_type=served.media_type, headers=served.headers)

@@ -61,7 +61,7 @@ def me(ctx: Ctx) -> dict[str, Any]:
         "language": person.language,
         "preferred_channel": person.preferred_channel,
         "roles": roles,
-        "calendar_feed_url": meetings_service.feeds.calendar_feed_url(
+        "calendar_feed_url": meetings_service.calendar_feed_url(
             ctx.db, person_id=person.id, base_url=ctx.settings.base_url, secret_key=ctx.settings.secret_key
         ),
         "resident_department_ids": sorted(principal.resident_department_ids),

@@ -12,21 +12,22 @@ from boardkit.core.i18n import _
 from boardkit.core.permissions import Action
 from boardkit.core.storage import FileStore
 from boardkit.core.web import Ctx, form_errors, page, redirect, render
-from boardkit.meetings import attachments, forms, service
+from boardkit.meetings import agenda as agenda_edits
+from boardkit.meetings import attachments, forms, lookup
 from boardkit.meetings.models import ITEM_KINDS, AgendaItem, Meeting
 
 
 def _meeting(ctx: Ctx) -> Meeting:
     ctx.require_login()
-    meeting = service.get_meeting(
+    meeting = lookup.get_meeting(
         ctx.db, principal=ctx.principal, meeting_id=ctx.int_param("meeting_id"), action=Action.MANAGE
     )
-    return service.load_agenda(ctx.db, meeting)
+    return lookup.load_agenda(ctx.db, meeting)
 
 
 def _item(ctx: Ctx) -> AgendaItem:
     ctx.require_login()
-    return service.get_item(
+    return lookup.get_item(
         ctx.db, principal=ctx.principal, item_id=ctx.int_param("item_id"), action=Action.MANAGE
     )
 
@@ -54,7 +55,7 @@ def item_new(ctx: Ctx) -> Response:
     data, errors = forms.item_input(ctx)
     if not errors:
         try:
-            item = service.add_item(ctx.db, meeting, actor_id=ctx.person_id, data=data)
+            item = agenda_edits.add_item(ctx.db, meeting, actor_id=ctx.person_id, data=data)
         except ValidationFailed as exc:
             errors = {k: str(v) for k, v in exc.fields.items()}
         else:
@@ -86,7 +87,7 @@ def item_edit(ctx: Ctx) -> Response:
     data.position = item.position
     if not errors:
         try:
-            service.update_item(ctx.db, item, actor_id=ctx.person_id, data=data)
+            agenda_edits.update_item(ctx.db, item, actor_id=ctx.person_id, data=data)
         except ValidationFailed as exc:
             errors = {k: str(v) for k, v in exc.fields.items()}
         else:
@@ -99,7 +100,7 @@ def item_edit(ctx: Ctx) -> Response:
 def item_delete(ctx: Ctx) -> Response:
     item = _item(ctx)
     meeting_id, title = item.meeting_id, item.title
-    service.delete_item(ctx.db, item, actor_id=ctx.person_id)
+    agenda_edits.delete_item(ctx.db, item, actor_id=ctx.person_id)
     ctx.flash(_("Punktet “%(title)s” er slettet.", title=title))
     return redirect(ctx, "agenda", meeting_id=meeting_id)
 
@@ -111,7 +112,7 @@ def item_move(ctx: Ctx) -> Response:
     step = {"up": -1, "down": 1}.get(ctx.value("direction"))
     if step is None:
         raise AppError(_("Vælg op eller ned."), code="bad_direction")
-    service.move_item(ctx.db, item, position=item.position + step)
+    agenda_edits.move_item(ctx.db, item, position=item.position + step)
     response = redirect(ctx, "agenda", meeting_id=item.meeting_id)
     response.headers["location"] += f"#item-{item.id}"
     return response
@@ -128,7 +129,7 @@ def attachment_upload(ctx: Ctx) -> Response:
         upload = files[0]
         before = {a.id for a in item.attachments}
         try:
-            attachment = service.attachments.add_attachment(
+            attachment = attachments.add_attachment(
                 ctx.db,
                 item,
                 store=FileStore(ctx.settings.files_dir),
@@ -158,27 +159,25 @@ def attachment_upload(ctx: Ctx) -> Response:
 def attachment_file(ctx: Ctx) -> Response:
     """The file itself: PDFs and images inline, anything else only as a download."""
     ctx.require_login()
-    attachment = service.get_attachment(
+    attachment = lookup.get_attachment(
         ctx.db, principal=ctx.principal, attachment_id=ctx.int_param("attachment_id")
     )
     download = ctx.request.query_params.get("download") == "1"
-    served = service.attachments.serve(
-        ctx.db, FileStore(ctx.settings.files_dir), attachment, download=download
-    )
+    served = attachments.serve(ctx.db, FileStore(ctx.settings.files_dir), attachment, download=download)
     return Response(served.data, media_type=served.media_type, headers=served.headers)
 
 
 @page
 def attachment_delete(ctx: Ctx) -> Response:
     ctx.require_login()
-    attachment = service.get_attachment(
+    attachment = lookup.get_attachment(
         ctx.db, principal=ctx.principal, attachment_id=ctx.int_param("attachment_id")
     )
     assert attachment.agenda_item_id is not None
-    item = service.get_item(
+    item = lookup.get_item(
         ctx.db, principal=ctx.principal, item_id=attachment.agenda_item_id, action=Action.MANAGE
     )
-    service.attachments.delete_attachment(
+    attachments.delete_attachment(
         ctx.db, attachment, actor_id=ctx.person_id, organisation_id=item.meeting.board.organisation_id
     )
     ctx.flash(_("Filen “%(name)s” er fjernet.", name=attachment.filename))

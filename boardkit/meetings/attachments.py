@@ -35,7 +35,7 @@ from boardkit.meetings.models import AgendaItem, Attachment
 
 DOCUMENT_TYPES = frozenset({uploads.PDF, uploads.JPEG, uploads.PNG, uploads.HEIC})
 # A job that makes a new document ready for packs as soon as it is uploaded, so a build finds it
-# prepared (``pack_copies.prepared_file``; it does nothing for content prepared before).
+# prepared (``packs.copies.prepared_file``; it does nothing for content prepared before).
 PREPARE = "meetings.prepare_file"
 OTHER = "application/octet-stream"
 MAX_BYTES = 25 * uploads.MB

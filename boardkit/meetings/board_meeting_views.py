@@ -8,7 +8,7 @@ from starlette.routing import Route
 from boardkit.core.db import utcnow
 from boardkit.core.permissions import Action, can
 from boardkit.core.web import Ctx, page, render
-from boardkit.meetings import service
+from boardkit.meetings import overview
 from boardkit.org import service as org_service
 
 
@@ -18,7 +18,6 @@ def board_meetings(ctx: Ctx) -> Response:
     ctx.require_login()
     board = org_service.get_board(ctx.db, principal=ctx.principal, board_id=ctx.int_param("board_id"))
     now = utcnow()
-    overview = service.overview
     years = overview.archive_years(ctx.db, board_id=board.id, now=now)
     year = ctx.query_int("year")
     if year not in years:

@@ -1,10 +1,10 @@
 """The department's page: its meetings as the department's residents see them.
 
 What is on it: the department's announced meetings — department meetings and its own board's
-meetings (``service.list_resident_meetings``) — upcoming with their agenda, and past ones with
+meetings (``lookup.list_resident_meetings``) — upcoming with their agenda, and past ones with
 their published minutes and decisions. The residents of the department, the members of its
 boards and the administration may open it; anyone else gets 404. Each reader sees the agenda and
-the minutes as they may (``service.agenda_lines``, ``minutes.content_for``): a resident sees a
+the minutes as they may (``access.agenda_lines``, ``minutes.content_for``): a resident sees a
 closed item only as "Lukket punkt", and a person or complaint case not at all.
 """
 
@@ -20,8 +20,8 @@ from sqlalchemy.orm import Session, selectinload
 from boardkit.core.db import utcnow
 from boardkit.core.errors import NotFound
 from boardkit.core.permissions import Action, Audience, Principal, Resource, can
-from boardkit.meetings import minutes as minutes_service
-from boardkit.meetings import service
+from boardkit.meetings import access, lookup, timeline
+from boardkit.meetings.minutes import service as minutes_service
 from boardkit.meetings.models import AgendaItem, Meeting, Minutes
 from boardkit.org import service as org_service
 
@@ -52,7 +52,7 @@ class MeetingEntry:
     """One meeting on the page, as this reader may see it."""
 
     meeting: Meeting
-    agenda: list[service.AgendaLine]
+    agenda: list[access.AgendaLine]
     minutes: Minutes | None = None  # published minutes only
     decisions: list[dict[str, Any]] = field(default_factory=list)  # the minutes' items with a decision
     minutes_due: datetime | None = None  # past meetings without published minutes
@@ -82,12 +82,10 @@ def department_page(
 ) -> DepartmentPage:
     """What the department's page shows this reader (see the module's docstring)."""
     now = now or utcnow()
-    upcoming = service.list_resident_meetings(
-        db, department_id=department.id, start=now, limit=UPCOMING_LIMIT
-    )
+    upcoming = lookup.list_resident_meetings(db, department_id=department.id, start=now, limit=UPCOMING_LIMIT)
     past = [
         m
-        for m in service.list_resident_meetings(
+        for m in lookup.list_resident_meetings(
             db, department_id=department.id, start=now - PAST, end=now, newest_first=True, limit=PAST_LIMIT
         )
         if m.ends_at < now
@@ -101,7 +99,7 @@ def department_page(
     }
     past_entries = []
     for meeting in past:
-        entry = MeetingEntry(meeting, service.agenda_lines(principal, meeting))
+        entry = MeetingEntry(meeting, access.agenda_lines(principal, meeting))
         minutes = published.get(meeting.id)
         if minutes is not None:
             content = minutes_service.content_for(principal, meeting, minutes.content)
@@ -119,7 +117,7 @@ def department_page(
         department=department,
         board=board,
         upcoming=[
-            MeetingEntry(m, service.agenda_lines(principal, m), proposals_due=_due(m, "proposals_due"))
+            MeetingEntry(m, access.agenda_lines(principal, m), proposals_due=_due(m, "proposals_due"))
             for m in upcoming
         ],
         past=past_entries,
@@ -127,4 +125,4 @@ def department_page(
 
 
 def _due(meeting: Meeting, key: str) -> datetime | None:
-    return next((m.due for m in service.milestones_of(meeting) if m.key == key), None)
+    return next((m.due for m in timeline.milestones_of(meeting) if m.key == key), None)

@@ -1,7 +1,7 @@
 """The lists behind the home page (a resident's department) and a board's meeting list and archive.
 
 Each list is one query and none writes: the home page is measured under load. What residents may
-see follows ``service.residents_clause`` (announced department meetings and meetings of
+see follows ``lookup.residents_clause`` (announced department meetings and meetings of
 their own department board).
 """
 
@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from boardkit.core.db import utcnow
 from boardkit.core.templating import TZ
-from boardkit.meetings import service
+from boardkit.meetings import lookup
 from boardkit.meetings.models import DEPARTMENT_KINDS, Meeting, Minutes, Proposal
 from boardkit.org import service as org_service
 
@@ -39,7 +39,7 @@ def upcoming_for_residents(
             select(Meeting)
             .options(joinedload(Meeting.board).joinedload(org_service.Board.organisation))
             .where(
-                service.residents_clause(department_ids),
+                lookup.residents_clause(department_ids),
                 Meeting.ends_at >= now,
                 Meeting.status != "cancelled",
             )
@@ -63,7 +63,7 @@ def published_minutes_for_residents(
             .label("n"),
         )
         .join(Meeting, Meeting.id == Minutes.meeting_id)
-        .where(service.residents_clause(department_ids), Minutes.status == "published")
+        .where(lookup.residents_clause(department_ids), Minutes.status == "published")
         .subquery()
     )
     rows = db.execute(

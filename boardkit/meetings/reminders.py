@@ -35,9 +35,11 @@ from boardkit.config import Settings
 from boardkit.core import jobs, mail
 from boardkit.core.db import utcnow
 from boardkit.core.templating import TZ
-from boardkit.meetings import calendar, rsvp, service, timeline
-from boardkit.meetings.invitations import emailable
+from boardkit.meetings import calendar, rsvp, timeline
+from boardkit.meetings.invitations.service import emailable
+from boardkit.meetings.minutes import service as minutes_service
 from boardkit.meetings.models import Invitation, Meeting, ReminderLog
+from boardkit.meetings.packs import service as packs_service
 from boardkit.org import service as org_service
 from boardkit.org.service import Person
 
@@ -104,7 +106,7 @@ def _pack_due(db: Session, meeting: Meeting, rules: dict[str, Any], today: date)
         return []
     return [
         (person.id, Due(f"pack:{version.id}", "pack", meeting, meeting.starts_at, version.number))
-        for person, version in service.pack.unread_by(db, meeting)
+        for person, version in packs_service.unread_by(db, meeting)
     ]
 
 
@@ -113,7 +115,7 @@ def _minutes_due(db: Session, meeting: Meeting, rules: dict[str, Any], today: da
     minutes_due = next(m for m in milestones if m.key == "minutes_due")
     if today < minutes_due.day - timedelta(_days(rules, "minutes_reminder_days", 7)):
         return []
-    minutes = service.minutes.find_minutes(db, meeting_id=meeting.id)
+    minutes = minutes_service.find_minutes(db, meeting_id=meeting.id)
     if minutes is not None and minutes.status == "published":
         return []
     due = Due(f"minutes:{meeting.id}", "minutes", meeting, minutes_due.due)

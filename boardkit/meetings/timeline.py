@@ -7,10 +7,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from boardkit.core.db import utcnow
 from boardkit.core.templating import TZ
+
+if TYPE_CHECKING:
+    from boardkit.meetings.models import Meeting
 
 # Days before the meeting (after it for minutes). Local statutes may give more, never less.
 DEFAULT_RULES: dict[str, Any] = {
@@ -107,3 +110,27 @@ def notice_short_by(
 def proposals_open(*, starts_at: datetime, rules: dict[str, Any], now: datetime | None = None) -> bool:
     now = now or utcnow()
     return now <= end_of_day(starts_at.astimezone(TZ).date() - timedelta(days=rules["proposals_due_days"]))
+
+
+# --- a meeting's own timeline ---------------------------------------------------------
+
+
+def rules_of(meeting: Meeting) -> dict[str, Any]:
+    return rules_for(meeting.board.organisation.rules)
+
+
+def milestones_of(meeting: Meeting, *, minutes_done: bool = False) -> list[Milestone]:
+    return milestones(
+        kind=meeting.kind,
+        starts_at=meeting.starts_at,
+        rules=rules_of(meeting),
+        invited=meeting.invited_at is not None,
+        minutes_done=minutes_done,
+    )
+
+
+def timeline_of(
+    meeting: Meeting, *, now: datetime | None = None, minutes_done: bool = False
+) -> dict[str, Any]:
+    """The statutory dates of a meeting with their status, as the API shows them."""
+    return as_dict(milestones_of(meeting, minutes_done=minutes_done), now)

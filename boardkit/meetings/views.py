@@ -1,4 +1,5 @@
-"""Pages of the meetings domain: the dashboard, the meeting page, the meeting form and the timeline."""
+"""Pages of the meeting core: the meeting page, the meeting form and the timeline (the dashboard is
+``boardkit.dashboard``)."""
 
 from __future__ import annotations
 
@@ -11,22 +12,22 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route
 
-from boardkit.core import notify
 from boardkit.core.db import utcnow
 from boardkit.core.errors import Forbidden, RuleViolation, ValidationFailed
 from boardkit.core.i18n import _
-from boardkit.core.pagecache import cacheable
 from boardkit.core.permissions import Action, can
 from boardkit.core.web import Ctx, form_errors, page, redirect, render
-from boardkit.expenses import service as expense_service
-from boardkit.meetings import attachments, forms, invitation_views, invitations, service
+from boardkit.meetings import access, attachments, forms, lookup, service, timeline
 from boardkit.meetings.agenda_views import routes as agenda_routes
 from boardkit.meetings.board_meeting_views import routes as board_meeting_routes
 from boardkit.meetings.department import may_see_department
 from boardkit.meetings.department_views import routes as department_routes
+from boardkit.meetings.invitations import service as invitations
+from boardkit.meetings.invitations import views as invitation_views
+from boardkit.meetings.minutes import service as minutes_service
 from boardkit.meetings.models import Meeting
-from boardkit.meetings.pack_views import pack_panel
-from boardkit.meetings.pack_views import routes as pack_routes
+from boardkit.meetings.packs.views import pack_panel
+from boardkit.meetings.packs.views import routes as pack_routes
 from boardkit.org import service as org_service
 
 
@@ -55,108 +56,35 @@ def wake_worker(ctx: Ctx) -> None:
     ctx.after_commit.append(ctx.request.app.state.worker.wake)
 
 
-@page
-@cacheable
-def home(ctx: Ctx) -> Response:
-    """Every board the person sits on, with its next meetings; for residents their department."""
-    ctx.require_login()
-    boards = org_service.list_my_boards(ctx.db, principal=ctx.principal)
-    upcoming = service.upcoming_by_board(ctx.db, board_ids=[mb.board.id for mb in boards])
-    manages = {
-        mb.board.id
-        for mb in boards
-        if can(ctx.principal, Action.MANAGE, org_service.board_resource(mb.board))
-    }
-    return render(
-        ctx,
-        "meetings/dashboard.html",
-        boards=boards,
-        upcoming=upcoming,
-        manages=manages,
-        resident=resident_home(ctx) if ctx.principal.resident_department_ids else None,
-        to_attest=len(expense_service.queue.awaiting_attestation(ctx.db, principal=ctx.principal)),
-        to_approve=expense_service.queue.count_queue(ctx.db, principal=ctx.principal).get("attested", 0),
-        active_nav="home",
-    )
-
-
-def resident_home(ctx: Ctx) -> dict[str, Any]:
-    """A resident's department on the home page: next meetings with the proposal deadline, the latest
-    published minutes and decisions, unread notices and their own proposals (a handful of reads)."""
-    db, principal = ctx.db, ctx.principal
-    department_ids = sorted(principal.resident_department_ids)
-    now = utcnow()
-    departments = service.overview.departments(db, ids=department_ids)
-    meetings = []
-    for m in service.overview.upcoming_for_residents(db, department_ids=department_ids, now=now):
-        department_meeting = m.is_department_meeting
-        meetings.append(
-            {
-                "meeting": m,
-                "url": ctx.url("meeting", meeting_id=m.id)
-                if can(principal, Action.VIEW, service.meeting_resource(m))
-                else None,
-                "proposals_due": service.proposal_rules.deadline(m) if department_meeting else None,
-                "proposals_open": department_meeting and service.proposal_rules.is_open(m, now=now),
-            }
-        )
-    minutes = [
-        {
-            "meeting": m,
-            "minutes": mi,
-            "url": ctx.url("minutes", meeting_id=m.id)
-            if can(principal, Action.VIEW, service.meeting_resource(m))
-            else None,
-        }
-        for m, mi in service.overview.published_minutes_for_residents(db, department_ids=department_ids)
-    ]
-    return {
-        "departments": [
-            (d, f"/departments/{d.id}" if has_route(ctx.request, f"/departments/{d.id}") else None)
-            for d in departments
-        ],
-        "meetings": meetings,
-        "minutes": minutes,
-        "decisions": service.decisions.list_decisions(
-            db,
-            principal=principal,
-            department_id=department_ids[0] if len(department_ids) == 1 else None,
-            limit=3,
-        ),
-        "notices": notify.list_notices(db, person_id=ctx.person_id, limit=3, unread_only=True),
-        "proposals": service.overview.my_proposals(db, person_id=ctx.person_id),
-    }
-
-
 def _meeting(ctx: Ctx, action: Action = Action.VIEW) -> Meeting:
     ctx.require_login()
-    return service.get_meeting(
+    return lookup.get_meeting(
         ctx.db, principal=ctx.principal, meeting_id=ctx.int_param("meeting_id"), action=action
     )
 
 
 def meeting_context(ctx: Ctx, meeting: Meeting) -> dict[str, Any]:
     """What the meeting page shows to this reader."""
-    service.load_agenda(ctx.db, meeting)
+    lookup.load_agenda(ctx.db, meeting)
     path = f"/meetings/{meeting.id}"
-    manage = service.can_manage(ctx.principal, meeting)
+    manage = access.can_manage(ctx.principal, meeting)
     now = utcnow()
-    items = service.visible_items(ctx.principal, meeting)
-    minutes = service.minutes.find_minutes(ctx.db, meeting_id=meeting.id)
-    insider = service.minutes.is_insider(ctx.principal, meeting)
+    items = access.visible_items(ctx.principal, meeting)
+    minutes = minutes_service.find_minutes(ctx.db, meeting_id=meeting.id)
+    insider = minutes_service.is_insider(ctx.principal, meeting)
     published = minutes is not None and minutes.status == "published"
     department_id = meeting.department_id or meeting.board.department_id
     department = meeting.board.department if department_id is not None else None
     return {
         "meeting": meeting,
         "items": items,
-        "lines": service.agenda_lines(ctx.principal, meeting),
+        "lines": access.agenda_lines(ctx.principal, meeting),
         "department": department if department and may_see_department(ctx.principal, department) else None,
         "can_cancel": manage and meeting.status != "cancelled" and not service.is_held(meeting, now=now),
         **pack_panel(ctx, meeting, items),
-        "milestones": [(m, m.status(now)) for m in service.milestones_of(meeting, minutes_done=published)],
+        "milestones": [(m, m.status(now)) for m in timeline.milestones_of(meeting, minutes_done=published)],
         "minutes_url": path + "/minutes" if insider or published else None,
-        "minutes_status": service.minutes.status_label(minutes.status) if minutes is not None else None,
+        "minutes_status": minutes_service.status_label(minutes.status) if minutes is not None else None,
         "manage": manage and meeting.status != "cancelled",
         "proposals_url": path + "/proposals"
         if meeting.is_department_meeting and has_route(ctx.request, path + "/proposals")
@@ -231,7 +159,7 @@ def _clash_warning(
     sends their ids back). Asked last, so a short notice or a typo is dealt with first."""
     if data.starts_at is None or data.ends_at is None:
         return None
-    clashes = service.find_clashes(
+    clashes = lookup.find_clashes(
         ctx.db, board_id=board_id, starts_at=data.starts_at, ends_at=data.ends_at, exclude_id=meeting_id
     )
     accepted = {int(v) for v in ctx.value("accept_clash").split(",") if v.isdigit() and len(v) < 18}
@@ -315,7 +243,7 @@ def timeline_rows(meetings: list[Meeting], now: datetime) -> list[dict[str, Any]
     """Each meeting with its deadlines; overdue ones first, then by the next open deadline."""
     rows = []
     for meeting in meetings:
-        marks = [(m, m.status(now)) for m in service.milestones_of(meeting)]
+        marks = [(m, m.status(now)) for m in timeline.milestones_of(meeting)]
         # A passed proposal deadline is simply closed; only a missed duty counts as overdue.
         overdue = [(m, s) for m, s in marks if s == "overdue" and m.key != "proposals_due"]
         pending = [(m, s) for m, s in marks if s in ("due_today", "upcoming")]
@@ -334,19 +262,18 @@ def timeline_rows(meetings: list[Meeting], now: datetime) -> list[dict[str, Any]
 
 @page
 def timeline_page(ctx: Ctx) -> Response:
-    """The statutory deadlines of the reader's upcoming meetings (``service.in_own_diary``)."""
+    """The statutory deadlines of the reader's upcoming meetings (``access.in_own_diary``)."""
     ctx.require_login()
     now = utcnow()
     meetings = [
         m
-        for m in service.list_meetings(ctx.db, principal=ctx.principal, start=now, limit=500)
-        if m.status != "cancelled" and service.in_own_diary(ctx.principal, m)
+        for m in lookup.list_meetings(ctx.db, principal=ctx.principal, start=now, limit=500)
+        if m.status != "cancelled" and access.in_own_diary(ctx.principal, m)
     ]
     return render(ctx, "meetings/timeline.html", rows=timeline_rows(meetings, now), active_nav="timeline")
 
 
 routes = [
-    Route("/", home, name="home"),
     Route("/timeline", timeline_page, name="timeline"),
     Route("/meetings/{meeting_id:id}", meeting_page, name="meeting"),
     Route("/boards/{board_id:id}/meetings/new", meeting_new, methods=["GET", "POST"], name="meeting_new"),

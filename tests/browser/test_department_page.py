@@ -14,7 +14,7 @@ from sqlalchemy import select
 from boardkit import migrate
 from boardkit.core.db import Database, utcnow
 from boardkit.demo_minutes import add_demo_minutes
-from boardkit.meetings import service
+from boardkit.meetings.minutes import service as minutes_service
 from boardkit.meetings.models import AgendaItem, Meeting, Minutes
 from boardkit.org.models import Board
 from tests.browser.conftest import IPAD, PHONE, LiveServer, axe_violations, screenshot, start_live
@@ -41,7 +41,7 @@ def _prepare(db: Database) -> int:
         assert held is not None
         minutes = s.scalars(select(Minutes).where(Minutes.meeting_id == held.id)).one()
         minutes.status, minutes.approved_at = "approved", utcnow() - timedelta(days=5)
-        service.decisions.sync_decisions(s, meeting=held, minutes=minutes)
+        minutes_service.sync_decisions(s, meeting=held, minutes=minutes)
         minutes.status, minutes.published_at = "published", utcnow() - timedelta(days=4)
         personnel = s.scalars(select(AgendaItem).where(AgendaItem.title == "Personalesag")).one()
         upcoming = personnel.meeting

@@ -16,7 +16,8 @@ from boardkit import migrate
 from boardkit.config import Settings
 from boardkit.core.db import Database
 from boardkit.meetings import service
-from boardkit.meetings.minutes import ItemInput, MinutesInput
+from boardkit.meetings.minutes import service as minutes_service
+from boardkit.meetings.minutes.service import ItemInput, MinutesInput
 from boardkit.org import service as org_service
 from boardkit.org.models import Person
 from tests.browser.conftest import IPAD, PHONE, LiveServer, axe_violations, screenshot, start_live
@@ -78,13 +79,9 @@ def site(tmp_path_factory: pytest.TempPathFactory, smtp_server: SMTPServer) -> I
             households_represented=33,
             items=entries,
         )
-        minutes = service.minutes.save_minutes(s, meeting=meeting, actor_id=chair, data=data_in)
-        service.minutes_approval.submit(
-            s, meeting=meeting, minutes=minutes, actor_id=chair, settings=settings
-        )
-        service.minutes_approval.approve(
-            s, principal=principal, meeting=meeting, minutes=minutes, settings=settings
-        )
+        minutes = minutes_service.save_minutes(s, meeting=meeting, actor_id=chair, data=data_in)
+        minutes_service.submit(s, meeting=meeting, minutes=minutes, actor_id=chair, settings=settings)
+        minutes_service.approve(s, principal=principal, meeting=meeting, minutes=minutes, settings=settings)
     server = start_live(data, db, smtp_server.url)
     yield Site(server, db, meeting_id)
     server.stop()

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from boardkit.meetings import letters
+from boardkit.meetings.invitations import letters
 from boardkit.org.models import Department, Tenancy
 from tests.browser.conftest import PHONE, LiveServer, axe_violations, screenshot
 from tests.browser.test_login_flow import log_in

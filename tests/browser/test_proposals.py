@@ -21,8 +21,9 @@ import pytest
 from boardkit import migrate
 from boardkit.core.db import Database
 from boardkit.core.storage import FileStore
-from boardkit.meetings import proposals, service
+from boardkit.meetings import service
 from boardkit.meetings.models import Meeting
+from boardkit.meetings.proposals import service as proposals
 from boardkit.org import service as org_service
 from tests.browser.conftest import IPAD, PHONE, LiveServer, axe_violations, screenshot, start_live
 from tests.helpers import person_id

@@ -20,8 +20,8 @@ from boardkit.config import Settings
 from boardkit.core.db import Database
 from boardkit.core.storage import FileStore
 from boardkit.core.templating import TZ, fmt_date
-from boardkit.meetings import proposal_rules
 from boardkit.meetings.models import Meeting, Rsvp
+from boardkit.meetings.proposals import rules as proposal_rules
 from boardkit.org.models import Board, Person
 from tests.browser.conftest import IPAD, PHONE, LiveServer, axe_violations, screenshot, start_live
 from tests.browser.test_login_flow import log_in, wait_for_mail

@@ -21,7 +21,7 @@ from boardkit.core import notify
 from boardkit.core.db import Database, utcnow
 from boardkit.core.notify import periodic
 from boardkit.core.notify.models import NoticeDelivery
-from boardkit.meetings import letters
+from boardkit.meetings.invitations import letters
 from boardkit.meetings.models import Letter
 from tests.core.notify_env import Env, build, drain, send
 from tests.http_gateway import Gateway

@@ -8,8 +8,9 @@ from sqlalchemy.orm import Session
 from boardkit.config import Settings
 from boardkit.core.db import Database
 from boardkit.core.storage import FileStore
-from boardkit.meetings import service
+from boardkit.meetings import attachments, service
 from boardkit.meetings.models import AgendaItem, Meeting
+from boardkit.meetings.packs import service as packs_service
 from boardkit.meetings.service import ItemInput
 from boardkit.org.models import Person
 from tests.meetings.meeting_env import ADMIN
@@ -25,7 +26,7 @@ def add_file(db: Database, settings: Settings, item_id: int, filename: str, data
     with db.transaction() as s:
         item = s.get(AgendaItem, item_id)
         assert item is not None
-        attachment = service.attachments.add_attachment(
+        attachment = attachments.add_attachment(
             s, item, store=FileStore(settings.files_dir), actor_id=_admin(s), filename=filename, data=data
         )
         return attachment.id
@@ -46,10 +47,10 @@ def publish(db: Database, meeting_id: int) -> None:
     with db.transaction() as s:
         meeting = s.get(Meeting, meeting_id)
         assert meeting is not None
-        service.pack.publish_pack(s, meeting, actor_id=_admin(s))
+        packs_service.publish_pack(s, meeting, actor_id=_admin(s))
 
 
 def build_now(db: Database, settings: Settings, meeting_id: int) -> None:
     """Run the build job at once (the worker runs it a few seconds after the last change)."""
     with db.transaction() as s:
-        service.pack.build_packs(s, {"meeting_id": meeting_id}, settings=settings)
+        packs_service.build_packs(s, {"meeting_id": meeting_id}, settings=settings)

@@ -17,8 +17,9 @@ from boardkit.config import Settings
 from boardkit.core.db import Database, utcnow
 from boardkit.core.permissions import Principal
 from boardkit.core.storage import FileStore
-from boardkit.meetings import service
+from boardkit.meetings import attachments, service
 from boardkit.meetings.models import AgendaItem, Attachment, Meeting, PackVersion
+from boardkit.meetings.packs import service as packs_service
 from boardkit.meetings.service import ItemInput
 from boardkit.org import service as org_service
 from boardkit.org.models import Person
@@ -42,13 +43,13 @@ def publish(db: Database, meeting_id: int) -> None:
     with db.transaction() as s:
         meeting = s.get(Meeting, meeting_id)
         assert meeting is not None
-        assert service.pack.publish_pack(s, meeting, actor_id=admin(s))
+        assert packs_service.publish_pack(s, meeting, actor_id=admin(s))
 
 
 def build(db: Database, settings: Settings, meeting_id: int) -> dict[str, int]:
     """Run the build now (the worker would a few seconds after the last change): {variant: number}."""
     with db.transaction() as s:
-        made = service.pack.build_packs(s, {"meeting_id": meeting_id}, settings=settings)
+        made = packs_service.build_packs(s, {"meeting_id": meeting_id}, settings=settings)
         return {v.variant: v.number for v in made}
 
 
@@ -61,7 +62,7 @@ def add_file(db: Database, settings: Settings, item_id: int, filename: str, data
     with db.transaction() as s:
         item = s.get(AgendaItem, item_id)
         assert item is not None
-        found = service.attachments.add_attachment(
+        found = attachments.add_attachment(
             s, item, store=FileStore(settings.files_dir), actor_id=admin(s), filename=filename, data=data
         )
         return found.id
@@ -71,7 +72,7 @@ def delete_file(db: Database, attachment_id: int) -> None:
     with db.transaction() as s:
         attachment = s.get(Attachment, attachment_id)
         assert attachment is not None
-        service.attachments.delete_attachment(s, attachment, actor_id=admin(s), organisation_id=0)
+        attachments.delete_attachment(s, attachment, actor_id=admin(s), organisation_id=0)
 
 
 def add_item(
@@ -110,7 +111,7 @@ def download(
         assert pid is not None
         principal = org_service.build_principal(s, person_id=pid)
         meeting = service.get_meeting(s, principal=principal, meeting_id=meeting_id)
-        got = service.pack.reader_pack(
+        got = packs_service.reader_pack(
             s,
             store=store,
             meeting=meeting,

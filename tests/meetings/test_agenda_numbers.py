@@ -16,7 +16,7 @@ from starlette.testclient import TestClient
 from boardkit.app import build_runner
 from boardkit.config import Settings
 from boardkit.core.db import Database
-from boardkit.meetings import letters
+from boardkit.meetings.invitations import letters
 from boardkit.meetings.models import AgendaItem, Letter
 from tests.helpers import api_token, csrf_from, login_as
 from tests.meetings import ics_check

@@ -11,7 +11,8 @@ from starlette.testclient import TestClient
 from boardkit.config import Settings
 from boardkit.core.db import Database
 from boardkit.core.templating import TZ
-from boardkit.meetings import calendar, invitations, service
+from boardkit.meetings import calendar, service
+from boardkit.meetings.invitations import service as invitations
 from boardkit.meetings.models import AgendaItem, Meeting
 from boardkit.org.models import Organisation
 from tests.helpers import api_token

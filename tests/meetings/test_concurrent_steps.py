@@ -21,7 +21,8 @@ from starlette.testclient import TestClient
 from boardkit.config import Settings
 from boardkit.core.db import Database
 from boardkit.core.models import OutboxEmail
-from boardkit.meetings import minutes, minutes_approval
+from boardkit.meetings.minutes import approval as minutes_approval
+from boardkit.meetings.minutes import service as minutes
 from boardkit.meetings.models import Invitation, Meeting, MinutesVersion
 from boardkit.meetings.models import Minutes as MinutesRow
 from boardkit.org import service as org_service

@@ -20,7 +20,9 @@ from boardkit.app import build_runner
 from boardkit.config import Settings
 from boardkit.core.db import Database
 from boardkit.core.models import OutboxEmail
-from boardkit.meetings import invitations, letters, send_plan, service
+from boardkit.meetings import service
+from boardkit.meetings.invitations import letters, send_plan
+from boardkit.meetings.invitations import service as invitations
 from boardkit.meetings.models import Invitation, Letter, Meeting
 from boardkit.meetings.service import MeetingInput
 from boardkit.org.models import Board, Membership, Person, Residency, StaffRole, Tenancy

@@ -19,7 +19,7 @@ from boardkit.core import pdf
 from boardkit.core.db import Database
 from boardkit.core.models import AuditEntry
 from boardkit.core.storage import FileStore
-from boardkit.meetings import letters
+from boardkit.meetings.invitations import letters
 from boardkit.meetings.models import Invitation, Letter, Meeting, PrintBatch
 from boardkit.org.models import Board, Department, Organisation, Person, StaffRole, Tenancy
 from tests.helpers import api_token, csrf_from, login_as

@@ -168,7 +168,7 @@ def test_editing_the_time_raises_the_sequence_and_updates_the_invited(
     with demo.transaction() as s:
         assert s.get(Meeting, meeting_id).sequence == 0  # type: ignore[union-attr]
     # Once invited, a new time reaches the invitees as an update.
-    from boardkit.meetings import invitations
+    from boardkit.meetings.invitations import service as invitations
 
     with demo.transaction() as s:
         meeting = s.get(Meeting, meeting_id)

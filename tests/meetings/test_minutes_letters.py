@@ -11,7 +11,7 @@ from starlette.testclient import TestClient
 
 from boardkit.core.db import Database
 from boardkit.core.notify import NoticeDelivery
-from boardkit.meetings import letters
+from boardkit.meetings.invitations import letters
 from boardkit.meetings.models import AgendaItem, Letter
 from tests.helpers import api_token
 from tests.meetings.meeting_env import CHAIR

@@ -8,7 +8,7 @@ from starlette.testclient import TestClient
 from boardkit.core import search
 from boardkit.core.db import Database
 from boardkit.core.models import Job
-from boardkit.meetings.minutes_search import minutes_documents
+from boardkit.meetings.minutes.search import minutes_documents
 from boardkit.org import service as org_service
 from tests.helpers import api_token, person_id
 from tests.meetings.meeting_env import CHAIR, MEMBER_SOEBAKKEN, RESIDENT, TREASURER

@@ -13,8 +13,9 @@ from boardkit.core.db import Database
 from boardkit.core.models import AuditEntry, Job, OutboxEmail, PreparedFile
 from boardkit.core.permissions import Principal
 from boardkit.core.storage import FileStore
-from boardkit.meetings import invitations, service
+from boardkit.meetings import service
 from boardkit.meetings.attachments import PREPARE
+from boardkit.meetings.invitations import service as invitations
 from boardkit.meetings.models import Meeting, PackFile, PackVersion
 from boardkit.meetings.pack_queue import BUILD, RENDER
 from boardkit.meetings.service import ItemInput, MeetingInput

@@ -14,6 +14,7 @@ from boardkit.core.errors import Conflict, NotFound, UnsupportedType, Validation
 from boardkit.core.storage import FileStore
 from boardkit.meetings import service
 from boardkit.meetings.models import AgendaItem, Meeting
+from boardkit.meetings.packs import service as packs_service
 from boardkit.org import service as org_service
 from boardkit.org.models import Organisation
 from tests.helpers import person_id
@@ -114,7 +115,7 @@ def test_a_substitute_reads_the_open_pack(demo: Database, settings: Settings) ->
     with demo.transaction() as s:
         meeting = s.get(Meeting, meeting_id)
         assert meeting is not None
-        assert [service.pack.variant_for(p, meeting) for p in readers] == ["open", "full"]
+        assert [packs_service.variant_for(p, meeting) for p in readers] == ["open", "full"]
     _v, pdf = download(demo, settings, meeting_id, substitute)
     text = text_of(pdf)
     assert "Personalesag" not in text and "Lønsedler" not in text and "Legepladsen" in text
@@ -130,11 +131,11 @@ def test_notes_are_private_and_survive_new_versions(demo: Database, settings: Se
         item = s.get(AgendaItem, playground)
         assert item is not None
         assert (
-            service.pack.save_note(s, person_id=treasurer, item=item, text="Spørg til garantien") is not None
+            packs_service.save_note(s, person_id=treasurer, item=item, text="Spørg til garantien") is not None
         )
         with pytest.raises(ValidationFailed):
-            service.pack.save_note(s, person_id=treasurer, item=item, text="x" * 10_001)
-        assert service.pack.get_notes(s, person_id=chair, item_ids=[playground]) == {}
+            packs_service.save_note(s, person_id=treasurer, item=item, text="x" * 10_001)
+        assert packs_service.get_notes(s, person_id=chair, item_ids=[playground]) == {}
     _v, mine = download(demo, settings, meeting_id, TREASURER, notes=True)
     assert "Spørg til garantien" in text_of(mine)
     qpdf_check(mine)
@@ -148,8 +149,8 @@ def test_notes_are_private_and_survive_new_versions(demo: Database, settings: Se
     with demo.transaction() as s:
         item = s.get(AgendaItem, playground)
         assert item is not None
-        assert service.pack.save_note(s, person_id=treasurer, item=item, text="  \n ") is None
-        assert service.pack.get_notes(s, person_id=treasurer, item_ids=[playground]) == {}
+        assert packs_service.save_note(s, person_id=treasurer, item=item, text="  \n ") is None
+        assert packs_service.get_notes(s, person_id=treasurer, item_ids=[playground]) == {}
 
 
 def test_a_locked_pdf_is_refused(demo: Database, settings: Settings) -> None:
@@ -173,7 +174,7 @@ def test_zip_of_originals_by_item(demo: Database, settings: Settings) -> None:
         principal = principal_of(demo, email)
         with demo.transaction() as s:
             meeting = service.get_meeting(s, principal=principal, meeting_id=meeting_id)
-            data = service.pack.zip_originals(s, store=store, meeting=meeting, principal=principal)
+            data = packs_service.zip_originals(s, store=store, meeting=meeting, principal=principal)
         archive = zipfile.ZipFile(io.BytesIO(data))
         assert archive.testzip() is None
         return {n: archive.read(n) for n in archive.namelist()}
@@ -197,7 +198,7 @@ def test_offline_list_has_upcoming_built_packs_only(demo: Database, settings: Se
         principal = principal_of(demo, TREASURER)
         with demo.transaction() as s:
             me = org_service.get_person(s, person_id=person_id(demo, TREASURER))
-            return service.pack.offline_packs(s, principal=principal, person=me)
+            return packs_service.offline_packs(s, principal=principal, person=me)
 
     assert listed() == []
     publish(demo, meeting_id)

@@ -11,8 +11,8 @@ import pytest
 from pypdf import PdfReader
 
 from boardkit.core import pdfprep
-from boardkit.meetings import pack_pdf
-from boardkit.meetings.pack_pdf import PackFile, PackItem, PackSpec, render_pack
+from boardkit.meetings.packs import pdf as pack_pdf
+from boardkit.meetings.packs.pdf import PackFile, PackItem, PackSpec, render_pack
 from tests.core import pdf_corpus as corpus
 
 READER = "Ødegård Şahin Nguyễn"

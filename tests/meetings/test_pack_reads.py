@@ -13,8 +13,9 @@ from boardkit.app import build_runner
 from boardkit.config import Settings
 from boardkit.core.db import Database, utcnow
 from boardkit.core.templating import TZ
-from boardkit.meetings import reminders, service
+from boardkit.meetings import reminders
 from boardkit.meetings.models import Meeting
+from boardkit.meetings.packs import service as packs_service
 from tests.meetings.meeting_env import CHAIR, TREASURER, make_meeting
 from tests.meetings.pack_service_env import add_item, build, download, publish
 from tests.smtp import SMTPServer
@@ -37,7 +38,7 @@ def status(db: Database, meeting_id: int) -> dict[str, datetime | None]:
     with db.transaction() as s:
         meeting = s.get(Meeting, meeting_id)
         assert meeting is not None
-        return {person.email or "": opened for person, opened in service.pack.read_status(s, meeting)}
+        return {person.email or "": opened for person, opened in packs_service.read_status(s, meeting)}
 
 
 def test_opening_is_recorded_once_per_version(demo: Database, settings: Settings) -> None:

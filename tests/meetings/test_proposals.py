@@ -24,8 +24,10 @@ from boardkit.core.errors import (
 )
 from boardkit.core.models import AuditEntry, OutboxEmail
 from boardkit.core.storage import FileStore
-from boardkit.meetings import proposal_rules, proposals, service, timeline
+from boardkit.meetings import service, timeline
 from boardkit.meetings.models import AgendaItem, Attachment, Meeting, Proposal
+from boardkit.meetings.proposals import rules as proposal_rules
+from boardkit.meetings.proposals import service as proposals
 from boardkit.org import service as org_service
 from boardkit.org.models import Membership, Person
 from tests.helpers import person_id

@@ -15,7 +15,8 @@ from boardkit.core import jobs
 from boardkit.core.db import Database, utcnow
 from boardkit.core.models import Job, OutboxEmail
 from boardkit.core.templating import TZ
-from boardkit.meetings import invitations, reminders, rsvp
+from boardkit.meetings import reminders, rsvp
+from boardkit.meetings.invitations import service as invitations
 from boardkit.meetings.models import Meeting, ReminderLog
 from boardkit.org.models import Organisation
 from tests.helpers import person_id

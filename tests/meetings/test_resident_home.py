@@ -126,7 +126,9 @@ def test_the_resident_sees_the_department_on_the_home_page(client: TestClient, d
         meeting = s.get(Meeting, dept_meeting)
         assert meeting is not None
         starts = meeting.starts_at
-    from boardkit.meetings import proposal_rules  # the deadline as the proposal pages compute it
+    from boardkit.meetings.proposals import (
+        rules as proposal_rules,
+    )  # the deadline as the proposal pages compute it
 
     with demo.transaction() as s:
         m = s.get(Meeting, dept_meeting)

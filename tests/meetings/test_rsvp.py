@@ -10,7 +10,8 @@ from starlette.testclient import TestClient
 
 from boardkit.config import Settings
 from boardkit.core.db import Database, utcnow
-from boardkit.meetings import invitations, rsvp
+from boardkit.meetings import rsvp
+from boardkit.meetings.invitations import service as invitations
 from boardkit.meetings.models import Meeting, Rsvp
 from tests.helpers import api_token, csrf_from, login_as, mail_text, person_id
 from tests.meetings.meeting_env import (

@@ -20,7 +20,7 @@ from boardkit.core import search_index
 from boardkit.core.db import Database, utcnow
 from boardkit.core.models import Job
 from boardkit.core.storage import FileStore
-from boardkit.meetings import service
+from boardkit.meetings import attachments, pack_queue, service
 from boardkit.meetings.models import AgendaItem
 from boardkit.meetings.service import ItemInput
 from boardkit.org import service as org_service
@@ -74,7 +74,7 @@ def indexed(demo: Database, app_settings: Settings) -> Iterator[Database]:
         item = s.get(AgendaItem, closed_id)
         assert item is not None
         item.description = SECRET
-        service.pack_queue.changed(s, item.meeting)  # as update_item does
+        pack_queue.changed(s, item.meeting)  # as update_item does
         jobs = s.scalars(select(Job).where(Job.kind == "search.index", Job.status == "queued")).all()
         # One job for the transaction, naming both meetings.
         assert [j.payload for j in jobs] == [
@@ -139,11 +139,9 @@ def test_attachment_text_is_searchable_and_a_broken_pdf_fails_nothing(
         meeting = service.get_meeting(s, principal=principal, meeting_id=meeting_id)
         item = meeting.items[0]
         text = pdf_with_text("Tilbud paa facaderenovering fra Murermester Hansen")
-        service.attachments.add_attachment(
-            s, item, store=store, actor_id=admin, filename="tilbud.pdf", data=text
-        )
+        attachments.add_attachment(s, item, store=store, actor_id=admin, filename="tilbud.pdf", data=text)
         broken = pdf_with_text("x")[:-200]  # cut short: a PDF that no longer parses properly
-        service.attachments.add_attachment(
+        attachments.add_attachment(
             s, item, store=store, actor_id=admin, filename="noter.bin", data=b"%PDF-1.4\n" + broken[9:60]
         )
     run_jobs(indexed, app_settings)

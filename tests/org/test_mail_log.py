@@ -26,7 +26,7 @@ from boardkit.core.db import Database
 from boardkit.core.models import LoginToken, OutboxEmail
 from boardkit.core.notify.models import NoticeDelivery
 from boardkit.core.web import SESSION_COOKIE
-from boardkit.meetings import invitations
+from boardkit.meetings.invitations import service as invitations
 from boardkit.meetings.models import Meeting, Rsvp
 from boardkit.org.models import Board, Membership, Organisation, Person, StaffRole
 from tests.helpers import csrf_from, login_as, person_id

@@ -16,7 +16,8 @@ from boardkit.config import Settings
 from boardkit.core.db import Database
 from boardkit.core.errors import Conflict
 from boardkit.core.notify.models import NoticeDelivery
-from boardkit.meetings import invitations, minutes_publish
+from boardkit.meetings.invitations import service as invitations
+from boardkit.meetings.minutes import publish as minutes_publish
 from boardkit.meetings.models import Letter, Meeting
 from boardkit.org import service
 from boardkit.org.importer import import_csv

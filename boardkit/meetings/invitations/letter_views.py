@@ -9,7 +9,7 @@ from boardkit.core.errors import Conflict
 from boardkit.core.i18n import _
 from boardkit.core.storage import FileStore
 from boardkit.core.web import Ctx, page, redirect, render
-from boardkit.meetings import letters
+from boardkit.meetings.invitations import letters
 from boardkit.meetings.models import PrintBatch
 from boardkit.org import service as org_service
 

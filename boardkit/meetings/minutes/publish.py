@@ -8,7 +8,7 @@ Who gets the notice (``core.notify`` picks each person's channel, paper included
 * **Board and committee meetings** — the board's sitting members and substitutes, not statutory.
   A department board's minutes are the residents' too (DOMAIN.md: within 4 weeks), but they are
   not mailed to every household: publishing makes them visible on the department's page, in
-  search and in the API (``service.meeting_resource``); nobody outside the board gets a notice.
+  search and in the API (``access.meeting_resource``); nobody outside the board gets a notice.
 
 The notice links to the minutes page; opening it there (or through the notice's own link) marks
 it read, and the chair and the administration see "read by n of N households".
@@ -27,7 +27,8 @@ from boardkit.core.db import utcnow
 from boardkit.core.errors import Conflict
 from boardkit.core.i18n import _
 from boardkit.core.templating import fmt_date
-from boardkit.meetings import minutes_search, service
+from boardkit.meetings import search_docs, service
+from boardkit.meetings.minutes import search as minutes_search
 from boardkit.meetings.models import Meeting, Minutes
 from boardkit.org import service as org_service
 
@@ -87,7 +88,7 @@ def publish(db: Session, *, meeting: Meeting, minutes: Minutes, actor_id: int, s
     minutes.published_version, minutes.notice_id = minutes.version, notice.id
     minutes_search.changed(db, meeting.id)
     if meeting.invited_at is None:  # publishing announces it: its agenda becomes findable too
-        service.search_docs.changed(db, meeting.id)
+        search_docs.changed(db, meeting.id)
     audit.record(
         db,
         actor_id=actor_id,

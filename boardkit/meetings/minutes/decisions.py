@@ -4,7 +4,7 @@ Rows are written when minutes become approved (and removed when a later edit un-
 Who sees what: the administration every decision of its organisation or department; board
 members their boards' decisions (closed items only for sitting members); residents the open
 decisions of the published minutes of the meetings they see (their department's meetings and its
-board's, once announced: ``service.residents_clause``).
+board's, once announced: ``lookup.residents_clause``).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from boardkit.core.permissions import Principal
 from boardkit.core.templating import TZ
-from boardkit.meetings import service
+from boardkit.meetings import lookup
 from boardkit.meetings.models import Decision, Meeting, Minutes
 from boardkit.org import service as org_service
 
@@ -75,7 +75,7 @@ def visible_clause(principal: Principal) -> ColumnElement[bool]:
                 D.department_id.in_(sorted(residents)),
                 D.closed.is_(False),
                 Minutes.status == "published",
-                service.residents_clause(residents),
+                lookup.residents_clause(residents),
             )
         )
     return or_(*parts) if parts else false()

@@ -15,7 +15,9 @@ from boardkit.core.errors import NotFound, RuleViolation, ValidationFailed
 from boardkit.core.i18n import _, ngettext
 from boardkit.core.permissions import Action, Principal
 from boardkit.core.web import Ctx, page, redirect, render
-from boardkit.meetings import calendar, feeds, invitations, rsvp, send_plan, service
+from boardkit.meetings import access, calendar, feeds, lookup, rsvp
+from boardkit.meetings.invitations import send_plan
+from boardkit.meetings.invitations import service as invitations
 from boardkit.meetings.models import RSVP_RESPONSES, AgendaItem, Meeting
 from boardkit.org import service as org_service
 
@@ -29,7 +31,7 @@ def _wake(ctx: Ctx) -> None:
 
 def _meeting(ctx: Ctx, action: Action = Action.VIEW) -> Meeting:
     ctx.require_login()
-    return service.get_meeting(
+    return lookup.get_meeting(
         ctx.db, principal=ctx.principal, meeting_id=ctx.int_param("meeting_id"), action=action
     )
 
@@ -104,7 +106,7 @@ def send(ctx: Ctx) -> Response:
     groups = send_plan.groups_of_invitations(send_plan.plan_invitations(ctx.db, meeting=meeting))
     if send_plan.fingerprint(groups) != confirmed:
         return _confirm_invitations(ctx, meeting, groups, changed=True)
-    service.load_agenda(ctx.db, meeting)
+    lookup.load_agenda(ctx.db, meeting)
     sent = invitations.send_invitations(
         ctx.db, meeting=meeting, settings=ctx.settings, actor_id=ctx.person_id
     )
@@ -141,7 +143,7 @@ def rsvp_panel(ctx: Ctx, meeting: Meeting) -> dict[str, Any]:
         if principal.person_id
         else None
     )
-    board = rsvp.can_see_rsvps(principal, service.meeting_resource(meeting))
+    board = rsvp.can_see_rsvps(principal, access.meeting_resource(meeting))
     return {
         "invitee": invitee and meeting.ends_at >= utcnow(),
         "mine": mine,
@@ -237,11 +239,11 @@ def answer_by_link(ctx: Ctx) -> Response:
 
 
 def feed_text(db: Session, *, principal: Principal, base_url: str, mail_from: str) -> str:
-    """The person's meetings (``service.in_own_diary``), last year and ahead, as one PUBLISH calendar."""
+    """The person's meetings (``access.in_own_diary``), last year and ahead, as one PUBLISH calendar."""
     meetings = [
         m
-        for m in service.list_meetings(db, principal=principal, start=utcnow() - FEED_PAST, limit=FEED_LIMIT)
-        if service.in_own_diary(principal, m)
+        for m in lookup.list_meetings(db, principal=principal, start=utcnow() - FEED_PAST, limit=FEED_LIMIT)
+        if access.in_own_diary(principal, m)
     ]
     agendas: dict[int, list[calendar.AgendaEntry]] = {m.id: [] for m in meetings}
     if agendas:

@@ -18,8 +18,9 @@ from boardkit.core.errors import Forbidden, ValidationFailed
 from boardkit.core.i18n import _
 from boardkit.core.templating import TZ
 from boardkit.core.web import Ctx, api, form_errors, page, render
-from boardkit.meetings import attachments, service
+from boardkit.meetings import access, attachments, lookup
 from boardkit.meetings.models import AgendaItem, Attachment, Meeting
+from boardkit.meetings.packs import service as packs_service
 from boardkit.org import service as org_service
 
 STATIC_DIR = Path(__file__).resolve().parents[2] / "static"
@@ -41,17 +42,17 @@ def _reading_order(meeting: Meeting, items: list[AgendaItem]) -> list[tuple[Agen
 def attachment_view(ctx: Ctx) -> Response:
     """One attachment on its own page: the PDF or image, the way through the meeting's files, my note."""
     ctx.require_login()
-    attachment = service.get_attachment(
+    attachment = lookup.get_attachment(
         ctx.db, principal=ctx.principal, attachment_id=ctx.int_param("attachment_id")
     )
     assert attachment.agenda_item is not None
-    meeting = service.load_agenda(ctx.db, attachment.agenda_item.meeting)
-    items = service.visible_items(ctx.principal, meeting)
+    meeting = lookup.load_agenda(ctx.db, attachment.agenda_item.meeting)
+    items = access.visible_items(ctx.principal, meeting)
     order = _reading_order(meeting, items)
     at = next(n for n, (_item, a) in enumerate(order) if a.id == attachment.id)
     item = order[at][0]
-    can_note = service.pack.variant_for(ctx.principal, meeting) != "public"
-    notes = service.pack.get_notes(ctx.db, person_id=ctx.person_id, item_ids=[item.id]) if can_note else {}
+    can_note = packs_service.variant_for(ctx.principal, meeting) != "public"
+    notes = packs_service.get_notes(ctx.db, person_id=ctx.person_id, item_ids=[item.id]) if can_note else {}
     return render(
         ctx,
         "meetings/attachment_view.html",
@@ -81,8 +82,8 @@ def _safe_next(ctx: Ctx, default: str) -> str:
 
 def _note_item(ctx: Ctx) -> tuple[AgendaItem, Meeting]:
     ctx.require_login()
-    item = service.get_item(ctx.db, principal=ctx.principal, item_id=ctx.int_param("item_id"))
-    if service.pack.variant_for(ctx.principal, item.meeting) == "public":
+    item = lookup.get_item(ctx.db, principal=ctx.principal, item_id=ctx.int_param("item_id"))
+    if packs_service.variant_for(ctx.principal, item.meeting) == "public":
         raise Forbidden(_("Kun bestyrelsen kan skrive noter til punkterne."))
     return item, item.meeting
 
@@ -95,11 +96,11 @@ def note(ctx: Ctx) -> Response:
     back = _safe_next(ctx, default) if ctx.request.method == "POST" else default
     context: dict[str, Any] = {"meeting": meeting, "item": item, "back": back, "active_nav": "home"}
     if ctx.request.method == "GET":
-        found = service.pack.get_notes(ctx.db, person_id=ctx.person_id, item_ids=[item.id]).get(item.id)
+        found = packs_service.get_notes(ctx.db, person_id=ctx.person_id, item_ids=[item.id]).get(item.id)
         return render(ctx, "meetings/note.html", note=found, **context)
     text = ctx.form.get("text", [""])[0]
     try:
-        saved = service.pack.save_note(ctx.db, person_id=ctx.person_id, item=item, text=text)
+        saved = packs_service.save_note(ctx.db, person_id=ctx.person_id, item=item, text=text)
     except ValidationFailed as exc:
         return form_errors(ctx, "meetings/note.html", {"text": exc.message}, note=None, **context)
     ctx.flash(_("Noten er gemt.") if saved is not None else _("Noten er slettet."))
@@ -113,7 +114,7 @@ def note(ctx: Ctx) -> Response:
 def offline_packs(ctx: Ctx) -> Response:
     """The reader's upcoming meetings whose packs the service worker keeps (and all it needs to know)."""
     person = org_service.get_person(ctx.db, person_id=ctx.person_id)
-    rows = service.pack.offline_packs(ctx.db, principal=ctx.principal, person=person)
+    rows = packs_service.offline_packs(ctx.db, principal=ctx.principal, person=person)
     items = []
     for row in rows:
         meeting_id = int(row["meeting_id"])

@@ -29,10 +29,10 @@ from boardkit.core import i18n, pdfprep
 from boardkit.core.i18n import _
 from boardkit.core.models import PreparedFile
 from boardkit.core.storage import FileStore
-from boardkit.meetings import pack_pdf
 from boardkit.meetings.models import PackFile, PackVersion
-from boardkit.meetings.notes import digest as notes_digest
-from boardkit.meetings.pack_manifest import file_refs
+from boardkit.meetings.packs import pdf as pack_pdf
+from boardkit.meetings.packs.manifest import file_refs
+from boardkit.meetings.packs.notes import digest as notes_digest
 
 log = logging.getLogger("boardkit.pack")
 

@@ -14,10 +14,10 @@ from boardkit.core import i18n, pdf, pdfbook
 from boardkit.core.i18n import _
 from boardkit.core.permissions import Principal
 from boardkit.core.templating import fmt_datetime
-from boardkit.meetings import minutes as minutes_service
+from boardkit.meetings.minutes import access as minutes_access
 from boardkit.meetings.models import Meeting, Minutes
-from boardkit.meetings.pack_layout import BLUE, CLOSED_FILL, GREY, INK, RULE, Flow, W, X, tag
-from boardkit.meetings.pack_pdf import meeting_kind
+from boardkit.meetings.packs.layout import BLUE, CLOSED_FILL, GREY, INK, RULE, Flow, W, X, tag
+from boardkit.meetings.packs.pdf import meeting_kind
 
 
 @dataclass(frozen=True)
@@ -163,7 +163,7 @@ def _item(book: pdfbook.Book, flow: Flow, item: dict[str, Any]) -> None:
 
 def minutes_pdf(db: Session, *, principal: Principal, meeting: Meeting, minutes: Minutes) -> bytes:
     """The minutes as this reader may see them (closed items redacted unless allowed)."""
-    content = minutes_service.content_for(principal, meeting, minutes.content)
+    content = minutes_access.content_for(principal, meeting, minutes.content)
     spec = MinutesSpec(
         organisation=meeting.board.organisation.name,
         board=meeting.board.name,

@@ -27,7 +27,7 @@ from boardkit.core.errors import Conflict, NotFound
 from boardkit.core.i18n import _
 from boardkit.core.permissions import Action, Principal, Resource, can
 from boardkit.core.storage import FileStore
-from boardkit.meetings.letter_text import letter_spec
+from boardkit.meetings.invitations.letter_text import letter_spec
 from boardkit.meetings.models import Invitation, Letter, PrintBatch
 
 BATCH_STATUSES = ("open", "closed", "printed")

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from boardkit.core import pdf, pdfbook
 from boardkit.core.i18n import _, ngettext
-from boardkit.meetings.pack_layout import (
+from boardkit.meetings.packs.layout import (
     BLUE,
     GREY,
     INK,
@@ -24,7 +24,7 @@ from boardkit.meetings.pack_layout import (
 )
 
 if TYPE_CHECKING:
-    from boardkit.meetings.pack_pdf import PackFile, PackItem
+    from boardkit.meetings.packs.pdf import PackFile, PackItem
 
 LINE = 5.2  # description line height
 

@@ -11,19 +11,21 @@ from boardkit.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from boardkit.core.i18n import _
 from boardkit.core.permissions import Principal
 from boardkit.core.web import Ctx, form_errors, page, redirect, render
-from boardkit.meetings import send_plan, service
-from boardkit.meetings.invitation_views import confirm_page  # the one confirmation page of mass sends
-from boardkit.meetings.minutes import ItemInput, MinutesInput
+from boardkit.meetings import access, lookup, service
+from boardkit.meetings.invitations import send_plan
+from boardkit.meetings.invitations.views import confirm_page  # the one confirmation page of mass sends
+from boardkit.meetings.minutes import form
+from boardkit.meetings.minutes import service as minutes_service
 from boardkit.meetings.models import Meeting, Minutes
 from boardkit.org import service as org_service
 
 
 def _load(ctx: Ctx) -> tuple[Meeting, Minutes | None]:
     ctx.require_login()
-    meeting, minutes = service.minutes.get_minutes(
+    meeting, minutes = minutes_service.get_minutes(
         ctx.db, principal=ctx.principal, meeting_id=ctx.int_param("meeting_id")
     )
-    service.load_agenda(ctx.db, meeting)
+    lookup.load_agenda(ctx.db, meeting)
     return meeting, minutes
 
 
@@ -36,10 +38,10 @@ def _existing(ctx: Ctx) -> tuple[Meeting, Minutes]:
 
 def minutes_context(ctx: Ctx, meeting: Meeting, minutes: Minutes | None) -> dict[str, Any]:
     """What the minutes page shows this reader."""
-    m = service.minutes
+    m = minutes_service
     principal = ctx.principal
     insider = m.is_insider(principal, meeting)
-    manage = service.can_manage(principal, meeting)
+    manage = access.can_manage(principal, meeting)
     context: dict[str, Any] = {
         "meeting": meeting,
         "minutes": minutes,
@@ -62,7 +64,7 @@ def minutes_context(ctx: Ctx, meeting: Meeting, minutes: Minutes | None) -> dict
     context["content"] = content
     context["decision_year"] = meeting.starts_at.year
     if insider:
-        approval = service.minutes_approval
+        approval = minutes_service
         approvers = approval.approvers(ctx.db, meeting, minutes)
         context.update(
             approvers=approvers,
@@ -76,7 +78,7 @@ def minutes_context(ctx: Ctx, meeting: Meeting, minutes: Minutes | None) -> dict
         context["diff_version"] = shown
         context["diff"] = m.version_diff(ctx.db, minutes=minutes, number=shown)
     if manage and minutes.status == "published":
-        context["stats"] = service.minutes_publish.read_stats(ctx.db, minutes=minutes)
+        context["stats"] = minutes_service.read_stats(ctx.db, minutes=minutes)
     return context
 
 
@@ -86,11 +88,11 @@ def minutes_page(ctx: Ctx) -> Response:
     meeting, minutes = _load(ctx)
     context = minutes_context(ctx, meeting, minutes)
     if minutes is not None and minutes.status == "published":
-        mark = service.minutes_publish.read_mark(ctx.db, minutes=minutes, person_id=ctx.person_id)
+        mark = minutes_service.read_mark(ctx.db, minutes=minutes, person_id=ctx.person_id)
         if mark is not None:
             ctx.bookkeep(("minutes_read", minutes.id, ctx.person_id), mark)
             if context.get("stats") is not None:  # this reader counts already, as their mark is on its way
-                stats = service.minutes_publish.read_stats(ctx.db, minutes=minutes, reading=ctx.person_id)
+                stats = minutes_service.read_stats(ctx.db, minutes=minutes, reading=ctx.person_id)
                 context["stats"] = stats
     return render(ctx, "meetings/minutes.html", **context)
 
@@ -111,10 +113,10 @@ def minutes_by_link(ctx: Ctx, minutes_id: int, person_id: int) -> Response | Non
     any_resident = Principal(person_id=0, resident_department_ids=frozenset({department_id}))
     for reader in (any_resident, org_service.build_principal(ctx.db, person_id=person.id)):
         try:
-            service.minutes.get_minutes(ctx.db, principal=reader, meeting_id=meeting.id)
+            minutes_service.get_minutes(ctx.db, principal=reader, meeting_id=meeting.id)
         except NotFound:
             return None
-    service.load_agenda(ctx.db, meeting)
+    lookup.load_agenda(ctx.db, meeting)
     # The context is built for the anonymous reader, so only the public version is ever shown here.
     response = render(
         ctx, "meetings/minutes.html", **{**minutes_context(ctx, meeting, minutes), "via_link": True}
@@ -126,103 +128,19 @@ def minutes_by_link(ctx: Ctx, minutes_id: int, person_id: int) -> Response | Non
 # --- writing --------------------------------------------------------------------------------
 
 
-def _number(ctx: Ctx, name: str, errors: dict[str, str]) -> int | None:
-    raw = ctx.value(name)
-    if not raw:
-        return None
-    if not raw.isdigit() or len(raw) > 6:
-        errors[name] = _("Skriv et helt tal fra 0 og op.")
-        return None
-    return int(raw)
-
-
-def _form_input(ctx: Ctx, meeting: Meeting) -> tuple[MinutesInput, dict[str, str]]:
-    errors: dict[str, str] = {}
-    members = [
-        (int(key.removeprefix("attendance-")), ctx.value(key))
-        for key in ctx.form
-        if key.startswith("attendance-") and key.removeprefix("attendance-").isdigit()
-    ]
-    items = []
-    for item in meeting.items:
-        votes = {k: _number(ctx, f"votes_{k}-{item.id}", errors) for k in ("for", "against", "blank")}
-        given = {k: v for k, v in votes.items() if v is not None}
-        items.append(
-            ItemInput(
-                agenda_item_id=item.id,
-                notes=ctx.value(f"notes-{item.id}"),
-                decision=ctx.value(f"decision-{item.id}"),
-                votes={k: given.get(k, 0) for k in ("for", "against", "blank")} if given else None,
-            )
-        )
-    taker = ctx.value("minute_taker_id")
-    data = MinutesInput(
-        meeting_chair=ctx.value("meeting_chair"),
-        minute_taker=ctx.value("minute_taker"),
-        minute_taker_id=int(taker) if taker.isdigit() and len(taker) < 18 else None,
-        attendance=members,
-        residents_present=_number(ctx, "residents_present", errors),
-        households_represented=_number(ctx, "households_represented", errors),
-        items=items,
-    )
-    return data, errors
-
-
-def form_values(content: dict[str, Any]) -> dict[str, Any]:
-    values: dict[str, Any] = {
-        "meeting_chair": content.get("meeting_chair", ""),
-        "minute_taker": content.get("minute_taker", ""),
-        "minute_taker_id": content.get("minute_taker_id") or "",
-        "residents_present": content.get("residents_present")
-        if content.get("residents_present") is not None
-        else "",
-        "households_represented": content.get("households_represented")
-        if content.get("households_represented") is not None
-        else "",
-    }
-    for a in content.get("attendance", []):
-        values[f"attendance-{a['person_id']}"] = a["status"]
-    for item in content.get("items", []):
-        values[f"notes-{item['agenda_item_id']}"] = item.get("notes", "")
-        values[f"decision-{item['agenda_item_id']}"] = item.get("decision", "")
-        for k, v in (item.get("votes") or {}).items():
-            values[f"votes_{k}-{item['agenda_item_id']}"] = v
-    return values
-
-
-def _form_context(
-    ctx: Ctx, meeting: Meeting, minutes: Minutes | None, content: dict[str, Any]
-) -> dict[str, Any]:
-    board_members = org_service.list_board_members(ctx.db, board_id=meeting.board_id)
-    listed = {a["person_id"] for a in content.get("attendance", [])}
-    extra = [
-        {"person_id": m.person_id, "name": m.person.name, "role": m.role, "status": "absent"}
-        for m in board_members
-        if m.person_id not in listed and m.active_on(org_service.today())
-    ]
-    return {
-        "meeting": meeting,
-        "minutes": minutes,
-        "attendance": content.get("attendance", []) + extra,
-        "items": content.get("items", []),
-        "takers": [(m.person_id, m.person.name) for m in board_members if m.active_on(org_service.today())],
-        "active_nav": "home",
-    }
-
-
 @page
 def minutes_edit(ctx: Ctx) -> Response:
     meeting, minutes = _load(ctx)
-    if not service.minutes.may_edit(ctx.principal, meeting, minutes):
+    if not minutes_service.may_edit(ctx.principal, meeting, minutes):
         raise Forbidden(_("Kun formanden, referenten og administrationen kan skrive referatet."))
-    content = minutes.content if minutes is not None else service.minutes.blank_content(ctx.db, meeting)
-    context = _form_context(ctx, meeting, minutes, content)
+    content = minutes.content if minutes is not None else minutes_service.blank_content(ctx.db, meeting)
+    context = form.form_context(ctx, meeting, minutes, content)
     if ctx.request.method == "GET":
-        return render(ctx, "meetings/minutes_form.html", values=form_values(content), **context)
-    data, errors = _form_input(ctx, meeting)
+        return render(ctx, "meetings/minutes_form.html", values=form.form_values(content), **context)
+    data, errors = form.form_input(ctx, meeting)
     if not errors:
         try:
-            saved = service.minutes.save_minutes(ctx.db, meeting=meeting, actor_id=ctx.person_id, data=data)
+            saved = minutes_service.save_minutes(ctx.db, meeting=meeting, actor_id=ctx.person_id, data=data)
         except ValidationFailed as exc:
             errors = {k: str(v) for k, v in exc.fields.items()}
         except Conflict as exc:
@@ -243,23 +161,7 @@ def minutes_edit(ctx: Ctx) -> Response:
             else:
                 ctx.flash(_("Referatet er gemt."))
             return redirect(ctx, "minutes", meeting_id=meeting.id)
-    return form_errors(ctx, "meetings/minutes_form.html", _form_errors(errors, meeting), **context)
-
-
-def _form_errors(errors: dict[str, str], meeting: Meeting) -> dict[str, str]:
-    """API-style keys (``items.3.votes``) as the form's field ids (``votes_for-<item id>``)."""
-    ids = [item.id for item in sorted(meeting.items, key=lambda i: i.position)]
-    result: dict[str, str] = {}
-    for key, message in errors.items():
-        parts = key.split(".")
-        if parts[0] == "items" and len(parts) == 3 and parts[1].isdigit() and int(parts[1]) < len(ids):
-            field = "votes_for" if parts[2] == "votes" else parts[2]
-            result[f"{field}-{ids[int(parts[1])]}"] = message
-        elif parts[0] == "attendance" and len(parts) == 3:
-            result["_attendance"] = message
-        else:
-            result[key] = message
-    return result
+    return form_errors(ctx, "meetings/minutes_form.html", form.field_errors(errors, meeting), **context)
 
 
 def _action(ctx: Ctx, run: Any, done: str) -> Response:
@@ -281,11 +183,11 @@ def _wake(ctx: Ctx) -> None:
 @page
 def minutes_submit(ctx: Ctx) -> Response:
     def run(meeting: Meeting, minutes: Minutes) -> None:
-        if not service.minutes.may_edit(ctx.principal, meeting, minutes):
+        if not minutes_service.may_edit(ctx.principal, meeting, minutes):
             raise Forbidden(
                 _("Kun formanden, referenten og administrationen kan sende referatet til godkendelse.")
             )
-        service.minutes_approval.submit(
+        minutes_service.submit(
             ctx.db, meeting=meeting, minutes=minutes, actor_id=ctx.person_id, settings=ctx.settings
         )
         _wake(ctx)
@@ -297,7 +199,7 @@ def minutes_submit(ctx: Ctx) -> Response:
 def minutes_approve(ctx: Ctx) -> Response:
     meeting, minutes = _existing(ctx)
     try:
-        done = service.minutes_approval.approve(
+        done = minutes_service.approve(
             ctx.db, principal=ctx.principal, meeting=meeting, minutes=minutes, settings=ctx.settings
         )
     except Conflict as exc:
@@ -316,7 +218,7 @@ def minutes_approve(ctx: Ctx) -> Response:
 def minutes_comment(ctx: Ctx) -> Response:
     meeting, minutes = _existing(ctx)
     try:
-        service.minutes_approval.comment(
+        minutes_service.comment(
             ctx.db, principal=ctx.principal, meeting=meeting, minutes=minutes, text=ctx.value("text")
         )
     except (ValidationFailed, Conflict) as exc:
@@ -351,7 +253,7 @@ def minutes_publish(ctx: Ctx) -> Response:
     """ "Udgiv referatet": GET (or a POST without the confirmation) shows who gets what; the confirmed
     POST publishes."""
     meeting, minutes = _existing(ctx)
-    if not service.can_manage(ctx.principal, meeting):
+    if not access.can_manage(ctx.principal, meeting):
         raise Forbidden(_("Kun formanden og administrationen kan udgive referatet."))
     if minutes.status != "approved":
         ctx.flash(
@@ -364,7 +266,7 @@ def minutes_publish(ctx: Ctx) -> Response:
     if not service.is_held(meeting):
         ctx.flash(_("Referatet kan først udgives, når mødet er holdt."), "error")
         return redirect(ctx, "minutes", meeting_id=meeting.id)
-    plan = service.minutes_publish.plan(ctx.db, meeting=meeting, settings=ctx.settings)
+    plan = minutes_service.plan_publication(ctx.db, meeting=meeting, settings=ctx.settings)
     groups = send_plan.groups_of_notice(plan)
     confirmed = ctx.value("confirmed")
     if ctx.request.method == "GET" or not confirmed:
@@ -372,7 +274,7 @@ def minutes_publish(ctx: Ctx) -> Response:
     if send_plan.fingerprint(groups) != confirmed:
         return _confirm_publish(ctx, meeting, groups, changed=True)
     try:
-        service.minutes_publish.publish(
+        minutes_service.publish(
             ctx.db, meeting=meeting, minutes=minutes, actor_id=ctx.person_id, settings=ctx.settings
         )
     except Conflict as exc:
@@ -387,8 +289,8 @@ def minutes_publish(ctx: Ctx) -> Response:
 @page
 def minutes_pdf(ctx: Ctx) -> Response:
     meeting, minutes = _existing(ctx)
-    data = service.minutes_pdf.minutes_pdf(ctx.db, principal=ctx.principal, meeting=meeting, minutes=minutes)
-    return service.minutes_pdf.pdf_response(data, meeting)
+    data = minutes_service.minutes_pdf(ctx.db, principal=ctx.principal, meeting=meeting, minutes=minutes)
+    return minutes_service.pdf_response(data, meeting)
 
 
 routes = [

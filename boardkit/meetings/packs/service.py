@@ -1,9 +1,9 @@
 """Meeting packs: one PDF per meeting and reader, versioned, with private notes and read tracking.
 
-Reached from views and the API as ``service.pack``. The chair publishes a pack (or sending the
+Reached from views and the API as ``meetings.packs.service``. The chair publishes a pack (or sending the
 invitation does); from then on every change of agenda, material or meeting facts queues a build
 (``pack_queue``), which makes a new version when what a variant's readers see has changed
-(``pack_build``, ``pack_manifest``). A reader gets their own copy of the current version of
+(``packs.build``, ``packs.manifest``). A reader gets their own copy of the current version of
 their variant, watermarked with their name in board packs, optionally with their notes.
 """
 
@@ -29,26 +29,23 @@ from boardkit.core.i18n import _
 from boardkit.core.permissions import Principal
 from boardkit.core.storage import FileStore
 from boardkit.core.templating import TZ
-from boardkit.meetings import attachments, calendar, service
+from boardkit.meetings import access, attachments, calendar, lookup
 from boardkit.meetings.models import Meeting, PackRead, PackVersion
-from boardkit.meetings.notes import MAX_CHARS as NOTE_MAX_CHARS
-from boardkit.meetings.notes import get_notes as get_notes
-from boardkit.meetings.notes import save_note as save_note
-from boardkit.meetings.pack_build import audience, latest_version
-from boardkit.meetings.pack_build import build_packs as build_packs
-from boardkit.meetings.pack_build import make_handlers as make_handlers
-from boardkit.meetings.pack_copies import Drawing, draw_copy, save_copy
-from boardkit.meetings.pack_manifest import variants_for
 from boardkit.meetings.pack_queue import BUILD as BUILD
 from boardkit.meetings.pack_queue import publish_pack as publish_pack
 from boardkit.meetings.pack_queue import queue_build as queue_build
+from boardkit.meetings.packs.build import audience, build_packs, latest_version, make_handlers
+from boardkit.meetings.packs.copies import Drawing, draw_copy, save_copy
+from boardkit.meetings.packs.manifest import variants_for
+from boardkit.meetings.packs.notes import MAX_CHARS as NOTE_MAX_CHARS
+from boardkit.meetings.packs.notes import get_notes, save_note
 from boardkit.org.service import Person
 
 
 def variant_for(principal: Principal, meeting: Meeting) -> str:
     """Which pack this reader gets: "full" (closed items too), "open" (board readers without
     closed items, such as substitutes) or "public" (residents)."""
-    if service.can_see_closed(principal, meeting):
+    if access.can_see_closed(principal, meeting):
         return "full"
     if meeting.board_id in principal.board_roles:
         return "open"
@@ -113,7 +110,7 @@ def reader_pack(
     are handed to it, so a reader drawing their copy never holds the write lock.
     """
     if meeting.pack_published_at is None or not has_pack_for(principal, meeting):
-        if service.can_manage(principal, meeting):
+        if access.can_manage(principal, meeting):
             raise Conflict(_("Mødemappen er ikke udgivet endnu."), code="pack_not_ready")
         raise NotFound()
     variant = variant_for(principal, meeting)
@@ -207,7 +204,7 @@ def offline_packs(
     """The reader's upcoming meetings with a built pack: what the offline app keeps."""
     now = now or utcnow()
     rows = []
-    for meeting in service.list_meetings(db, principal=principal, start=now, limit=200):
+    for meeting in lookup.list_meetings(db, principal=principal, start=now, limit=200):
         if meeting.status == "cancelled" or meeting.pack_published_at is None:
             continue
         version = current_version(db, meeting, variant_for(principal, meeting))
@@ -238,8 +235,8 @@ def _safe_part(text: str, limit: int = 80) -> str:
 
 def zip_originals(db: Session, *, store: FileStore, meeting: Meeting, principal: Principal) -> bytes:
     """The original files of the items this reader may see, in folders "01 Titel/filename"."""
-    service.load_agenda(db, meeting)
-    items = service.visible_items(principal, meeting)
+    lookup.load_agenda(db, meeting)
+    items = access.visible_items(principal, meeting)
     extra = attachments.proposal_files(db, proposal_ids=[i.proposal_id for i in items if i.proposal_id])
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:

@@ -1,9 +1,9 @@
 """Building pack versions (job ``meetings.pack_build``) and drawing copies ahead (``meetings.pack_render``).
 
-A build makes a manifest per variant (``pack_manifest``); a manifest whose hash equals the
+A build makes a manifest per variant (``manifest``); a manifest whose hash equals the
 latest version's is no change, anything else becomes the next version with the list of what
 changed, and board readers are told. The build draws one copy (the first sitting member's copy
-of the full pack, which prepares every file, ``pack_copies``); every other copy — the other
+of the full pack, which prepares every file, ``copies``); every other copy — the other
 readers', the other variants' — follows in its own ``meetings.pack_render`` job, so a reader
 normally finds their copy ready and several workers can draw side by side. A version's page
 count is set by its first copy drawn without notes (0 until then).
@@ -28,9 +28,10 @@ from boardkit.core.db import Database, utcnow
 from boardkit.core.storage import FileStore
 from boardkit.meetings import calendar, timeline
 from boardkit.meetings.attachments import PREPARE, proposal_files
-from boardkit.meetings.invitations import emailable
+from boardkit.meetings.invitations.service import emailable
 from boardkit.meetings.models import AgendaItem, Meeting, PackFile, PackVersion
-from boardkit.meetings.pack_copies import (
+from boardkit.meetings.pack_queue import BUILD, RENDER
+from boardkit.meetings.packs.copies import (
     BOARD_VARIANTS,
     Drawing,
     draw_copy,
@@ -40,8 +41,7 @@ from boardkit.meetings.pack_copies import (
     save_copy,
     save_prepared,
 )
-from boardkit.meetings.pack_manifest import build_manifest, diff, inputs_hash, variants_for
-from boardkit.meetings.pack_queue import BUILD, RENDER
+from boardkit.meetings.packs.manifest import build_manifest, diff, inputs_hash, variants_for
 from boardkit.org import service as org_service
 from boardkit.org.service import Person
 

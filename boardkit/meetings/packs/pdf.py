@@ -20,8 +20,8 @@ from babel.dates import format_datetime
 from boardkit.core import i18n, pdf, pdfbook
 from boardkit.core.i18n import _, ngettext
 from boardkit.core.templating import TZ, fmt_datetime
-from boardkit.meetings import pack_items
-from boardkit.meetings.pack_layout import BLUE, GREY, INK, RULE, TOP, Flow, W, X, link_box, tag
+from boardkit.meetings.packs import items as pack_items
+from boardkit.meetings.packs.layout import BLUE, GREY, INK, RULE, TOP, Flow, W, X, link_box, tag
 
 
 @dataclass(frozen=True)

@@ -19,9 +19,11 @@ from boardkit.core.errors import (
 from boardkit.core.i18n import _
 from boardkit.core.storage import FileStore
 from boardkit.core.web import Ctx, form_errors, page, redirect, render
-from boardkit.meetings import attachments, proposal_rules, proposals, service
+from boardkit.meetings import attachments, lookup
 from boardkit.meetings.models import Meeting
-from boardkit.meetings.proposals import LinkFn, ProposalEntry
+from boardkit.meetings.proposals import rules as proposal_rules
+from boardkit.meetings.proposals import service as proposals
+from boardkit.meetings.proposals.service import LinkFn, ProposalEntry
 
 FORM_FIELDS = {"title": "title", "text": "text", "file": "file", "reason": "reason"}  # inputs' ids
 
@@ -36,7 +38,7 @@ def _link(ctx: Ctx) -> LinkFn:
 
 def _meeting(ctx: Ctx) -> Meeting:
     ctx.require_login()
-    meeting = service.get_meeting(ctx.db, principal=ctx.principal, meeting_id=ctx.int_param("meeting_id"))
+    meeting = lookup.get_meeting(ctx.db, principal=ctx.principal, meeting_id=ctx.int_param("meeting_id"))
     if proposal_rules.department_of(meeting) is None:
         raise NotFound()
     return meeting

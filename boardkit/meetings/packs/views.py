@@ -1,7 +1,7 @@
 """The meeting pack on the web: the meeting page's "Mødemappe", downloads, versions, who has read it.
 
 Reading an attachment, private notes and the offline app (manifest, service worker) are in
-``reader_views``. Everything here is thin over ``service.pack``; a reader never waits for more
+``reader_views``. Everything here is thin over ``packs.service``; a reader never waits for more
 than rendering their own copy of the version already built.
 """
 
@@ -16,14 +16,16 @@ from boardkit.core.i18n import _
 from boardkit.core.permissions import Action
 from boardkit.core.storage import FileStore
 from boardkit.core.web import Ctx, disposition, page, redirect, render
-from boardkit.meetings import reader_views, service
+from boardkit.meetings import access, lookup
 from boardkit.meetings.models import AgendaItem, Meeting
+from boardkit.meetings.packs import reader_views
+from boardkit.meetings.packs import service as packs_service
 from boardkit.org import service as org_service
 
 
 def _meeting(ctx: Ctx, action: Action = Action.VIEW) -> Meeting:
     ctx.require_login()
-    return service.get_meeting(
+    return lookup.get_meeting(
         ctx.db, principal=ctx.principal, meeting_id=ctx.int_param("meeting_id"), action=action
     )
 
@@ -31,13 +33,13 @@ def _meeting(ctx: Ctx, action: Action = Action.VIEW) -> Meeting:
 def pack_panel(ctx: Ctx, meeting: Meeting, items: list[AgendaItem]) -> dict[str, Any]:
     """What the meeting page shows about the pack, and this reader's notes on the items."""
     principal = ctx.principal
-    variant = service.pack.variant_for(principal, meeting)
-    manage = service.can_manage(principal, meeting)
-    published = meeting.pack_published_at is not None and service.pack.has_pack_for(principal, meeting)
-    version = service.pack.current_version(ctx.db, meeting, variant) if published else None
+    variant = packs_service.variant_for(principal, meeting)
+    manage = access.can_manage(principal, meeting)
+    published = meeting.pack_published_at is not None and packs_service.has_pack_for(principal, meeting)
+    version = packs_service.current_version(ctx.db, meeting, variant) if published else None
     can_note = principal.person_id is not None and variant != "public"
     notes = (
-        service.pack.get_notes(ctx.db, person_id=principal.person_id, item_ids=[i.id for i in items])
+        packs_service.get_notes(ctx.db, person_id=principal.person_id, item_ids=[i.id for i in items])
         if can_note and principal.person_id is not None
         else {}
     )
@@ -63,7 +65,7 @@ def pack_pdf(ctx: Ctx) -> Response:
     meeting = _meeting(ctx)
     query = ctx.request.query_params
     store = FileStore(ctx.settings.files_dir)
-    download = service.pack.reader_pack(
+    download = packs_service.reader_pack(
         ctx.db,
         store=store,
         meeting=meeting,
@@ -87,7 +89,7 @@ def pack_pdf(ctx: Ctx) -> Response:
 def attachments_zip(ctx: Ctx) -> Response:
     """The original files of every item this reader may see, for the archive."""
     meeting = _meeting(ctx)
-    data = service.pack.zip_originals(
+    data = packs_service.zip_originals(
         ctx.db, store=FileStore(ctx.settings.files_dir), meeting=meeting, principal=ctx.principal
     )
     name = _("%(title)s - bilag.zip", title=meeting.title)
@@ -104,7 +106,7 @@ def pack_publish(ctx: Ctx) -> Response:
     elif meeting.pack_published_at is not None:
         ctx.flash(_("Mødemappen er allerede udgivet."), "info")
     else:
-        service.pack.publish_pack(ctx.db, meeting, actor_id=ctx.person_id)
+        packs_service.publish_pack(ctx.db, meeting, actor_id=ctx.person_id)
         ctx.after_commit.append(ctx.request.app.state.worker.wake)
         ctx.flash(_("Mødemappen er udgivet. Den bygges nu og er klar om lidt."))
     response = redirect(ctx, "meeting", meeting_id=meeting.id)
@@ -116,8 +118,8 @@ def pack_publish(ctx: Ctx) -> Response:
 def pack_versions(ctx: Ctx) -> Response:
     """Every version of the pack this reader gets, newest first, with what changed."""
     meeting = _meeting(ctx)
-    variant = service.pack.variant_for(ctx.principal, meeting)
-    versions = service.pack.list_versions(ctx.db, meeting, variant) if meeting.pack_published_at else []
+    variant = packs_service.variant_for(ctx.principal, meeting)
+    versions = packs_service.list_versions(ctx.db, meeting, variant) if meeting.pack_published_at else []
     return render(ctx, "meetings/pack_versions.html", meeting=meeting, versions=versions, active_nav="home")
 
 
@@ -125,8 +127,8 @@ def pack_versions(ctx: Ctx) -> Response:
 def pack_reads(ctx: Ctx) -> Response:
     """Who has opened the current version (the chair and the administration)."""
     meeting = _meeting(ctx, Action.MANAGE)
-    version = service.pack.current_version(ctx.db, meeting, "full") if meeting.pack_published_at else None
-    rows = service.pack.read_status(ctx.db, meeting) if version is not None else []
+    version = packs_service.current_version(ctx.db, meeting, "full") if meeting.pack_published_at else None
+    rows = packs_service.read_status(ctx.db, meeting) if version is not None else []
     opened = sum(1 for _person, at in rows if at is not None)
     return render(
         ctx,

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from boardkit.core import notify
 from boardkit.core.i18n import _
 from boardkit.core.models import OutboxEmail
-from boardkit.meetings import invitations
+from boardkit.meetings.invitations import service as invitations
 from boardkit.meetings.models import Invitation, Meeting
 from boardkit.org import service as org_service
 from boardkit.org.service import Person

@@ -39,9 +39,17 @@ from boardkit.core.db import utcnow
 from boardkit.core.errors import RuleViolation
 from boardkit.core.i18n import _
 from boardkit.core.models import OutboxEmail
-from boardkit.meetings import calendar, letters, pack_queue, rsvp, search_docs
+from boardkit.meetings import calendar, pack_queue, rsvp, search_docs
+from boardkit.meetings.invitations import letters
+from boardkit.meetings.invitations.letters import batch_filename as batch_filename
+from boardkit.meetings.invitations.letters import build_batch_pdf as build_batch_pdf
+from boardkit.meetings.invitations.letters import close_batch as close_batch
+from boardkit.meetings.invitations.letters import count_letters as count_letters
+from boardkit.meetings.invitations.letters import get_batch as get_batch
+from boardkit.meetings.invitations.letters import list_batches as list_batches
+from boardkit.meetings.invitations.letters import mark_printed as mark_printed
+from boardkit.meetings.invitations.notice import Notice, agenda_titles, alarm_minutes, recipient_line
 from boardkit.meetings.models import Invitation, Letter, Meeting, PrintBatch
-from boardkit.meetings.notice import Notice, agenda_titles, alarm_minutes, recipient_line
 from boardkit.org import service as org_service
 from boardkit.org.service import Person
 

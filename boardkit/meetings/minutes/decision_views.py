@@ -6,7 +6,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from boardkit.core.web import Ctx, page, render
-from boardkit.meetings import service
+from boardkit.meetings.minutes import decisions as register
 
 
 @page
@@ -17,7 +17,6 @@ def decisions_page(ctx: Ctx) -> Response:
     if year is not None and not 1900 <= year <= 2999:
         year = None
     q = ctx.request.query_params.get("q", "").strip()[:200]
-    register = service.decisions
     entries = register.list_decisions(
         ctx.db, principal=ctx.principal, department_id=department_id, year=year, q=q
     )

@@ -1,4 +1,4 @@
-"""Minutes: who may read and write them, their content, and versions with a readable diff.
+"""Writing minutes: the form's input checked and saved as the content document (a new version once submitted).
 
 The content is one JSON document::
 
@@ -9,15 +9,12 @@ The content is one JSON document::
                 "votes": {"for", "against", "blank"} | None}]}
 
 A draft is edited in place. Once submitted, every change makes a new version (the approvals of
-the earlier one stop counting, see ``minutes_approval``); published minutes are final.
+the earlier one stop counting, see ``minutes.approval``); published minutes are final.
 """
 
 from __future__ import annotations
 
-import difflib
-import re
-from collections.abc import Collection
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import delete, func, select
@@ -25,53 +22,17 @@ from sqlalchemy.orm import Session
 
 from boardkit.core import audit
 from boardkit.core.db import utcnow
-from boardkit.core.errors import Conflict, NotFound, ValidationFailed
+from boardkit.core.errors import Conflict, ValidationFailed
 from boardkit.core.i18n import _, ngettext
-from boardkit.core.permissions import Action, Audience, Principal, can
-from boardkit.meetings import minutes_search, service
+from boardkit.meetings.minutes import search as minutes_search
+from boardkit.meetings.minutes.access import find_minutes
+from boardkit.meetings.minutes.versions import diff_content
 from boardkit.meetings.models import Decision, Meeting, Minutes, MinutesVersion
 from boardkit.org import service as org_service
 
 ATTENDANCE = ("present", "absent", "excused")
 VOTE_KEYS = ("for", "against", "blank")
 MAX_VOTES = 100_000
-
-
-# --- access ---------------------------------------------------------------------------------
-
-
-def is_insider(principal: Principal, meeting: Meeting) -> bool:
-    """The board's members (substitutes too) and the administration: they see minutes before publishing."""
-    return can(principal, Action.VIEW, replace(service.meeting_resource(meeting), audience=Audience.BOARD))
-
-
-def sees_closed(principal: Principal, meeting: Meeting) -> bool:
-    return service.can_see_closed(principal, meeting)
-
-
-def may_edit(principal: Principal, meeting: Meeting, minutes: Minutes | None) -> bool:
-    """The chair (and vice chair), the administration, and the board member named as minute taker."""
-    if service.can_manage(principal, meeting):
-        return True
-    taker = (minutes.content or {}).get("minute_taker_id") if minutes is not None else None
-    return taker is not None and taker == principal.person_id and meeting.board_id in principal.board_roles
-
-
-def find_minutes(db: Session, *, meeting_id: int) -> Minutes | None:
-    return db.scalar(select(Minutes).where(Minutes.meeting_id == meeting_id))
-
-
-def get_minutes(db: Session, *, principal: Principal, meeting_id: int) -> tuple[Meeting, Minutes | None]:
-    """A meeting and its minutes as this reader may see them: the board and the administration
-    always (``None`` while there are none), everybody else only published minutes (404 before)."""
-    meeting = service.get_meeting(db, principal=principal, meeting_id=meeting_id)
-    minutes = find_minutes(db, meeting_id=meeting.id)
-    if not is_insider(principal, meeting) and (minutes is None or minutes.status != "published"):
-        raise NotFound()
-    return meeting, minutes
-
-
-# --- content --------------------------------------------------------------------------------
 
 
 @dataclass
@@ -277,133 +238,3 @@ def _audit(
         summary=f"{meeting.title} (version {minutes.version})",
         diff=diff,
     )
-
-
-def redacted(
-    content: dict[str, Any], *, residents: bool = True, person_cases: Collection[int] = ()
-) -> dict[str, Any]:
-    """The content for a reader who may not see closed items: a closed item keeps its number and
-    nothing else ("Lukket punkt"); for residents a person or complaint case is left out entirely
-    (flagged in the content, or on the agenda item since: ``person_cases``, item ids)."""
-
-    def person_case(i: dict[str, Any]) -> bool:
-        return bool(i.get("closed") and (i.get("person_case") or i.get("agenda_item_id") in person_cases))
-
-    items = [
-        {"agenda_item_id": i["agenda_item_id"], "number": i["number"], "closed": True, "redacted": True}
-        if i.get("closed")
-        else i
-        for i in content.get("items", [])
-        if not (residents and person_case(i))
-    ]
-    return {**content, "items": items}
-
-
-def content_for(principal: Principal, meeting: Meeting, content: dict[str, Any]) -> dict[str, Any]:
-    """The minutes' content as this reader may see it."""
-    if sees_closed(principal, meeting):
-        return content
-    cases = {item.id for item in meeting.items if item.person_case}
-    return redacted(content, residents=not is_insider(principal, meeting), person_cases=cases)
-
-
-def list_versions(db: Session, *, minutes: Minutes) -> list[MinutesVersion]:
-    return list(
-        db.scalars(
-            select(MinutesVersion)
-            .where(MinutesVersion.minutes_id == minutes.id)
-            .order_by(MinutesVersion.number)
-        )
-    )
-
-
-# --- diff -----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Change:
-    label: str  # what changed, e.g. "3. Økonomi: beslutning"
-    before: str
-    after: str
-    parts: tuple[tuple[str, str], ...]  # ("same" | "del" | "ins", text), word by word
-
-
-def _words(text: str) -> list[str]:
-    return re.findall(r"\s+|[^\s]+", text)
-
-
-def word_diff(before: str, after: str) -> tuple[tuple[str, str], ...]:
-    a, b = _words(before), _words(after)
-    parts: list[tuple[str, str]] = []
-    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
-        if op == "equal":
-            parts.append(("same", "".join(a[i1:i2])))
-            continue
-        if i2 > i1:
-            parts.append(("del", "".join(a[i1:i2])))
-        if j2 > j1:
-            parts.append(("ins", "".join(b[j1:j2])))
-    return tuple(parts)
-
-
-def _votes_text(votes: dict[str, int] | None) -> str:
-    if not votes:
-        return ""
-    return _(
-        "for %(f)s, imod %(a)s, blanke %(b)s",
-        f=votes.get("for", 0),
-        a=votes.get("against", 0),
-        b=votes.get("blank", 0),
-    )
-
-
-def _attendance_text(content: dict[str, Any]) -> dict[str, str]:
-    labels = {"present": _("til stede"), "absent": _("fraværende"), "excused": _("afbud")}
-    return {a["name"]: labels.get(a["status"], a["status"]) for a in content.get("attendance", [])}
-
-
-def diff_content(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
-    """What changed between two versions, in the order a reader meets it."""
-    changes: list[Change] = []
-
-    def add(label: str, before: Any, after: Any) -> None:
-        b, a = "" if before is None else str(before), "" if after is None else str(after)
-        if b != a:
-            changes.append(Change(label, b, a, word_diff(b, a)))
-
-    add(_("Mødeleder"), old.get("meeting_chair"), new.get("meeting_chair"))
-    add(_("Referent"), old.get("minute_taker"), new.get("minute_taker"))
-    add(_("Fremmødte beboere"), old.get("residents_present"), new.get("residents_present"))
-    add(_("Repræsenterede husstande"), old.get("households_represented"), new.get("households_represented"))
-    before_att, after_att = _attendance_text(old), _attendance_text(new)
-    for name in dict.fromkeys([*before_att, *after_att]):
-        add(_("Fremmøde: %(name)s", name=name), before_att.get(name), after_att.get(name))
-    old_items = {i["agenda_item_id"]: i for i in old.get("items", [])}
-    for item in new.get("items", []):
-        was = old_items.get(item["agenda_item_id"], {})
-        head = f"{item['number']}. {item['title']}"
-        add(_("%(item)s: referat", item=head), was.get("notes"), item.get("notes"))
-        add(_("%(item)s: beslutning", item=head), was.get("decision"), item.get("decision"))
-        add(
-            _("%(item)s: afstemning", item=head),
-            _votes_text(was.get("votes")),
-            _votes_text(item.get("votes")),
-        )
-    return changes
-
-
-def version_diff(db: Session, *, minutes: Minutes, number: int) -> list[Change] | None:
-    """The changes that made version ``number`` (None when there is no such version or no earlier one)."""
-    versions = {v.number: v for v in list_versions(db, minutes=minutes)}
-    if number not in versions or number - 1 not in versions:
-        return None
-    return diff_content(versions[number - 1].content, versions[number].content)
-
-
-def status_label(status: str) -> str:
-    return {
-        "draft": _("kladde"),
-        "submitted": _("til godkendelse"),
-        "approved": _("godkendt"),
-        "published": _("udgivet"),
-    }.get(status, status)

@@ -14,7 +14,7 @@ from boardkit.core.errors import RuleViolation
 from boardkit.core.i18n import _
 from boardkit.core.permissions import Principal
 from boardkit.core.templating import TZ
-from boardkit.meetings import service, timeline
+from boardkit.meetings import access, timeline
 from boardkit.meetings.models import Meeting, Proposal
 
 EDITABLE = ("received", "needs_clarification")
@@ -43,13 +43,13 @@ def department_of(meeting: Meeting) -> int | None:
 
 def deadline(meeting: Meeting) -> datetime:
     """The end of the last day proposals are received (Europe/Copenhagen)."""
-    days = service.rules_of(meeting)["proposals_due_days"]
+    days = timeline.rules_of(meeting)["proposals_due_days"]
     return timeline.end_of_day(meeting.starts_at.astimezone(TZ).date() - timedelta(days=days))
 
 
 def is_open(meeting: Meeting, *, now: datetime | None = None) -> bool:
     return meeting.status not in ("cancelled", "held") and timeline.proposals_open(
-        starts_at=meeting.starts_at, rules=service.rules_of(meeting), now=now
+        starts_at=meeting.starts_at, rules=timeline.rules_of(meeting), now=now
     )
 
 
@@ -59,7 +59,7 @@ def may_propose(principal: Principal, meeting: Meeting) -> bool:
 
 
 def may_decide(principal: Principal, meeting: Meeting) -> bool:
-    return service.can_manage(principal, meeting)
+    return access.can_manage(principal, meeting)
 
 
 def may_see_reason(principal: Principal, meeting: Meeting, proposal: Proposal) -> bool:

@@ -28,7 +28,9 @@ from boardkit.core.db import utcnow
 from boardkit.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from boardkit.core.i18n import _
 from boardkit.core.permissions import Principal
-from boardkit.meetings import decisions, minutes_search, service
+from boardkit.meetings import access, timeline
+from boardkit.meetings.minutes import decisions
+from boardkit.meetings.minutes import search as minutes_search
 from boardkit.meetings.models import Meeting, Minutes, MinutesApproval, MinutesComment, MinutesVersion
 from boardkit.org import service as org_service
 from boardkit.org.service import Person
@@ -44,7 +46,7 @@ class Approver:
 
 
 def rule_of(meeting: Meeting) -> str:
-    rule = service.rules_of(meeting).get("minutes_approval", "all_present")
+    rule = timeline.rules_of(meeting).get("minutes_approval", "all_present")
     return rule if rule in RULES else "all_present"
 
 
@@ -228,7 +230,7 @@ def comment(
     db: Session, *, principal: Principal, meeting: Meeting, minutes: Minutes, text: str
 ) -> MinutesComment:
     """A board member's remark on the current version (the minute taker reads it and edits)."""
-    if not may_approve(principal, meeting) and not service.can_manage(principal, meeting):
+    if not may_approve(principal, meeting) and not access.can_manage(principal, meeting):
         raise NotFound()
     if minutes.status == "published":
         raise Conflict(_("Referatet er allerede udgivet."), code="minutes_published")

@@ -15,14 +15,14 @@ from sqlalchemy.orm import Session
 
 from boardkit.core.db import utcnow
 from boardkit.core.notify import Notice, PaperLetter
-from boardkit.meetings import letters
-from boardkit.meetings import minutes as minutes_service
-from boardkit.meetings.letter_text import short_date
+from boardkit.meetings.invitations import letters
+from boardkit.meetings.invitations.letter_text import short_date
+from boardkit.meetings.invitations.notice import recipient_line
+from boardkit.meetings.minutes import access as minutes_access
 from boardkit.meetings.models import Letter, Meeting, Minutes
-from boardkit.meetings.notice import recipient_line
 from boardkit.org import service as org_service
 
-MINUTES_NOTICE = "minutes_published"  # minutes_publish.NOTICE_KIND
+MINUTES_NOTICE = "minutes_published"  # minutes.publish.NOTICE_KIND
 
 
 def queue_notice_letters(db: Session, notices: Sequence[PaperLetter]) -> list[int]:
@@ -88,7 +88,7 @@ def printed_minutes(db: Session, *, notice_ids: set[int]) -> dict[int, dict[str,
 def minutes_content(meeting: Meeting, minutes: Minutes) -> dict[str, Any]:
     """The minutes as residents may read them, frozen on the letter (``letter_text`` lays it out)."""
     cases = {item.id for item in meeting.items if item.person_case}
-    content = minutes_service.redacted(minutes.content or {}, residents=True, person_cases=cases)
+    content = minutes_access.redacted(minutes.content or {}, residents=True, person_cases=cases)
     board = meeting.board
     return {
         "title": meeting.title,

@@ -1,7 +1,7 @@
 """Residents' proposals for department meetings: handed in before the deadline, triaged by the board.
 
 Only a current resident of the meeting's department may propose, until the end of the deadline day
-(Europe/Copenhagen; the rules are in ``proposal_rules``). The chair or the administration accepts a
+(Europe/Copenhagen; the rules are in ``proposals.rules``). The chair or the administration accepts a
 proposal onto the agenda (under "Indkomne forslag"), asks for clarification or rejects it with a
 reason; the proposer hears of every step by e-mail.
 """
@@ -21,9 +21,14 @@ from boardkit.core.errors import Conflict, Forbidden, NotFound, RuleViolation, V
 from boardkit.core.i18n import _
 from boardkit.core.permissions import Action, Principal, can
 from boardkit.core.storage import FileStore
-from boardkit.meetings import attachments, search_docs, service
-from boardkit.meetings import proposal_rules as rules
+from boardkit.meetings import access, agenda, attachments, lookup, search_docs
 from boardkit.meetings.models import AgendaItem, Attachment, Meeting, Proposal
+from boardkit.meetings.proposals import rules
+from boardkit.meetings.proposals.rules import deadline as deadline
+from boardkit.meetings.proposals.rules import department_of as department_of
+from boardkit.meetings.proposals.rules import is_open as is_open
+from boardkit.meetings.proposals.rules import may_propose as may_propose
+from boardkit.meetings.proposals.rules import may_see_reason as may_see_reason
 from boardkit.org import service as org_service
 from boardkit.org.service import Person
 
@@ -48,7 +53,7 @@ class ProposalEntry:
 
 def _check_visible(principal: Principal, meeting: Meeting) -> None:
     if rules.department_of(meeting) is None or not can(
-        principal, Action.VIEW, service.meeting_resource(meeting)
+        principal, Action.VIEW, access.meeting_resource(meeting)
     ):
         raise NotFound()
 
@@ -70,7 +75,7 @@ def get_proposal(db: Session, *, principal: Principal, proposal_id: int) -> tupl
     proposal = db.get(Proposal, proposal_id)
     if proposal is None:
         raise NotFound()
-    meeting = service.get_meeting(db, principal=principal, meeting_id=proposal.meeting_id)
+    meeting = lookup.get_meeting(db, principal=principal, meeting_id=proposal.meeting_id)
     _check_visible(principal, meeting)
     name = org_service.get_person(db, person_id=proposal.proposer_id).name
     files = attachments.proposal_files(db, proposal_ids=[proposal.id]).get(proposal.id, [])
@@ -264,7 +269,7 @@ def decide_proposal(
     link: LinkFn | None = None,
 ) -> AgendaItem | None:
     """Accept onto the agenda, ask for clarification or reject (with a reason); the proposer is told."""
-    meeting = service.get_meeting(db, principal=principal, meeting_id=proposal.meeting_id)
+    meeting = lookup.get_meeting(db, principal=principal, meeting_id=proposal.meeting_id)
     _check_visible(principal, meeting)
     if not rules.may_decide(principal, meeting):
         raise Forbidden(_("Kun formanden og administrationen kan behandle forslag."))
@@ -319,13 +324,13 @@ def _put_on_agenda(db: Session, *, meeting: Meeting, proposal: Proposal, actor_i
             index += 1
     proposer = org_service.get_person(db, person_id=proposal.proposer_id)
     # The agenda is the department's document, in Danish whatever language the chair reads in.
-    data = service.ItemInput(
+    data = agenda.ItemInput(
         title=f"Forslag: {proposal.title}"[:200],
         description=f"{proposal.text}\n\nForslagsstiller: {proposer.name}",
         kind="decision",
         position=index + 1,
     )
-    item = service.add_item(db, meeting, actor_id=actor_id or 0, data=data)
+    item = agenda.add_item(db, meeting, actor_id=actor_id or 0, data=data)
     item.proposal_id = proposal.id
     db.flush()
     return item

@@ -1,0 +1,41 @@
+"""The minutes' public face for the rest of boardkit (the pages, the API, the meeting core's pages).
+
+It only re-exports: the minutes' modules import each other directly and never this module.
+"""
+
+from __future__ import annotations
+
+from boardkit.meetings.minutes.access import content_for as content_for
+from boardkit.meetings.minutes.access import find_minutes as find_minutes
+from boardkit.meetings.minutes.access import get_minutes as get_minutes
+from boardkit.meetings.minutes.access import is_insider as is_insider
+from boardkit.meetings.minutes.access import may_edit as may_edit
+from boardkit.meetings.minutes.access import redacted as redacted
+from boardkit.meetings.minutes.access import sees_closed as sees_closed
+from boardkit.meetings.minutes.access import status_label as status_label
+from boardkit.meetings.minutes.approval import approvals as approvals
+from boardkit.meetings.minutes.approval import approve as approve
+from boardkit.meetings.minutes.approval import approvers as approvers
+from boardkit.meetings.minutes.approval import comment as comment
+from boardkit.meetings.minutes.approval import comments as comments
+from boardkit.meetings.minutes.approval import may_approve as may_approve
+from boardkit.meetings.minutes.approval import required_ids as required_ids
+from boardkit.meetings.minutes.approval import submit as submit
+from boardkit.meetings.minutes.content import ItemInput as ItemInput
+from boardkit.meetings.minutes.content import MinutesInput as MinutesInput
+from boardkit.meetings.minutes.content import blank_content as blank_content
+from boardkit.meetings.minutes.content import build_content as build_content
+from boardkit.meetings.minutes.content import save_minutes as save_minutes
+from boardkit.meetings.minutes.decisions import list_decisions as list_decisions
+from boardkit.meetings.minutes.decisions import sync_decisions as sync_decisions
+from boardkit.meetings.minutes.pdf import minutes_pdf as minutes_pdf
+from boardkit.meetings.minutes.pdf import pdf_response as pdf_response
+from boardkit.meetings.minutes.publish import mark_read as mark_read
+from boardkit.meetings.minutes.publish import plan as plan_publication  # noqa: F401  (re-exported)
+from boardkit.meetings.minutes.publish import publish as publish
+from boardkit.meetings.minutes.publish import read_mark as read_mark
+from boardkit.meetings.minutes.publish import read_stats as read_stats
+from boardkit.meetings.minutes.versions import Change as Change
+from boardkit.meetings.minutes.versions import diff_content as diff_content
+from boardkit.meetings.minutes.versions import list_versions as list_versions
+from boardkit.meetings.minutes.versions import version_diff as version_diff
