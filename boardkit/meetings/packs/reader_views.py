@@ -23,7 +23,7 @@ from boardkit.meetings.models import AgendaItem, Attachment, Meeting
 from boardkit.meetings.packs import service as packs_service
 from boardkit.org import service as org_service
 
-STATIC_DIR = Path(__file__).resolve().parents[2] / "static"
+STATIC_DIR = Path(__file__).resolve().parents[3] / "static"
 THEME_COLOUR = "#1a5ea7"  # DKFDS' link blue, as in the favicon
 
 
