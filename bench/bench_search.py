@@ -28,7 +28,7 @@ from pathlib import Path
 from boardkit.core import search
 from boardkit.core.permissions import Principal
 from boardkit.core.search import Document
-from boardkit.core.search_whoosh import WhooshIndex, analyse
+from boardkit.core.search.whoosh import WhooshIndex, analyse
 
 VOCABULARY = 24_000
 BUDGETS_MS = {10_000: 50.0, 100_000: 250.0}

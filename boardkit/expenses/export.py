@@ -25,9 +25,9 @@ from typing import BinaryIO
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from boardkit.core import pdfprep
 from boardkit.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from boardkit.core.i18n import _
+from boardkit.core.pdf import prep as pdfprep
 from boardkit.core.permissions import Principal
 from boardkit.core.storage import FileStore
 from boardkit.expenses import flow, rules, service

@@ -15,9 +15,9 @@ from boardkit.core import notify
 from boardkit.core.db import utcnow
 from boardkit.core.errors import Forbidden, RuleViolation, ValidationFailed
 from boardkit.core.i18n import _
-from boardkit.core.pagecache import cacheable
 from boardkit.core.permissions import Action, can
 from boardkit.core.web import Ctx, form_errors, page, redirect, render
+from boardkit.core.web.pagecache import cacheable
 from boardkit.expenses import service as expense_service
 from boardkit.meetings import attachments, forms, invitation_views, invitations, service
 from boardkit.meetings.agenda_views import routes as agenda_routes

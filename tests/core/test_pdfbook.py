@@ -11,7 +11,10 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from boardkit.core import pdf, pdfbook, pdfjoin, pdfprep
+from boardkit.core import pdf
+from boardkit.core.pdf import book as pdfbook
+from boardkit.core.pdf import join as pdfjoin
+from boardkit.core.pdf import prep as pdfprep
 from tests.core import pdf_corpus as corpus
 
 

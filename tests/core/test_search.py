@@ -17,7 +17,7 @@ from whoosh import writing
 from boardkit.core import search
 from boardkit.core.permissions import Action, Audience, Principal, Resource, can
 from boardkit.core.search import Document
-from boardkit.core.search_whoosh import (
+from boardkit.core.search.whoosh import (
     ANALYZER,
     BULK_MIN,
     CODEC,

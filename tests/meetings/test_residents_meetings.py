@@ -1,10 +1,11 @@
 """What a department's residents see of its meetings (issue 12, points 10, 11 and 13).
 
-A meeting is the residents' once it is announced (invitations sent, or its minutes published): their department meetings
-and their department board's meetings. Board agendas before the meeting, approved minutes after
-it, closed items as "Lukket punkt" without their topic, person and complaint cases not at all — on
-the pages, in the API, in search and on the department's page. Never-announced meetings appear
-nowhere for residents; minutes wait for the meeting; a held meeting cannot be cancelled.
+A meeting is the residents' once it is announced (invitations sent, or its minutes published): their
+department meetings and their department board's meetings. Board agendas before the meeting,
+approved minutes after it, closed items as "Lukket punkt" without their topic, person and complaint
+cases not at all — on the pages, in the API, in search and on the department's page. Never-announced
+meetings appear nowhere for residents; minutes wait for the meeting; a held meeting cannot be
+cancelled.
 """
 
 from __future__ import annotations
@@ -18,9 +19,9 @@ from sqlalchemy import select, update
 from starlette.testclient import TestClient
 
 from boardkit.config import Settings
-from boardkit.core import search_index
 from boardkit.core.db import Database, utcnow
 from boardkit.core.notify import Notice, NoticeDelivery
+from boardkit.core.search import indexing as search_index
 from boardkit.meetings.models import Letter, Meeting
 from boardkit.org.models import Board, Membership
 from tests.helpers import api_token, csrf_from, login_as, person_id

@@ -36,8 +36,8 @@ from whoosh.lang import stemmer_for_language, stopwords_for_language
 from whoosh.searching import Searcher
 from whoosh.system import pack_uint
 
-from boardkit.core.search import MAX_TERMS, PAGE_SIZE, Document, Hit, Results
-from boardkit.core.search_bulk import BulkSegment
+from boardkit.core.search.bulk import BulkSegment
+from boardkit.core.search.service import MAX_TERMS, PAGE_SIZE, Document, Hit, Results
 
 log = logging.getLogger("boardkit.search")
 
@@ -89,7 +89,7 @@ _INDEX_WORD: dict[str, str] = {}  # token → its index word, "" for none (a sto
 class DanishText(TEXT):
     """A TEXT field (frequencies, no positions) analysed in one pass when indexing.
 
-    A :class:`boardkit.core.search_bulk.CountedField`: the bulk loader uses ``word_counts``
+    A :class:`boardkit.core.search.bulk.CountedField`: the bulk loader uses ``word_counts``
     and builds the same postings as ``index`` yields.
     """
 

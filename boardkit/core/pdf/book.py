@@ -4,14 +4,14 @@ Generic: knows pages, nothing about meetings. A book is planned first and drawn 
 every page knows the page count for its "Side n af N":
 
 * :meth:`Book.page` adds a drawn page — a callback that draws on the fpdf2 document;
-* :meth:`Book.attach` adds the pages of a PDF made by :func:`boardkit.core.pdfprep.prepare`
+* :meth:`Book.attach` adds the pages of a PDF made by :func:`boardkit.core.pdf.prep.prepare`
   ("slot" pages: the prepared page lies UNDER what the book draws on that page);
 * :meth:`Book.bookmark` adds an outline entry, :meth:`Book.link` a link target, page labels
   come with the pages.
 
 :meth:`Book.render` draws every page with fpdf2 (the callback, then the running footer), once;
-then :mod:`boardkit.core.pdfjoin` binds at the byte level: each slot's Form XObject under its
-page's content, the watermark and any late texts (:mod:`boardkit.core.pdfstamp`) over it — a
+then :mod:`boardkit.core.pdf.join` binds at the byte level: each slot's Form XObject under its
+page's content, the watermark and any late texts (:mod:`boardkit.core.pdf.stamp`) over it — a
 reference and a tiny content stream per page, never parsing any content. Rendering the same
 book again with another watermark (the next reader's copy) only binds again.
 """
@@ -24,9 +24,12 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
-from boardkit.core import pdf, pdfjoin, pdfprep, pdfstamp
 from boardkit.core.i18n import _
-from boardkit.core.pdfstamp import Late
+from boardkit.core.pdf import join as pdfjoin
+from boardkit.core.pdf import layout as pdf
+from boardkit.core.pdf import prep as pdfprep
+from boardkit.core.pdf import stamp as pdfstamp
+from boardkit.core.pdf.stamp import Late
 
 SIDE = 15.0  # mm from the page edge to the footer
 FOOTER_SIZE = 7.5
@@ -265,4 +268,4 @@ def _source(prepared: bytes) -> _Source:
             if again is None:
                 break
             prepared = again
-    raise ValueError("not a PDF that boardkit.core.pdfprep.prepare() can use")
+    raise ValueError("not a PDF that boardkit.core.pdf.prep.prepare() can use")

@@ -1,7 +1,7 @@
 """What a book lays over its drawn pages when it is rendered: the reader's watermark and "late"
 texts (a version, a build time). Each is a little PDF of its own, drawn once per page shape and
 kept (cached), so a reader's copy or the next version of a book only binds; see
-:mod:`boardkit.core.pdfbook`."""
+:mod:`boardkit.core.pdf.book`."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from pathlib import Path
 
 from fpdf import FPDF
 
-from boardkit.core import pdf, pdfjoin
+from boardkit.core.pdf import join as pdfjoin
+from boardkit.core.pdf import layout as pdf
 
 WATERMARK_GREY = (110, 110, 110)
 WATERMARK_OPACITY = 0.16
