@@ -31,7 +31,7 @@ from boardkit.org.importing.apply import apply_memberships, apply_residents
 from boardkit.org.importing.file import MEMBERSHIPS, RESIDENTS, FileError, Table, read_table
 from boardkit.org.importing.rows import Problems, parse_membership, parse_resident
 from boardkit.org.models import Department, Organisation
-from boardkit.org.service import today
+from boardkit.org.periods import today
 
 log = logging.getLogger("boardkit.import")
 MAX_ERRORS = 500
