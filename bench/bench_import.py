@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 
 from boardkit import migrate
 from boardkit.core.db import Database
-from boardkit.org.importer import ImportReport, import_csv
+from boardkit.org.importing.service import ImportReport, import_csv
 from boardkit.org.models import Organisation, Person, Residency
 
 RESIDENTS = 10_000

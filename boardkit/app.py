@@ -22,7 +22,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from boardkit.accounts.views import routes as account_routes
 from boardkit.api.views import routes as api_routes
 from boardkit.config import Settings
-from boardkit.core import jobs, mail, search, search_index, storage
+from boardkit.core import jobs, mail, search, storage
 from boardkit.core.bookkeeping import Bookkeeper
 from boardkit.core.db import Database, problem
 from boardkit.core.i18n import _
@@ -30,9 +30,10 @@ from boardkit.core.notify import channels as notify_channels
 from boardkit.core.notify import periodic as notify_periodic
 from boardkit.core.notify.views import admin_routes as notify_admin_routes
 from boardkit.core.notify.views import routes as notify_routes
-from boardkit.core.pagecache import PageCache
-from boardkit.core.search_views import routes as search_routes
+from boardkit.core.search import indexing as search_index
+from boardkit.core.search.views import routes as search_routes
 from boardkit.core.web import error_page, json_error, unavailable
+from boardkit.core.web.pagecache import PageCache
 from boardkit.dashboard import routes as dashboard_routes
 from boardkit.expenses.flow_views import routes as expense_flow_routes
 from boardkit.expenses.line_views import routes as expense_line_routes

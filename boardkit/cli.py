@@ -138,7 +138,7 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
 
 def _reindex(settings: Settings) -> int:
     import boardkit.app  # noqa: F401  (every domain registers its search documents on import)
-    from boardkit.core import search_index
+    from boardkit.core.search import indexing as search_index
 
     db = _db(settings)
     with db.transaction() as s:
@@ -183,7 +183,7 @@ organisation's rule import_move_out_percent, default 10) is imported only with
 
 
 def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
-    from boardkit.org.importer import import_csv
+    from boardkit.org.importing.service import import_csv
 
     path = Path(args.file)
     if not path.is_file():

@@ -15,9 +15,9 @@ from starlette.routing import Route
 
 from boardkit.core import notify
 from boardkit.core.db import utcnow
-from boardkit.core.pagecache import cacheable
 from boardkit.core.permissions import Action, can
 from boardkit.core.web import Ctx, page, render
+from boardkit.core.web.pagecache import cacheable
 from boardkit.expenses import service as expense_service
 from boardkit.meetings import service as meetings_service
 from boardkit.meetings.minutes import service as minutes_service

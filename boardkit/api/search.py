@@ -9,7 +9,7 @@ from starlette.routing import NoMatchFound, Route
 from boardkit.core import search
 from boardkit.core.errors import AppError
 from boardkit.core.i18n import _
-from boardkit.core.search_index import backend_for
+from boardkit.core.search.indexing import backend_for
 from boardkit.core.web import Ctx, api
 
 

@@ -21,8 +21,8 @@ from boardkit.api import (
 )
 from boardkit.api import search as search_api
 from boardkit.api.openapi import spec
-from boardkit.core.pagecache import cacheable
 from boardkit.core.web import Ctx, api, page, render
+from boardkit.core.web.pagecache import cacheable
 from boardkit.meetings import service as meetings_service
 from boardkit.org import service as org_service
 from boardkit.org.service import Board

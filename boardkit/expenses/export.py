@@ -25,12 +25,13 @@ from typing import BinaryIO
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from boardkit.core import pdfprep
 from boardkit.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from boardkit.core.i18n import _
+from boardkit.core.pdf import prep as pdfprep
 from boardkit.core.permissions import Principal
 from boardkit.core.storage import FileStore
-from boardkit.expenses import flow, rules, service
+from boardkit.expenses import flow, rules
+from boardkit.expenses.claims import bank_details
 from boardkit.expenses.models import ExpenseClaim, ExpenseExport, ExpenseLine
 from boardkit.expenses.receipt_pages import Stamper, stamp_text
 from boardkit.expenses.trip_pages import trips_pdf
@@ -212,7 +213,7 @@ def export_csv(db: Session, batch: ExpenseExport, *, secret_key: str) -> bytes:
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     for claim in claims:
-        bank = service.bank_details(claim, secret_key=secret_key)
+        bank = bank_details(claim, secret_key=secret_key)
         for n, line in enumerate(claim.lines, 1):
             writer.writerow(
                 [

@@ -17,7 +17,7 @@ from boardkit.core.db import utcnow
 from boardkit.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from boardkit.core.i18n import _
 from boardkit.core.permissions import Principal
-from boardkit.expenses import rules
+from boardkit.expenses import claims, rules
 from boardkit.expenses.models import FLAG_DECISIONS, ExpenseClaim, ExpenseFlag, ExpenseLine
 from boardkit.expenses.receipt_files import DUPLICATE_DISTANCE, hamming
 
@@ -111,9 +111,7 @@ def decide_flag(
         raise Conflict(_("Markeringen er allerede afgjort."), code="already_decided")
     flag.decision, flag.decided_by, flag.decided_at = decision, principal.person_id, utcnow()
     db.flush()
-    from boardkit.expenses import service  # service re-exports this module
-
-    service.record_event(
+    claims.record_event(
         db,
         claim,
         actor_id=principal.person_id,

@@ -20,7 +20,7 @@ from boardkit.core.db import utcnow
 from boardkit.core.errors import Conflict, Forbidden, ValidationFailed
 from boardkit.core.i18n import _, ngettext
 from boardkit.core.permissions import Principal
-from boardkit.expenses import flags, mileage, rules, service
+from boardkit.expenses import claims, flags, mileage, rules
 from boardkit.expenses.models import APPROVED, ExpenseClaim, ExpenseFlag
 from boardkit.org import service as org_service
 
@@ -36,7 +36,7 @@ def submit_claim(
     db: Session, *, principal: Principal, claim_id: int, secret_key: str, link: LinkFn | None = None
 ) -> ExpenseClaim:
     """The claimant sends the draft for attestation; duplicate flags are computed now."""
-    claim = service.get_claim(db, principal=principal, claim_id=claim_id, lock=True)
+    claim = claims.get_claim(db, principal=principal, claim_id=claim_id, lock=True)
     if not rules.is_claimant(principal, claim):
         raise Forbidden(_("Kun den, der har lagt ud, kan sende udlægget."), code="not_claimant")
     if claim.status != "draft":
@@ -49,14 +49,14 @@ def submit_claim(
     ]
     if missing:
         errors["lines"] = _("Udfyld dato og beløb på bilag %(lines)s.", lines=", ".join(missing))
-    if service.bank_details(claim, secret_key=secret_key) is None:
+    if claims.bank_details(claim, secret_key=secret_key) is None:
         errors["bank_account"] = _("Skriv den konto, pengene skal udbetales til.")
     if errors:
         raise ValidationFailed(_("Udlægget kan ikke sendes endnu."), fields=errors)
     for line in claim.lines:
         if line.kind == "mileage":  # earlier lines may have been deleted or rejected since
             mileage.price_line(db, line=line, claimant_id=claim.claimant_id)
-    service.refresh_total(claim)
+    claims.refresh_total(claim)
     claim.status, claim.submitted_at = "submitted", utcnow()
     db.flush()
     found = flags.compute_flags(db, claim=claim)
@@ -97,7 +97,7 @@ def attest_claim(
     db: Session, *, principal: Principal, claim_id: int, link: LinkFn | None = None
 ) -> ExpenseClaim:
     """The board's chair attests (the treasurer when the claim is the chair's own)."""
-    claim = service.get_claim(db, principal=principal, claim_id=claim_id, lock=True)
+    claim = claims.get_claim(db, principal=principal, claim_id=claim_id, lock=True)
     _own_claim(principal, claim, _("Du kan ikke attestere dit eget udlæg."))
     _check_attester(db, principal, claim)
     if claim.status != "submitted":
@@ -129,7 +129,7 @@ def return_claim(
 
     The claimant corrects it and submits again (duplicates are looked for anew then, so the flags of
     this submission go). The reason is in the history and in the claimant's e-mail."""
-    claim = service.get_claim(db, principal=principal, claim_id=claim_id, lock=True)
+    claim = claims.get_claim(db, principal=principal, claim_id=claim_id, lock=True)
     _own_claim(principal, claim, _("Du kan ikke sende dit eget udlæg tilbage."))
     _check_attester(db, principal, claim)
     reason = _reason(reason)
@@ -156,7 +156,7 @@ def approve_claim(
     db: Session, *, principal: Principal, claim_id: int, link: LinkFn | None = None
 ) -> ExpenseClaim:
     """The administration approves; above the organisation's limit two different people must."""
-    claim = service.get_claim(db, principal=principal, claim_id=claim_id, lock=True)
+    claim = claims.get_claim(db, principal=principal, claim_id=claim_id, lock=True)
     _check_administration(principal, claim)
     _own_claim(principal, claim, _("Du kan ikke godkende dit eget udlæg."))
     if claim.status in APPROVED:
@@ -173,7 +173,7 @@ def approve_claim(
     now = utcnow()
     if claim.total_ore > limit and claim.first_approved_by is None:
         claim.first_approved_at, claim.first_approved_by = now, principal.person_id
-        service.record_event(
+        claims.record_event(
             db,
             claim,
             actor_id=principal.person_id,
@@ -191,7 +191,7 @@ def reject_claim(
 ) -> ExpenseClaim:
     """Reject with a reason: the administration (submitted or attested), or the attester while the
     claim waits for attestation. It ends there; the claimant is told why."""
-    claim = service.get_claim(db, principal=principal, claim_id=claim_id, lock=True)
+    claim = claims.get_claim(db, principal=principal, claim_id=claim_id, lock=True)
     _own_claim(principal, claim, _("Du kan ikke afvise dit eget udlæg."))
     administration = rules.is_administration(principal, claim)
     if not administration and not (claim.status == "submitted" and is_attester(db, principal, claim)):
@@ -214,7 +214,7 @@ def reject_claim(
 def mark_exported(
     db: Session, *, principal: Principal, claim_id: int, link: LinkFn | None = None
 ) -> ExpenseClaim:
-    claim = service.get_claim(db, principal=principal, claim_id=claim_id, lock=True)
+    claim = claims.get_claim(db, principal=principal, claim_id=claim_id, lock=True)
     _check_administration(principal, claim)
     if claim.status != "approved":
         raise Conflict(_("Kun godkendte udlæg kan eksporteres."), code="not_approved")
@@ -226,7 +226,7 @@ def mark_exported(
 def mark_paid(
     db: Session, *, principal: Principal, claim_id: int, link: LinkFn | None = None
 ) -> ExpenseClaim:
-    claim = service.get_claim(db, principal=principal, claim_id=claim_id, lock=True)
+    claim = claims.get_claim(db, principal=principal, claim_id=claim_id, lock=True)
     _check_administration(principal, claim)
     if claim.status != "exported":
         raise Conflict(
@@ -239,7 +239,7 @@ def mark_paid(
 
 def delete_claim(db: Session, *, principal: Principal, claim_id: int, today: date | None = None) -> None:
     """A draft is the claimant's to delete; a submitted claim is a voucher, kept 5 years (409 before)."""
-    claim = service.get_claim(db, principal=principal, claim_id=claim_id, lock=True)
+    claim = claims.get_claim(db, principal=principal, claim_id=claim_id, lock=True)
     keep_until = rules.retained_until(claim)
     if keep_until is None:
         if not rules.is_claimant(principal, claim):
@@ -280,7 +280,7 @@ def _step(
 ) -> None:
     claim.updated_at = utcnow()
     db.flush()
-    service.record_event(
+    claims.record_event(
         db, claim, actor_id=principal.person_id, action=action, after={"status": claim.status}, note=note
     )
     notify(db, claim=claim, link=link, event=event, reason=reason, rejected_by=rejected_by)

@@ -1,7 +1,7 @@
 """A draft's lines: receipts typed or uploaded, trips priced from the rate table, corrections.
 
 Every change updates the claim's total and is written to its history with the values before
-and after; lines change only while the claim is a draft (``service.editable_claim``).
+and after; lines change only while the claim is a draft (``claims.editable_claim``).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from boardkit.core.db import utcnow
 from boardkit.core.errors import Conflict, ValidationFailed
 from boardkit.core.i18n import _
 from boardkit.core.permissions import Principal
-from boardkit.expenses import mileage, rules, service
+from boardkit.expenses import claims, mileage, rules
 from boardkit.expenses.models import ExpenseClaim, ExpenseLine
 from boardkit.org import service as org_service
 
@@ -58,8 +58,8 @@ def _append_line(
     db.flush()
     if line.kind == "mileage":
         mileage.price_line(db, line=line, claimant_id=claim.claimant_id)
-    service.refresh_total(claim)
-    service.record_event(
+    claims.refresh_total(claim)
+    claims.record_event(
         db,
         claim,
         actor_id=principal.person_id,
@@ -119,8 +119,8 @@ def update_receipt_line(
         line.vat_ore = rules.default_vat(line.amount_ore)
     line.spent_on, line.description = merged.spent_on, merged.description.strip()
     line.updated_at = utcnow()
-    service.refresh_total(claim)
-    service.record_event(
+    claims.refresh_total(claim)
+    claims.record_event(
         db,
         claim,
         actor_id=principal.person_id,
@@ -139,7 +139,7 @@ def delete_line(db: Session, *, principal: Principal, claim: ExpenseClaim, line:
     line_id = line.id
     claim.lines.remove(line)
     db.flush()
-    service.refresh_total(claim)
-    service.record_event(
+    claims.refresh_total(claim)
+    claims.record_event(
         db, claim, actor_id=principal.person_id, action="line.delete", line_id=line_id, before=before
     )

@@ -8,7 +8,7 @@ the event loop with them.
 * Photos (JPEG, PNG, HEIC/HEIF) are turned upright by their EXIF orientation, converted to sRGB
   and re-encoded without any metadata (EXIF with GPS, XMP, IPTC, comments, text chunks, ICC):
   JPEG and HEIC as JPEG, PNG as PNG. Photos beyond :data:`CLEAN_MAX_SIDE` are scaled down.
-* PDFs pass :mod:`boardkit.core.pdfprep`: a locked file is refused, and the clean copy holds only
+* PDFs pass :mod:`boardkit.core.pdf.prep`: a locked file is refused, and the clean copy holds only
   page content (no JavaScript, embedded files or actions). Page 1 is drawn for the preview by
   poppler's ``pdftoppm`` when installed; else the preview is a placeholder without a hash.
 * What the bytes are is judged by content, never by name or declared type: a ``.jpg`` that is
@@ -29,9 +29,11 @@ from pathlib import Path
 
 from PIL import Image, ImageCms, ImageDraw, ImageFont, ImageOps
 
-from boardkit.core import pdfimage, pdfprep, uploads
+from boardkit.core import uploads
 from boardkit.core.errors import TooLarge, UnsupportedType
 from boardkit.core.i18n import _, ngettext
+from boardkit.core.pdf import image as pdfimage
+from boardkit.core.pdf import prep as pdfprep
 
 ACCEPTED = frozenset({uploads.JPEG, uploads.PNG, uploads.HEIC, uploads.PDF})
 MAX_BYTES = 15 * uploads.MB

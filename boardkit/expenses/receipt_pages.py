@@ -16,8 +16,9 @@ from PIL import Image
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import ArrayObject, DictionaryObject, NameObject, NumberObject, StreamObject
 
-from boardkit.core import pdfimage, pdfprep
 from boardkit.core.i18n import _
+from boardkit.core.pdf import image as pdfimage
+from boardkit.core.pdf import prep as pdfprep
 
 STAMP_FONT = "/BkStamp"
 STAMP_SIZE = 9

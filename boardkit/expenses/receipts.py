@@ -14,7 +14,7 @@ from boardkit.core import uploads
 from boardkit.core.errors import AppError, NotFound, TooLarge, UnsupportedType
 from boardkit.core.permissions import Principal
 from boardkit.core.storage import FileStore
-from boardkit.expenses import rules, service
+from boardkit.expenses import claims, lines, rules
 from boardkit.expenses.models import ExpenseClaim, ExpenseLine
 from boardkit.expenses.receipt_files import ProcessedReceipt, process_receipt
 
@@ -26,7 +26,7 @@ def process_upload(
     write transaction (``core.web.prepare``) so no other writer waits for it: the file checked
     and processed for the claimant's draft (404/409 first, as for the upload itself); a file
     that cannot be used gives its 413/415 error back, for :func:`add_receipt_file` to raise."""
-    service.editable_claim(db, principal=principal, claim_id=claim_id)
+    claims.editable_claim(db, principal=principal, claim_id=claim_id)
     try:
         return process_receipt(upload.data, upload.filename, "")
     except (TooLarge, UnsupportedType) as exc:
@@ -45,12 +45,12 @@ def add_receipt_file(
     """The claimant adds a photo or PDF of a receipt to their draft; date and amount come later.
 
     ``processed``: what :func:`process_upload` made of ``upload`` beforehand (else it is done now)."""
-    claim = service.editable_claim(db, principal=principal, claim_id=claim_id)
+    claim = claims.editable_claim(db, principal=principal, claim_id=claim_id)
     if isinstance(processed, AppError):
         raise processed
     # 413/415 before anything is saved
     done = processed if processed is not None else process_receipt(upload.data, upload.filename, "")
-    line = service.lines.add_receipt_line(
+    line = lines.add_receipt_line(
         db, principal=principal, claim=claim, data=rules.ReceiptInput(), complete=False
     )
     line.filename = uploads.safe_filename(upload.filename, done.content_type)
@@ -68,8 +68,8 @@ def receipt_file(
     db: Session, *, principal: Principal, claim_id: int, line_id: int, variant: str, store: FileStore
 ) -> tuple[bytes, str, str]:
     """(bytes, content type, file name) of a receipt's clean copy, preview or original; 404 if none."""
-    claim: ExpenseClaim = service.get_claim(db, principal=principal, claim_id=claim_id)
-    line = service.get_line(claim, line_id)
+    claim: ExpenseClaim = claims.get_claim(db, principal=principal, claim_id=claim_id)
+    line = claims.get_line(claim, line_id)
     if variant == "image" and line.clean_sha256:
         found = line.clean_sha256, line.clean_type, uploads.safe_filename(line.filename, line.clean_type)
     elif variant == "preview" and line.preview_sha256:

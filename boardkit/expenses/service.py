@@ -1,7 +1,9 @@
 """Expense claims: accounts, claims and their lines while a draft, reading with permissions, history.
 
-The flow after the draft (submit, attest, approve, reject, export, paid) is in ``flow.py``,
-duplicate flags in ``flags.py``, receipt uploads in ``receipts.py``; the rules in ``rules.py``.
+The domain's public face: other domains import this module only. It imports downward: the
+low-level lookups live in ``claims.py`` (re-exported here), the flow after the draft (submit,
+attest, approve, reject, export, paid) in ``flow.py``, duplicate flags in ``flags.py``, receipt
+uploads in ``receipts.py``, the rules in ``rules.py``; none of them imports this module.
 """
 
 from __future__ import annotations
@@ -11,51 +13,35 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from boardkit.core import audit, crypto
 from boardkit.core.db import utcnow
-from boardkit.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from boardkit.core.errors import Forbidden, ValidationFailed
 from boardkit.core.i18n import _
 from boardkit.core.permissions import Principal
+from boardkit.expenses import export as export  # export batches: CSV and receipts PDF
+from boardkit.expenses import flags as flags  # duplicate flags: service.flags.decide_flag
+from boardkit.expenses import flow as flow  # submit, attest, approve, reject, export, paid
+from boardkit.expenses import lines as lines  # a draft's lines: receipts and trips
+from boardkit.expenses import mileage as mileage  # the rate table, km formatting
+from boardkit.expenses import queue as queue  # the approval queue, claims to attest
+from boardkit.expenses import receipts as receipts  # receipt uploads and their files
+from boardkit.expenses import reports as reports  # mileage summary, budget overview
 from boardkit.expenses import rules
+from boardkit.expenses.claims import BANK_PURPOSE as BANK_PURPOSE
+from boardkit.expenses.claims import bank_details as bank_details
+from boardkit.expenses.claims import check_editable
+from boardkit.expenses.claims import editable_claim as editable_claim
+from boardkit.expenses.claims import get_claim as get_claim
+from boardkit.expenses.claims import get_line as get_line
+from boardkit.expenses.claims import history as history
+from boardkit.expenses.claims import list_flags as list_flags
+from boardkit.expenses.claims import record_event as record_event
+from boardkit.expenses.claims import refresh_total as refresh_total
+from boardkit.expenses.claims import set_bank as set_bank
 from boardkit.expenses.models import STATUSES as STATUSES  # the API's status filter
-from boardkit.expenses.models import ExpenseAccount, ExpenseClaim, ExpenseEvent, ExpenseFlag, ExpenseLine
+from boardkit.expenses.models import ExpenseAccount, ExpenseClaim
 from boardkit.org import service as org_service
 
-BANK_PURPOSE = "expense-bank-account"
-
-
-def record_event(
-    db: Session,
-    claim: ExpenseClaim,
-    *,
-    actor_id: int | None,
-    action: str,
-    line_id: int | None = None,
-    before: dict[str, Any] | None = None,
-    after: dict[str, Any] | None = None,
-    note: str = "",
-) -> None:
-    """One history entry on the claim (kept for good) and the audit log entry beside it."""
-    db.add(
-        ExpenseEvent(
-            claim_id=claim.id,
-            line_id=line_id,
-            actor_id=actor_id,
-            action=action,
-            before=before or {},
-            after=after or {},
-            note=note,
-        )
-    )
-    audit.record(
-        db,
-        actor_id=actor_id,
-        action=f"expense.{action}",
-        obj=claim,
-        organisation_id=claim.organisation_id,
-        summary=note or claim.purpose[:200],
-        diff=audit.changes(before or {}, after or {}),
-    )
+# The sub-modules above are part of this public face: service.flow.submit_claim, service.lines ...
 
 
 def _invalid(errors: dict[str, str]) -> ValidationFailed:
@@ -185,7 +171,7 @@ def update_claim(
     secret_key: str,
 ) -> ExpenseClaim:
     """The claimant corrects purpose, account or bank account of a draft (None: unchanged)."""
-    _check_editable(principal, claim)
+    check_editable(principal, claim)
     old_bank = bank_details(claim, secret_key=secret_key) or ("", "")
     new_bank = (
         (bank_registration if bank_registration is not None else old_bank[0]).strip(),
@@ -224,28 +210,6 @@ def update_claim(
     return claim
 
 
-def set_bank(claim: ExpenseClaim, registration: str, account: str, *, secret_key: str) -> None:
-    claim.bank_encrypted = (
-        crypto.encrypt(secret_key, f"{registration}:{account}", purpose=BANK_PURPOSE) if account else ""
-    )
-
-
-def bank_details(claim: ExpenseClaim, *, secret_key: str) -> tuple[str, str] | None:
-    plain = crypto.decrypt(secret_key, claim.bank_encrypted, purpose=BANK_PURPOSE)
-    if not plain:
-        return None
-    registration, _sep, account = plain.partition(":")
-    return registration, account
-
-
-def get_claim(db: Session, *, principal: Principal, claim_id: int, lock: bool = False) -> ExpenseClaim:
-    """A claim the principal may see; 404 otherwise (``lock``: the row is locked for a change)."""
-    claim = db.get(ExpenseClaim, claim_id, with_for_update=lock or None, populate_existing=lock)
-    if claim is None or not rules.may_view(principal, claim):
-        raise NotFound()
-    return claim
-
-
 def list_claims(
     db: Session,
     *,
@@ -276,55 +240,3 @@ def list_claims(
     if before_id:
         q = q.where(ExpenseClaim.id < before_id)
     return list(db.scalars(q.options(selectinload(ExpenseClaim.account))))
-
-
-def history(db: Session, *, claim: ExpenseClaim) -> list[ExpenseEvent]:
-    return list(
-        db.scalars(select(ExpenseEvent).where(ExpenseEvent.claim_id == claim.id).order_by(ExpenseEvent.id))
-    )
-
-
-def list_flags(db: Session, *, claim: ExpenseClaim) -> list[ExpenseFlag]:
-    return list(
-        db.scalars(select(ExpenseFlag).where(ExpenseFlag.claim_id == claim.id).order_by(ExpenseFlag.id))
-    )
-
-
-def refresh_total(claim: ExpenseClaim) -> None:
-    claim.total_ore = sum(line.amount_ore for line in claim.lines)
-    claim.updated_at = utcnow()
-
-
-# --- lines while a draft --------------------------------------------------------------------
-
-
-def editable_claim(db: Session, *, principal: Principal, claim_id: int) -> ExpenseClaim:
-    """The claimant's own draft, locked; others' claims 403 (or 404), a submitted one 409."""
-    claim = get_claim(db, principal=principal, claim_id=claim_id, lock=True)
-    _check_editable(principal, claim)
-    return claim
-
-
-def _check_editable(principal: Principal, claim: ExpenseClaim) -> None:
-    if not rules.is_claimant(principal, claim):
-        raise Forbidden(_("Kun den, der har lagt ud, kan ændre udlægget."), code="not_claimant")
-    if claim.status not in rules.EDITABLE:
-        raise Conflict(_("Udlægget er sendt og kan ikke længere ændres."), code="not_a_draft")
-
-
-def get_line(claim: ExpenseClaim, line_id: int) -> ExpenseLine:
-    line = next((line for line in claim.lines if line.id == line_id), None)
-    if line is None:
-        raise NotFound()
-    return line
-
-
-# Other domains (the API) reach the rest of the domain through this module.
-from boardkit.expenses import export as export  # noqa: E402  (export batches: CSV and receipts PDF)
-from boardkit.expenses import flags as flags  # noqa: E402  (duplicate flags: service.flags.decide_flag)
-from boardkit.expenses import flow as flow  # noqa: E402  (submit, attest, approve, reject, export, paid)
-from boardkit.expenses import lines as lines  # noqa: E402  (a draft's lines: receipts and trips)
-from boardkit.expenses import mileage as mileage  # noqa: E402  (the rate table, km formatting)
-from boardkit.expenses import queue as queue  # noqa: E402  (the approval queue, claims to attest)
-from boardkit.expenses import receipts as receipts  # noqa: E402  (receipt uploads and their files)
-from boardkit.expenses import reports as reports  # noqa: E402  (mileage summary, budget overview)

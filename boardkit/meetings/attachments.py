@@ -24,11 +24,13 @@ from urllib.parse import quote
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from boardkit.core import audit, jobs, pdfimage, pdfprep, uploads
+from boardkit.core import audit, jobs, uploads
 from boardkit.core.db import utcnow
 from boardkit.core.errors import TooLarge, UnsupportedType
 from boardkit.core.i18n import _
 from boardkit.core.models import PreparedFile
+from boardkit.core.pdf import image as pdfimage
+from boardkit.core.pdf import prep as pdfprep
 from boardkit.core.storage import FileStore
 from boardkit.meetings import pack_queue
 from boardkit.meetings.models import AgendaItem, Attachment

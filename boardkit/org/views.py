@@ -16,7 +16,7 @@ from boardkit.core.web import Ctx, form_errors, page, redirect, render
 from boardkit.org import service
 from boardkit.org.board_views import membership_form
 from boardkit.org.board_views import routes as board_routes
-from boardkit.org.import_views import routes as import_routes
+from boardkit.org.importing.views import routes as import_routes
 from boardkit.org.models import CHANNELS, LANGUAGES, ROLES
 from boardkit.org.system_views import routes as system_routes
 

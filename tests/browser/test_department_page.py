@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from boardkit import migrate
 from boardkit.core.db import Database, utcnow
-from boardkit.demo_minutes import add_demo_minutes
+from boardkit.demo.minutes import add_demo_minutes
 from boardkit.meetings.minutes import service as minutes_service
 from boardkit.meetings.models import AgendaItem, Meeting, Minutes
 from boardkit.org.models import Board

@@ -11,7 +11,10 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from boardkit.core import pdf, pdfbook, pdfjoin, pdfprep
+from boardkit.core import pdf
+from boardkit.core.pdf import book as pdfbook
+from boardkit.core.pdf import join as pdfjoin
+from boardkit.core.pdf import prep as pdfprep
 from tests.core import pdf_corpus as corpus
 
 
@@ -121,8 +124,8 @@ def test_a_pdf_that_was_not_prepared_is_prepared_on_the_way_in() -> None:
         plain.write_bytes(corpus.document(2, text="Komprimeret"))
         subprocess.run(["qpdf", "--object-streams=generate", str(plain), str(packed)], check=True)
         source = packed.read_bytes()
-    with pytest.raises(pdfjoin.NotPlain):
-        pdfjoin.RawPdf(source)  # a cross-reference stream
+    with pytest.raises(pdfjoin.Unusable):
+        pdfjoin.read(source)  # not prepared (and with a cross-reference stream)
     book = pdfbook.Book(title="T")
     book.attach(source)
     book.attach(corpus.rotated(90))  # unprepared, with /Rotate

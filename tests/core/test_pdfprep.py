@@ -8,7 +8,7 @@ import time
 import pytest
 from pypdf import PdfReader
 
-from boardkit.core import pdfprep
+from boardkit.core.pdf import prep as pdfprep
 from tests.core import pdf_corpus as corpus
 
 A4 = (595, 842)

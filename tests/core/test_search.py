@@ -4,26 +4,20 @@ highlights that are safe HTML, groups replaced whole, and queries that never bre
 from __future__ import annotations
 
 import itertools
-import random
 from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
-from whoosh import writing
 
 from boardkit.core import search
 from boardkit.core.permissions import Action, Audience, Principal, Resource, can
 from boardkit.core.search import Document
-from boardkit.core.search_whoosh import (
+from boardkit.core.search.whoosh import (
     ANALYZER,
-    BULK_MIN,
-    CODEC,
     WhooshIndex,
     analyse,
-    fields_of,
     index_words,
     word_counts,
 )
@@ -206,76 +200,7 @@ def test_the_filter_is_cached_per_reader_and_dropped_when_the_index_changes(inde
     assert state.filters[(scopes, "")] is not cached
 
 
-# --- the bulk loader (search_bulk.py) writes what whoosh's add_document writes ----------------
-
-WORDS = str.split(
-    "vaskeri vaskeriet vaskerierne budget budgettet regnskab regnskabet beboer beboerne møde mødet"
-    " referat dagsorden forslag forslaget afdeling afdelingen bestyrelse bestyrelsen husleje"
-    " huslejen legeplads legepladsen vedligehold vedligeholdelse og i at det en til er som på"
-)
-
-
-def corpus(n: int, seed: int = 3) -> list[Document]:
-    """Words of a long-tailed spread (some in more than a block's 128 documents), stop words,
-    documents of varied length, a title or text now and then empty, several boards."""
-    rng = random.Random(seed)
-    weights = [1 / (k + 1) for k in range(len(WORDS))]
-    docs = []
-    for i in range(1, n + 1):
-        text = " ".join(rng.choices(WORDS, weights, k=rng.randint(0, 60))) + f" nr{i % 37}"
-        title = " ".join(rng.choices(WORDS, weights, k=rng.randint(0, 4))).capitalize()
-        docs.append(doc(i, title, text, board=1 + i % 3, closed=i % 11 == 0, residents=i % 2 == 0))
-    return docs
-
-
-def plain_rebuild(ix: WhooshIndex, docs: list[Document]) -> None:
-    """whoosh's own way, as rebuild() wrote before the bulk loader."""
-    writer = ix.ix().writer(codec=CODEC)
-    for d in docs:
-        writer.add_document(**fields_of(d))
-    writer.commit(mergetype=writing.CLEAR)
-
-
-def segment_contents(ix: WhooshIndex) -> dict[str, Any]:
-    with ix.ix().reader() as reader:
-        segment = reader.segment()
-        files = segment.open_compound_file(ix.ix().storage) if segment.is_compound() else ix.ix().storage
-        contents: dict[str, Any] = {}
-        for ext in (".pst", ".trm"):  # posting blocks; term infos (frequencies, lengths, weights)
-            with segment.open_file(files, ext) as f:
-                contents[ext] = f.read()
-        contents["stored"] = list(reader.all_stored_fields())
-        contents["lengths"] = [
-            (reader.doc_field_length(n, "title"), reader.doc_field_length(n, "text"))
-            for n in range(reader.doc_count_all())
-        ]
-        contents["totals"] = (reader.field_length("title"), reader.field_length("text"), reader.doc_count())
-    return contents
-
-
-def test_the_bulk_loader_writes_the_index_whoosh_writes(tmp_path: Path) -> None:
-    docs = corpus(700)
-    bulk, plain = WhooshIndex(tmp_path / "bulk"), WhooshIndex(tmp_path / "plain")
-    try:
-        assert bulk.rebuild(docs) == len(docs)
-        plain_rebuild(plain, docs)
-        assert segment_contents(bulk) == segment_contents(plain)
-        scopes = search.reader_scopes(MEMBER)
-        queries = [
-            "vaskeriet",
-            "budget beboerne",
-            "referat",
-            "husleje legepladsen",
-            "nr5",
-            "afdeling og møde",
-        ]
-        for q in queries:
-            got, want = bulk.search(q, scopes=scopes), plain.search(q, scopes=scopes)
-            assert got.hits, q
-            assert [(h.id, h.score) for h in got.hits] == [(h.id, h.score) for h in want.hits], q
-    finally:
-        bulk.close()
-        plain.close()
+# --- writing ------------------------------------------------------------------------------
 
 
 def test_word_counts_are_the_analysers_words_counted() -> None:
@@ -284,14 +209,17 @@ def test_word_counts_are_the_analysers_words_counted() -> None:
     assert sorted(index_words(text)) == sorted(t.text for t in ANALYZER(text))
 
 
-def test_a_big_batch_replaces_its_groups_and_keys_in_bulk(index: WhooshIndex) -> None:
+BIG = 500
+
+
+def test_a_big_batch_replaces_its_groups_and_keys(index: WhooshIndex) -> None:
     old = [doc(1, "Vaskeri", "gammel tekst", group="g:a"), doc(2, "Budget", "x", group="g:b")]
     index.replace_groups([], old)
-    batch = [doc(i, "Vaskeriet", f"ny tekst {i}", group="g:a") for i in range(2, 2 + BULK_MIN)]
-    assert index.replace_groups(["g:a"], batch) == BULK_MIN
+    batch = [doc(i, "Vaskeriet", f"ny tekst {i}", group="g:a") for i in range(2, 2 + BIG)]
+    assert index.replace_groups(["g:a"], batch) == BIG
     scopes = search.reader_scopes(MEMBER)
-    assert index.count() == BULK_MIN  # 1 left with its group, 2 replaced by its new version
+    assert index.count() == BIG  # 1 left with its group, 2 replaced by its new version
     assert index.search("gammel", scopes=scopes).hits == []
     assert [h.id for h in index.search("budget", scopes=scopes).hits] == []
     assert index.search("ny tekst 2", scopes=scopes).hits[0].id == 2
-    assert len(index.search("vaskeri", scopes=scopes, limit=1000).hits) == BULK_MIN
+    assert len(index.search("vaskeri", scopes=scopes, limit=1000).hits) == BIG

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 import pytest
 from pypdf import PdfReader
 
-from boardkit.core import pdfprep
+from boardkit.core.pdf import prep as pdfprep
 from boardkit.meetings.packs import pdf as pack_pdf
 from boardkit.meetings.packs.pdf import PackFile, PackItem, PackSpec, render_pack
 from tests.core import pdf_corpus as corpus

@@ -19,9 +19,9 @@ from sqlalchemy import select, update
 from starlette.testclient import TestClient
 
 from boardkit.config import Settings
-from boardkit.core import search_index
 from boardkit.core.db import Database, utcnow
 from boardkit.core.notify import Notice, NoticeDelivery
+from boardkit.core.search import indexing as search_index
 from boardkit.meetings.models import Letter, Meeting
 from boardkit.org.models import Board, Membership
 from tests.helpers import api_token, csrf_from, login_as, person_id

@@ -16,9 +16,9 @@ from starlette.testclient import TestClient
 
 from boardkit.app import build_runner
 from boardkit.config import Settings
-from boardkit.core import search_index
 from boardkit.core.db import Database, utcnow
 from boardkit.core.models import Job
+from boardkit.core.search import indexing as search_index
 from boardkit.core.storage import FileStore
 from boardkit.meetings import attachments, pack_queue, service
 from boardkit.meetings.models import AgendaItem

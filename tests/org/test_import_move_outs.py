@@ -16,7 +16,7 @@ from starlette.testclient import TestClient
 
 from boardkit.core.db import Database
 from boardkit.core.models import AuditEntry
-from boardkit.org.importer import import_csv
+from boardkit.org.importing.service import import_csv
 from boardkit.org.models import Organisation, Person, Residency, StaffRole
 from tests.helpers import csrf_from, login_as
 

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from boardkit.core.db import Database
 from boardkit.core.models import AuditEntry
-from boardkit.org.importer import ImportReport, import_csv
+from boardkit.org.importing.service import ImportReport, import_csv
 from boardkit.org.models import Board, Department, Membership, Organisation, Person, Residency, Tenancy
 from boardkit.org.service import today
 from boardkit.schema import metadata

@@ -20,7 +20,7 @@ from boardkit.meetings.invitations import service as invitations
 from boardkit.meetings.minutes import publish as minutes_publish
 from boardkit.meetings.models import Letter, Meeting
 from boardkit.org import service
-from boardkit.org.importer import import_csv
+from boardkit.org.importing.service import import_csv
 from boardkit.org.models import Board, Membership, Person, Residency, Tenancy
 from tests.helpers import csrf_from, login_as
 from tests.meetings.meeting_env import make_meeting

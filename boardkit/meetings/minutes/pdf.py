@@ -10,8 +10,9 @@ from typing import Any
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
-from boardkit.core import i18n, pdf, pdfbook
+from boardkit.core import i18n, pdf
 from boardkit.core.i18n import _
+from boardkit.core.pdf import book as pdfbook
 from boardkit.core.permissions import Principal
 from boardkit.core.templating import fmt_datetime
 from boardkit.meetings.minutes import access as minutes_access

@@ -25,9 +25,10 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from boardkit.core import i18n, pdfprep
+from boardkit.core import i18n
 from boardkit.core.i18n import _
 from boardkit.core.models import PreparedFile
+from boardkit.core.pdf import prep as pdfprep
 from boardkit.core.storage import FileStore
 from boardkit.meetings.models import PackFile, PackVersion
 from boardkit.meetings.packs import pdf as pack_pdf

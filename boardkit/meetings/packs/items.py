@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from boardkit.core import pdf, pdfbook
+from boardkit.core import pdf
 from boardkit.core.i18n import _, ngettext
+from boardkit.core.pdf import book as pdfbook
 from boardkit.meetings.packs.layout import (
     BLUE,
     GREY,

@@ -1,6 +1,6 @@
 """Page layout for meeting packs: type sizes, colours and a flow that fills pages top to bottom.
 
-The pack is planned before it is drawn (see :mod:`boardkit.core.pdfbook`): a :class:`Flow`
+The pack is planned before it is drawn (see :mod:`boardkit.core.pdf.book`): a :class:`Flow`
 collects blocks of known height, starts a new page when the next block does not fit, and
 finally adds its pages to the book. Each block draws itself later, at its planned position.
 """
@@ -10,7 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from boardkit.core import pdf, pdfbook, pdfprep
+from boardkit.core import pdf
+from boardkit.core.pdf import book as pdfbook
+from boardkit.core.pdf import prep as pdfprep
 
 X = 20.0  # left margin, mm
 W = 170.0  # text width

@@ -1,11 +1,11 @@
 """The meeting pack as a PDF: plain data in, bytes out.
 
 Cover, agenda (each line a link to its item), per item a page with its facts, description and
-the reader's private note, then the item's files — prepared PDFs (:mod:`boardkit.core.pdfprep`)
+the reader's private note, then the item's files — prepared PDFs (:mod:`boardkit.core.pdf.prep`)
 bound in as pages, or a placeholder page naming a file that cannot be shown. Every page has a
 footer (meeting, item, "Side n af N"), board packs a watermark with the reader's name, and the
 outline has one bookmark per item with one nested per file. Drawing is
-:mod:`boardkit.core.pdfbook`'s; this module only decides what goes where.
+:mod:`boardkit.core.pdf.book`'s; this module only decides what goes where.
 """
 
 from __future__ import annotations
@@ -17,8 +17,9 @@ from typing import Any
 
 from babel.dates import format_datetime
 
-from boardkit.core import i18n, pdf, pdfbook
+from boardkit.core import i18n, pdf
 from boardkit.core.i18n import _, ngettext
+from boardkit.core.pdf import book as pdfbook
 from boardkit.core.templating import TZ, fmt_datetime
 from boardkit.meetings.packs import items as pack_items
 from boardkit.meetings.packs.layout import BLUE, GREY, INK, RULE, TOP, Flow, W, X, link_box, tag

@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session
 
 from boardkit.core.db import utcnow
 from boardkit.core.i18n import _
-from boardkit.org.import_rows import BOARD_KINDS, MembershipRow, Problems, Tally, chunks, show
+from boardkit.org.importing.rows import BOARD_KINDS, MembershipRow, Problems, Tally, chunks, show
 from boardkit.org.models import Board, Department, Membership, Person
-from boardkit.org.service import periods_overlap
+from boardkit.org.periods import periods_overlap
 
 KINDS = ("boards", "memberships")
 KIND_NAMES = {v: k for k, v in BOARD_KINDS.items()}

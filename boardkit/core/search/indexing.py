@@ -19,10 +19,11 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from boardkit.config import Settings
-from boardkit.core import jobs, search, uploads
+from boardkit.core import jobs, uploads
 from boardkit.core.db import Database
-from boardkit.core.search import Document
-from boardkit.core.search_whoosh import WhooshIndex
+from boardkit.core.search import service as search
+from boardkit.core.search.service import Document
+from boardkit.core.search.whoosh import WhooshIndex
 from boardkit.core.storage import FileStore
 
 log = logging.getLogger("boardkit.search")

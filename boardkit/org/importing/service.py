@@ -25,12 +25,13 @@ from sqlalchemy.orm import Session
 
 from boardkit.core import audit
 from boardkit.core.i18n import _, lazy_gettext, ngettext
-from boardkit.org import import_members, import_residents
-from boardkit.org.import_apply import apply_memberships, apply_residents
-from boardkit.org.import_file import MEMBERSHIPS, RESIDENTS, FileError, Table, read_table
-from boardkit.org.import_rows import Problems, parse_membership, parse_resident
+from boardkit.org.importing import members as import_members
+from boardkit.org.importing import residents as import_residents
+from boardkit.org.importing.apply import apply_memberships, apply_residents
+from boardkit.org.importing.file import MEMBERSHIPS, RESIDENTS, FileError, Table, read_table
+from boardkit.org.importing.rows import Problems, parse_membership, parse_resident
 from boardkit.org.models import Department, Organisation
-from boardkit.org.service import today
+from boardkit.org.periods import today
 
 log = logging.getLogger("boardkit.import")
 MAX_ERRORS = 500

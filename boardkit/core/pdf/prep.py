@@ -36,8 +36,8 @@ from pypdf.generic import (
     StreamObject,
 )
 
-from boardkit.core import pdfimage
 from boardkit.core.i18n import _
+from boardkit.core.pdf import image as pdfimage
 
 RECIPE = 1
 FOOTER_BAND_MM = 12.0

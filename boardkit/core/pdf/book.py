@@ -4,14 +4,14 @@ Generic: knows pages, nothing about meetings. A book is planned first and drawn 
 every page knows the page count for its "Side n af N":
 
 * :meth:`Book.page` adds a drawn page — a callback that draws on the fpdf2 document;
-* :meth:`Book.attach` adds the pages of a PDF made by :func:`boardkit.core.pdfprep.prepare`
+* :meth:`Book.attach` adds the pages of a PDF made by :func:`boardkit.core.pdf.prep.prepare`
   ("slot" pages: the prepared page lies UNDER what the book draws on that page);
 * :meth:`Book.bookmark` adds an outline entry, :meth:`Book.link` a link target, page labels
   come with the pages.
 
 :meth:`Book.render` draws every page with fpdf2 (the callback, then the running footer), once;
-then :mod:`boardkit.core.pdfjoin` binds at the byte level: each slot's Form XObject under its
-page's content, the watermark and any late texts (:mod:`boardkit.core.pdfstamp`) over it — a
+then :mod:`boardkit.core.pdf.join` binds them with pikepdf: each slot's Form XObject under its
+page's content, the watermark and any late texts (:mod:`boardkit.core.pdf.stamp`) over it — a
 reference and a tiny content stream per page, never parsing any content. Rendering the same
 book again with another watermark (the next reader's copy) only binds again.
 """
@@ -24,9 +24,12 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
-from boardkit.core import pdf, pdfjoin, pdfprep, pdfstamp
 from boardkit.core.i18n import _
-from boardkit.core.pdfstamp import Late
+from boardkit.core.pdf import join as pdfjoin
+from boardkit.core.pdf import layout as pdf
+from boardkit.core.pdf import prep as pdfprep
+from boardkit.core.pdf import stamp as pdfstamp
+from boardkit.core.pdf.stamp import Late
 
 SIDE = 15.0  # mm from the page edge to the footer
 FOOTER_SIZE = 7.5
@@ -152,7 +155,7 @@ class Book:
                 self._drawn = self._draw()
             drawn = self._drawn
         slots = [(n, p.slot) for n, p in enumerate(self._pages) if p.slot is not None]
-        stamps: list[tuple[pdfjoin.RawPdf, list[int]]] = []
+        stamps: list[tuple[bytes, list[int]]] = []
         late = tuple(replace(t, text=self.doc.clean(t.text)) for t in late if 0 < t.page <= len(self._pages))
         if late:
             on = sorted({t.page for t in late})
@@ -163,13 +166,7 @@ class Book:
             shapes = tuple(sorted({p.landscape for p in self._pages}))
             over = [shapes.index(p.landscape) for p in self._pages]
             stamps.append((pdfstamp.watermark_stamp(watermark, shapes, self._fonts), over))
-        # fpdf2's output is plain (one xref table, a flat page tree): pdfjoin relies on that, and
-        # the tests fail loudly should an fpdf2 upgrade change it.
-        return pdfjoin.bind(
-            drawn,
-            [(n, self._sources[s].raw, self._sources[s].pages[i].form or 0) for n, (s, i) in slots],
-            stamps=stamps,
-        )
+        return pdfjoin.bind(drawn, [(n, self._sources[s].data, i) for n, (s, i) in slots], stamps=stamps)
 
     @property
     def drawing(self) -> bytes | None:
@@ -246,7 +243,6 @@ class Book:
 @dataclass(frozen=True)
 class _Source:
     data: bytes
-    raw: pdfjoin.RawPdf
     pages: list[pdfjoin.Page]
 
 
@@ -254,15 +250,12 @@ def _source(prepared: bytes) -> _Source:
     """A prepared PDF read for joining; a PDF not (or no longer) in that shape is prepared again."""
     for attempt in range(2):
         try:
-            raw = pdfjoin.RawPdf(prepared)
-            pages = raw.pages()
-            if pages and all(p.form for p in pages):
-                return _Source(prepared, raw, pages)
-        except (pdfjoin.NotPlain, ValueError, IndexError):
+            return _Source(prepared, pdfjoin.read(prepared))
+        except pdfjoin.Unusable:
             pass
         if attempt == 0:
             again = pdfprep.prepare(prepared, "application/pdf").pdf
             if again is None:
                 break
             prepared = again
-    raise ValueError("not a PDF that boardkit.core.pdfprep.prepare() can use")
+    raise ValueError("not a PDF that boardkit.core.pdf.prep.prepare() can use")

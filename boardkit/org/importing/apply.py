@@ -12,9 +12,9 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from boardkit.core.db import utcnow
-from boardkit.org.import_members import MembershipPlan
-from boardkit.org.import_residents import ADDRESS_FIELDS, ResidentPlan
-from boardkit.org.import_rows import chunks
+from boardkit.org.importing.members import MembershipPlan
+from boardkit.org.importing.residents import ADDRESS_FIELDS, ResidentPlan
+from boardkit.org.importing.rows import chunks
 from boardkit.org.models import Board, Department, Membership, Person, Residency, Tenancy
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from fpdf import FPDF
 from fpdf.enums import MethodReturnValue
 
-FONTS_DIR = Path(__file__).resolve().parents[2] / "static" / "vendor" / "fonts"
+FONTS_DIR = Path(__file__).resolve().parents[3] / "static" / "vendor" / "fonts"
 FONT = "plex"
 # fpdf2 styles → IBM Plex Sans faces. "B" is SemiBold, the weight DKFDS uses for headings,
 # so paper and screen match; Bold is registered as its own family for the rare heavy title.

@@ -1,6 +1,6 @@
 """An image (JPEG, PNG, HEIC, or anything else Pillow opens) as a one-page PDF.
 
-The page is the image's own shape with a small white margin; :mod:`boardkit.core.pdfprep` then
+The page is the image's own shape with a small white margin; :mod:`boardkit.core.pdf.prep` then
 fits it to A4 like any other page. EXIF orientation is applied, huge images are refused before
 they are decoded (decompression bombs) and large ones scaled down to print resolution.
 """

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from boardkit.core.db import utcnow
 from boardkit.core.i18n import _
-from boardkit.org.import_rows import PersonData, Problems, ResidentRow, Tally, chunks, show
+from boardkit.org.importing.rows import PersonData, Problems, ResidentRow, Tally, chunks, show
 from boardkit.org.models import Department, Person, Residency, Tenancy
 
 KINDS = ("departments", "tenancies", "persons", "residencies")

@@ -1,7 +1,7 @@
 """What a book lays over its drawn pages when it is rendered: the reader's watermark and "late"
 texts (a version, a build time). Each is a little PDF of its own, drawn once per page shape and
 kept (cached), so a reader's copy or the next version of a book only binds; see
-:mod:`boardkit.core.pdfbook`."""
+:mod:`boardkit.core.pdf.book`."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from pathlib import Path
 
 from fpdf import FPDF
 
-from boardkit.core import pdf, pdfjoin
+from boardkit.core.pdf import layout as pdf
 
 WATERMARK_GREY = (110, 110, 110)
 WATERMARK_OPACITY = 0.16
@@ -34,7 +34,7 @@ class Late:
 
 
 @functools.lru_cache(maxsize=64)
-def watermark_stamp(watermark: str, shapes: tuple[bool, ...], fonts_dir: Path) -> pdfjoin.RawPdf:
+def watermark_stamp(watermark: str, shapes: tuple[bool, ...], fonts_dir: Path) -> bytes:
     """The watermark as a little PDF of its own, a page per page shape (portrait, landscape),
     to be laid over every page of the book. Kept: the reader gets the next version too."""
     doc = _stamp_document(fonts_dir, heavy=True)
@@ -45,7 +45,7 @@ def watermark_stamp(watermark: str, shapes: tuple[bool, ...], fonts_dir: Path) -
 
 
 @functools.lru_cache(maxsize=16)
-def late_stamp(extra: tuple[tuple[bool, tuple[Late, ...]], ...], fonts_dir: Path) -> pdfjoin.RawPdf:
+def late_stamp(extra: tuple[tuple[bool, tuple[Late, ...]], ...], fonts_dir: Path) -> bytes:
     """The late texts as a little PDF of its own, a page per page that has some. Kept: every
     reader's copy of a version has the same."""
     doc = _stamp_document(fonts_dir, heavy=False)
@@ -70,10 +70,10 @@ def _stamp_document(fonts_dir: Path, *, heavy: bool) -> FPDF:
     return doc
 
 
-def _stamp_pdf(doc: FPDF) -> pdfjoin.RawPdf:
+def _stamp_pdf(doc: FPDF) -> bytes:
     # fpdf2 tags every font subset "MPDFAA+"; these subsets differ from the book's own, so they
     # get a tag of their own (of the same length: the file's offsets stay right).
-    return pdfjoin.RawPdf(bytes(doc.output()).replace(b"/MPDFAA+", b"/BKSTMP+"))
+    return bytes(doc.output()).replace(b"/MPDFAA+", b"/BKSTMP+")
 
 
 def _watermark(doc: FPDF, text: str) -> None:

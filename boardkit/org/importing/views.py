@@ -18,8 +18,8 @@ from boardkit.core.errors import NotFound
 from boardkit.core.i18n import _
 from boardkit.core.web import Ctx, form_errors, page, redirect, render
 from boardkit.org import service
-from boardkit.org.import_file import MAX_BYTES
-from boardkit.org.importer import ImportReport, import_csv, move_out_percent
+from boardkit.org.importing.file import MAX_BYTES
+from boardkit.org.importing.service import ImportReport, import_csv, move_out_percent
 
 TEMPLATE = "org/import.html"
 SHA256 = re.compile(r"[0-9a-f]{64}")

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from starlette.responses import Response
 from starlette.routing import NoMatchFound, Route
 
-from boardkit.core import search
 from boardkit.core.i18n import _
-from boardkit.core.search import Hit
-from boardkit.core.search_index import backend_for
+from boardkit.core.search import service as search
+from boardkit.core.search.indexing import backend_for
+from boardkit.core.search.service import Hit
 from boardkit.core.web import Ctx, page, render
 
 

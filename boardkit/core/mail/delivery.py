@@ -1,0 +1,231 @@
+"""Delivery: the ``mail.deliver`` job hands a message to the SMTP server (or writes an ``.eml``
+file when no server is configured), at most once."""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+import ssl
+import threading
+import time
+from collections.abc import Callable
+from email.utils import parseaddr
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from sqlalchemy import bindparam, update
+from sqlalchemy.orm import Session
+
+from boardkit.core import jobs
+from boardkit.core.db import Database, utcnow
+from boardkit.core.mail.message import WIRE, build_message
+from boardkit.core.models import OutboxEmail
+from boardkit.core.storage import write_private
+
+log = logging.getLogger("boardkit.mail")
+
+
+class MaybeDelivered(Exception):
+    """The connection broke while the SMTP server was being given the message: it may have it."""
+
+
+def _hand_over(smtp: smtplib.SMTP, sender: str, to: str, data: bytes) -> None:
+    """``SMTP.sendmail`` in its steps, to know whether a failure came before the message was
+    handed over (refused, or the connection lost before DATA: safe to try again) or while it was
+    (:class:`MaybeDelivered`)."""
+    smtp.ehlo_or_helo_if_needed()
+    code, reply = smtp.mail(sender)
+    if code != 250:
+        smtp.rset()
+        raise smtplib.SMTPSenderRefused(code, reply, sender)
+    code, reply = smtp.rcpt(to)
+    if code not in (250, 251):
+        smtp.rset()
+        raise smtplib.SMTPRecipientsRefused({to: (code, reply)})
+    try:
+        code, reply = smtp.data(data)
+    except smtplib.SMTPDataError:
+        raise  # DATA itself refused (not 354): nothing was handed over
+    except (OSError, smtplib.SMTPException) as exc:
+        raise MaybeDelivered(f"{type(exc).__name__}: {exc}") from exc
+    if code != 250:
+        raise smtplib.SMTPDataError(code, reply)
+
+
+class Transport:
+    """Where delivered mail goes: an SMTP server, or ``.eml`` files in a folder.
+
+    One SMTP connection is kept open between messages (checked with NOOP before reuse, closed
+    after ``IDLE`` seconds unused), so a worker delivers a thousand invitations at well over a
+    hundred a second instead of paying for a connection, EHLO and login each time.
+    """
+
+    IDLE = 20.0
+
+    def __init__(
+        self, smtp_url: str, mail_dir: Path, sender: str, timeout: float = 20.0, secret_key: str = ""
+    ) -> None:
+        self.smtp_url = smtp_url
+        self.mail_dir = mail_dir
+        self.sender = sender
+        self.timeout = timeout
+        self.secret_key = secret_key  # unseals the personal links of the messages it sends
+        self._tls: ssl.SSLContext | None = None
+        self._smtp: smtplib.SMTP | None = None
+        self._used = 0.0
+        self._lock = threading.Lock()
+
+    @property
+    def tls(self) -> ssl.SSLContext:
+        """Made once: loading the system's certificates takes ~80 ms, too long to repeat per message."""
+        if self._tls is None:
+            self._tls = ssl.create_default_context()
+        return self._tls
+
+    def send(self, email: OutboxEmail) -> str:
+        """Deliver one message; returns the .eml path in file mode.
+
+        Raises OSError or ``smtplib.SMTPException`` when the message was not handed over (so
+        sending again is safe), :class:`MaybeDelivered` when the connection broke while the server
+        was being given the message (it may have it).
+        """
+        msg = build_message(email, self.sender, self.secret_key)
+        if not self.smtp_url:
+            path = self.mail_dir / f"{email.id:08d}.eml"
+            write_private(path, bytes(msg))  # holds the login link itself: for the server's user only
+            log.info("no SMTP server configured: mail to %s saved as %s", email.to_address, path)
+            return str(path)
+        with self._lock:
+            smtp = self._connection()
+            try:
+                _hand_over(smtp, parseaddr(self.sender)[1], email.to_address, msg.as_bytes(policy=WIRE))
+            except BaseException:
+                self._drop()
+                raise
+            self._used = time.monotonic()
+        return ""
+
+    def _connection(self) -> smtplib.SMTP:
+        """The kept connection if it is fresh and the server still answers NOOP, else a new one."""
+        idle = time.monotonic() - self._used
+        if self._smtp is not None and idle < 1.0:
+            return self._smtp  # answered a moment ago (should it fail now, the job is retried later)
+        if self._smtp is not None and idle < self.IDLE:
+            try:
+                if self._smtp.noop()[0] == 250:
+                    return self._smtp
+            except (OSError, smtplib.SMTPException):
+                pass
+        self._drop()
+        url = urlsplit(self.smtp_url)
+        host, port = url.hostname or "127.0.0.1", url.port
+        smtp: smtplib.SMTP
+        if url.scheme == "smtps":
+            smtp = smtplib.SMTP_SSL(host, port or 465, timeout=self.timeout, context=self.tls)
+        else:
+            smtp = smtplib.SMTP(host, port or 25, timeout=self.timeout)
+        try:
+            if url.scheme == "smtp+starttls":
+                smtp.starttls(context=self.tls)
+            if url.username:
+                smtp.login(unquote(url.username), unquote(url.password or ""))
+        except BaseException:
+            smtp.close()
+            raise
+        self._smtp = smtp
+        return smtp
+
+    def _drop(self) -> None:
+        smtp, self._smtp = self._smtp, None
+        if smtp is not None:
+            smtp.close()
+
+    def close(self) -> None:
+        """Close the kept connection (the job runner calls this when its queue runs dry)."""
+        with self._lock:
+            smtp, self._smtp = self._smtp, None
+        if smtp is not None:
+            try:
+                smtp.quit()
+            except (OSError, smtplib.SMTPException):
+                smtp.close()
+
+    def __del__(self) -> None:
+        if self._smtp is not None:
+            self._smtp.close()
+
+
+_SENT = (
+    update(OutboxEmail)
+    .where(OutboxEmail.id == bindparam("email"), OutboxEmail.status == "sending")
+    .values(
+        status="sent",
+        sent_at=bindparam("at"),
+        eml_path=bindparam("path"),
+        sealed="",  # the personal links are delivered: the outbox keeps no way to open them
+        last_error="",
+    )
+    .execution_options(synchronize_session=False)
+)
+
+
+UNCERTAIN_CRASH = (
+    "The worker stopped while handing this message over; it may have arrived, so it is not sent again."
+)
+
+
+def make_deliver_handler(transport: Transport) -> jobs.OwnHandler:
+    """The ``mail.deliver`` job, at most once (see the module's docstring); it opens its own
+    short transactions, so no write lock is held while the SMTP server is talked to."""
+
+    def deliver(database: Database, payload: dict[str, Any]) -> Callable[[Session], None] | None:
+        email_id = payload["email_id"]
+        with database.transaction() as db:
+            email = db.get(OutboxEmail, email_id)
+            if email is None or email.status not in ("queued", "sending"):
+                return None  # sent, failed or uncertain: never twice
+            if email.status == "sending":
+                email.status, email.last_error = "uncertain", UNCERTAIN_CRASH
+                email.sealed = ""  # not sent again by itself: its personal links are wiped
+                log.warning("mail %s was being sent when its worker stopped: marked uncertain", email_id)
+                return None
+            email.status, email.attempts = "sending", email.attempts + 1
+        try:
+            path = transport.send(email)
+        except MaybeDelivered as exc:
+            _set(database, email_id, status="uncertain", sealed="", last_error=str(exc))
+            log.warning("mail %s may or may not have been delivered: %s", email_id, exc)
+            return None
+        except (OSError, smtplib.SMTPException) as exc:
+            _set(database, email_id, status="queued", last_error=f"{type(exc).__name__}: {exc}")
+            raise jobs.RetryLater(f"{type(exc).__name__}: {exc}") from exc
+        except BaseException:
+            _set(database, email_id, status="queued", last_error="")  # nothing was handed over
+            raise
+        at = utcnow()
+
+        def sent(db: Session) -> None:  # written with the job's "done", in one short transaction
+            db.execute(_SENT, {"email": email_id, "path": path, "at": at})
+
+        return sent
+
+    return deliver
+
+
+def _set(database: Database, email_id: int, **values: Any) -> None:
+    with database.transaction() as db:
+        db.execute(
+            update(OutboxEmail)
+            .where(OutboxEmail.id == email_id, OutboxEmail.status == "sending")
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def mark_failed(db: Session, *, email_id: int, error: str) -> None:
+    email = db.get(OutboxEmail, email_id)
+    if email is not None and email.status not in ("sent", "uncertain"):
+        email.status = "failed"
+        email.sealed = ""  # never to be sent: its personal links are wiped
+        email.last_error = error[-2000:]

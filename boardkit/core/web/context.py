@@ -1,0 +1,150 @@
+"""What a view gets: :class:`Ctx` (the request, its transaction, who asks, what they sent), the
+signed-in :class:`Identity`, uploads, the cookie names and the ``id`` path convertor.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+from sqlalchemy.orm import Session
+from starlette.convertors import Convertor, register_url_convertor
+from starlette.requests import Request
+
+from boardkit.config import Settings
+from boardkit.core.errors import (
+    NotAuthenticated,
+    NotFound,
+)
+from boardkit.core.i18n import _
+from boardkit.core.permissions import ANONYMOUS, Principal
+from boardkit.core.web.urlmap import url_map
+
+SESSION_COOKIE = "bk_session"
+CSRF_COOKIE = "bk_csrf"
+LANG_COOKIE = "bk_lang"
+FLASH_COOKIE = "bk_flash"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+MAX_ID = 2**63 - 1
+
+
+class IdConvertor(Convertor[int]):
+    """Path ids: digits that fit a database integer (larger ones simply do not match: 404)."""
+
+    regex = "[0-9]{1,18}"
+
+    def convert(self, value: str) -> int:
+        return int(value)
+
+    def to_string(self, value: int) -> str:
+        return str(int(value))
+
+
+register_url_convertor("id", IdConvertor())
+
+
+@dataclass(frozen=True)
+class Identity:
+    person_id: int
+    name: str
+    email: str | None
+    language: str
+    principal: Principal
+
+    @property
+    def is_staff(self) -> bool:
+        return self.principal.is_staff
+
+
+IdentityLoader = Callable[[Session, int], Identity | None]
+
+
+@dataclass(frozen=True)
+class Upload:
+    filename: str
+    content_type: str
+    data: bytes
+
+
+@dataclass
+class Ctx:
+    """Everything a view needs: the request, its transaction, who is asking and what they sent."""
+
+    request: Request
+    db: Session
+    settings: Settings
+    identity: Identity | None = None
+    session_id: int | None = None
+    form: dict[str, list[str]] = field(default_factory=dict)
+    files: dict[str, list[Upload]] = field(default_factory=dict)
+    body: Any = None
+    csrf: str = ""
+    after_commit: list[Callable[[], None]] = field(default_factory=list)
+    cookies: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
+    rollback_only: bool = False
+    prepared: Any = None  # what the view's :func:`prepare` step made before the transaction
+    bookkeeping: list[tuple[Hashable, Callable[[Session], Any]]] = field(default_factory=list)
+
+    @property
+    def principal(self) -> Principal:
+        return self.identity.principal if self.identity else ANONYMOUS
+
+    @property
+    def person_id(self) -> int:
+        if self.identity is None:
+            raise NotAuthenticated(_("Log ind for at fortsætte."))
+        return self.identity.person_id
+
+    def require_login(self) -> Identity:
+        if self.identity is None:
+            raise NotAuthenticated(_("Log ind for at fortsætte."))
+        return self.identity
+
+    def value(self, name: str, default: str = "") -> str:
+        values = self.form.get(name)
+        return values[0].strip() if values else default
+
+    def values(self, name: str) -> list[str]:
+        return [v.strip() for v in self.form.get(name, [])]
+
+    def param(self, name: str, default: str = "") -> str:
+        return self.request.path_params.get(name) or self.request.query_params.get(name) or default
+
+    def int_param(self, name: str) -> int:
+        value = (
+            self.query_int(name) if name not in self.request.path_params else self.request.path_params[name]
+        )
+        if not isinstance(value, int) or not 0 < value <= MAX_ID:
+            raise NotFound()
+        return value
+
+    def query_int(self, name: str, default: int | None = None) -> int | None:
+        """A whole number from the query string, or ``default`` when absent or not a sane number."""
+        raw = self.request.query_params.get(name, "")
+        return int(raw) if raw.isdigit() and len(raw) <= 18 else default
+
+    def url(self, name: str, **params: Any) -> str:
+        query = params.pop("_query", None)
+        url = url_map(self.request.app).path(name, params) or str(self.request.url_for(name, **params).path)
+        return f"{url}?{urlencode(query)}" if query else url
+
+    def absolute_url(self, name: str, **params: Any) -> str:
+        return self.settings.base_url + self.url(name, **params)
+
+    def flash(self, message: str, kind: str = "success") -> None:
+        self.cookies.append((FLASH_COOKIE, json.dumps({"m": message, "k": kind}), {"max_age": 60}))
+
+    def set_cookie(self, name: str, value: str, **options: Any) -> None:
+        self.cookies.append((name, value, options))
+
+    def bookkeep(self, key: Hashable, write: Callable[[Session], Any]) -> None:
+        """Note something after the response without making this request wait for the write lock
+        (``core.bookkeeping``): ``write`` must be idempotent and take ids, not loaded objects."""
+        self.bookkeeping.append((key, write))
+
+    @property
+    def client_ip(self) -> str:
+        return self.request.client.host if self.request.client else ""

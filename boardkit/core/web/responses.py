@@ -1,0 +1,165 @@
+"""Answers a view gives: a rendered page, a redirect, a form with its errors, a file download,
+an error page, a JSON error.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import unicodedata
+from collections.abc import Callable
+from typing import Any, BinaryIO, cast
+from urllib.parse import quote
+
+from starlette.background import BackgroundTask
+from starlette.requests import Request
+from starlette.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
+
+from boardkit.core import i18n
+from boardkit.core.errors import (
+    ValidationFailed,
+)
+from boardkit.core.i18n import _
+from boardkit.core.permissions import ANONYMOUS
+from boardkit.core.templating import ENV
+from boardkit.core.web.context import (
+    FLASH_COOKIE,
+    LANG_COOKIE,
+    Ctx,
+)
+
+
+def json_error(
+    status: int,
+    code: str,
+    message: str,
+    fields: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    body: dict[str, Any] = {"error": {"code": code, "message": message or code}}
+    if fields:
+        body["error"]["fields"] = fields
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def render(ctx: Ctx, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    """Render a page with the shell's context (identity, CSRF token, flash message)."""
+    flash = None
+    if raw := ctx.request.cookies.get(FLASH_COOKIE):
+        try:
+            flash = json.loads(raw)
+        except ValueError:
+            flash = None
+        ctx.set_cookie(FLASH_COOKIE, "")
+    html = ENV.get_template(template).render(
+        request=ctx.request,
+        identity=ctx.identity,
+        principal=ctx.principal,
+        csrf_token=ctx.csrf,
+        url=ctx.url,
+        flash=flash,
+        unread_notices=_unread_notices(ctx),
+        **{"errors": {}, "values": {}, **context},
+    )
+    return HTMLResponse(html, status_code=status_code, headers={"Cache-Control": "no-store"})
+
+
+def _unread_notices(ctx: Ctx) -> int:
+    """The signed-in person's unread notices, for the badge in the menu."""
+    if ctx.identity is None:
+        return 0
+    from boardkit.core import notify  # notify's views import this module
+
+    return notify.count_unread(ctx.db, person_id=ctx.identity.person_id)
+
+
+def redirect(ctx: Ctx, name: str, **params: Any) -> RedirectResponse:
+    return RedirectResponse(ctx.url(name, **params), status_code=303)
+
+
+def form_errors(
+    ctx: Ctx, template: str, errors: dict[str, str], *, status_code: int = 422, **context: Any
+) -> HTMLResponse:
+    """Re-render a form with what was typed and a message per field; the transaction is rolled back."""
+    ctx.rollback_only = True
+    values = {k: v[0] if len(v) == 1 else v for k, v in ctx.form.items() if k != "csrf_token"}
+    context.setdefault("values", values)
+    return render(ctx, template, status_code=status_code, errors=errors, **context)
+
+
+def disposition(filename: str, *, inline: bool) -> str:
+    """A Content-Disposition with an ASCII fallback name and the real one (RFC 6266)."""
+    ascii_name = unicodedata.normalize("NFKD", filename).encode("ascii", "ignore").decode()
+    ascii_name = "".join(c for c in ascii_name if c.isprintable() and c not in '"\\;') or "fil"
+    kind = "inline" if inline else "attachment"
+    return f"{kind}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename, safe='')}"
+
+
+def file_response(
+    data: bytes, media_type: str, filename: str, *, inline: bool = False, cache: str = "private, no-cache"
+) -> Response:
+    """Bytes as a download (or shown in the browser, ``inline``) that is never sniffed as anything else."""
+    headers = {
+        "Content-Disposition": disposition(filename, inline=inline),
+        "X-Content-Type-Options": "nosniff",
+        "Cache-Control": cache,
+    }
+    return Response(data, media_type=media_type, headers=headers)
+
+
+def spooled_file_response(
+    write: Callable[[BinaryIO], None], media_type: str, filename: str, *, inline: bool = False
+) -> Response:
+    """A download written by ``write`` into a temporary file and streamed from there (a big PDF is
+    not held in memory a second time); the file is removed once sent."""
+    with tempfile.NamedTemporaryFile(prefix="boardkit-", delete=False) as out:
+        try:
+            write(cast(BinaryIO, out))
+        except BaseException:
+            os.unlink(out.name)
+            raise
+    headers = {
+        "Content-Disposition": disposition(filename, inline=inline),
+        "X-Content-Type-Options": "nosniff",
+        "Cache-Control": "private, no-cache",
+    }
+    return FileResponse(
+        out.name, media_type=media_type, headers=headers, background=BackgroundTask(os.unlink, out.name)
+    )
+
+
+def error_page(request: Request, status: int, message: str = "") -> HTMLResponse:
+    i18n.set_language(request.cookies.get(LANG_COOKIE))
+    titles = {
+        400: _("Forkert forespørgsel"),
+        401: _("Log ind for at fortsætte"),
+        403: _("Ingen adgang"),
+        404: _("Siden findes ikke"),
+        405: _("Metoden er ikke tilladt"),
+        409: _("Konflikt"),
+        413: _("Filen eller formularen er for stor"),
+        415: _("Filtypen kan ikke bruges"),
+        422: _("Kan ikke gennemføres"),
+        429: _("For mange forsøg"),
+        500: _("Der skete en fejl"),
+        503: _("Prøv igen om lidt"),
+    }
+    html = ENV.get_template("error.html").render(
+        request=request,
+        identity=None,
+        principal=ANONYMOUS,
+        csrf_token="",
+        url=lambda name, **p: str(request.url_for(name, **p).path),
+        flash=None,
+        errors={},
+        values={},
+        status=status,
+        title=titles.get(status, titles[400]),
+        message=message,
+    )
+    return HTMLResponse(html, status_code=status)
+
+
+def validation(errors: dict[str, str]) -> ValidationFailed:
+    return ValidationFailed(_("Nogle felter skal rettes."), fields=errors)
