@@ -9,7 +9,9 @@ from starlette.routing import Route
 
 from boardkit.api.expenses import claim_link
 from boardkit.api.expenses_json import iso
-from boardkit.api.json_input import Reader, json_object
+from boardkit.api.models import expenses as m
+from boardkit.api.openapi import Query, doc
+from boardkit.api.schema import parse
 from boardkit.core.storage import FileStore
 from boardkit.core.web import Ctx, api, file_response, spooled_file_response
 from boardkit.expenses.service import export
@@ -32,6 +34,12 @@ def export_json(ctx: Ctx, batch: Any) -> dict[str, Any]:
     }
 
 
+@doc(
+    "Export batches of the organisations I administer, newest first",
+    ok=m.ExportList,
+    query=(Query("before"),),
+    op_id="listExpenseExports",
+)
 @api
 def list_exports(ctx: Ctx) -> dict[str, Any]:
     """Batches of the organisations I administer, newest first; ``?before=`` is the cursor."""
@@ -44,18 +52,31 @@ def list_exports(ctx: Ctx) -> dict[str, Any]:
     }
 
 
+@doc(
+    "Every approved, not yet exported claim → a batch (administration)",
+    ok=m.Export,
+    status=201,
+    body=m.NewExport,
+    body_required=False,
+    errors=(403, 404, 409, 422),
+    op_id="createExpenseExport",
+)
 @api
 def create_export(ctx: Ctx) -> Response:
     """Every approved, not yet exported claim → a batch; optional ``{organisation_id}``."""
-    r = Reader(json_object(ctx) if ctx.body is not None else {})
-    organisation_id = r.number("organisation_id")
-    r.check()
+    organisation_id = parse(ctx, m.NewExport, optional=True).organisation_id
     batch = export.create_export(
         ctx.db, principal=ctx.principal, organisation_id=organisation_id, link=claim_link(ctx)
     )
     return JSONResponse(export_json(ctx, batch), status_code=201)
 
 
+@doc(
+    "The administration has paid the batch: every claim in it is marked paid",
+    ok=m.Export,
+    errors=(403, 409),
+    op_id="markExpenseExportPaid",
+)
 @api
 def mark_paid(ctx: Ctx) -> dict[str, Any]:
     """The administration has paid the batch: every claim in it is marked paid."""
@@ -65,6 +86,7 @@ def mark_paid(ctx: Ctx) -> dict[str, Any]:
     return export_json(ctx, batch)
 
 
+@doc("The batch as CSV for the bookkeeping", content="text/csv", op_id="getExpenseExportCsv")
 @api
 def export_csv(ctx: Ctx) -> Response:
     batch = export.get_export(ctx.db, principal=ctx.principal, export_id=ctx.int_param("export_id"))
@@ -72,6 +94,9 @@ def export_csv(ctx: Ctx) -> Response:
     return file_response(data, "text/csv; charset=utf-8", f"udlaeg-eksport-{batch.id}.csv")
 
 
+@doc(
+    "Every receipt of the batch, in order, as one PDF", content="application/pdf", op_id="getExpenseExportPdf"
+)
 @api
 def export_pdf(ctx: Ctx) -> Response:
     batch = export.get_export(ctx.db, principal=ctx.principal, export_id=ctx.int_param("export_id"))

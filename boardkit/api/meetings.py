@@ -9,9 +9,10 @@ from urllib.parse import urlsplit
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from boardkit.api.json_input import Reader, json_object
-from boardkit.api.meetings_spec import PATHS as PATHS
-from boardkit.api.meetings_spec import SCHEMAS as SCHEMAS
+from boardkit.api import models
+from boardkit.api.models import meetings as m
+from boardkit.api.openapi import Query, doc
+from boardkit.api.schema import parse
 from boardkit.core.errors import AppError, ValidationFailed
 from boardkit.core.i18n import _
 from boardkit.core.permissions import Action
@@ -133,6 +134,17 @@ def _meeting(ctx: Ctx, action: Action = Action.VIEW) -> Meeting:
     )
 
 
+@doc(
+    "Meetings I may see",
+    ok=m.MeetingList,
+    errors=(400,),
+    op_id="listMeetings",
+    query=(
+        Query("board_id", {"type": "integer"}),
+        Query("from", description="YYYY-MM-DD or ISO time"),
+        Query("to", description="YYYY-MM-DD or ISO time"),
+    ),
+)
 @api
 def list_meetings(ctx: Ctx) -> dict[str, Any]:
     """Meetings I may see, by board and time window."""
@@ -147,57 +159,66 @@ def list_meetings(ctx: Ctx) -> dict[str, Any]:
     return {"items": [meeting_json(ctx, m) for m in meetings], "next": None}
 
 
-def _meeting_input(r: Reader, current: Meeting | None = None) -> MeetingInput:
-    def text(key: str) -> str:
-        return r.text(key, getattr(current, key) if current else "")
+def _meeting_input(body: m.MeetingChange, current: Meeting | None = None) -> MeetingInput:
+    def pick(key: str) -> Any:
+        return getattr(current, key) if current is not None and not body.given(key) else getattr(body, key)
 
-    data = MeetingInput(
-        title=text("title"),
-        kind=text("kind"),
-        starts_at=r.moment("starts_at", current.starts_at if current else None),
-        ends_at=r.moment("ends_at", current.ends_at if current else None),
-        location=text("location"),
-        room=text("room"),
-        online_url=text("online_url"),
-        description=text("description"),
-        invite_substitutes=r.flag("invite_substitutes", current.invite_substitutes if current else False),
-        override_notice=r.flag("override_notice"),
-        override_reason=r.text("override_reason"),
+    return MeetingInput(
+        title=pick("title"),
+        kind=pick("kind"),
+        starts_at=pick("starts_at"),
+        ends_at=pick("ends_at"),
+        location=pick("location"),
+        room=pick("room"),
+        online_url=pick("online_url"),
+        description=pick("description"),
+        invite_substitutes=pick("invite_substitutes"),
+        override_notice=body.override_notice,
+        override_reason=body.override_reason,
     )
-    r.check()
-    return data
 
 
+@doc(
+    "Schedule a meeting (chair, admin)",
+    ok=m.Meeting,
+    status=201,
+    body=m.NewMeeting,
+    errors=(403, 404),
+    op_id="createMeeting",
+)
 @api
 def create_meeting(ctx: Ctx) -> Response:
     """Schedule a meeting with its starting agenda (422 ``notice_too_short`` without an override)."""
-    r = Reader(json_object(ctx))
-    board_id = r.number("board_id")
-    if board_id is None and "board_id" not in r.errors:
-        r.errors["board_id"] = _("Skal udfyldes.")
-    data = _meeting_input(r)
-    assert board_id is not None
+    body = parse(ctx, m.NewMeeting)
     meeting = service.create_meeting(
         ctx.db,
         principal=ctx.principal,
         actor_id=ctx.person_id,
-        board_id=board_id,
-        data=data,
+        board_id=body.board_id,
+        data=_meeting_input(body),
         domain=urlsplit(ctx.settings.base_url).hostname or "boardkit.local",
     )
     return JSONResponse(meeting_json(ctx, meeting), status_code=201)
 
 
+@doc("One meeting", ok=m.Meeting, op_id="getMeeting")
 @api
 def get_meeting(ctx: Ctx) -> dict[str, Any]:
     return meeting_json(ctx, _meeting(ctx))
 
 
+@doc(
+    "Change a meeting (chair, admin); a new time or place raises the sequence",
+    ok=m.Meeting,
+    body=m.MeetingChange,
+    errors=(403,),
+    op_id="updateMeeting",
+)
 @api
 def update_meeting(ctx: Ctx) -> dict[str, Any]:
     """Change a meeting; a new time or place raises its SEQUENCE (invitees get an update)."""
     meeting = _meeting(ctx, Action.MANAGE)
-    data = _meeting_input(Reader(json_object(ctx)), meeting)
+    data = _meeting_input(parse(ctx, m.MeetingChange), meeting)
     previous = service.invitations.previous_of(meeting)
     if service.update_meeting(ctx.db, meeting, actor_id=ctx.person_id, data=data) and meeting.invited_at:
         service.invitations.send_updates(ctx.db, meeting=meeting, settings=ctx.settings, previous=previous)
@@ -205,12 +226,11 @@ def update_meeting(ctx: Ctx) -> dict[str, Any]:
     return meeting_json(ctx, meeting)
 
 
+@doc("Cancel a meeting (chair, admin)", ok=m.Meeting, body=m.Cancel, body_required=False, errors=(403,))
 @api
 def cancel_meeting(ctx: Ctx) -> dict[str, Any]:
     meeting = _meeting(ctx, Action.MANAGE)
-    r = Reader(json_object(ctx) if ctx.body is not None else {})
-    reason = r.text("reason")
-    r.check()
+    reason = parse(ctx, m.Cancel, optional=True).reason
     service.cancel_meeting(ctx.db, meeting, actor_id=ctx.person_id, reason=reason)
     if meeting.invited_at is not None:
         service.invitations.send_cancellations(ctx.db, meeting=meeting, settings=ctx.settings)
@@ -218,6 +238,7 @@ def cancel_meeting(ctx: Ctx) -> dict[str, Any]:
     return meeting_json(ctx, meeting)
 
 
+@doc("Statutory dates with status", ok=m.Timeline, op_id="getMeetingTimeline")
 @api
 def meeting_timeline(ctx: Ctx) -> dict[str, Any]:
     """The statutory dates with their status (done, upcoming, due_today, overdue)."""
@@ -229,6 +250,7 @@ def meeting_timeline(ctx: Ctx) -> dict[str, Any]:
 # --- agenda ---------------------------------------------------------------------------------
 
 
+@doc("The agenda as I may see it", ok=m.AgendaItemList, op_id="listAgendaItems")
 @api
 def list_items(ctx: Ctx) -> dict[str, Any]:
     """The agenda with the meeting's item numbers: a closed item the caller may not read is only
@@ -243,29 +265,35 @@ def list_items(ctx: Ctx) -> dict[str, Any]:
     }
 
 
-def _item_input(r: Reader, current: AgendaItem | None = None) -> ItemInput:
-    def text(key: str, default: str = "") -> str:
-        return r.text(key, getattr(current, key) if current else default)
+def _item_input(body: m.ItemChange, current: AgendaItem | None = None) -> ItemInput:
+    def pick(key: str) -> Any:
+        return getattr(current, key) if current is not None and not body.given(key) else getattr(body, key)
 
-    data = ItemInput(
-        title=text("title"),
-        description=text("description"),
-        kind=text("kind", "information"),
-        closed=r.flag("closed", current.closed if current else False),
-        person_case=r.flag("person_case", current.person_case if current else False),
-        presenter=text("presenter"),
-        minutes_allotted=r.number("minutes_allotted", current.minutes_allotted if current else None),
-        position=r.number("position", current.position if current else None),
+    return ItemInput(
+        title=pick("title"),
+        description=pick("description"),
+        kind=pick("kind"),
+        closed=pick("closed"),
+        person_case=pick("person_case"),
+        presenter=pick("presenter"),
+        minutes_allotted=pick("minutes_allotted"),
+        position=pick("position"),
     )
-    r.check()
-    return data
 
 
+@doc(
+    "Add an agenda item (chair, admin)",
+    ok=m.AgendaItem,
+    status=201,
+    body=m.ItemChange,
+    errors=(403,),
+    op_id="createAgendaItem",
+)
 @api
 def create_item(ctx: Ctx) -> Response:
     meeting = service.load_agenda(ctx.db, _meeting(ctx, Action.MANAGE))
     item = service.add_item(
-        ctx.db, meeting, actor_id=ctx.person_id, data=_item_input(Reader(json_object(ctx)))
+        ctx.db, meeting, actor_id=ctx.person_id, data=_item_input(parse(ctx, m.ItemChange))
     )
     return JSONResponse(item_json(ctx, item), status_code=201)
 
@@ -276,21 +304,37 @@ def _item(ctx: Ctx) -> AgendaItem:
     )
 
 
+@doc(
+    "Change or move an agenda item (chair, admin)",
+    ok=m.AgendaItem,
+    body=m.ItemChange,
+    errors=(403,),
+    op_id="updateAgendaItem",
+)
 @api
 def update_item(ctx: Ctx) -> dict[str, Any]:
     item = _item(ctx)
     service.update_item(
-        ctx.db, item, actor_id=ctx.person_id, data=_item_input(Reader(json_object(ctx)), item)
+        ctx.db, item, actor_id=ctx.person_id, data=_item_input(parse(ctx, m.ItemChange), item)
     )
     return item_json(ctx, item)
 
 
+@doc("Delete an agenda item (chair, admin)", status=204, errors=(403,), op_id="deleteAgendaItem")
 @api
 def delete_item(ctx: Ctx) -> Response:
     service.delete_item(ctx.db, _item(ctx), actor_id=ctx.person_id)
     return Response(status_code=204)
 
 
+@doc(
+    "Attach a file (chair, admin): PDF and images by content; other files kept as downloads",
+    ok=models.common.Attachment,
+    status=201,
+    upload=True,
+    errors=(403, 413, 415),
+    op_id="uploadAttachment",
+)
 @api
 def upload_attachment(ctx: Ctx) -> Response:
     """A file by multipart field ``file``: checked by content (415 when disguised, 413 when too large)."""
@@ -312,6 +356,12 @@ def upload_attachment(ctx: Ctx) -> Response:
     return JSONResponse(attachment_json(ctx, attachment), status_code=201)
 
 
+@doc(
+    "The file (readers of its item); PDFs and images inline, others as downloads",
+    content="application/octet-stream",
+    query=(Query("download", {"enum": ["1"]}),),
+    op_id="getAttachment",
+)
 @api
 def get_attachment(ctx: Ctx) -> Response:
     """The file, for readers of its item (closed items only for those allowed)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from starlette.responses import JSONResponse, Response
@@ -20,7 +21,8 @@ from boardkit.api import (
     proposals,
 )
 from boardkit.api import search as search_api
-from boardkit.api.openapi import spec
+from boardkit.api.models import boards as b
+from boardkit.api.openapi import doc, spec
 from boardkit.core.pagecache import cacheable
 from boardkit.core.web import Ctx, api, page, render
 from boardkit.meetings import service as meetings_service
@@ -41,6 +43,7 @@ def board_json(board: Board, role: str | None = None) -> dict[str, Any]:
     }
 
 
+@doc("Who I am, my roles and my boards", ok=b.Me, op_id="getMe")
 @api
 @cacheable
 def me(ctx: Ctx) -> dict[str, Any]:
@@ -70,6 +73,7 @@ def me(ctx: Ctx) -> dict[str, Any]:
     }
 
 
+@doc("Boards visible to me", ok=b.BoardList, op_id="listBoards")
 @api
 def boards(ctx: Ctx) -> dict[str, Any]:
     """Boards visible to me: the ones I sit on, and for staff those of their organisations."""
@@ -78,6 +82,7 @@ def boards(ctx: Ctx) -> dict[str, Any]:
     return {"items": [board_json(b, principal.board_roles.get(b.id)) for b in visible], "next": None}
 
 
+@doc("One board with its current members", ok=b.BoardDetail, op_id="getBoard")
 @api
 def board(ctx: Ctx) -> dict[str, Any]:
     principal = ctx.principal
@@ -96,13 +101,19 @@ def board(ctx: Ctx) -> dict[str, Any]:
     return data
 
 
+@cache
+def openapi() -> dict[str, Any]:
+    """The OpenAPI document, generated once from the routes and their models."""
+    return spec(routes)
+
+
 async def openapi_json(request: Any) -> Response:
-    return JSONResponse(spec())
+    return JSONResponse(openapi())
 
 
 @page
 def docs(ctx: Ctx) -> Response:
-    return render(ctx, "api/docs.html", spec=spec())
+    return render(ctx, "api/docs.html", spec=openapi())
 
 
 routes = [
