@@ -10,6 +10,7 @@ from starlette.routing import Route
 from boardkit.api.expenses import claim_link
 from boardkit.api.expenses_json import iso
 from boardkit.api.models import expenses as m
+from boardkit.api.models.common import out
 from boardkit.api.openapi import Query, doc
 from boardkit.api.schema import parse
 from boardkit.core.storage import FileStore
@@ -19,19 +20,19 @@ from boardkit.expenses.service import export
 PAGE_SIZE = 50
 
 
-def export_json(ctx: Ctx, batch: Any) -> dict[str, Any]:
+def export_json(ctx: Ctx, batch: Any) -> m.Export:
     paid = export.paid_at(batch)
-    return {
-        "id": batch.id,
-        "organisation_id": batch.organisation_id,
-        "created_by": batch.created_by,
-        "created_at": iso(batch.created_at),
-        "claims": [c.id for c in batch.claims],
-        "paid": paid is not None,
-        "paid_at": iso(paid),
-        "csv_url": ctx.url("api:expense_export_csv", export_id=batch.id),
-        "pdf_url": ctx.url("api:expense_export_pdf", export_id=batch.id),
-    }
+    return m.Export(
+        id=batch.id,
+        organisation_id=batch.organisation_id,
+        created_by=batch.created_by,
+        created_at=iso(batch.created_at),
+        claims=[c.id for c in batch.claims],
+        paid=paid is not None,
+        paid_at=iso(paid),
+        csv_url=ctx.url("api:expense_export_csv", export_id=batch.id),
+        pdf_url=ctx.url("api:expense_export_pdf", export_id=batch.id),
+    )
 
 
 @doc(
@@ -46,10 +47,11 @@ def list_exports(ctx: Ctx) -> dict[str, Any]:
     found = export.list_exports(
         ctx.db, principal=ctx.principal, before_id=ctx.query_int("before"), limit=PAGE_SIZE
     )
-    return {
-        "items": [export_json(ctx, b) for b in found],
-        "next": str(found[-1].id) if len(found) == PAGE_SIZE else None,
-    }
+    listed = m.ExportList(
+        items=[export_json(ctx, b) for b in found],
+        next=str(found[-1].id) if len(found) == PAGE_SIZE else None,
+    )
+    return out(listed)
 
 
 @doc(
@@ -68,7 +70,7 @@ def create_export(ctx: Ctx) -> Response:
     batch = export.create_export(
         ctx.db, principal=ctx.principal, organisation_id=organisation_id, link=claim_link(ctx)
     )
-    return JSONResponse(export_json(ctx, batch), status_code=201)
+    return JSONResponse(out(export_json(ctx, batch)), status_code=201)
 
 
 @doc(
@@ -83,7 +85,7 @@ def mark_paid(ctx: Ctx) -> dict[str, Any]:
     batch = export.mark_export_paid(
         ctx.db, principal=ctx.principal, export_id=ctx.int_param("export_id"), link=claim_link(ctx)
     )
-    return export_json(ctx, batch)
+    return out(export_json(ctx, batch))
 
 
 @doc("The batch as CSV for the bookkeeping", content="text/csv", op_id="getExpenseExportCsv")

@@ -9,6 +9,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from boardkit.api.models import misc as m
+from boardkit.api.models.common import out
 from boardkit.api.openapi import Query, doc
 from boardkit.core.errors import ValidationFailed
 from boardkit.core.i18n import _
@@ -69,8 +70,10 @@ def _summary(ctx: Ctx) -> tuple[int, int, list[reports.MileageSummary]]:
     return year, organisation_id, rows
 
 
-def summary_json(row: reports.MileageSummary) -> dict[str, Any]:
-    return {**asdict(row), "km_tenths": row.km_tenths, "amount_ore": row.amount_ore}
+def summary_json(row: reports.MileageSummary) -> m.MileageSummary:
+    return m.MileageSummary.model_validate(
+        {**asdict(row), "km_tenths": row.km_tenths, "amount_ore": row.amount_ore}
+    )
 
 
 @doc(
@@ -86,12 +89,13 @@ def mileage(ctx: Ctx) -> dict[str, Any]:
     """The year's mileage per claimant and vehicle: mine, or everyone's for the administration."""
     year, organisation_id, rows = _summary(ctx)
     query = {"year": year, "organisation_id": organisation_id}
-    return {
-        "year": year,
-        "organisation_id": organisation_id,
-        "items": [summary_json(r) for r in rows],
-        "csv_url": ctx.url("api:expense_report_mileage_csv", _query=query),
-    }
+    report = m.MileageReport(
+        year=year,
+        organisation_id=organisation_id,
+        items=[summary_json(r) for r in rows],
+        csv_url=ctx.url("api:expense_report_mileage_csv", _query=query),
+    )
+    return out(report)
 
 
 @doc(
@@ -127,7 +131,7 @@ def budget(ctx: Ctx) -> dict[str, Any]:
     if board_id is None:
         raise _invalid("board_id", _("Vælg bestyrelsen."))
     found = reports.budget_overview(ctx.db, principal=ctx.principal, board_id=board_id, year=_year(ctx))
-    return {
+    overview = {
         **{k: v for k, v in asdict(found).items() if k != "accounts"},
         "budget_ore": found.budget_ore,
         "spent_ore": found.spent_ore,
@@ -137,6 +141,7 @@ def budget(ctx: Ctx) -> dict[str, Any]:
             for a in found.accounts
         ],
     }
+    return out(m.BudgetOverview.model_validate(overview))
 
 
 routes = [

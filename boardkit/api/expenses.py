@@ -7,8 +7,9 @@ from typing import Any
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from boardkit.api.expenses_json import claim_json, line_json
+from boardkit.api.expenses_json import claim_json, claim_summary, line_json
 from boardkit.api.models import expenses as m
+from boardkit.api.models.common import out
 from boardkit.api.openapi import Query, doc
 from boardkit.api.schema import json_object, parse, validate
 from boardkit.core.errors import ValidationFailed
@@ -66,7 +67,7 @@ def list_accounts(ctx: Ctx) -> dict[str, Any]:
     """The budget accounts of a board's organisation."""
     board = org_service.get_board(ctx.db, principal=ctx.principal, board_id=ctx.int_param("board_id"))
     accounts = service.list_accounts(ctx.db, organisation_id=board.organisation_id)
-    return {"items": [{"code": a.code, "name": a.name} for a in accounts], "next": None}
+    return out(m.AccountList(items=[m.Account(code=a.code, name=a.name) for a in accounts], next=None))
 
 
 @doc(
@@ -96,10 +97,11 @@ def list_claims(ctx: Ctx) -> dict[str, Any]:
         before_id=ctx.query_int("before"),
         limit=PAGE_SIZE,
     )
-    return {
-        "items": [claim_json(ctx, c, full=False) for c in claims],
-        "next": str(claims[-1].id) if len(claims) == PAGE_SIZE else None,
-    }
+    listed = m.ClaimList(
+        items=[claim_summary(c) for c in claims],
+        next=str(claims[-1].id) if len(claims) == PAGE_SIZE else None,
+    )
+    return out(listed)
 
 
 @doc(
@@ -123,15 +125,14 @@ def create_claim(ctx: Ctx) -> Response:
         bank_account=body.bank_account,
         secret_key=ctx.settings.secret_key,
     )
-    return JSONResponse(claim_json(ctx, claim), status_code=201)
+    return JSONResponse(out(claim_json(ctx, claim)), status_code=201)
 
 
 @doc("One claim with lines, flags and history", ok=m.Claim, op_id="getExpenseClaim")
 @api
 def get_claim(ctx: Ctx) -> dict[str, Any]:
-    return claim_json(
-        ctx, service.get_claim(ctx.db, principal=ctx.principal, claim_id=ctx.int_param("claim_id"))
-    )
+    claim = service.get_claim(ctx.db, principal=ctx.principal, claim_id=ctx.int_param("claim_id"))
+    return out(claim_json(ctx, claim))
 
 
 @doc(
@@ -158,7 +159,7 @@ def update_claim(ctx: Ctx) -> dict[str, Any]:
         bank_account=given["bank_account"],
         secret_key=ctx.settings.secret_key,
     )
-    return claim_json(ctx, claim)
+    return out(claim_json(ctx, claim))
 
 
 @doc(
@@ -198,7 +199,7 @@ def add_line(ctx: Ctx) -> Response:
         )
     else:
         raise ValidationFailed(_("Nogle felter skal rettes."), fields={"kind": _("Vælg bilag eller kørsel.")})
-    return JSONResponse(line_json(ctx, claim.id, line), status_code=201)
+    return JSONResponse(out(line_json(ctx, claim.id, line)), status_code=201)
 
 
 @doc(
@@ -216,7 +217,7 @@ def update_line(ctx: Ctx) -> dict[str, Any]:
     line = service.lines.update_receipt_line(
         ctx.db, principal=ctx.principal, claim=claim, line=line, data=data
     )
-    return line_json(ctx, claim.id, line)
+    return out(line_json(ctx, claim.id, line))
 
 
 @doc("Remove a line from my draft", status=204, errors=(403, 409), op_id="deleteExpenseLine")
@@ -263,7 +264,7 @@ def upload_receipt(ctx: Ctx) -> Response:
         store=FileStore(ctx.settings.files_dir),
         processed=ctx.prepared,
     )
-    return JSONResponse(line_json(ctx, line.claim_id, line), status_code=201)
+    return JSONResponse(out(line_json(ctx, line.claim_id, line)), status_code=201)
 
 
 @doc(
@@ -318,7 +319,7 @@ def step(ctx: Ctx) -> dict[str, Any]:
         reason = parse(ctx, m.Reason).reason
         take = flow.return_claim if action == "return" else flow.reject_claim
         claim = take(ctx.db, principal=principal, claim_id=claim_id, reason=reason, link=link)
-    return claim_json(ctx, claim)
+    return out(claim_json(ctx, claim))
 
 
 STEPS = ("submit", "attest", "approve", "reject", "return")

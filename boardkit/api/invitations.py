@@ -8,6 +8,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from boardkit.api.models import meetings as m
+from boardkit.api.models.common import out
 from boardkit.api.openapi import doc
 from boardkit.api.schema import parse
 from boardkit.core.errors import Forbidden
@@ -43,7 +44,7 @@ def send_invitations(ctx: Ctx) -> dict[str, Any]:
     )
     if sent.queued or sent.paper:
         ctx.after_commit.append(ctx.request.app.state.worker.wake)
-    return {**sent.as_dict(), "status": meeting.status}
+    return out(m.Sent(**sent.as_dict(), status=meeting.status))
 
 
 @doc(
@@ -56,7 +57,10 @@ def list_rsvps(ctx: Ctx) -> dict[str, Any]:
     if not service.rsvp.can_see_rsvps(ctx.principal, service.meeting_resource(meeting)):
         raise Forbidden(_("Kun bestyrelsen og administrationen kan se, hvem der kommer."))
     summary = service.rsvp.rsvp_summary(ctx.db, meeting=meeting)
-    return {"counts": summary.counts, "invited": summary.invited, "items": summary.answers, "next": None}
+    rsvps = m.Rsvps.model_validate(
+        {"counts": summary.counts, "invited": summary.invited, "items": summary.answers, "next": None}
+    )
+    return out(rsvps)
 
 
 @doc(
@@ -73,12 +77,13 @@ def answer(ctx: Ctx) -> dict[str, Any]:
     response = parse(ctx, m.RsvpBody).response
     service.rsvp.require_invitee(ctx.db, meeting=meeting, principal=ctx.principal)
     row = service.rsvp.set_rsvp(ctx.db, meeting=meeting, person_id=ctx.person_id, response=response)
-    return {
-        "meeting_id": meeting.id,
-        "person_id": row.person_id,
-        "response": row.response,
-        "responded_at": row.responded_at.isoformat(),
-    }
+    answered = m.RsvpAnswer(
+        meeting_id=meeting.id,
+        person_id=row.person_id,
+        response=row.response,
+        responded_at=row.responded_at.isoformat(),
+    )
+    return out(answered)
 
 
 @doc("The meeting as an iCalendar invite (readers)", content="text/calendar", op_id="getInviteIcs")

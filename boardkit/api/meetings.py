@@ -11,6 +11,7 @@ from starlette.routing import Route
 
 from boardkit.api import models
 from boardkit.api.models import meetings as m
+from boardkit.api.models.common import out
 from boardkit.api.openapi import Query, doc
 from boardkit.api.schema import parse
 from boardkit.core.errors import AppError, ValidationFailed
@@ -51,78 +52,78 @@ def _iso(value: datetime | None) -> str | None:
     return value.astimezone(TZ).isoformat() if value else None
 
 
-def meeting_json(ctx: Ctx, m: Meeting) -> dict[str, Any]:
-    return {
-        "id": m.id,
-        "board_id": m.board_id,
-        "board_name": m.board.name,
-        "department_id": m.department_id,
-        "kind": m.kind,
-        "title": m.title,
-        "description": m.description,
-        "starts_at": _iso(m.starts_at),
-        "ends_at": _iso(m.ends_at),
-        "location": m.location,
-        "room": m.room,
-        "online_url": m.online_url,
-        "status": m.status,
-        "cancel_reason": m.cancel_reason or None,
-        "invited_at": _iso(m.invited_at),
-        "invite_substitutes": m.invite_substitutes,
-        "sequence": m.sequence,
-        "uid": m.uid,
-        "url": ctx.absolute_url("meeting", meeting_id=m.id),
-    }
+def meeting_json(ctx: Ctx, m: Meeting) -> models.meetings.Meeting:
+    return models.meetings.Meeting(
+        id=m.id,
+        board_id=m.board_id,
+        board_name=m.board.name,
+        department_id=m.department_id,
+        kind=m.kind,
+        title=m.title,
+        description=m.description,
+        starts_at=_iso(m.starts_at),
+        ends_at=_iso(m.ends_at),
+        location=m.location,
+        room=m.room,
+        online_url=m.online_url,
+        status=m.status,
+        cancel_reason=m.cancel_reason or None,
+        invited_at=_iso(m.invited_at),
+        invite_substitutes=m.invite_substitutes,
+        sequence=m.sequence,
+        uid=m.uid,
+        url=ctx.absolute_url("meeting", meeting_id=m.id),
+    )
 
 
-def attachment_json(ctx: Ctx, a: Attachment) -> dict[str, Any]:
-    return {
-        "id": a.id,
-        "filename": a.filename,
-        "content_type": a.content_type,
-        "size": a.size,
-        "pages": a.pages,
-        "url": ctx.absolute_url("api:attachment", attachment_id=a.id),
-    }
+def attachment_json(ctx: Ctx, a: Attachment) -> models.common.Attachment:
+    return models.common.Attachment(
+        id=a.id,
+        filename=a.filename,
+        content_type=a.content_type,
+        size=a.size,
+        pages=a.pages,
+        url=ctx.absolute_url("api:attachment", attachment_id=a.id),
+    )
 
 
-def item_json(ctx: Ctx, item: AgendaItem) -> dict[str, Any]:
-    return {
-        "id": item.id,
-        "meeting_id": item.meeting_id,
-        "position": item.position,
-        "title": item.title,
-        "description": item.description,
-        "kind": item.kind,
-        "closed": item.closed,
-        "person_case": item.person_case,
-        "redacted": False,
-        "presenter": item.presenter,
-        "minutes_allotted": item.minutes_allotted,
-        "role": item.role or None,
-        "previous_meeting_id": item.previous_meeting_id,
-        "attachments": [attachment_json(ctx, a) for a in item.attachments],
-    }
+def item_json(ctx: Ctx, item: AgendaItem) -> models.meetings.AgendaItem:
+    return models.meetings.AgendaItem(
+        id=item.id,
+        meeting_id=item.meeting_id,
+        position=item.position,
+        title=item.title,
+        description=item.description,
+        kind=item.kind,
+        closed=item.closed,
+        person_case=item.person_case,
+        redacted=False,
+        presenter=item.presenter,
+        minutes_allotted=item.minutes_allotted,
+        role=item.role or None,
+        previous_meeting_id=item.previous_meeting_id,
+        attachments=[attachment_json(ctx, a) for a in item.attachments],
+    )
 
 
-def redacted_item_json(meeting: Meeting, number: int) -> dict[str, Any]:
+def redacted_item_json(meeting: Meeting, number: int) -> models.meetings.AgendaItem:
     """A closed item the caller may not read: its number and "Lukket punkt", nothing else."""
-    return {
-        "id": None,
-        "meeting_id": meeting.id,
-        "position": number,
-        "title": _("Lukket punkt"),
-        "description": "",
-        "kind": None,
-        "closed": True,
-        "person_case": False,
-        "redacted": True,
-        "presenter": "",
-        "minutes_allotted": None,
-        "role": None,
-        "previous_meeting_id": None,
-        "attachments": [],
-    }
+    return models.meetings.AgendaItem(
+        id=None,
+        meeting_id=meeting.id,
+        position=number,
+        title=_("Lukket punkt"),
+        description="",
+        kind=None,
+        closed=True,
+        person_case=False,
+        redacted=True,
+        presenter="",
+        minutes_allotted=None,
+        role=None,
+        previous_meeting_id=None,
+        attachments=[],
+    )
 
 
 # --- meetings -------------------------------------------------------------------------------
@@ -156,7 +157,7 @@ def list_meetings(ctx: Ctx) -> dict[str, Any]:
         end=_query_moment(ctx, "to", end=True),
         limit=500,
     )
-    return {"items": [meeting_json(ctx, m) for m in meetings], "next": None}
+    return out(m.MeetingList(items=[meeting_json(ctx, found) for found in meetings], next=None))
 
 
 def _meeting_input(body: m.MeetingChange, current: Meeting | None = None) -> MeetingInput:
@@ -198,13 +199,13 @@ def create_meeting(ctx: Ctx) -> Response:
         data=_meeting_input(body),
         domain=urlsplit(ctx.settings.base_url).hostname or "boardkit.local",
     )
-    return JSONResponse(meeting_json(ctx, meeting), status_code=201)
+    return JSONResponse(out(meeting_json(ctx, meeting)), status_code=201)
 
 
 @doc("One meeting", ok=m.Meeting, op_id="getMeeting")
 @api
 def get_meeting(ctx: Ctx) -> dict[str, Any]:
-    return meeting_json(ctx, _meeting(ctx))
+    return out(meeting_json(ctx, _meeting(ctx)))
 
 
 @doc(
@@ -223,7 +224,7 @@ def update_meeting(ctx: Ctx) -> dict[str, Any]:
     if service.update_meeting(ctx.db, meeting, actor_id=ctx.person_id, data=data) and meeting.invited_at:
         service.invitations.send_updates(ctx.db, meeting=meeting, settings=ctx.settings, previous=previous)
         ctx.after_commit.append(ctx.request.app.state.worker.wake)
-    return meeting_json(ctx, meeting)
+    return out(meeting_json(ctx, meeting))
 
 
 @doc("Cancel a meeting (chair, admin)", ok=m.Meeting, body=m.Cancel, body_required=False, errors=(403,))
@@ -235,7 +236,7 @@ def cancel_meeting(ctx: Ctx) -> dict[str, Any]:
     if meeting.invited_at is not None:
         service.invitations.send_cancellations(ctx.db, meeting=meeting, settings=ctx.settings)
         ctx.after_commit.append(ctx.request.app.state.worker.wake)
-    return meeting_json(ctx, meeting)
+    return out(meeting_json(ctx, meeting))
 
 
 @doc("Statutory dates with status", ok=m.Timeline, op_id="getMeetingTimeline")
@@ -244,7 +245,10 @@ def meeting_timeline(ctx: Ctx) -> dict[str, Any]:
     """The statutory dates with their status (done, upcoming, due_today, overdue)."""
     meeting = _meeting(ctx)
     minutes = service.minutes.find_minutes(ctx.db, meeting_id=meeting.id)
-    return service.timeline_of(meeting, minutes_done=minutes is not None and minutes.status == "published")
+    timeline = service.timeline_of(
+        meeting, minutes_done=minutes is not None and minutes.status == "published"
+    )
+    return out(m.Timeline.model_validate(timeline))
 
 
 # --- agenda ---------------------------------------------------------------------------------
@@ -256,13 +260,11 @@ def list_items(ctx: Ctx) -> dict[str, Any]:
     """The agenda with the meeting's item numbers: a closed item the caller may not read is only
     "Lukket punkt"; items about a person or a complaint are left out for residents."""
     meeting = service.load_agenda(ctx.db, _meeting(ctx))
-    return {
-        "items": [
-            item_json(ctx, line.item) if line.item is not None else redacted_item_json(meeting, line.number)
-            for line in service.agenda_lines(ctx.principal, meeting)
-        ],
-        "next": None,
-    }
+    items = [
+        item_json(ctx, line.item) if line.item is not None else redacted_item_json(meeting, line.number)
+        for line in service.agenda_lines(ctx.principal, meeting)
+    ]
+    return out(m.AgendaItemList(items=items, next=None))
 
 
 def _item_input(body: m.ItemChange, current: AgendaItem | None = None) -> ItemInput:
@@ -295,7 +297,7 @@ def create_item(ctx: Ctx) -> Response:
     item = service.add_item(
         ctx.db, meeting, actor_id=ctx.person_id, data=_item_input(parse(ctx, m.ItemChange))
     )
-    return JSONResponse(item_json(ctx, item), status_code=201)
+    return JSONResponse(out(item_json(ctx, item)), status_code=201)
 
 
 def _item(ctx: Ctx) -> AgendaItem:
@@ -317,7 +319,7 @@ def update_item(ctx: Ctx) -> dict[str, Any]:
     service.update_item(
         ctx.db, item, actor_id=ctx.person_id, data=_item_input(parse(ctx, m.ItemChange), item)
     )
-    return item_json(ctx, item)
+    return out(item_json(ctx, item))
 
 
 @doc("Delete an agenda item (chair, admin)", status=204, errors=(403,), op_id="deleteAgendaItem")
@@ -353,7 +355,7 @@ def upload_attachment(ctx: Ctx) -> Response:
         data=files[0].data,
         declared_type=files[0].content_type,
     )
-    return JSONResponse(attachment_json(ctx, attachment), status_code=201)
+    return JSONResponse(out(attachment_json(ctx, attachment)), status_code=201)
 
 
 @doc(

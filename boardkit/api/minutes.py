@@ -9,6 +9,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from boardkit.api.models import minutes as m
+from boardkit.api.models.common import out
 from boardkit.api.openapi import Query, doc
 from boardkit.api.schema import parse
 from boardkit.core.errors import AppError, Forbidden, NotFound, ValidationFailed
@@ -39,41 +40,42 @@ def _existing(ctx: Ctx) -> tuple[Meeting, Any]:
 
 
 def minutes_json(ctx: Ctx, meeting: Meeting, minutes: Any) -> dict[str, Any]:
-    m = service.minutes
-    content = m.content_for(ctx.principal, meeting, minutes.content)
-    data: dict[str, Any] = {
-        "meeting_id": meeting.id,
-        "status": minutes.status,
-        "version": minutes.version,
-        **{k: content.get(k) for k in ("meeting_chair", "minute_taker", "minute_taker_id")},
-        "attendance": [
-            {"person_id": a["person_id"], "name": a["name"], "status": a["status"]}
+    content = service.minutes.content_for(ctx.principal, meeting, minutes.content)
+    written = m.Minutes(
+        meeting_id=meeting.id,
+        status=minutes.status,
+        version=minutes.version,
+        meeting_chair=content.get("meeting_chair"),
+        minute_taker=content.get("minute_taker"),
+        minute_taker_id=content.get("minute_taker_id"),
+        attendance=[
+            m.Attendance(person_id=a["person_id"], name=a["name"], status=a["status"])
             for a in content.get("attendance", [])
         ],
-        "residents_present": content.get("residents_present"),
-        "households_represented": content.get("households_represented"),
-        "items": content.get("items", []),
-        "submitted_at": _iso(minutes.submitted_at),
-        "approved_at": _iso(minutes.approved_at),
-        "published_at": _iso(minutes.published_at),
-        "url": ctx.absolute_url("minutes", meeting_id=meeting.id),
-        "pdf_url": ctx.absolute_url("api:minutes_pdf", meeting_id=meeting.id),
-    }
-    if m.is_insider(ctx.principal, meeting):
-        data["approvals"] = [
-            {"person_id": a.person_id, "name": a.name, "approved_at": _iso(a.approved_at)}
+        residents_present=content.get("residents_present"),
+        households_represented=content.get("households_represented"),
+        items=[m.MinutesItem.model_validate(item) for item in content.get("items", [])],
+        submitted_at=_iso(minutes.submitted_at),
+        approved_at=_iso(minutes.approved_at),
+        published_at=_iso(minutes.published_at),
+        url=ctx.absolute_url("minutes", meeting_id=meeting.id),
+        pdf_url=ctx.absolute_url("api:minutes_pdf", meeting_id=meeting.id),
+    )
+    if service.minutes.is_insider(ctx.principal, meeting):
+        written.approvals = [
+            m.Approval(person_id=a.person_id, name=a.name, approved_at=_iso(a.approved_at))
             for a in service.minutes_approval.approvers(ctx.db, meeting, minutes)
         ]
     if service.can_manage(ctx.principal, meeting) and minutes.status == "published":
         stats = service.minutes_publish.read_stats(ctx.db, minutes=minutes)
         if stats is not None:
-            data["read"] = {
-                "households_read": stats.households_read,
-                "households_total": stats.households_total,
-                "persons_read": stats.persons_read,
-                "persons_total": stats.persons_total,
-            }
-    return data
+            written.read = m.ReadStats(
+                households_read=stats.households_read,
+                households_total=stats.households_total,
+                persons_read=stats.persons_read,
+                persons_total=stats.persons_total,
+            )
+    return out(written)
 
 
 @doc("The minutes (board, admin; others once published)", ok=m.Minutes, op_id="getMinutes")
@@ -168,10 +170,10 @@ def comment_minutes(ctx: Ctx) -> Response:
     entry = service.minutes_approval.comment(
         ctx.db, principal=ctx.principal, meeting=meeting, minutes=minutes, text=text
     )
-    return JSONResponse(
-        {"id": entry.id, "version": entry.version, "text": entry.text, "created_at": _iso(entry.created_at)},
-        status_code=201,
+    comment = m.Comment(
+        id=entry.id, version=entry.version, text=entry.text, created_at=_iso(entry.created_at)
     )
+    return JSONResponse(out(comment), status_code=201)
 
 
 @doc(
@@ -229,29 +231,27 @@ def list_decisions(ctx: Ctx) -> dict[str, Any]:
     entries = service.decisions.list_decisions(
         ctx.db, principal=ctx.principal, department_id=ctx.query_int("department_id"), year=year, q=q
     )
-    return {
-        "items": [
-            {
-                "id": e.decision.id,
-                "meeting_id": e.decision.meeting_id,
-                "meeting_title": e.meeting_title,
-                "agenda_item_id": e.decision.agenda_item_id,
-                "item_number": e.decision.item_number,
-                "item_title": e.decision.item_title,
-                "department_id": e.decision.department_id,
-                "department_name": e.department_name,
-                "board_id": e.decision.board_id,
-                "board_name": e.board_name,
-                "date": e.decision.decided_on.isoformat(),
-                "text": e.decision.text,
-                "closed": e.decision.closed,
-                "votes": e.decision.votes,
-                "minutes_url": ctx.absolute_url("minutes", meeting_id=e.decision.meeting_id),
-            }
-            for e in entries
-        ],
-        "next": None,
-    }
+    items = [
+        m.Decision(
+            id=e.decision.id,
+            meeting_id=e.decision.meeting_id,
+            meeting_title=e.meeting_title,
+            agenda_item_id=e.decision.agenda_item_id,
+            item_number=e.decision.item_number,
+            item_title=e.decision.item_title,
+            department_id=e.decision.department_id,
+            department_name=e.department_name,
+            board_id=e.decision.board_id,
+            board_name=e.board_name,
+            date=e.decision.decided_on.isoformat(),
+            text=e.decision.text,
+            closed=e.decision.closed,
+            votes=e.decision.votes,
+            minutes_url=ctx.absolute_url("minutes", meeting_id=e.decision.meeting_id),
+        )
+        for e in entries
+    ]
+    return out(m.DecisionList(items=items, next=None))
 
 
 routes = [

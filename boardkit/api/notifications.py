@@ -7,6 +7,7 @@ from typing import Any
 from starlette.routing import Route
 
 from boardkit.api.models import misc as m
+from boardkit.api.models.common import out
 from boardkit.api.openapi import Query, doc
 from boardkit.core import notify
 from boardkit.core.errors import NotFound
@@ -17,22 +18,22 @@ from boardkit.core.web import Ctx, api
 PAGE_SIZE = 50
 
 
-def notice_json(item: notify.NoticeItem, base_url: str) -> dict[str, Any]:
-    return {
-        "id": item.id,
-        "kind": item.kind,
-        "subject": item.subject,
-        "body": item.body,
-        "url": base_url + item.link_path,
-        "important": item.important,
-        "statutory": item.statutory,
-        "object_type": item.object_type or None,
-        "object_id": item.object_id,
-        "created_at": item.created_at.astimezone(TZ).isoformat(),
-        "read": item.read_at is not None,
-        "read_at": item.read_at.astimezone(TZ).isoformat() if item.read_at else None,
-        "channel": item.channel,
-    }
+def notice_json(item: notify.NoticeItem, base_url: str) -> m.Notice:
+    return m.Notice(
+        id=item.id,
+        kind=item.kind,
+        subject=item.subject,
+        body=item.body,
+        url=base_url + item.link_path,
+        important=item.important,
+        statutory=item.statutory,
+        object_type=item.object_type or None,
+        object_id=item.object_id,
+        created_at=item.created_at.astimezone(TZ).isoformat(),
+        read=item.read_at is not None,
+        read_at=item.read_at.astimezone(TZ).isoformat() if item.read_at else None,
+        channel=item.channel,
+    )
 
 
 @doc(
@@ -51,11 +52,12 @@ def notification_list(ctx: Ctx) -> dict[str, Any]:
         before_id=ctx.query_int("before"),
         unread_only=ctx.request.query_params.get("unread") in ("1", "true"),
     )
-    return {
-        "items": [notice_json(i, ctx.settings.base_url) for i in items],
-        "next": str(items[-1].id) if len(items) == PAGE_SIZE else None,
-        "unread": notify.count_unread(ctx.db, person_id=ctx.person_id),
-    }
+    notices = m.NoticeList(
+        items=[notice_json(i, ctx.settings.base_url) for i in items],
+        next=str(items[-1].id) if len(items) == PAGE_SIZE else None,
+        unread=notify.count_unread(ctx.db, person_id=ctx.person_id),
+    )
+    return out(notices)
 
 
 @doc("Mark one of my notices read (a read receipt; idempotent)", ok=m.Notice, op_id="readNotification")
@@ -69,7 +71,7 @@ def notification_read(ctx: Ctx) -> dict[str, Any]:
     item = next(
         i for i in notify.list_notices(ctx.db, person_id=ctx.person_id, before_id=notice.id + 1, limit=1)
     )
-    return notice_json(item, ctx.settings.base_url)
+    return out(notice_json(item, ctx.settings.base_url))
 
 
 routes = [

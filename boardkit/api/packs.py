@@ -8,6 +8,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from boardkit.api.models import meetings as m
+from boardkit.api.models.common import out
 from boardkit.api.openapi import Query, doc
 from boardkit.api.schema import parse
 from boardkit.core.errors import Forbidden
@@ -68,21 +69,18 @@ def pack_versions(ctx: Ctx) -> dict[str, Any]:
     meeting = _meeting(ctx)
     variant = service.pack.variant_for(ctx.principal, meeting)
     versions = service.pack.list_versions(ctx.db, meeting, variant) if meeting.pack_published_at else []
-    return {
-        "published_at": meeting.pack_published_at.astimezone(TZ).isoformat()
-        if meeting.pack_published_at
-        else None,
-        "items": [
-            {
-                "number": v.number,
-                "built_at": v.built_at.astimezone(TZ).isoformat(),
-                "pages": v.pages,
-                "changes": v.changes,
-            }
-            for v in versions
-        ],
-        "next": None,
-    }
+    published = meeting.pack_published_at
+    items = [
+        m.PackVersion(
+            number=v.number, built_at=v.built_at.astimezone(TZ).isoformat(), pages=v.pages, changes=v.changes
+        )
+        for v in versions
+    ]
+    return out(
+        m.PackVersions(
+            published_at=published.astimezone(TZ).isoformat() if published else None, items=items, next=None
+        )
+    )
 
 
 def _note_item(ctx: Ctx) -> AgendaItem:
@@ -93,11 +91,12 @@ def _note_item(ctx: Ctx) -> AgendaItem:
 
 
 def _note_json(item: AgendaItem, text: str, updated_at: Any) -> dict[str, Any]:
-    return {
-        "agenda_item_id": item.id,
-        "text": text,
-        "updated_at": updated_at.astimezone(TZ).isoformat() if updated_at else None,
-    }
+    note = m.Note(
+        agenda_item_id=item.id,
+        text=text,
+        updated_at=updated_at.astimezone(TZ).isoformat() if updated_at else None,
+    )
+    return out(note)
 
 
 @doc(

@@ -8,6 +8,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from boardkit.api.models import misc as m
+from boardkit.api.models.common import out
 from boardkit.api.openapi import Query, doc
 from boardkit.core.storage import FileStore
 from boardkit.core.templating import TZ
@@ -18,15 +19,15 @@ from boardkit.org import service as org_service
 PAGE_SIZE = 50
 
 
-def batch_json(batch: Any, letters: int) -> dict[str, Any]:
-    return {
-        "id": batch.id,
-        "organisation_id": batch.organisation_id,
-        "status": batch.status,
-        "letters": letters,
-        "created_at": batch.created_at.astimezone(TZ).isoformat(),
-        "printed_at": batch.printed_at.astimezone(TZ).isoformat() if batch.printed_at else None,
-    }
+def batch_json(batch: Any, letters: int) -> m.PrintBatch:
+    return m.PrintBatch(
+        id=batch.id,
+        organisation_id=batch.organisation_id,
+        status=batch.status,
+        letters=letters,
+        created_at=batch.created_at.astimezone(TZ).isoformat(),
+        printed_at=batch.printed_at.astimezone(TZ).isoformat() if batch.printed_at else None,
+    )
 
 
 def _batch(ctx: Ctx) -> Any:
@@ -56,10 +57,11 @@ def batch_list(ctx: Ctx) -> dict[str, Any]:
         before_id=ctx.query_int("before"),
     )
     more = len(rows) == PAGE_SIZE
-    return {
-        "items": [batch_json(row.batch, row.letters) for row in rows],
-        "next": str(rows[-1].batch.id) if more else None,
-    }
+    batches = m.PrintBatchList(
+        items=[batch_json(row.batch, row.letters) for row in rows],
+        next=str(rows[-1].batch.id) if more else None,
+    )
+    return out(batches)
 
 
 @doc(
@@ -95,7 +97,7 @@ def batch_close(ctx: Ctx) -> dict[str, Any]:
     service.letters.close_batch(
         ctx.db, batch, actor_id=ctx.person_id, store=FileStore(ctx.settings.files_dir)
     )
-    return batch_json(batch, _count(ctx, batch))
+    return out(batch_json(batch, _count(ctx, batch)))
 
 
 @doc(
@@ -108,7 +110,8 @@ def batch_close(ctx: Ctx) -> dict[str, Any]:
 def batch_printed(ctx: Ctx) -> dict[str, Any]:
     batch = _batch(ctx)
     marked = service.letters.mark_printed(ctx.db, batch, actor_id=ctx.person_id)
-    return {**batch_json(batch, _count(ctx, batch)), "invitations_printed": marked}
+    summary = batch_json(batch, _count(ctx, batch))
+    return out(m.PrintedBatch(**dict(summary), invitations_printed=marked))
 
 
 routes = [

@@ -9,6 +9,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from boardkit.api.models import proposals as m
+from boardkit.api.models.common import out
 from boardkit.api.openapi import Query, doc
 from boardkit.api.schema import parse, validate
 from boardkit.core.errors import NotFound
@@ -33,31 +34,32 @@ def _proposal_body(ctx: Ctx) -> m.ProposalBody:
 def proposal_json(ctx: Ctx, entry: service.proposals.ProposalEntry, meeting: Meeting) -> dict[str, Any]:
     p = entry.proposal
     reason_visible = service.proposal_rules.may_see_reason(ctx.principal, meeting, p)
-    return {
-        "id": p.id,
-        "meeting_id": p.meeting_id,
-        "title": p.title,
-        "text": p.text,
-        "status": p.status,
-        "reason": (p.reason or None) if reason_visible else None,
-        "proposer": {"id": p.proposer_id, "name": entry.proposer_name},
-        "created_at": _iso(p.created_at),
-        "updated_at": _iso(p.updated_at),
-        "decided_at": _iso(p.decided_at),
-        "agenda_item_id": next((i.id for i in meeting.items if i.proposal_id == p.id), None),
-        "attachments": [
-            {
-                "id": a.id,
-                "filename": a.filename,
-                "content_type": a.content_type,
-                "size": a.size,
-                "pages": a.pages,
-                "url": ctx.url("api:proposal_attachment", proposal_id=p.id, attachment_id=a.id),
-            }
+    proposal = m.Proposal(
+        id=p.id,
+        meeting_id=p.meeting_id,
+        title=p.title,
+        text=p.text,
+        status=p.status,
+        reason=(p.reason or None) if reason_visible else None,
+        proposer=m.Proposer(id=p.proposer_id, name=entry.proposer_name),
+        created_at=_iso(p.created_at),
+        updated_at=_iso(p.updated_at),
+        decided_at=_iso(p.decided_at),
+        agenda_item_id=next((i.id for i in meeting.items if i.proposal_id == p.id), None),
+        attachments=[
+            m.ProposalAttachment(
+                id=a.id,
+                filename=a.filename,
+                content_type=a.content_type,
+                size=a.size,
+                pages=a.pages,
+                url=ctx.url("api:proposal_attachment", proposal_id=p.id, attachment_id=a.id),
+            )
             for a in entry.attachments
         ],
-        "url": ctx.absolute_url("proposal", proposal_id=p.id),
-    }
+        url=ctx.absolute_url("proposal", proposal_id=p.id),
+    )
+    return out(proposal)
 
 
 def _meeting(ctx: Ctx) -> Meeting:
@@ -76,13 +78,14 @@ def list_proposals(ctx: Ctx) -> dict[str, Any]:
     meeting = _meeting(ctx)
     rules = service.proposal_rules
     entries = service.proposals.list_proposals(ctx.db, meeting=meeting)
-    return {
-        "items": [proposal_json(ctx, e, meeting) for e in entries],
-        "next": None,
-        "proposals_due": _iso(rules.deadline(meeting)),
-        "open": rules.is_open(meeting),
-        "may_propose": rules.may_propose(ctx.principal, meeting),
-    }
+    listed = m.ProposalList(
+        items=[proposal_json(ctx, e, meeting) for e in entries],
+        next=None,
+        proposals_due=_iso(rules.deadline(meeting)),
+        open=rules.is_open(meeting),
+        may_propose=rules.may_propose(ctx.principal, meeting),
+    )
+    return out(listed)
 
 
 @doc(

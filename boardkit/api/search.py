@@ -7,6 +7,7 @@ from typing import Any
 from starlette.routing import NoMatchFound, Route
 
 from boardkit.api.models import misc as m
+from boardkit.api.models.common import out
 from boardkit.api.openapi import Query, doc
 from boardkit.core import search
 from boardkit.core.errors import AppError
@@ -52,8 +53,9 @@ def search_api(ctx: Ctx) -> dict[str, Any]:
             url = ctx.absolute_url(hit.route, **hit.params)
         except NoMatchFound:
             continue
-        items.append({**search.describe(hit), "url": f"{url}#{hit.anchor}" if hit.anchor else url})
-    return {"items": items, "more": results.more, "next": None}
+        link = f"{url}#{hit.anchor}" if hit.anchor else url
+        items.append(m.Hit.model_validate({**search.describe(hit), "url": link}))
+    return out(m.SearchResults(items=items, more=results.more, next=None))
 
 
 routes = [Route("/search", search_api, name="search")]

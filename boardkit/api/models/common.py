@@ -46,3 +46,8 @@ class Attachment(Out):
     size: int
     pages: int | None
     url: str
+
+
+def out(model: BaseModel) -> dict[str, Any]:
+    """An answer as JSON: the fields given (a field left out, like ``approvals``, stays out)."""
+    return model.model_dump(mode="json", exclude_unset=True)
