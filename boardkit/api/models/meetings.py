@@ -161,10 +161,11 @@ class RsvpEntry(Out):
     responded_at: Time
 
 
-class Rsvps(Page):
+class Rsvps(Out):
     counts: RsvpCounts
     invited: int = Field(description="people invited by e-mail")
     items: list[RsvpEntry]
+    next: str | None
 
 
 class RsvpAnswer(Out):
@@ -183,9 +184,10 @@ class PackVersion(Out):
     )
 
 
-class PackVersions(Page):
+class PackVersions(Out):
     published_at: Time | None
     items: list[PackVersion]
+    next: str | None
 
 
 class Note(Out):

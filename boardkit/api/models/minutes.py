@@ -19,10 +19,18 @@ def _agenda_item_id(value: Any) -> int:
     return value
 
 
-def _person_id(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**31:
+def _attendance(value: Any) -> Any:
+    """One line of attendance: a person's id (a whole number) and a status, or one message for it."""
+    person = value.get("person_id") if isinstance(value, dict) else None
+    status = value.get("status") if isinstance(value, dict) else None
+    if isinstance(person, bool) or not isinstance(person, int) or not isinstance(status, str):
         raise fail(_("Skriv person_id (tal) og status."))
     return value
+
+
+def _minutes_item(value: Any) -> Any:
+    """Not an object: said as the item's missing agenda_item_id (what the writer must give)."""
+    return value if isinstance(value, dict) else {}
 
 
 def _votes(value: Any) -> dict[str, Any] | None:
@@ -45,7 +53,7 @@ VotesIn = Annotated[dict[str, Any] | None, BeforeValidator(_votes), Field(json_s
 
 
 class AttendanceIn(Body):
-    person_id: Annotated[int, BeforeValidator(_person_id)]
+    person_id: int
     status: Text = one_of(["present", "absent", "excused"])
 
 
@@ -64,10 +72,10 @@ class MinutesBody(Body):
     meeting_chair: Text = ""
     minute_taker: Text = ""
     minute_taker_id: Number = None
-    attendance: list[AttendanceIn] = []
+    attendance: list[Annotated[AttendanceIn, BeforeValidator(_attendance)]] = []
     residents_present: Number = None
     households_represented: Number = None
-    items: list[MinutesItemIn] = []
+    items: list[Annotated[MinutesItemIn, BeforeValidator(_minutes_item)]] = []
 
 
 class CommentBody(Body):
@@ -88,14 +96,14 @@ class MinutesItem(Out):
 
     agenda_item_id: int
     number: int
-    closed: bool
-    redacted: bool = Field(False, description="A closed item as residents see it: number only")
     title: str = ""
+    closed: bool
     person_case: bool = False
     kind: Literal["information", "discussion", "decision"] | None = None
     notes: str = ""
     decision: str = ""
     votes: Votes | None = Field(None, description=VOTES_TEXT)
+    redacted: bool = Field(False, description="A closed item as residents see it: number only")
 
 
 class Approval(Out):

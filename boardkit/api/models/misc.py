@@ -34,16 +34,17 @@ class Hit(Out):
     kind: Literal["meeting", "agenda_item", "proposal", "attachment", "minutes", "decision"]
     id: int
     title: str
-    url: str = Field(description="The page that shows it")
     highlights: list[str] = Field(
         description="Fragments of the text as HTML: escaped, with <mark> around the matched words"
     )
     date: Time | None
+    url: str = Field(description="The page that shows it")
 
 
-class SearchResults(Page):
+class SearchResults(Out):
     items: list[Hit]
     more: bool = Field(description="More matched than shown: add words to narrow")
+    next: str | None
 
 
 class PrintBatch(Out):
