@@ -9,9 +9,9 @@ from urllib.parse import urlsplit
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from boardkit.api import models
+from boardkit.api.meetings_json import attachment_json, item_json, meeting_json, redacted_item_json
 from boardkit.api.models import meetings as m
-from boardkit.api.models.common import out
+from boardkit.api.models.common import Attachment, out
 from boardkit.api.openapi import Query, doc
 from boardkit.api.schema import parse
 from boardkit.core.errors import AppError, ValidationFailed
@@ -21,7 +21,7 @@ from boardkit.core.storage import FileStore
 from boardkit.core.templating import TZ
 from boardkit.core.web import Ctx, api
 from boardkit.meetings import service
-from boardkit.meetings.service import AgendaItem, Attachment, ItemInput, Meeting, MeetingInput
+from boardkit.meetings.service import AgendaItem, ItemInput, Meeting, MeetingInput
 
 
 def _query_moment(ctx: Ctx, name: str, *, end: bool) -> datetime | None:
@@ -43,87 +43,6 @@ def _query_moment(ctx: Ctx, name: str, *, end: bool) -> datetime | None:
             fields={name: "invalid"},
         )
     return parsed
-
-
-# --- writing JSON ---------------------------------------------------------------------------
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.astimezone(TZ).isoformat() if value else None
-
-
-def meeting_json(ctx: Ctx, m: Meeting) -> models.meetings.Meeting:
-    return models.meetings.Meeting(
-        id=m.id,
-        board_id=m.board_id,
-        board_name=m.board.name,
-        department_id=m.department_id,
-        kind=m.kind,
-        title=m.title,
-        description=m.description,
-        starts_at=_iso(m.starts_at),
-        ends_at=_iso(m.ends_at),
-        location=m.location,
-        room=m.room,
-        online_url=m.online_url,
-        status=m.status,
-        cancel_reason=m.cancel_reason or None,
-        invited_at=_iso(m.invited_at),
-        invite_substitutes=m.invite_substitutes,
-        sequence=m.sequence,
-        uid=m.uid,
-        url=ctx.absolute_url("meeting", meeting_id=m.id),
-    )
-
-
-def attachment_json(ctx: Ctx, a: Attachment) -> models.common.Attachment:
-    return models.common.Attachment(
-        id=a.id,
-        filename=a.filename,
-        content_type=a.content_type,
-        size=a.size,
-        pages=a.pages,
-        url=ctx.absolute_url("api:attachment", attachment_id=a.id),
-    )
-
-
-def item_json(ctx: Ctx, item: AgendaItem) -> models.meetings.AgendaItem:
-    return models.meetings.AgendaItem(
-        id=item.id,
-        meeting_id=item.meeting_id,
-        position=item.position,
-        title=item.title,
-        description=item.description,
-        kind=item.kind,
-        closed=item.closed,
-        person_case=item.person_case,
-        redacted=False,
-        presenter=item.presenter,
-        minutes_allotted=item.minutes_allotted,
-        role=item.role or None,
-        previous_meeting_id=item.previous_meeting_id,
-        attachments=[attachment_json(ctx, a) for a in item.attachments],
-    )
-
-
-def redacted_item_json(meeting: Meeting, number: int) -> models.meetings.AgendaItem:
-    """A closed item the caller may not read: its number and "Lukket punkt", nothing else."""
-    return models.meetings.AgendaItem(
-        id=None,
-        meeting_id=meeting.id,
-        position=number,
-        title=_("Lukket punkt"),
-        description="",
-        kind=None,
-        closed=True,
-        person_case=False,
-        redacted=True,
-        presenter="",
-        minutes_allotted=None,
-        role=None,
-        previous_meeting_id=None,
-        attachments=[],
-    )
 
 
 # --- meetings -------------------------------------------------------------------------------
@@ -227,7 +146,14 @@ def update_meeting(ctx: Ctx) -> dict[str, Any]:
     return out(meeting_json(ctx, meeting))
 
 
-@doc("Cancel a meeting (chair, admin)", ok=m.Meeting, body=m.Cancel, body_required=False, errors=(403,))
+@doc(
+    "Cancel a meeting (chair, admin)",
+    ok=m.Meeting,
+    body=m.Cancel,
+    body_required=False,
+    errors=(403,),
+    op_id="cancelMeeting",
+)
 @api
 def cancel_meeting(ctx: Ctx) -> dict[str, Any]:
     meeting = _meeting(ctx, Action.MANAGE)
@@ -331,7 +257,7 @@ def delete_item(ctx: Ctx) -> Response:
 
 @doc(
     "Attach a file (chair, admin): PDF and images by content; other files kept as downloads",
-    ok=models.common.Attachment,
+    ok=Attachment,
     status=201,
     upload=True,
     errors=(403, 413, 415),

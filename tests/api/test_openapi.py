@@ -56,3 +56,10 @@ def test_an_answer_that_does_not_match_the_document_is_caught(client: TestClient
     # not an API call, or no such operation: nothing to say
     assert _problems("/meetings", {"anything": 1}) == []
     assert _problems("/api/v1/no-such-thing", {"anything": 1}) == []
+
+
+def test_every_operation_has_its_own_id(client: TestClient) -> None:
+    spec = client.get("/api/v1/openapi.json").json()
+    ids = [op["operationId"] for item in spec["paths"].values() for op in item.values()]
+    assert len(ids) == len(set(ids))
+    assert {"getMe", "listMeetings", "cancelMeeting", "putMinutes", "submitExpenseClaim"} <= set(ids)
