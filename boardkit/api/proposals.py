@@ -11,7 +11,7 @@ from starlette.routing import Route
 from boardkit.api.models import proposals as m
 from boardkit.api.models.common import out
 from boardkit.api.openapi import Query, doc
-from boardkit.api.schema import parse, validate
+from boardkit.api.schema import B, parse, validate
 from boardkit.core.errors import NotFound
 from boardkit.core.storage import FileStore
 from boardkit.core.templating import TZ
@@ -24,11 +24,11 @@ def _iso(value: datetime | None) -> str | None:
     return value.astimezone(TZ).isoformat() if value else None
 
 
-def _proposal_body(ctx: Ctx) -> m.ProposalBody:
-    """The proposal from a JSON object or a multipart form; a wrong type is a field error."""
+def _form_or_json(ctx: Ctx, model: type[B]) -> B:
+    """The body from a JSON object or a multipart/urlencoded form; a wrong type is a field error."""
     if ctx.form or ctx.files:
-        return validate(m.ProposalBody, {name: ctx.value(name) for name in ("title", "text")})
-    return parse(ctx, m.ProposalBody)
+        return validate(model, {name: ctx.value(name) for name in model.model_fields})
+    return parse(ctx, model)
 
 
 def proposal_json(ctx: Ctx, entry: service.proposals.ProposalEntry, meeting: Meeting) -> dict[str, Any]:
@@ -103,7 +103,7 @@ def list_proposals(ctx: Ctx) -> dict[str, Any]:
 def submit_proposal(ctx: Ctx) -> Response:
     """A resident hands in a proposal (JSON, or multipart with ``file`` attachments)."""
     meeting = _meeting(ctx)
-    body = _proposal_body(ctx)
+    body = _form_or_json(ctx, m.ProposalBody)
     proposal = service.proposals.submit_proposal(
         ctx.db,
         principal=ctx.principal,
@@ -141,7 +141,7 @@ def decide_proposal(ctx: Ctx) -> dict[str, Any]:
     entry, meeting = service.proposals.get_proposal(
         ctx.db, principal=ctx.principal, proposal_id=ctx.int_param("proposal_id")
     )
-    decision = parse(ctx, m.DecisionBody)
+    decision = _form_or_json(ctx, m.DecisionBody)
     service.proposals.decide_proposal(
         ctx.db,
         principal=ctx.principal,
