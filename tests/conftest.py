@@ -21,6 +21,7 @@ from boardkit import migrate
 from boardkit.config import Settings
 from boardkit.core.db import Database
 from boardkit.schema import metadata
+from tests.api.schema_check import api_schema_check  # noqa: F401  (every API answer vs. the OpenAPI document)
 
 PG_URL = os.environ.get("BOARDKIT_TEST_POSTGRES_URL", "")
 

@@ -8,12 +8,26 @@ from typing import Any
 from starlette.responses import Response
 from starlette.routing import Route
 
+from boardkit.api.models import misc as m
+from boardkit.api.models.common import out
+from boardkit.api.openapi import Query, doc
 from boardkit.core.errors import ValidationFailed
 from boardkit.core.i18n import _
 from boardkit.core.web import Ctx, api
 from boardkit.expenses.service import reports, rules
 
 MAX_ID = 2**31 - 1
+INT = {"type": "integer"}
+YEAR = Query(
+    "year",
+    INT,
+    "the calendar year (mileage: the day travelled; budget: the financial year); default this year",
+)
+MILEAGE_QUERY = (
+    YEAR,
+    Query("organisation_id", INT, "default: the one organisation I administer or sit on a board of"),
+    Query("person_id", INT, "one claimant (someone else's: administration only, else 404)"),
+)
 
 
 def _invalid(name: str, message: str) -> ValidationFailed:
@@ -56,23 +70,42 @@ def _summary(ctx: Ctx) -> tuple[int, int, list[reports.MileageSummary]]:
     return year, organisation_id, rows
 
 
-def summary_json(row: reports.MileageSummary) -> dict[str, Any]:
-    return {**asdict(row), "km_tenths": row.km_tenths, "amount_ore": row.amount_ore}
+def summary_json(row: reports.MileageSummary) -> m.MileageSummary:
+    return m.MileageSummary.model_validate(
+        {**asdict(row), "km_tenths": row.km_tenths, "amount_ore": row.amount_ore}
+    )
 
 
+@doc(
+    "The year's mileage per claimant and vehicle (km, amount, rates used, trips; pending apart): "
+    "my own, or everyone's in the organisation for the administration",
+    ok=m.MileageReport,
+    errors=(404, 422),
+    op_id="getMileageSummary",
+    query=MILEAGE_QUERY,
+)
 @api
 def mileage(ctx: Ctx) -> dict[str, Any]:
     """The year's mileage per claimant and vehicle: mine, or everyone's for the administration."""
     year, organisation_id, rows = _summary(ctx)
     query = {"year": year, "organisation_id": organisation_id}
-    return {
-        "year": year,
-        "organisation_id": organisation_id,
-        "items": [summary_json(r) for r in rows],
-        "csv_url": ctx.url("api:expense_report_mileage_csv", _query=query),
-    }
+    report = m.MileageReport(
+        year=year,
+        organisation_id=organisation_id,
+        items=[summary_json(r) for r in rows],
+        csv_url=ctx.url("api:expense_report_mileage_csv", _query=query),
+    )
+    return out(report)
 
 
+@doc(
+    "The mileage summary for Danish Excel: UTF-8 with BOM, `;`, one row per person and vehicle; "
+    "columns " + ", ".join(reports.CSV_COLUMNS),
+    content="text/csv",
+    errors=(404, 422),
+    op_id="getMileageSummaryCsv",
+    query=MILEAGE_QUERY,
+)
 @api
 def mileage_csv(ctx: Ctx) -> Response:
     year, _organisation_id, rows = _summary(ctx)
@@ -83,6 +116,14 @@ def mileage_csv(ctx: Ctx) -> Response:
     return Response(reports.mileage_summary_csv(rows), media_type="text/csv; charset=utf-8", headers=headers)
 
 
+@doc(
+    "Per budget account of the board's organisation: yearly budget, the board's spent (approved, "
+    "exported, paid) and pending (submitted, attested), remaining and percent used",
+    ok=m.BudgetOverview,
+    errors=(404, 422),
+    op_id="getBudgetOverview",
+    query=(Query("board_id", {"type": "integer"}, required=True), YEAR),
+)
 @api
 def budget(ctx: Ctx) -> dict[str, Any]:
     """Per budget account: the yearly budget, the board's spent and pending claims, what remains."""
@@ -90,7 +131,7 @@ def budget(ctx: Ctx) -> dict[str, Any]:
     if board_id is None:
         raise _invalid("board_id", _("Vælg bestyrelsen."))
     found = reports.budget_overview(ctx.db, principal=ctx.principal, board_id=board_id, year=_year(ctx))
-    return {
+    overview = {
         **{k: v for k, v in asdict(found).items() if k != "accounts"},
         "budget_ore": found.budget_ore,
         "spent_ore": found.spent_ore,
@@ -100,59 +141,9 @@ def budget(ctx: Ctx) -> dict[str, Any]:
             for a in found.accounts
         ],
     }
+    return out(m.BudgetOverview.model_validate(overview))
 
 
-def _query(name: str, description: str) -> dict[str, Any]:
-    return {"name": name, "in": "query", "required": False, "schema": INT, "description": description}
-
-
-def _op(summary: str, op_id: str, *params: dict[str, Any], json: bool = True) -> dict[str, Any]:
-    body = {"content": {"application/json": {"schema": {"type": "object"}}}} if json else {}
-    errors = {
-        str(c): {"description": d}
-        for c, d in ((401, "Not signed in"), (404, "Not found"), (422, "Bad input"))
-    }
-    return {
-        "get": {
-            "summary": summary,
-            "operationId": op_id,
-            "parameters": list(params),
-            "responses": {"200": {"description": "OK", **body}, **errors},
-        }
-    }
-
-
-INT = {"type": "integer"}
-YEAR = _query(
-    "year", "the calendar year (mileage: the day travelled; budget: the financial year); default this year"
-)
-ORG = _query("organisation_id", "default: the one organisation I administer or sit on a board of")
-PATHS: dict[str, Any] = {
-    "/expense-reports/mileage": _op(
-        "The year's mileage per claimant and vehicle (km, amount, rates used, trips; pending apart): "
-        "my own, or everyone's in the organisation for the administration",
-        "getMileageSummary",
-        YEAR,
-        ORG,
-        _query("person_id", "one claimant (someone else's: administration only, else 404)"),
-    ),
-    "/expense-reports/mileage.csv": _op(
-        "The mileage summary for Danish Excel: UTF-8 with BOM, `;`, one row per person and vehicle; "
-        "columns " + ", ".join(reports.CSV_COLUMNS),
-        "getMileageSummaryCsv",
-        YEAR,
-        ORG,
-        _query("person_id", "one claimant"),
-        json=False,
-    ),
-    "/expense-reports/budget": _op(
-        "Per budget account of the board's organisation: yearly budget, the board's spent (approved, "
-        "exported, paid) and pending (submitted, attested), remaining and percent used",
-        "getBudgetOverview",
-        {"name": "board_id", "in": "query", "required": True, "schema": INT},
-        YEAR,
-    ),
-}
 routes = [
     Route("/expense-reports/mileage", mileage, methods=["GET"], name="expense_report_mileage"),
     Route("/expense-reports/mileage.csv", mileage_csv, methods=["GET"], name="expense_report_mileage_csv"),

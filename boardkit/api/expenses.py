@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from boardkit.api.expenses_json import claim_json, line_json
-from boardkit.api.json_input import Reader, json_object
+from boardkit.api.expenses_json import claim_json, claim_summary, line_json
+from boardkit.api.models import expenses as m
+from boardkit.api.models.common import out
+from boardkit.api.openapi import Query, doc
+from boardkit.api.schema import json_object, parse, validate
 from boardkit.core.errors import ValidationFailed
 from boardkit.core.i18n import _
 from boardkit.core.storage import FileStore
@@ -20,78 +22,66 @@ from boardkit.org import service as org_service
 
 PAGE_SIZE = 50
 
+STEP_SUMMARY = (
+    "submit: the claimant sends the draft (duplicate flags are computed); attest: the board's chair "
+    "attests (the treasurer for the chair's own claim); approve: the administration approves (above the "
+    "organisation's limit: two different people); reject with `{reason}`, for good: the administration "
+    "(submitted or attested), or the attester while the claim waits for attestation; return with "
+    "`{reason}`: the attester sends a submitted claim back to the claimant as a draft"
+)
+
 
 # --- input --------------------------------------------------------------------------------
 
 
-def _day(r: Reader, key: str) -> date | None:
-    value = r.body.get(key)
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value) if isinstance(value, str) and len(value) == 10 else None
-    except ValueError:
-        pass
-    r.errors[key] = _("Skal være en dato som 2026-03-15.")
-    return None
-
-
-def _money(r: Reader, key: str) -> int | None:
-    """An amount in øre: a whole number (a negative one gets the service's clear message)."""
-    value = r.body.get(key)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or abs(value) >= 2**31:
-        r.errors[key] = _("Skal være et helt antal øre, fx 12550 for 125,50 kr.")
-        return None
-    return value
-
-
-def _receipt_input(body: dict[str, Any]) -> rules.ReceiptInput:
-    r = Reader(body)
-    data = rules.ReceiptInput(
-        amount_ore=_money(r, "amount_ore"),
-        vat_ore=_money(r, "vat_ore"),
-        spent_on=_day(r, "spent_on"),
-        description=r.text("description"),
+def _receipt_input(body: m.ReceiptFields) -> rules.ReceiptInput:
+    return rules.ReceiptInput(
+        amount_ore=body.amount_ore, vat_ore=body.vat_ore, spent_on=body.spent_on, description=body.description
     )
-    r.check()
-    return data
 
 
-def _mileage_input(body: dict[str, Any]) -> rules.MileageInput:
-    r = Reader(body)
-    stops = body.get("stops", [])
-    if not isinstance(stops, list) or not all(isinstance(s, str) for s in stops):
-        r.errors["stops"] = _("Skal være en liste af steder.")
-        stops = []
-    km = service.mileage.parse_km(body.get("km"))
-    data = rules.MileageInput(
-        travelled_on=_day(r, "travelled_on"),
-        from_place=r.text("from_place"),
-        to_place=r.text("to_place"),
-        stops=stops,
-        purpose=r.text("purpose"),
-        km_tenths=km,
-        vehicle=r.text("vehicle", "car"),
+def _mileage_input(body: m.MileageLineIn) -> rules.MileageInput:
+    return rules.MileageInput(
+        travelled_on=body.travelled_on,
+        from_place=body.from_place,
+        to_place=body.to_place,
+        stops=body.stops,
+        purpose=body.purpose,
+        km_tenths=body.km,
+        vehicle=body.vehicle,
     )
-    if km is None and "km" in body:
-        r.errors["km"] = _("Skriv antal kilometer som et tal, fx 12,5.")
-    r.check()
-    return data
 
 
 # --- endpoints ----------------------------------------------------------------------------
 
 
+@doc(
+    "The budget accounts of a board's organisation",
+    ok=m.AccountList,
+    query=(Query("board_id", {"type": "integer"}, required=True),),
+    errors=(404,),
+    op_id="listExpenseAccounts",
+)
 @api
 def list_accounts(ctx: Ctx) -> dict[str, Any]:
     """The budget accounts of a board's organisation."""
     board = org_service.get_board(ctx.db, principal=ctx.principal, board_id=ctx.int_param("board_id"))
     accounts = service.list_accounts(ctx.db, organisation_id=board.organisation_id)
-    return {"items": [{"code": a.code, "name": a.name} for a in accounts], "next": None}
+    return out(m.AccountList(items=[m.Account(code=a.code, name=a.name) for a in accounts], next=None))
 
 
+@doc(
+    "Claims I may see, newest first",
+    ok=m.ClaimList,
+    errors=(422,),
+    op_id="listExpenseClaims",
+    query=(
+        Query("status", {"type": "string", "enum": list(service.STATUSES)}),
+        Query("board_id", {"type": "integer"}),
+        Query("mine", {"type": "string", "enum": ["1", "true"]}),
+        Query("before", description="cursor: the `next` of the previous page"),
+    ),
+)
 @api
 def list_claims(ctx: Ctx) -> dict[str, Any]:
     """Claims I may see; ``?status=``, ``?board_id=``, ``?mine=1``; ``?before=`` is the cursor."""
@@ -107,49 +97,57 @@ def list_claims(ctx: Ctx) -> dict[str, Any]:
         before_id=ctx.query_int("before"),
         limit=PAGE_SIZE,
     )
-    return {
-        "items": [claim_json(ctx, c, full=False) for c in claims],
-        "next": str(claims[-1].id) if len(claims) == PAGE_SIZE else None,
-    }
+    listed = m.ClaimList(
+        items=[claim_summary(c) for c in claims],
+        next=str(claims[-1].id) if len(claims) == PAGE_SIZE else None,
+    )
+    return out(listed)
 
 
+@doc(
+    "Open a draft claim for one of my boards",
+    ok=m.Claim,
+    status=201,
+    body=m.NewClaim,
+    errors=(403, 404),
+    op_id="createExpenseClaim",
+)
 @api
 def create_claim(ctx: Ctx) -> Response:
-    r = Reader(json_object(ctx))
-    board_id = r.number("board_id")
-    purpose, account = r.text("purpose"), r.text("account")
-    registration, bank_account = r.text("bank_registration"), r.text("bank_account")
-    if board_id is None:
-        r.errors["board_id"] = _("Vælg bestyrelsen.")
-    r.check()
-    assert board_id is not None
+    body = parse(ctx, m.NewClaim)
     claim = service.create_claim(
         ctx.db,
         principal=ctx.principal,
-        board_id=board_id,
-        purpose=purpose,
-        account_code=account,
-        bank_registration=registration,
-        bank_account=bank_account,
+        board_id=body.board_id,
+        purpose=body.purpose,
+        account_code=body.account,
+        bank_registration=body.bank_registration,
+        bank_account=body.bank_account,
         secret_key=ctx.settings.secret_key,
     )
-    return JSONResponse(claim_json(ctx, claim), status_code=201)
+    return JSONResponse(out(claim_json(ctx, claim)), status_code=201)
 
 
+@doc("One claim with lines, flags and history", ok=m.Claim, op_id="getExpenseClaim")
 @api
 def get_claim(ctx: Ctx) -> dict[str, Any]:
-    return claim_json(
-        ctx, service.get_claim(ctx.db, principal=ctx.principal, claim_id=ctx.int_param("claim_id"))
-    )
+    claim = service.get_claim(ctx.db, principal=ctx.principal, claim_id=ctx.int_param("claim_id"))
+    return out(claim_json(ctx, claim))
 
 
+@doc(
+    "Change my draft's purpose, account and bank details",
+    ok=m.Claim,
+    body=m.ClaimChange,
+    errors=(403, 409),
+    op_id="updateExpenseClaim",
+)
 @api
 def update_claim(ctx: Ctx) -> dict[str, Any]:
     """My draft's ``purpose``, ``account`` (code), ``bank_registration`` and ``bank_account``."""
-    r = Reader(json_object(ctx))
+    body = parse(ctx, m.ClaimChange)
     fields = ("purpose", "account", "bank_registration", "bank_account")
-    given = {key: r.text(key) if r.has(key) else None for key in fields}
-    r.check()
+    given = {key: getattr(body, key) if body.given(key) else None for key in fields}
     claim = service.editable_claim(ctx.db, principal=ctx.principal, claim_id=ctx.int_param("claim_id"))
     claim = service.update_claim(
         ctx.db,
@@ -161,9 +159,15 @@ def update_claim(ctx: Ctx) -> dict[str, Any]:
         bank_account=given["bank_account"],
         secret_key=ctx.settings.secret_key,
     )
-    return claim_json(ctx, claim)
+    return out(claim_json(ctx, claim))
 
 
+@doc(
+    "Delete my draft (a submitted claim is kept five years: 409)",
+    status=204,
+    errors=(403, 409),
+    op_id="deleteExpenseClaim",
+)
 @api
 def delete_claim(ctx: Ctx) -> Response:
     """My draft; a submitted claim is kept five years (409)."""
@@ -171,6 +175,14 @@ def delete_claim(ctx: Ctx) -> Response:
     return Response(status_code=204)
 
 
+@doc(
+    "Add a line to my draft: a receipt to fill in by hand, or a mileage line",
+    ok=m.LineOut,
+    status=201,
+    body=m.NewLine,
+    errors=(403, 409),
+    op_id="createExpenseLine",
+)
 @api
 def add_line(ctx: Ctx) -> Response:
     """``{kind: receipt|mileage, ...}`` on my draft."""
@@ -179,28 +191,36 @@ def add_line(ctx: Ctx) -> Response:
     kind = body.get("kind")
     if kind == "mileage":
         line = service.lines.add_mileage_line(
-            ctx.db, principal=ctx.principal, claim=claim, data=_mileage_input(body)
+            ctx.db, principal=ctx.principal, claim=claim, data=_mileage_input(validate(m.MileageLineIn, body))
         )
     elif kind == "receipt":
         line = service.lines.add_receipt_line(
-            ctx.db, principal=ctx.principal, claim=claim, data=_receipt_input(body)
+            ctx.db, principal=ctx.principal, claim=claim, data=_receipt_input(validate(m.ReceiptLineIn, body))
         )
     else:
         raise ValidationFailed(_("Nogle felter skal rettes."), fields={"kind": _("Vælg bilag eller kørsel.")})
-    return JSONResponse(line_json(ctx, claim.id, line), status_code=201)
+    return JSONResponse(out(line_json(ctx, claim.id, line)), status_code=201)
 
 
+@doc(
+    "Correct a receipt line of my draft (the history keeps the original)",
+    ok=m.LineOut,
+    body=m.ReceiptFields,
+    errors=(403, 409),
+    op_id="updateExpenseLine",
+)
 @api
 def update_line(ctx: Ctx) -> dict[str, Any]:
     claim = service.editable_claim(ctx.db, principal=ctx.principal, claim_id=ctx.int_param("claim_id"))
     line = service.get_line(claim, ctx.int_param("line_id"))
-    data = _receipt_input(json_object(ctx))
+    data = _receipt_input(parse(ctx, m.ReceiptFields))
     line = service.lines.update_receipt_line(
         ctx.db, principal=ctx.principal, claim=claim, line=line, data=data
     )
-    return line_json(ctx, claim.id, line)
+    return out(line_json(ctx, claim.id, line))
 
 
+@doc("Remove a line from my draft", status=204, errors=(403, 409), op_id="deleteExpenseLine")
 @api
 def delete_line(ctx: Ctx) -> Response:
     claim = service.editable_claim(ctx.db, principal=ctx.principal, claim_id=ctx.int_param("claim_id"))
@@ -219,6 +239,14 @@ def _process_upload(ctx: Ctx) -> object:
     )
 
 
+@doc(
+    "A receipt photo or PDF → a receipt line to fill in",
+    ok=m.ReceiptLine,
+    status=201,
+    upload=True,
+    errors=(403, 409, 413, 415),
+    op_id="uploadExpenseReceipt",
+)
 @api
 @prepare(_process_upload)
 def upload_receipt(ctx: Ctx) -> Response:
@@ -236,9 +264,14 @@ def upload_receipt(ctx: Ctx) -> Response:
         store=FileStore(ctx.settings.files_dir),
         processed=ctx.prepared,
     )
-    return JSONResponse(line_json(ctx, line.claim_id, line), status_code=201)
+    return JSONResponse(out(line_json(ctx, line.claim_id, line)), status_code=201)
 
 
+@doc(
+    "A receipt's preview, clean copy or original (variant: image, preview, original)",
+    content="application/octet-stream",
+    op_id="getExpenseReceiptFile",
+)
 @api
 def receipt_file(ctx: Ctx) -> Response:
     """A receipt's preview, clean copy or original, for whoever may see the claim."""
@@ -259,6 +292,14 @@ def claim_link(ctx: Ctx) -> service.flow.LinkFn:
     return lambda claim_id: ctx.absolute_url("expense_claim", claim_id=claim_id)
 
 
+@doc(
+    STEP_SUMMARY,
+    ok=m.Claim,
+    body=m.Reason,
+    body_required=False,
+    errors=(403, 409),
+    op_id="{step}ExpenseClaim",
+)
 @api
 def step(ctx: Ctx) -> dict[str, Any]:
     """``submit`` (claimant), ``attest`` or ``return`` with a reason (the attester), ``approve``
@@ -275,12 +316,10 @@ def step(ctx: Ctx) -> dict[str, Any]:
     elif action == "approve":
         claim = flow.approve_claim(ctx.db, principal=principal, claim_id=claim_id, link=link)
     else:
-        r = Reader(json_object(ctx))
-        reason = r.text("reason")
-        r.check()
+        reason = parse(ctx, m.Reason).reason
         take = flow.return_claim if action == "return" else flow.reject_claim
         claim = take(ctx.db, principal=principal, claim_id=claim_id, reason=reason, link=link)
-    return claim_json(ctx, claim)
+    return out(claim_json(ctx, claim))
 
 
 STEPS = ("submit", "attest", "approve", "reject", "return")

@@ -7,7 +7,10 @@ from typing import Any
 from starlette.responses import Response
 from starlette.routing import Route
 
-from boardkit.api.json_input import Reader, json_object
+from boardkit.api.models import meetings as m
+from boardkit.api.models.common import out
+from boardkit.api.openapi import doc
+from boardkit.api.schema import parse
 from boardkit.core.errors import Forbidden
 from boardkit.core.i18n import _
 from boardkit.core.permissions import Action
@@ -24,6 +27,14 @@ def _meeting(ctx: Ctx, action: Action = Action.VIEW) -> Meeting:
     )
 
 
+@doc(
+    "Send the invitations, or resend to those not yet reached (chair, admin)",
+    ok=m.Sent,
+    errors=(403, 422),
+    op_id="sendInvitations",
+    description="E-mail with an iCalendar invite to every invitee with e-mail; a paper letter "
+    "to households without a digital channel. Sending twice never sends twice.",
+)
 @api
 def send_invitations(ctx: Ctx) -> dict[str, Any]:
     """Send the notice (or resend to those not yet reached) → {queued, paper}."""
@@ -34,9 +45,12 @@ def send_invitations(ctx: Ctx) -> dict[str, Any]:
     )
     if sent.queued or sent.paper:
         ctx.after_commit.append(ctx.request.app.state.worker.wake)
-    return {**sent.as_dict(), "status": meeting.status}
+    return out(m.Sent(**sent.as_dict(), status=meeting.status))
 
 
+@doc(
+    "Answers to the invitation: counts and names (board, admin)", ok=m.Rsvps, errors=(403,), op_id="listRsvps"
+)
 @api
 def list_rsvps(ctx: Ctx) -> dict[str, Any]:
     """Counts per answer and who answered what (the board and the administration)."""
@@ -44,26 +58,36 @@ def list_rsvps(ctx: Ctx) -> dict[str, Any]:
     if not service.can_see_rsvps(ctx.principal, service.meeting_resource(meeting)):
         raise Forbidden(_("Kun bestyrelsen og administrationen kan se, hvem der kommer."))
     summary = service.rsvp_summary(ctx.db, meeting=meeting)
-    return {"counts": summary.counts, "invited": summary.invited, "items": summary.answers, "next": None}
+    rsvps = m.Rsvps.model_validate(
+        {"counts": summary.counts, "invited": summary.invited, "items": summary.answers, "next": None}
+    )
+    return out(rsvps)
 
 
+@doc(
+    "My answer to the invitation (invitees)",
+    ok=m.RsvpAnswer,
+    body=m.RsvpBody,
+    errors=(403,),
+    op_id="answerInvitation",
+)
 @api
 def answer(ctx: Ctx) -> dict[str, Any]:
     """My answer: ``{"response": "accepted" | "declined" | "tentative"}``."""
     meeting = _meeting(ctx)
-    reader = Reader(json_object(ctx))
-    response = reader.text("response")
-    reader.check()
+    response = parse(ctx, m.RsvpBody).response
     service.require_invitee(ctx.db, meeting=meeting, principal=ctx.principal)
     row = service.set_rsvp(ctx.db, meeting=meeting, person_id=ctx.person_id, response=response)
-    return {
-        "meeting_id": meeting.id,
-        "person_id": row.person_id,
-        "response": row.response,
-        "responded_at": row.responded_at.isoformat(),
-    }
+    answered = m.RsvpAnswer(
+        meeting_id=meeting.id,
+        person_id=row.person_id,
+        response=row.response,
+        responded_at=row.responded_at.isoformat(),
+    )
+    return out(answered)
 
 
+@doc("The meeting as an iCalendar invite (readers)", content="text/calendar", op_id="getInviteIcs")
 @api
 def invite_ics(ctx: Ctx) -> Response:
     """The event as an invitee gets it: METHOD:REQUEST (METHOD:CANCEL once cancelled)."""
@@ -84,122 +108,3 @@ routes = [
     Route("/meetings/{meeting_id:id}/rsvp", answer, methods=["POST"], name="rsvp"),
     Route("/meetings/{meeting_id:id}/invite.ics", invite_ics, name="invite_ics"),
 ]
-
-
-# --- OpenAPI ----------------------------------------------------------------------------------
-
-
-def _errors(*codes: int) -> dict[str, Any]:
-    text = {
-        401: "No or invalid token",
-        403: "Allowed to see, not to do",
-        404: "Missing or not yours",
-        422: "A rule or a field says no (meeting_cancelled, meeting_over, validation_failed)",
-    }
-    error = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
-    return {str(c): {"description": text.get(c, "Error"), "content": error} for c in codes}
-
-
-def _ok(schema: dict[str, Any], description: str = "OK") -> dict[str, Any]:
-    return {"200": {"description": description, "content": {"application/json": {"schema": schema}}}}
-
-
-MEETING_ID = [{"name": "meeting_id", "in": "path", "required": True, "schema": {"type": "integer"}}]
-RESPONSE = {"type": "string", "enum": ["accepted", "declined", "tentative"]}
-INT = {"type": "integer"}
-SENT = {
-    "type": "object",
-    "required": ["queued", "paper"],
-    "properties": {
-        "queued": {"type": "integer", "description": "e-mails queued now"},
-        "paper": {"type": "integer", "description": "letters put in the print batch now"},
-        "unreachable": {"type": "integer", "description": "invitees with no e-mail address (board meetings)"},
-        "already": {"type": "integer", "description": "invitees who already had this version"},
-        "status": {"type": "string"},
-    },
-}
-RSVPS = {
-    "type": "object",
-    "required": ["counts", "items", "next"],
-    "properties": {
-        "counts": {
-            "type": "object",
-            "properties": {"accepted": INT, "declined": INT, "tentative": INT, "no_answer": INT},
-        },
-        "invited": {"type": "integer", "description": "people invited by e-mail"},
-        "items": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "properties": {
-                    "person_id": INT,
-                    "name": {"type": "string"},
-                    "response": RESPONSE,
-                    "responded_at": {"type": "string", "format": "date-time"},
-                },
-            },
-        },
-        "next": {"type": ["string", "null"]},
-    },
-}
-ANSWER = {
-    "type": "object",
-    "properties": {
-        "meeting_id": INT,
-        "person_id": INT,
-        "response": RESPONSE,
-        "responded_at": {"type": "string", "format": "date-time"},
-    },
-}
-
-PATHS: dict[str, Any] = {
-    "/meetings/{meeting_id}/invitations": {
-        "post": {
-            "summary": "Send the invitations, or resend to those not yet reached (chair, admin)",
-            "description": "E-mail with an iCalendar invite to every invitee with e-mail; a paper letter "
-            "to households without a digital channel. Sending twice never sends twice.",
-            "operationId": "sendInvitations",
-            "parameters": MEETING_ID,
-            "responses": {**_ok(SENT), **_errors(401, 403, 404, 422)},
-        }
-    },
-    "/meetings/{meeting_id}/rsvps": {
-        "get": {
-            "summary": "Answers to the invitation: counts and names (board, admin)",
-            "operationId": "listRsvps",
-            "parameters": MEETING_ID,
-            "responses": {**_ok(RSVPS), **_errors(401, 403, 404)},
-        }
-    },
-    "/meetings/{meeting_id}/rsvp": {
-        "post": {
-            "summary": "My answer to the invitation (invitees)",
-            "operationId": "answerInvitation",
-            "parameters": MEETING_ID,
-            "requestBody": {
-                "required": True,
-                "content": {
-                    "application/json": {
-                        "schema": {
-                            "type": "object",
-                            "required": ["response"],
-                            "properties": {"response": RESPONSE},
-                        }
-                    }
-                },
-            },
-            "responses": {**_ok(ANSWER), **_errors(400, 401, 403, 404, 422)},
-        }
-    },
-    "/meetings/{meeting_id}/invite.ics": {
-        "get": {
-            "summary": "The meeting as an iCalendar invite (readers)",
-            "operationId": "getInviteIcs",
-            "parameters": MEETING_ID,
-            "responses": {
-                "200": {"description": "iCalendar (RFC 5545)", "content": {"text/calendar": {}}},
-                **_errors(401, 404),
-            },
-        }
-    },
-}

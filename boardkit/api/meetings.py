@@ -9,9 +9,11 @@ from urllib.parse import urlsplit
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from boardkit.api.json_input import Reader, json_object
-from boardkit.api.meetings_spec import PATHS as PATHS
-from boardkit.api.meetings_spec import SCHEMAS as SCHEMAS
+from boardkit.api.meetings_json import attachment_json, item_json, meeting_json, redacted_item_json
+from boardkit.api.models import meetings as m
+from boardkit.api.models.common import Attachment, out
+from boardkit.api.openapi import Query, doc
+from boardkit.api.schema import parse
 from boardkit.core.errors import AppError, ValidationFailed
 from boardkit.core.i18n import _
 from boardkit.core.permissions import Action
@@ -21,7 +23,7 @@ from boardkit.core.web import Ctx, api
 from boardkit.meetings import service
 from boardkit.meetings.invitations import service as invitations_service
 from boardkit.meetings.minutes import service as minutes_service
-from boardkit.meetings.service import AgendaItem, Attachment, ItemInput, Meeting, MeetingInput
+from boardkit.meetings.service import AgendaItem, ItemInput, Meeting, MeetingInput
 
 
 def _query_moment(ctx: Ctx, name: str, *, end: bool) -> datetime | None:
@@ -45,87 +47,6 @@ def _query_moment(ctx: Ctx, name: str, *, end: bool) -> datetime | None:
     return parsed
 
 
-# --- writing JSON ---------------------------------------------------------------------------
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.astimezone(TZ).isoformat() if value else None
-
-
-def meeting_json(ctx: Ctx, m: Meeting) -> dict[str, Any]:
-    return {
-        "id": m.id,
-        "board_id": m.board_id,
-        "board_name": m.board.name,
-        "department_id": m.department_id,
-        "kind": m.kind,
-        "title": m.title,
-        "description": m.description,
-        "starts_at": _iso(m.starts_at),
-        "ends_at": _iso(m.ends_at),
-        "location": m.location,
-        "room": m.room,
-        "online_url": m.online_url,
-        "status": m.status,
-        "cancel_reason": m.cancel_reason or None,
-        "invited_at": _iso(m.invited_at),
-        "invite_substitutes": m.invite_substitutes,
-        "sequence": m.sequence,
-        "uid": m.uid,
-        "url": ctx.absolute_url("meeting", meeting_id=m.id),
-    }
-
-
-def attachment_json(ctx: Ctx, a: Attachment) -> dict[str, Any]:
-    return {
-        "id": a.id,
-        "filename": a.filename,
-        "content_type": a.content_type,
-        "size": a.size,
-        "pages": a.pages,
-        "url": ctx.absolute_url("api:attachment", attachment_id=a.id),
-    }
-
-
-def item_json(ctx: Ctx, item: AgendaItem) -> dict[str, Any]:
-    return {
-        "id": item.id,
-        "meeting_id": item.meeting_id,
-        "position": item.position,
-        "title": item.title,
-        "description": item.description,
-        "kind": item.kind,
-        "closed": item.closed,
-        "person_case": item.person_case,
-        "redacted": False,
-        "presenter": item.presenter,
-        "minutes_allotted": item.minutes_allotted,
-        "role": item.role or None,
-        "previous_meeting_id": item.previous_meeting_id,
-        "attachments": [attachment_json(ctx, a) for a in item.attachments],
-    }
-
-
-def redacted_item_json(meeting: Meeting, number: int) -> dict[str, Any]:
-    """A closed item the caller may not read: its number and "Lukket punkt", nothing else."""
-    return {
-        "id": None,
-        "meeting_id": meeting.id,
-        "position": number,
-        "title": _("Lukket punkt"),
-        "description": "",
-        "kind": None,
-        "closed": True,
-        "person_case": False,
-        "redacted": True,
-        "presenter": "",
-        "minutes_allotted": None,
-        "role": None,
-        "previous_meeting_id": None,
-        "attachments": [],
-    }
-
-
 # --- meetings -------------------------------------------------------------------------------
 
 
@@ -135,6 +56,17 @@ def _meeting(ctx: Ctx, action: Action = Action.VIEW) -> Meeting:
     )
 
 
+@doc(
+    "Meetings I may see",
+    ok=m.MeetingList,
+    errors=(400,),
+    op_id="listMeetings",
+    query=(
+        Query("board_id", {"type": "integer"}),
+        Query("from", description="YYYY-MM-DD or ISO time"),
+        Query("to", description="YYYY-MM-DD or ISO time"),
+    ),
+)
 @api
 def list_meetings(ctx: Ctx) -> dict[str, Any]:
     """Meetings I may see, by board and time window."""
@@ -146,130 +78,154 @@ def list_meetings(ctx: Ctx) -> dict[str, Any]:
         end=_query_moment(ctx, "to", end=True),
         limit=500,
     )
-    return {"items": [meeting_json(ctx, m) for m in meetings], "next": None}
+    return out(m.MeetingList(items=[meeting_json(ctx, found) for found in meetings], next=None))
 
 
-def _meeting_input(r: Reader, current: Meeting | None = None) -> MeetingInput:
-    def text(key: str) -> str:
-        return r.text(key, getattr(current, key) if current else "")
+def _meeting_input(body: m.MeetingChange, current: Meeting | None = None) -> MeetingInput:
+    def pick(key: str) -> Any:
+        return getattr(current, key) if current is not None and not body.given(key) else getattr(body, key)
 
-    data = MeetingInput(
-        title=text("title"),
-        kind=text("kind"),
-        starts_at=r.moment("starts_at", current.starts_at if current else None),
-        ends_at=r.moment("ends_at", current.ends_at if current else None),
-        location=text("location"),
-        room=text("room"),
-        online_url=text("online_url"),
-        description=text("description"),
-        invite_substitutes=r.flag("invite_substitutes", current.invite_substitutes if current else False),
-        override_notice=r.flag("override_notice"),
-        override_reason=r.text("override_reason"),
+    return MeetingInput(
+        title=pick("title"),
+        kind=pick("kind"),
+        starts_at=pick("starts_at"),
+        ends_at=pick("ends_at"),
+        location=pick("location"),
+        room=pick("room"),
+        online_url=pick("online_url"),
+        description=pick("description"),
+        invite_substitutes=pick("invite_substitutes"),
+        override_notice=body.override_notice,
+        override_reason=body.override_reason,
     )
-    r.check()
-    return data
 
 
+@doc(
+    "Schedule a meeting (chair, admin)",
+    ok=m.Meeting,
+    status=201,
+    body=m.NewMeeting,
+    errors=(403, 404),
+    op_id="createMeeting",
+)
 @api
 def create_meeting(ctx: Ctx) -> Response:
     """Schedule a meeting with its starting agenda (422 ``notice_too_short`` without an override)."""
-    r = Reader(json_object(ctx))
-    board_id = r.number("board_id")
-    if board_id is None and "board_id" not in r.errors:
-        r.errors["board_id"] = _("Skal udfyldes.")
-    data = _meeting_input(r)
-    assert board_id is not None
+    body = parse(ctx, m.NewMeeting)
     meeting = service.create_meeting(
         ctx.db,
         principal=ctx.principal,
         actor_id=ctx.person_id,
-        board_id=board_id,
-        data=data,
+        board_id=body.board_id,
+        data=_meeting_input(body),
         domain=urlsplit(ctx.settings.base_url).hostname or "boardkit.local",
     )
-    return JSONResponse(meeting_json(ctx, meeting), status_code=201)
+    return JSONResponse(out(meeting_json(ctx, meeting)), status_code=201)
 
 
+@doc("One meeting", ok=m.Meeting, op_id="getMeeting")
 @api
 def get_meeting(ctx: Ctx) -> dict[str, Any]:
-    return meeting_json(ctx, _meeting(ctx))
+    return out(meeting_json(ctx, _meeting(ctx)))
 
 
+@doc(
+    "Change a meeting (chair, admin); a new time or place raises the sequence",
+    ok=m.Meeting,
+    body=m.MeetingChange,
+    errors=(403,),
+    op_id="updateMeeting",
+)
 @api
 def update_meeting(ctx: Ctx) -> dict[str, Any]:
     """Change a meeting; a new time or place raises its SEQUENCE (invitees get an update)."""
     meeting = _meeting(ctx, Action.MANAGE)
-    data = _meeting_input(Reader(json_object(ctx)), meeting)
+    data = _meeting_input(parse(ctx, m.MeetingChange), meeting)
     previous = invitations_service.previous_of(meeting)
     if service.update_meeting(ctx.db, meeting, actor_id=ctx.person_id, data=data) and meeting.invited_at:
         invitations_service.send_updates(ctx.db, meeting=meeting, settings=ctx.settings, previous=previous)
         ctx.after_commit.append(ctx.request.app.state.worker.wake)
-    return meeting_json(ctx, meeting)
+    return out(meeting_json(ctx, meeting))
 
 
+@doc(
+    "Cancel a meeting (chair, admin)",
+    ok=m.Meeting,
+    body=m.Cancel,
+    body_required=False,
+    errors=(403,),
+    op_id="cancelMeeting",
+)
 @api
 def cancel_meeting(ctx: Ctx) -> dict[str, Any]:
     meeting = _meeting(ctx, Action.MANAGE)
-    r = Reader(json_object(ctx) if ctx.body is not None else {})
-    reason = r.text("reason")
-    r.check()
+    reason = parse(ctx, m.Cancel, optional=True).reason
     service.cancel_meeting(ctx.db, meeting, actor_id=ctx.person_id, reason=reason)
     if meeting.invited_at is not None:
         invitations_service.send_cancellations(ctx.db, meeting=meeting, settings=ctx.settings)
         ctx.after_commit.append(ctx.request.app.state.worker.wake)
-    return meeting_json(ctx, meeting)
+    return out(meeting_json(ctx, meeting))
 
 
+@doc("Statutory dates with status", ok=m.Timeline, op_id="getMeetingTimeline")
 @api
 def meeting_timeline(ctx: Ctx) -> dict[str, Any]:
     """The statutory dates with their status (done, upcoming, due_today, overdue)."""
     meeting = _meeting(ctx)
     minutes = minutes_service.find_minutes(ctx.db, meeting_id=meeting.id)
-    return service.timeline_of(meeting, minutes_done=minutes is not None and minutes.status == "published")
+    timeline = service.timeline_of(
+        meeting, minutes_done=minutes is not None and minutes.status == "published"
+    )
+    return out(m.Timeline.model_validate(timeline))
 
 
 # --- agenda ---------------------------------------------------------------------------------
 
 
+@doc("The agenda as I may see it", ok=m.AgendaItemList, op_id="listAgendaItems")
 @api
 def list_items(ctx: Ctx) -> dict[str, Any]:
     """The agenda with the meeting's item numbers: a closed item the caller may not read is only
     "Lukket punkt"; items about a person or a complaint are left out for residents."""
     meeting = service.load_agenda(ctx.db, _meeting(ctx))
-    return {
-        "items": [
-            item_json(ctx, line.item) if line.item is not None else redacted_item_json(meeting, line.number)
-            for line in service.agenda_lines(ctx.principal, meeting)
-        ],
-        "next": None,
-    }
+    items = [
+        item_json(ctx, line.item) if line.item is not None else redacted_item_json(meeting, line.number)
+        for line in service.agenda_lines(ctx.principal, meeting)
+    ]
+    return out(m.AgendaItemList(items=items, next=None))
 
 
-def _item_input(r: Reader, current: AgendaItem | None = None) -> ItemInput:
-    def text(key: str, default: str = "") -> str:
-        return r.text(key, getattr(current, key) if current else default)
+def _item_input(body: m.ItemChange, current: AgendaItem | None = None) -> ItemInput:
+    def pick(key: str) -> Any:
+        return getattr(current, key) if current is not None and not body.given(key) else getattr(body, key)
 
-    data = ItemInput(
-        title=text("title"),
-        description=text("description"),
-        kind=text("kind", "information"),
-        closed=r.flag("closed", current.closed if current else False),
-        person_case=r.flag("person_case", current.person_case if current else False),
-        presenter=text("presenter"),
-        minutes_allotted=r.number("minutes_allotted", current.minutes_allotted if current else None),
-        position=r.number("position", current.position if current else None),
+    return ItemInput(
+        title=pick("title"),
+        description=pick("description"),
+        kind=pick("kind"),
+        closed=pick("closed"),
+        person_case=pick("person_case"),
+        presenter=pick("presenter"),
+        minutes_allotted=pick("minutes_allotted"),
+        position=pick("position"),
     )
-    r.check()
-    return data
 
 
+@doc(
+    "Add an agenda item (chair, admin)",
+    ok=m.AgendaItem,
+    status=201,
+    body=m.ItemChange,
+    errors=(403,),
+    op_id="createAgendaItem",
+)
 @api
 def create_item(ctx: Ctx) -> Response:
     meeting = service.load_agenda(ctx.db, _meeting(ctx, Action.MANAGE))
     item = service.add_item(
-        ctx.db, meeting, actor_id=ctx.person_id, data=_item_input(Reader(json_object(ctx)))
+        ctx.db, meeting, actor_id=ctx.person_id, data=_item_input(parse(ctx, m.ItemChange))
     )
-    return JSONResponse(item_json(ctx, item), status_code=201)
+    return JSONResponse(out(item_json(ctx, item)), status_code=201)
 
 
 def _item(ctx: Ctx) -> AgendaItem:
@@ -278,21 +234,37 @@ def _item(ctx: Ctx) -> AgendaItem:
     )
 
 
+@doc(
+    "Change or move an agenda item (chair, admin)",
+    ok=m.AgendaItem,
+    body=m.ItemChange,
+    errors=(403,),
+    op_id="updateAgendaItem",
+)
 @api
 def update_item(ctx: Ctx) -> dict[str, Any]:
     item = _item(ctx)
     service.update_item(
-        ctx.db, item, actor_id=ctx.person_id, data=_item_input(Reader(json_object(ctx)), item)
+        ctx.db, item, actor_id=ctx.person_id, data=_item_input(parse(ctx, m.ItemChange), item)
     )
-    return item_json(ctx, item)
+    return out(item_json(ctx, item))
 
 
+@doc("Delete an agenda item (chair, admin)", status=204, errors=(403,), op_id="deleteAgendaItem")
 @api
 def delete_item(ctx: Ctx) -> Response:
     service.delete_item(ctx.db, _item(ctx), actor_id=ctx.person_id)
     return Response(status_code=204)
 
 
+@doc(
+    "Attach a file (chair, admin): PDF and images by content; other files kept as downloads",
+    ok=Attachment,
+    status=201,
+    upload=True,
+    errors=(403, 413, 415),
+    op_id="uploadAttachment",
+)
 @api
 def upload_attachment(ctx: Ctx) -> Response:
     """A file by multipart field ``file``: checked by content (415 when disguised, 413 when too large)."""
@@ -311,9 +283,15 @@ def upload_attachment(ctx: Ctx) -> Response:
         data=files[0].data,
         declared_type=files[0].content_type,
     )
-    return JSONResponse(attachment_json(ctx, attachment), status_code=201)
+    return JSONResponse(out(attachment_json(ctx, attachment)), status_code=201)
 
 
+@doc(
+    "The file (readers of its item); PDFs and images inline, others as downloads",
+    content="application/octet-stream",
+    query=(Query("download", {"enum": ["1"]}),),
+    op_id="getAttachment",
+)
 @api
 def get_attachment(ctx: Ctx) -> Response:
     """The file, for readers of its item (closed items only for those allowed)."""

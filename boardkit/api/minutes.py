@@ -8,9 +8,10 @@ from typing import Any
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from boardkit.api.json_input import Reader, json_object
-from boardkit.api.minutes_spec import PATHS as PATHS
-from boardkit.api.minutes_spec import SCHEMAS as SCHEMAS
+from boardkit.api.models import minutes as m
+from boardkit.api.models.common import out
+from boardkit.api.openapi import Query, doc
+from boardkit.api.schema import parse
 from boardkit.core.errors import AppError, Forbidden, NotFound, ValidationFailed
 from boardkit.core.i18n import _
 from boardkit.core.templating import TZ
@@ -40,108 +41,75 @@ def _existing(ctx: Ctx) -> tuple[Meeting, Any]:
 
 
 def minutes_json(ctx: Ctx, meeting: Meeting, minutes: Any) -> dict[str, Any]:
-    m = minutes_service
-    content = m.content_for(ctx.principal, meeting, minutes.content)
-    data: dict[str, Any] = {
-        "meeting_id": meeting.id,
-        "status": minutes.status,
-        "version": minutes.version,
-        **{k: content.get(k) for k in ("meeting_chair", "minute_taker", "minute_taker_id")},
-        "attendance": [
-            {"person_id": a["person_id"], "name": a["name"], "status": a["status"]}
+    content = minutes_service.content_for(ctx.principal, meeting, minutes.content)
+    written = m.Minutes(
+        meeting_id=meeting.id,
+        status=minutes.status,
+        version=minutes.version,
+        meeting_chair=content.get("meeting_chair"),
+        minute_taker=content.get("minute_taker"),
+        minute_taker_id=content.get("minute_taker_id"),
+        attendance=[
+            m.Attendance(person_id=a["person_id"], name=a["name"], status=a["status"])
             for a in content.get("attendance", [])
         ],
-        "residents_present": content.get("residents_present"),
-        "households_represented": content.get("households_represented"),
-        "items": content.get("items", []),
-        "submitted_at": _iso(minutes.submitted_at),
-        "approved_at": _iso(minutes.approved_at),
-        "published_at": _iso(minutes.published_at),
-        "url": ctx.absolute_url("minutes", meeting_id=meeting.id),
-        "pdf_url": ctx.absolute_url("api:minutes_pdf", meeting_id=meeting.id),
-    }
-    if m.is_insider(ctx.principal, meeting):
-        data["approvals"] = [
-            {"person_id": a.person_id, "name": a.name, "approved_at": _iso(a.approved_at)}
+        residents_present=content.get("residents_present"),
+        households_represented=content.get("households_represented"),
+        items=[m.MinutesItem.model_validate(item) for item in content.get("items", [])],
+        submitted_at=_iso(minutes.submitted_at),
+        approved_at=_iso(minutes.approved_at),
+        published_at=_iso(minutes.published_at),
+        url=ctx.absolute_url("minutes", meeting_id=meeting.id),
+        pdf_url=ctx.absolute_url("api:minutes_pdf", meeting_id=meeting.id),
+    )
+    if minutes_service.is_insider(ctx.principal, meeting):
+        written.approvals = [
+            m.Approval(person_id=a.person_id, name=a.name, approved_at=_iso(a.approved_at))
             for a in minutes_service.approvers(ctx.db, meeting, minutes)
         ]
     if service.can_manage(ctx.principal, meeting) and minutes.status == "published":
         stats = minutes_service.read_stats(ctx.db, minutes=minutes)
         if stats is not None:
-            data["read"] = {
-                "households_read": stats.households_read,
-                "households_total": stats.households_total,
-                "persons_read": stats.persons_read,
-                "persons_total": stats.persons_total,
-            }
-    return data
+            written.read = m.ReadStats(
+                households_read=stats.households_read,
+                households_total=stats.households_total,
+                persons_read=stats.persons_read,
+                persons_total=stats.persons_total,
+            )
+    return out(written)
 
 
+@doc("The minutes (board, admin; others once published)", ok=m.Minutes, op_id="getMinutes")
 @api
 def get_minutes(ctx: Ctx) -> dict[str, Any]:
     meeting, minutes = _existing(ctx)
     return minutes_json(ctx, meeting, minutes)
 
 
-def _votes(value: Any, key: str, errors: dict[str, str]) -> dict[str, int] | None:
-    if value is None:
-        return None
-    if not isinstance(value, dict):
-        errors[key] = _("Skal være et objekt med for, against og blank.")
-        return None
-    return {str(k): v for k, v in value.items()}
-
-
-def _input(body: dict[str, Any]) -> minutes_service.MinutesInput:
-    r = Reader(body)
-    errors = r.errors
-    attendance: list[tuple[int, str]] = []
-    raw_attendance = body.get("attendance", [])
-    if not isinstance(raw_attendance, list):
-        errors["attendance"] = _("Skal være en liste.")
-        raw_attendance = []
-    for n, entry in enumerate(raw_attendance):
-        person, status = (
-            (entry.get("person_id"), entry.get("status")) if isinstance(entry, dict) else (None, None)
-        )
-        if isinstance(person, bool) or not isinstance(person, int) or not isinstance(status, str):
-            errors[f"attendance.{n}"] = _("Skriv person_id (tal) og status.")
-            continue
-        attendance.append((person, status))
-    items: list[minutes_service.ItemInput] = []
-    raw_items = body.get("items", [])
-    if not isinstance(raw_items, list):
-        errors["items"] = _("Skal være en liste.")
-        raw_items = []
-    for n, entry in enumerate(raw_items):
-        item = Reader(entry) if isinstance(entry, dict) else None
-        agenda_item_id = item.number("agenda_item_id") if item else None
-        if item is None or agenda_item_id is None:
-            errors[f"items.{n}.agenda_item_id"] = _("Skriv punktets agenda_item_id.")
-            continue
-        votes = _votes(entry.get("votes"), f"items.{n}.votes", errors)
-        items.append(
+def _input(body: m.MinutesBody) -> minutes_service.MinutesInput:
+    return minutes_service.MinutesInput(
+        meeting_chair=body.meeting_chair,
+        minute_taker=body.minute_taker,
+        minute_taker_id=body.minute_taker_id,
+        attendance=[(a.person_id, a.status) for a in body.attendance],
+        residents_present=body.residents_present,
+        households_represented=body.households_represented,
+        items=[
             minutes_service.ItemInput(
-                agenda_item_id=agenda_item_id,
-                notes=item.text("notes"),
-                decision=item.text("decision"),
-                votes=votes,
+                agenda_item_id=i.agenda_item_id, notes=i.notes, decision=i.decision, votes=i.votes
             )
-        )
-        errors.update({f"items.{n}.{k}": v for k, v in item.errors.items()})
-    data = minutes_service.MinutesInput(
-        meeting_chair=r.text("meeting_chair"),
-        minute_taker=r.text("minute_taker"),
-        minute_taker_id=r.number("minute_taker_id"),
-        attendance=attendance,
-        residents_present=r.number("residents_present"),
-        households_represented=r.number("households_represented"),
-        items=items,
+            for i in body.items
+        ],
     )
-    r.check()
-    return data
 
 
+@doc(
+    "Write the minutes (chair, minute taker, admin); after submission a new version resets approvals",
+    ok=m.Minutes,
+    body=m.MinutesBody,
+    errors=(403, 409),
+    op_id="putMinutes",
+)
 @api
 def put_minutes(ctx: Ctx) -> dict[str, Any]:
     """Write the minutes (a draft in place; after submission a new version that resets approvals)."""
@@ -149,11 +117,12 @@ def put_minutes(ctx: Ctx) -> dict[str, Any]:
     if not minutes_service.may_edit(ctx.principal, meeting, minutes):
         raise Forbidden(_("Kun formanden, referenten og administrationen kan skrive referatet."))
     saved = minutes_service.save_minutes(
-        ctx.db, meeting=meeting, actor_id=ctx.person_id, data=_input(json_object(ctx))
+        ctx.db, meeting=meeting, actor_id=ctx.person_id, data=_input(parse(ctx, m.MinutesBody))
     )
     return minutes_json(ctx, meeting, saved)
 
 
+@doc("Submit the draft to the board", ok=m.Minutes, errors=(403, 409, 422), op_id="submitMinutes")
 @api
 def submit_minutes(ctx: Ctx) -> dict[str, Any]:
     meeting, minutes = _existing(ctx)
@@ -168,6 +137,12 @@ def submit_minutes(ctx: Ctx) -> dict[str, Any]:
     return minutes_json(ctx, meeting, minutes)
 
 
+@doc(
+    "Approve the current version (board members; 409 twice, 404 for non-members)",
+    ok=m.Minutes,
+    errors=(403, 409),
+    op_id="approveMinutes",
+)
 @api
 def approve_minutes(ctx: Ctx) -> dict[str, Any]:
     """A board member approves the current version (409 twice, 404 for non-members)."""
@@ -181,21 +156,33 @@ def approve_minutes(ctx: Ctx) -> dict[str, Any]:
     return minutes_json(ctx, meeting, minutes)
 
 
+@doc(
+    "Comment on the current version (board members)",
+    ok=m.Comment,
+    status=201,
+    body=m.CommentBody,
+    errors=(403, 409),
+    op_id="commentMinutes",
+)
 @api
 def comment_minutes(ctx: Ctx) -> Response:
     meeting, minutes = _existing(ctx)
-    r = Reader(json_object(ctx))
-    text = r.text("text")
-    r.check()
+    text = parse(ctx, m.CommentBody).text
     entry = minutes_service.comment(
         ctx.db, principal=ctx.principal, meeting=meeting, minutes=minutes, text=text
     )
-    return JSONResponse(
-        {"id": entry.id, "version": entry.version, "text": entry.text, "created_at": _iso(entry.created_at)},
-        status_code=201,
+    comment = m.Comment(
+        id=entry.id, version=entry.version, text=entry.text, created_at=_iso(entry.created_at)
     )
+    return JSONResponse(out(comment), status_code=201)
 
 
+@doc(
+    "Publish approved minutes, notifying residents (chair, admin); else 409 minutes_not_approved",
+    ok=m.Minutes,
+    errors=(403, 409),
+    op_id="publishMinutes",
+)
 @api
 def publish_minutes(ctx: Ctx) -> dict[str, Any]:
     """The chair or the administration publishes approved minutes (409 ``minutes_not_approved`` before)."""
@@ -209,6 +196,7 @@ def publish_minutes(ctx: Ctx) -> dict[str, Any]:
     return minutes_json(ctx, meeting, minutes)
 
 
+@doc("The minutes as PDF", content="application/pdf", op_id="getMinutesPdf")
 @api
 def minutes_pdf(ctx: Ctx) -> Response:
     meeting, minutes = _existing(ctx)
@@ -216,6 +204,17 @@ def minutes_pdf(ctx: Ctx) -> Response:
     return minutes_service.pdf_response(data, meeting)
 
 
+@doc(
+    "The decision register as I may see it",
+    ok=m.DecisionList,
+    errors=(400, 422),
+    op_id="listDecisions",
+    query=(
+        Query("department_id", {"type": "integer"}),
+        Query("year", {"type": "integer", "minimum": 1900, "maximum": 2999}),
+        Query("q", {"type": "string", "maxLength": 200}, "words to find"),
+    ),
+)
 @api
 def list_decisions(ctx: Ctx) -> dict[str, Any]:
     """The decision register as I may see it: ``department_id``, ``year`` and words ``q`` filter it."""
@@ -233,29 +232,27 @@ def list_decisions(ctx: Ctx) -> dict[str, Any]:
     entries = minutes_service.list_decisions(
         ctx.db, principal=ctx.principal, department_id=ctx.query_int("department_id"), year=year, q=q
     )
-    return {
-        "items": [
-            {
-                "id": e.decision.id,
-                "meeting_id": e.decision.meeting_id,
-                "meeting_title": e.meeting_title,
-                "agenda_item_id": e.decision.agenda_item_id,
-                "item_number": e.decision.item_number,
-                "item_title": e.decision.item_title,
-                "department_id": e.decision.department_id,
-                "department_name": e.department_name,
-                "board_id": e.decision.board_id,
-                "board_name": e.board_name,
-                "date": e.decision.decided_on.isoformat(),
-                "text": e.decision.text,
-                "closed": e.decision.closed,
-                "votes": e.decision.votes,
-                "minutes_url": ctx.absolute_url("minutes", meeting_id=e.decision.meeting_id),
-            }
-            for e in entries
-        ],
-        "next": None,
-    }
+    items = [
+        m.Decision(
+            id=e.decision.id,
+            meeting_id=e.decision.meeting_id,
+            meeting_title=e.meeting_title,
+            agenda_item_id=e.decision.agenda_item_id,
+            item_number=e.decision.item_number,
+            item_title=e.decision.item_title,
+            department_id=e.decision.department_id,
+            department_name=e.department_name,
+            board_id=e.decision.board_id,
+            board_name=e.board_name,
+            date=e.decision.decided_on.isoformat(),
+            text=e.decision.text,
+            closed=e.decision.closed,
+            votes=e.decision.votes,
+            minutes_url=ctx.absolute_url("minutes", meeting_id=e.decision.meeting_id),
+        )
+        for e in entries
+    ]
+    return out(m.DecisionList(items=items, next=None))
 
 
 routes = [

@@ -6,6 +6,9 @@ from typing import Any
 
 from starlette.routing import Route
 
+from boardkit.api.models import misc as m
+from boardkit.api.models.common import out
+from boardkit.api.openapi import Query, doc
 from boardkit.core import notify
 from boardkit.core.errors import NotFound
 from boardkit.core.notify import receipts
@@ -15,24 +18,30 @@ from boardkit.core.web import Ctx, api
 PAGE_SIZE = 50
 
 
-def notice_json(item: notify.NoticeItem, base_url: str) -> dict[str, Any]:
-    return {
-        "id": item.id,
-        "kind": item.kind,
-        "subject": item.subject,
-        "body": item.body,
-        "url": base_url + item.link_path,
-        "important": item.important,
-        "statutory": item.statutory,
-        "object_type": item.object_type or None,
-        "object_id": item.object_id,
-        "created_at": item.created_at.astimezone(TZ).isoformat(),
-        "read": item.read_at is not None,
-        "read_at": item.read_at.astimezone(TZ).isoformat() if item.read_at else None,
-        "channel": item.channel,
-    }
+def notice_json(item: notify.NoticeItem, base_url: str) -> m.Notice:
+    return m.Notice(
+        id=item.id,
+        kind=item.kind,
+        subject=item.subject,
+        body=item.body,
+        url=base_url + item.link_path,
+        important=item.important,
+        statutory=item.statutory,
+        object_type=item.object_type or None,
+        object_id=item.object_id,
+        created_at=item.created_at.astimezone(TZ).isoformat(),
+        read=item.read_at is not None,
+        read_at=item.read_at.astimezone(TZ).isoformat() if item.read_at else None,
+        channel=item.channel,
+    )
 
 
+@doc(
+    "My notices, newest first, with whether I have read them",
+    ok=m.NoticeList,
+    query=(Query("before"), Query("unread", {"type": "string", "enum": ["1"]})),
+    op_id="listNotifications",
+)
 @api
 def notification_list(ctx: Ctx) -> dict[str, Any]:
     """My notices, newest first; ``?before=`` is the cursor, ``?unread=1`` only the unread."""
@@ -43,13 +52,15 @@ def notification_list(ctx: Ctx) -> dict[str, Any]:
         before_id=ctx.query_int("before"),
         unread_only=ctx.request.query_params.get("unread") in ("1", "true"),
     )
-    return {
-        "items": [notice_json(i, ctx.settings.base_url) for i in items],
-        "next": str(items[-1].id) if len(items) == PAGE_SIZE else None,
-        "unread": notify.count_unread(ctx.db, person_id=ctx.person_id),
-    }
+    notices = m.NoticeList(
+        items=[notice_json(i, ctx.settings.base_url) for i in items],
+        next=str(items[-1].id) if len(items) == PAGE_SIZE else None,
+        unread=notify.count_unread(ctx.db, person_id=ctx.person_id),
+    )
+    return out(notices)
 
 
+@doc("Mark one of my notices read (a read receipt; idempotent)", ok=m.Notice, op_id="readNotification")
 @api
 def notification_read(ctx: Ctx) -> dict[str, Any]:
     """Mark one of my notices read (idempotent)."""
@@ -60,7 +71,7 @@ def notification_read(ctx: Ctx) -> dict[str, Any]:
     item = next(
         i for i in notify.list_notices(ctx.db, person_id=ctx.person_id, before_id=notice.id + 1, limit=1)
     )
-    return notice_json(item, ctx.settings.base_url)
+    return out(notice_json(item, ctx.settings.base_url))
 
 
 routes = [
@@ -69,78 +80,3 @@ routes = [
         "/notifications/{notice_id:id}/read", notification_read, methods=["POST"], name="notification_read"
     ),
 ]
-
-# --- OpenAPI ------------------------------------------------------------------------------
-
-_ERROR = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
-NOTICE: dict[str, Any] = {
-    "type": "object",
-    "required": ["id", "subject", "url", "important", "created_at", "read", "read_at"],
-    "properties": {
-        "id": {"type": "integer"},
-        "kind": {"type": "string"},
-        "subject": {"type": "string"},
-        "body": {"type": "string"},
-        "url": {"type": "string"},
-        "important": {"type": "boolean"},
-        "statutory": {"type": "boolean"},
-        "object_type": {"type": ["string", "null"]},
-        "object_id": {"type": ["integer", "null"]},
-        "created_at": {"type": "string", "format": "date-time"},
-        "read": {"type": "boolean"},
-        "read_at": {"type": ["string", "null"], "format": "date-time"},
-        "channel": {"type": "string", "enum": ["email", "sms", "digital_post", "paper", "none"]},
-    },
-}
-
-
-def _responses(ok: dict[str, Any], *codes: int) -> dict[str, Any]:
-    text = {401: "No or invalid token", 404: "Missing or not yours"}
-    return {"200": ok, **{str(c): {"description": text[c], "content": _ERROR} for c in codes}}
-
-
-def _json(schema: dict[str, Any]) -> dict[str, Any]:
-    return {"description": "OK", "content": {"application/json": {"schema": schema}}}
-
-
-PATHS: dict[str, Any] = {
-    "/notifications": {
-        "get": {
-            "summary": "My notices, newest first, with whether I have read them",
-            "operationId": "listNotifications",
-            "parameters": [
-                {"name": "before", "in": "query", "required": False, "schema": {"type": "string"}},
-                {
-                    "name": "unread",
-                    "in": "query",
-                    "required": False,
-                    "schema": {"type": "string", "enum": ["1"]},
-                },
-            ],
-            "responses": _responses(
-                _json(
-                    {
-                        "type": "object",
-                        "required": ["items", "next"],
-                        "properties": {
-                            "items": {"type": "array", "items": NOTICE},
-                            "next": {"type": ["string", "null"]},
-                            "unread": {"type": "integer"},
-                        },
-                    }
-                ),
-                401,
-            ),
-        }
-    },
-    "/notifications/{notice_id}/read": {
-        "post": {
-            "summary": "Mark one of my notices read (a read receipt; idempotent)",
-            "operationId": "readNotification",
-            "parameters": [
-                {"name": "notice_id", "in": "path", "required": True, "schema": {"type": "integer"}}
-            ],
-            "responses": _responses(_json(NOTICE), 401, 404),
-        }
-    },
-}

@@ -8,8 +8,11 @@ from typing import Any
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from boardkit.core.errors import AppError, NotFound, ValidationFailed
-from boardkit.core.i18n import _
+from boardkit.api.models import proposals as m
+from boardkit.api.models.common import out
+from boardkit.api.openapi import Query, doc
+from boardkit.api.schema import B, parse, validate
+from boardkit.core.errors import NotFound
 from boardkit.core.storage import FileStore
 from boardkit.core.templating import TZ
 from boardkit.core.web import Ctx, api
@@ -22,52 +25,42 @@ def _iso(value: datetime | None) -> str | None:
     return value.astimezone(TZ).isoformat() if value else None
 
 
-def _text_fields(ctx: Ctx, *names: str) -> dict[str, str]:
-    """Text fields from a JSON object or a multipart form; a wrong type is a field error."""
+def _form_or_json(ctx: Ctx, model: type[B]) -> B:
+    """The body from a JSON object or a multipart/urlencoded form; a wrong type is a field error."""
     if ctx.form or ctx.files:
-        return {name: ctx.value(name) for name in names}
-    if not isinstance(ctx.body, dict):
-        raise AppError(_("Send et JSON-objekt."), code="malformed_json")
-    values: dict[str, str] = {}
-    errors: dict[str, str] = {}
-    for name in names:
-        value = ctx.body.get(name)
-        if value is not None and not isinstance(value, str):
-            errors[name] = _("Skal være en tekst.")
-        values[name] = value or ""
-    if errors:
-        raise ValidationFailed(_("Nogle felter skal rettes."), fields=errors)
-    return values
+        return validate(model, {name: ctx.value(name) for name in model.model_fields})
+    return parse(ctx, model)
 
 
 def proposal_json(ctx: Ctx, entry: proposals_service.ProposalEntry, meeting: Meeting) -> dict[str, Any]:
     p = entry.proposal
     reason_visible = proposals_service.may_see_reason(ctx.principal, meeting, p)
-    return {
-        "id": p.id,
-        "meeting_id": p.meeting_id,
-        "title": p.title,
-        "text": p.text,
-        "status": p.status,
-        "reason": (p.reason or None) if reason_visible else None,
-        "proposer": {"id": p.proposer_id, "name": entry.proposer_name},
-        "created_at": _iso(p.created_at),
-        "updated_at": _iso(p.updated_at),
-        "decided_at": _iso(p.decided_at),
-        "agenda_item_id": next((i.id for i in meeting.items if i.proposal_id == p.id), None),
-        "attachments": [
-            {
-                "id": a.id,
-                "filename": a.filename,
-                "content_type": a.content_type,
-                "size": a.size,
-                "pages": a.pages,
-                "url": ctx.url("api:proposal_attachment", proposal_id=p.id, attachment_id=a.id),
-            }
+    proposal = m.Proposal(
+        id=p.id,
+        meeting_id=p.meeting_id,
+        title=p.title,
+        text=p.text,
+        status=p.status,
+        reason=(p.reason or None) if reason_visible else None,
+        proposer=m.Proposer(id=p.proposer_id, name=entry.proposer_name),
+        created_at=_iso(p.created_at),
+        updated_at=_iso(p.updated_at),
+        decided_at=_iso(p.decided_at),
+        agenda_item_id=next((i.id for i in meeting.items if i.proposal_id == p.id), None),
+        attachments=[
+            m.ProposalAttachment(
+                id=a.id,
+                filename=a.filename,
+                content_type=a.content_type,
+                size=a.size,
+                pages=a.pages,
+                url=ctx.url("api:proposal_attachment", proposal_id=p.id, attachment_id=a.id),
+            )
             for a in entry.attachments
         ],
-        "url": ctx.absolute_url("proposal", proposal_id=p.id),
-    }
+        url=ctx.absolute_url("proposal", proposal_id=p.id),
+    )
+    return out(proposal)
 
 
 def _meeting(ctx: Ctx) -> Meeting:
@@ -77,33 +70,48 @@ def _meeting(ctx: Ctx) -> Meeting:
     return meeting
 
 
+@doc(
+    "Proposals received for a department meeting, with the deadline", ok=m.ProposalList, op_id="listProposals"
+)
 @api
 def list_proposals(ctx: Ctx) -> dict[str, Any]:
     """The proposals received for a department meeting, with the deadline."""
     meeting = _meeting(ctx)
     rules = proposals_service
     entries = proposals_service.list_proposals(ctx.db, meeting=meeting)
-    return {
-        "items": [proposal_json(ctx, e, meeting) for e in entries],
-        "next": None,
-        "proposals_due": _iso(rules.deadline(meeting)),
-        "open": rules.is_open(meeting),
-        "may_propose": rules.may_propose(ctx.principal, meeting),
-    }
+    listed = m.ProposalList(
+        items=[proposal_json(ctx, e, meeting) for e in entries],
+        next=None,
+        proposals_due=_iso(rules.deadline(meeting)),
+        open=rules.is_open(meeting),
+        may_propose=rules.may_propose(ctx.principal, meeting),
+    )
+    return out(listed)
 
 
+@doc(
+    "Hand in a proposal (a current resident of the department, before the deadline)",
+    ok=m.Proposal,
+    status=201,
+    body=m.ProposalBody,
+    upload=True,
+    errors=(403, 413, 415),
+    op_id="submitProposal",
+    description="JSON, or multipart/form-data with `file` attachments (PDF, JPEG or PNG by content, "
+    "at most 20 MB each, 5 in all). 422 `deadline_passed` after the deadline.",
+)
 @api
 def submit_proposal(ctx: Ctx) -> Response:
     """A resident hands in a proposal (JSON, or multipart with ``file`` attachments)."""
     meeting = _meeting(ctx)
-    fields = _text_fields(ctx, "title", "text")
+    body = _form_or_json(ctx, m.ProposalBody)
     proposal = proposals_service.submit_proposal(
         ctx.db,
         principal=ctx.principal,
         meeting=meeting,
         proposer_id=ctx.person_id,
-        title=fields["title"],
-        text=fields["text"],
+        title=body.title,
+        text=body.text,
         files=ctx.files.get("file", []),
         store=FileStore(ctx.settings.files_dir),
         link=lambda pid: ctx.absolute_url("proposal", proposal_id=pid),
@@ -112,6 +120,7 @@ def submit_proposal(ctx: Ctx) -> Response:
     return JSONResponse(proposal_json(ctx, entry, meeting), status_code=201)
 
 
+@doc("One proposal", ok=m.Proposal, op_id="getProposal")
 @api
 def get_proposal(ctx: Ctx) -> dict[str, Any]:
     entry, meeting = proposals_service.get_proposal(
@@ -120,25 +129,38 @@ def get_proposal(ctx: Ctx) -> dict[str, Any]:
     return proposal_json(ctx, entry, meeting)
 
 
+@doc(
+    "The board's decision (chair, admin): accepted puts it on the agenda",
+    ok=m.Proposal,
+    body=m.DecisionBody,
+    errors=(403, 409),
+    op_id="decideProposal",
+)
 @api
 def decide_proposal(ctx: Ctx) -> dict[str, Any]:
     """The chair or the administration: accepted (onto the agenda), needs_clarification or rejected."""
     entry, meeting = proposals_service.get_proposal(
         ctx.db, principal=ctx.principal, proposal_id=ctx.int_param("proposal_id")
     )
-    fields = _text_fields(ctx, "status", "reason")
+    decision = _form_or_json(ctx, m.DecisionBody)
     proposals_service.decide_proposal(
         ctx.db,
         principal=ctx.principal,
         proposal=entry.proposal,
-        status=fields["status"],
-        reason=fields["reason"],
+        status=decision.status,
+        reason=decision.reason,
         link=lambda pid: ctx.absolute_url("proposal", proposal_id=pid),
     )
     ctx.db.refresh(meeting, ["items"])
     return proposal_json(ctx, entry, meeting)
 
 
+@doc(
+    "A file handed in with a proposal",
+    content="application/octet-stream",
+    query=(Query("download", {"enum": ["1"]}),),
+    op_id="getProposalAttachment",
+)
 @api
 def proposal_attachment(ctx: Ctx) -> Response:
     attachment = proposals_service.get_attachment(

@@ -6,6 +6,9 @@ from typing import Any
 
 from starlette.routing import NoMatchFound, Route
 
+from boardkit.api.models import misc as m
+from boardkit.api.models.common import out
+from boardkit.api.openapi import Query, doc
 from boardkit.core import search
 from boardkit.core.errors import AppError
 from boardkit.core.i18n import _
@@ -13,6 +16,18 @@ from boardkit.core.search.indexing import backend_for
 from boardkit.core.web import Ctx, api
 
 
+@doc(
+    "Search meetings, agenda items, proposals, minutes, decisions and files I may see",
+    ok=m.SearchResults,
+    errors=(400,),
+    op_id="search",
+    description='Words are matched with Danish stemming ("vaskeri" finds "vaskeriet"); every '
+    "word must occur. Closed material only for those allowed to see it.",
+    query=(
+        Query("q", {"type": "string", "maxLength": search.MAX_QUERY_CHARS}, required=True),
+        Query("kind", {"type": "string", "enum": list(search.KINDS)}),
+    ),
+)
 @api
 def search_api(ctx: Ctx) -> dict[str, Any]:
     """``?q=&kind=``: the best 20 results I may see; 400 for an unknown kind or a query too long."""
@@ -38,74 +53,9 @@ def search_api(ctx: Ctx) -> dict[str, Any]:
             url = ctx.absolute_url(hit.route, **hit.params)
         except NoMatchFound:
             continue
-        items.append({**search.describe(hit), "url": f"{url}#{hit.anchor}" if hit.anchor else url})
-    return {"items": items, "more": results.more, "next": None}
+        link = f"{url}#{hit.anchor}" if hit.anchor else url
+        items.append(m.Hit.model_validate({**search.describe(hit), "url": link}))
+    return out(m.SearchResults(items=items, more=results.more, next=None))
 
-
-HIT = {
-    "type": "object",
-    "required": ["kind", "id", "title", "url", "highlights", "date"],
-    "properties": {
-        "kind": {"type": "string", "enum": list(search.KINDS)},
-        "id": {"type": "integer"},
-        "title": {"type": "string"},
-        "url": {"type": "string", "description": "The page that shows it"},
-        "highlights": {
-            "type": "array",
-            "items": {"type": "string"},
-            "description": "Fragments of the text as HTML: escaped, with <mark> around the matched words",
-        },
-        "date": {"type": ["string", "null"], "format": "date-time"},
-    },
-}
-_ERROR = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
-
-PATHS: dict[str, Any] = {
-    "/search": {
-        "get": {
-            "summary": "Search meetings, agenda items, proposals, minutes, decisions and files I may see",
-            "description": 'Words are matched with Danish stemming ("vaskeri" finds "vaskeriet"); every '
-            "word must occur. Closed material only for those allowed to see it.",
-            "operationId": "search",
-            "parameters": [
-                {
-                    "name": "q",
-                    "in": "query",
-                    "required": True,
-                    "schema": {"type": "string", "maxLength": search.MAX_QUERY_CHARS},
-                },
-                {
-                    "name": "kind",
-                    "in": "query",
-                    "required": False,
-                    "schema": {"type": "string", "enum": list(search.KINDS)},
-                },
-            ],
-            "responses": {
-                "200": {
-                    "description": "OK",
-                    "content": {
-                        "application/json": {
-                            "schema": {
-                                "type": "object",
-                                "required": ["items", "next"],
-                                "properties": {
-                                    "items": {"type": "array", "items": HIT},
-                                    "more": {
-                                        "type": "boolean",
-                                        "description": "More matched than shown: add words to narrow",
-                                    },
-                                    "next": {"type": ["string", "null"]},
-                                },
-                            }
-                        }
-                    },
-                },
-                "400": {"description": "Unknown kind or query too long", "content": _ERROR},
-                "401": {"description": "No or invalid token", "content": _ERROR},
-            },
-        }
-    }
-}
 
 routes = [Route("/search", search_api, name="search")]
