@@ -49,6 +49,7 @@ check: dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy boardkit
+	$(BIN)/lint-imports
 
 format: dev
 	$(BIN)/ruff check --fix .

@@ -5,7 +5,7 @@ and by the tests; idempotent."""
 from __future__ import annotations
 
 from boardkit import audit_objects
-from boardkit.core import notify
+from boardkit.core import notify, web
 from boardkit.meetings.minutes.notice_letters import queue_notice_letters
 from boardkit.meetings.minutes.views import minutes_by_link
 from boardkit.org import notice_directory
@@ -19,4 +19,5 @@ def wire() -> None:
     )
     notify.register_channel("paper", queue_notice_letters)
     notify.register_link_view("minutes", minutes_by_link)
+    web.register_unread_counter(notify.count_unread)
     audit_objects.register()

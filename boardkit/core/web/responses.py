@@ -65,13 +65,20 @@ def render(ctx: Ctx, template: str, status_code: int = 200, **context: Any) -> H
     return HTMLResponse(html, status_code=status_code, headers={"Cache-Control": "no-store"})
 
 
-def _unread_notices(ctx: Ctx) -> int:
-    """The signed-in person's unread notices, for the badge in the menu."""
-    if ctx.identity is None:
-        return 0
-    from boardkit.core import notify  # notify's views import this module
+# Counts the signed-in person's unread notices for the badge in the menu; core.notify's counter,
+# registered by ``boardkit.wiring`` (notify's pages build on this package, so it cannot import notify).
+_unread_counter: list[Callable[..., int]] = []
 
-    return notify.count_unread(ctx.db, person_id=ctx.identity.person_id)
+
+def register_unread_counter(counter: Callable[..., int]) -> None:
+    """``counter(db, person_id=...)`` gives the number shown on the menu's notices badge."""
+    _unread_counter[:] = [counter]
+
+
+def _unread_notices(ctx: Ctx) -> int:
+    if ctx.identity is None or not _unread_counter:
+        return 0
+    return _unread_counter[0](ctx.db, person_id=ctx.identity.person_id)
 
 
 def redirect(ctx: Ctx, name: str, **params: Any) -> RedirectResponse:
