@@ -52,10 +52,14 @@ class ClaimChange(Body):
     bank_account: Text = ""
 
 
-class NewClaim(ClaimChange):
-    missing = {"board_id": lazy_gettext("Vælg bestyrelsen.")}
-
+class _ForBoard(Body):
     board_id: Annotated[int, BeforeValidator(_board)]
+
+
+class NewClaim(ClaimChange, _ForBoard):
+    """A draft claim for one of my boards (``board_id`` first, as errors list it)."""
+
+    missing = {"board_id": lazy_gettext("Vælg bestyrelsen.")}
 
 
 class ReceiptFields(Body):

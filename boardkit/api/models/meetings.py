@@ -33,15 +33,18 @@ class MeetingChange(Body):
     override_reason: Text = ""
 
 
-class NewMeeting(MeetingChange):
-    """A meeting to schedule (with its starting agenda)."""
+class _OnBoard(Body):
+    board_id: Id
+
+
+class NewMeeting(MeetingChange, _OnBoard):
+    """A meeting to schedule (with its starting agenda); ``board_id`` first, as errors list it."""
 
     missing = {
         "starts_at": lazy_gettext("Skal udfyldes, fx 2027-03-15T19:00:00+01:00."),
         "ends_at": lazy_gettext("Skal udfyldes, fx 2027-03-15T19:00:00+01:00."),
     }
 
-    board_id: Id
     starts_at: Moment
     ends_at: Moment
 
