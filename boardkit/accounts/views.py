@@ -22,10 +22,6 @@ def _start_session(ctx: Ctx, secret: str, next_path: str) -> RedirectResponse:
     return RedirectResponse(service.safe_next(next_path) or ctx.url("home"), status_code=303)
 
 
-def _wake_worker(ctx: Ctx) -> None:
-    ctx.after_commit.append(ctx.request.app.state.worker.wake)
-
-
 @page
 def login(ctx: Ctx) -> Response:
     next_path = service.safe_next(ctx.param("next"))
@@ -67,7 +63,6 @@ def login(ctx: Ctx) -> Response:
             minutes=ctx.settings.login_link_minutes,
             status_code=429,
         )
-    _wake_worker(ctx)
     return render(
         ctx,
         "accounts/login.html",

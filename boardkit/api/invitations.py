@@ -43,8 +43,6 @@ def send_invitations(ctx: Ctx) -> dict[str, Any]:
     sent = invitations_service.send_invitations(
         ctx.db, meeting=meeting, settings=ctx.settings, actor_id=ctx.person_id
     )
-    if sent.queued or sent.paper:
-        ctx.after_commit.append(ctx.request.app.state.worker.wake)
     return out(m.Sent(**sent.as_dict(), status=meeting.status))
 
 

@@ -144,7 +144,6 @@ def update_meeting(ctx: Ctx) -> dict[str, Any]:
     previous = invitations_service.previous_of(meeting)
     if service.update_meeting(ctx.db, meeting, actor_id=ctx.person_id, data=data) and meeting.invited_at:
         invitations_service.send_updates(ctx.db, meeting=meeting, settings=ctx.settings, previous=previous)
-        ctx.after_commit.append(ctx.request.app.state.worker.wake)
     return out(meeting_json(ctx, meeting))
 
 
@@ -163,7 +162,6 @@ def cancel_meeting(ctx: Ctx) -> dict[str, Any]:
     service.cancel_meeting(ctx.db, meeting, actor_id=ctx.person_id, reason=reason)
     if meeting.invited_at is not None:
         invitations_service.send_cancellations(ctx.db, meeting=meeting, settings=ctx.settings)
-        ctx.after_commit.append(ctx.request.app.state.worker.wake)
     return out(meeting_json(ctx, meeting))
 
 

@@ -133,7 +133,6 @@ def submit_minutes(ctx: Ctx) -> dict[str, Any]:
     minutes_service.submit(
         ctx.db, meeting=meeting, minutes=minutes, actor_id=ctx.person_id, settings=ctx.settings
     )
-    ctx.after_commit.append(ctx.request.app.state.worker.wake)
     return minutes_json(ctx, meeting, minutes)
 
 
@@ -149,10 +148,9 @@ def approve_minutes(ctx: Ctx) -> dict[str, Any]:
     meeting, minutes = _load(ctx)
     if minutes is None or not minutes_service.may_approve(ctx.principal, meeting):
         raise NotFound()
-    if minutes_service.approve(
+    minutes_service.approve(
         ctx.db, principal=ctx.principal, meeting=meeting, minutes=minutes, settings=ctx.settings
-    ):
-        ctx.after_commit.append(ctx.request.app.state.worker.wake)
+    )
     return minutes_json(ctx, meeting, minutes)
 
 
@@ -192,7 +190,6 @@ def publish_minutes(ctx: Ctx) -> dict[str, Any]:
     minutes_service.publish(
         ctx.db, meeting=meeting, minutes=minutes, actor_id=ctx.person_id, settings=ctx.settings
     )
-    ctx.after_commit.append(ctx.request.app.state.worker.wake)
     return minutes_json(ctx, meeting, minutes)
 
 

@@ -198,10 +198,20 @@ class JobRunner:
 def enqueue(
     db: Session, kind: str, payload: dict[str, Any] | None = None, *, delay: timedelta | None = None
 ) -> Job:
-    """Queue a job in the caller's transaction; it runs only if that transaction commits."""
+    """Queue a job in the caller's transaction; it runs only if that transaction commits. A web
+    request that queued one wakes the in-process worker after its commit (``queued_jobs``)."""
     job = Job(kind=kind, payload=payload or {}, run_after=utcnow() + (delay or timedelta()))
     db.add(job)
+    db.info[QUEUED] = True
     return job
+
+
+QUEUED = "boardkit.jobs_queued"
+
+
+def queued_jobs(db: Session) -> bool:
+    """Whether this session queued a job (and forget it: asked once, after the commit)."""
+    return bool(db.info.pop(QUEUED, False))
 
 
 class Worker:

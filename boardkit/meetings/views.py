@@ -51,11 +51,6 @@ def has_route(request: Request, path: str, method: str = "GET") -> bool:
     return search(request.app.routes, path)
 
 
-def wake_worker(ctx: Ctx) -> None:
-    """After the commit, let the mail worker look at once (its queue was just filled)."""
-    ctx.after_commit.append(ctx.request.app.state.worker.wake)
-
-
 def _meeting(ctx: Ctx, action: Action = Action.VIEW) -> Meeting:
     ctx.require_login()
     return lookup.get_meeting(
@@ -213,7 +208,6 @@ def meeting_edit(ctx: Ctx) -> Response:
         return clash
     if moved and meeting.invited_at is not None:
         invitations.send_updates(ctx.db, meeting=meeting, settings=ctx.settings, previous=previous)
-        wake_worker(ctx)
         ctx.flash(_("Mødet er ændret. De indbudte får besked om det nye tidspunkt eller sted."))
     else:
         ctx.flash(_("Mødet er ændret."))
@@ -234,7 +228,6 @@ def meeting_cancel(ctx: Ctx) -> Response:
         return form_errors(ctx, "meetings/cancel.html", {"_rule": exc.message}, **context)
     if meeting.invited_at is not None:
         invitations.send_cancellations(ctx.db, meeting=meeting, settings=ctx.settings)
-        wake_worker(ctx)
     ctx.flash(_("Mødet er aflyst."))
     return redirect(ctx, "meeting", meeting_id=meeting.id)
 

@@ -98,3 +98,28 @@ def test_a_crashed_workers_lease_runs_out_and_the_job_runs_again(db: Database) -
         s.execute(update(Job).values(locked_until=utcnow() - timedelta(seconds=1)))
     assert runner.run_one() is True
     assert ran == [1]
+
+
+class WakeCounter:
+    def __init__(self) -> None:
+        self.wakes = 0
+
+    def wake(self) -> None:
+        self.wakes += 1
+
+
+def test_a_request_that_queued_jobs_wakes_the_worker_after_its_commit(client: Any, demo: Database) -> None:
+    """No view wakes the worker by hand: the request's transaction knows it queued jobs."""
+    from tests.helpers import api_token, csrf_from
+
+    counter = WakeCounter()
+    client.app.state.worker = counter
+    client.get("/login")  # a read: nothing queued
+    assert counter.wakes == 0
+    token = csrf_from(client.get("/login").text)
+    r = client.post("/login", data={"email": "formand@demo.boardkit.dk", "csrf_token": token})
+    assert r.status_code == 200 and counter.wakes == 1  # the login mail was queued
+    bad = client.post("/login", data={"email": "ikke en adresse", "csrf_token": token})
+    assert bad.status_code == 422 and counter.wakes == 1  # refused: nothing queued, no wake
+    headers = api_token(demo, "formand@demo.boardkit.dk")
+    assert client.get("/api/v1/me", headers=headers).status_code == 200 and counter.wakes == 1

@@ -22,7 +22,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from boardkit.config import Settings
-from boardkit.core import auth, i18n
+from boardkit.core import auth, i18n, jobs
 from boardkit.core.bookkeeping import Bookkeeper
 from boardkit.core.db import Database, Problem, problem, utcnow, wait_at_most
 from boardkit.core.errors import (
@@ -170,6 +170,8 @@ def _run_once(
             session.rollback()
         else:
             session.commit()
+            if jobs.queued_jobs(session) and (worker := getattr(request.app.state, "worker", None)):
+                ctx.after_commit.append(worker.wake)  # the jobs this request queued run at once
     except BaseException:
         session.rollback()
         raise

@@ -25,10 +25,6 @@ FEED_PAST = timedelta(days=365)  # the feed shows the last year and everything a
 FEED_LIMIT = 2000
 
 
-def _wake(ctx: Ctx) -> None:
-    ctx.after_commit.append(ctx.request.app.state.worker.wake)
-
-
 def _meeting(ctx: Ctx, action: Action = Action.VIEW) -> Meeting:
     ctx.require_login()
     return lookup.get_meeting(
@@ -116,7 +112,6 @@ def send(ctx: Ctx) -> Response:
             emails=ngettext("%(num)s på e-mail", "%(num)s på e-mail", sent.queued),
             letters=ngettext("%(num)s brev til print", "%(num)s breve til print", sent.paper),
         )
-        _wake(ctx)
     else:
         message = _("Alle er allerede indkaldt. Der er ikke sendt noget nyt.")
     if sent.unreachable:

@@ -176,10 +176,6 @@ def _action(ctx: Ctx, run: Any, done: str) -> Response:
     return redirect(ctx, "minutes", meeting_id=meeting.id)
 
 
-def _wake(ctx: Ctx) -> None:
-    ctx.after_commit.append(ctx.request.app.state.worker.wake)
-
-
 @page
 def minutes_submit(ctx: Ctx) -> Response:
     def run(meeting: Meeting, minutes: Minutes) -> None:
@@ -190,7 +186,6 @@ def minutes_submit(ctx: Ctx) -> Response:
         minutes_service.submit(
             ctx.db, meeting=meeting, minutes=minutes, actor_id=ctx.person_id, settings=ctx.settings
         )
-        _wake(ctx)
 
     return _action(ctx, run, _("Referatet er sendt til bestyrelsen til godkendelse."))
 
@@ -206,8 +201,6 @@ def minutes_approve(ctx: Ctx) -> Response:
         ctx.rollback_only = True
         ctx.flash(exc.message, "error")
     else:
-        if done:
-            _wake(ctx)
         ctx.flash(
             _("Tak. Referatet er nu godkendt og låst.") if done else _("Tak. Din godkendelse er registreret.")
         )
@@ -281,7 +274,6 @@ def minutes_publish(ctx: Ctx) -> Response:
         ctx.rollback_only = True
         ctx.flash(exc.message, "error")
     else:
-        _wake(ctx)
         ctx.flash(_("Referatet er udgivet. Modtagerne får besked."))
     return redirect(ctx, "minutes", meeting_id=meeting.id)
 

@@ -107,7 +107,6 @@ def pack_publish(ctx: Ctx) -> Response:
         ctx.flash(_("Mødemappen er allerede udgivet."), "info")
     else:
         packs_service.publish_pack(ctx.db, meeting, actor_id=ctx.person_id)
-        ctx.after_commit.append(ctx.request.app.state.worker.wake)
         ctx.flash(_("Mødemappen er udgivet. Den bygges nu og er klar om lidt."))
     response = redirect(ctx, "meeting", meeting_id=meeting.id)
     response.headers["location"] += "#pack-heading"
