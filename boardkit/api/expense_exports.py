@@ -13,7 +13,6 @@ from boardkit.api.models import expenses as m
 from boardkit.api.models.common import out
 from boardkit.api.openapi import Query, doc
 from boardkit.api.schema import parse
-from boardkit.core.storage import FileStore
 from boardkit.core.web import Ctx, api, file_response, spooled_file_response
 from boardkit.expenses.service import export
 
@@ -102,7 +101,7 @@ def export_csv(ctx: Ctx) -> Response:
 @api
 def export_pdf(ctx: Ctx) -> Response:
     batch = export.get_export(ctx.db, principal=ctx.principal, export_id=ctx.int_param("export_id"))
-    store = FileStore(ctx.settings.files_dir)
+    store = ctx.store
     return spooled_file_response(
         lambda out: export.write_pdf(ctx.db, batch, store, out),
         "application/pdf",

@@ -14,7 +14,6 @@ from boardkit.api.openapi import Query, doc
 from boardkit.api.schema import json_object, parse, validate
 from boardkit.core.errors import ValidationFailed
 from boardkit.core.i18n import _
-from boardkit.core.storage import FileStore
 from boardkit.core.web import Ctx, api, file_response, prepare
 from boardkit.expenses import service
 from boardkit.expenses.service import rules
@@ -261,7 +260,7 @@ def upload_receipt(ctx: Ctx) -> Response:
         principal=ctx.principal,
         claim_id=ctx.int_param("claim_id"),
         upload=files[0],
-        store=FileStore(ctx.settings.files_dir),
+        store=ctx.store,
         processed=ctx.prepared,
     )
     return JSONResponse(out(line_json(ctx, line.claim_id, line)), status_code=201)
@@ -282,7 +281,7 @@ def receipt_file(ctx: Ctx) -> Response:
         claim_id=ctx.int_param("claim_id"),
         line_id=ctx.int_param("line_id"),
         variant=variant,
-        store=FileStore(ctx.settings.files_dir),
+        store=ctx.store,
     )
     return file_response(data, content_type, filename, inline=variant != "original")
 

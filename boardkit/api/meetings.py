@@ -17,7 +17,6 @@ from boardkit.api.schema import parse
 from boardkit.core.errors import AppError, ValidationFailed
 from boardkit.core.i18n import _
 from boardkit.core.permissions import Action
-from boardkit.core.storage import FileStore
 from boardkit.core.templating import TZ
 from boardkit.core.web import Ctx, api
 from boardkit.meetings import service
@@ -275,7 +274,7 @@ def upload_attachment(ctx: Ctx) -> Response:
     attachment = service.add_attachment(
         ctx.db,
         item,
-        store=FileStore(ctx.settings.files_dir),
+        store=ctx.store,
         actor_id=ctx.person_id,
         filename=files[0].filename,
         data=files[0].data,
@@ -297,9 +296,7 @@ def get_attachment(ctx: Ctx) -> Response:
         ctx.db, principal=ctx.principal, attachment_id=ctx.int_param("attachment_id")
     )
     download = ctx.request.query_params.get("download") == "1"
-    served = service.serve_attachment(
-        ctx.db, FileStore(ctx.settings.files_dir), attachment, download=download
-    )
+    served = service.serve_attachment(ctx.db, ctx.store, attachment, download=download)
     return Response(served.data, media_type=served.media_type, headers=served.headers)
 
 

@@ -13,7 +13,6 @@ from boardkit.api.openapi import Query, doc
 from boardkit.api.schema import parse
 from boardkit.core.errors import Forbidden
 from boardkit.core.i18n import _
-from boardkit.core.storage import FileStore
 from boardkit.core.templating import TZ
 from boardkit.core.web import Ctx, api
 from boardkit.meetings import service
@@ -40,7 +39,7 @@ def _meeting(ctx: Ctx) -> Meeting:
 def pack_pdf(ctx: Ctx) -> Response:
     """The caller's own copy of the current pack (``?notes=1`` with their notes); opening it is recorded."""
     meeting = _meeting(ctx)
-    store = FileStore(ctx.settings.files_dir)
+    store = ctx.store
     download = packs_service.reader_pack(
         ctx.db,
         store=store,

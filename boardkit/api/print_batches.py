@@ -10,7 +10,6 @@ from starlette.routing import Route
 from boardkit.api.models import misc as m
 from boardkit.api.models.common import out
 from boardkit.api.openapi import Query, doc
-from boardkit.core.storage import FileStore
 from boardkit.core.templating import TZ
 from boardkit.core.web import Ctx, api
 from boardkit.meetings.invitations import service as invitations_service
@@ -72,9 +71,7 @@ def batch_list(ctx: Ctx) -> dict[str, Any]:
 @api
 def batch_pdf(ctx: Ctx) -> Response:
     batch = _batch(ctx)
-    data = invitations_service.build_batch_pdf(
-        ctx.db, batch, FileStore(ctx.settings.files_dir), later=ctx.bookkeep
-    )
+    data = invitations_service.build_batch_pdf(ctx.db, batch, ctx.store, later=ctx.bookkeep)
     return Response(
         data,
         media_type="application/pdf",
@@ -94,9 +91,7 @@ def batch_pdf(ctx: Ctx) -> Response:
 @api
 def batch_close(ctx: Ctx) -> dict[str, Any]:
     batch = _batch(ctx)
-    invitations_service.close_batch(
-        ctx.db, batch, actor_id=ctx.person_id, store=FileStore(ctx.settings.files_dir)
-    )
+    invitations_service.close_batch(ctx.db, batch, actor_id=ctx.person_id, store=ctx.store)
     return out(batch_json(batch, _count(ctx, batch)))
 
 

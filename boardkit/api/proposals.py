@@ -13,7 +13,6 @@ from boardkit.api.models.common import out
 from boardkit.api.openapi import Query, doc
 from boardkit.api.schema import B, parse, validate
 from boardkit.core.errors import NotFound
-from boardkit.core.storage import FileStore
 from boardkit.core.templating import TZ
 from boardkit.core.web import Ctx, api
 from boardkit.meetings import service
@@ -113,7 +112,7 @@ def submit_proposal(ctx: Ctx) -> Response:
         title=body.title,
         text=body.text,
         files=ctx.files.get("file", []),
-        store=FileStore(ctx.settings.files_dir),
+        store=ctx.store,
         link=lambda pid: ctx.absolute_url("proposal", proposal_id=pid),
     )
     entry, meeting = proposals_service.get_proposal(ctx.db, principal=ctx.principal, proposal_id=proposal.id)
@@ -170,9 +169,7 @@ def proposal_attachment(ctx: Ctx) -> Response:
         attachment_id=ctx.int_param("attachment_id"),
     )
     download = ctx.request.query_params.get("download") == "1"
-    served = service.serve_attachment(
-        ctx.db, FileStore(ctx.settings.files_dir), attachment, download=download
-    )
+    served = service.serve_attachment(ctx.db, ctx.store, attachment, download=download)
     return Response(served.data, media_type=served.media_type, headers=served.headers)
 
 

@@ -7,7 +7,6 @@ from starlette.routing import Route
 
 from boardkit.core.errors import RuleViolation, TooLarge, UnsupportedType, ValidationFailed
 from boardkit.core.i18n import _
-from boardkit.core.storage import FileStore
 from boardkit.core.web import Ctx, Upload, file_response, page, prepare, redirect
 from boardkit.expenses import forms, service
 from boardkit.expenses.views import render_claim
@@ -60,7 +59,7 @@ def upload_receipt(ctx: Ctx) -> Response:
             principal=ctx.principal,
             claim_id=claim_id,
             upload=upload,
-            store=FileStore(ctx.settings.files_dir),
+            store=ctx.store,
             processed=ctx.prepared,
         )
     except (TooLarge, UnsupportedType) as exc:
@@ -144,7 +143,7 @@ def receipt_file(ctx: Ctx) -> Response:
         claim_id=ctx.int_param("claim_id"),
         line_id=ctx.int_param("line_id"),
         variant=variant,
-        store=FileStore(ctx.settings.files_dir),
+        store=ctx.store,
     )
     return file_response(
         data, content_type, filename, inline=variant != "original", cache="private, max-age=86400"

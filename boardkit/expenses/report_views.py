@@ -7,7 +7,6 @@ from starlette.routing import Route
 
 from boardkit.core.errors import Conflict, NotFound, ValidationFailed
 from boardkit.core.i18n import _
-from boardkit.core.storage import FileStore
 from boardkit.core.web import Ctx, file_response, page, redirect, render, spooled_file_response
 from boardkit.expenses import queue, reports, rules, service
 from boardkit.expenses.views import claim_link
@@ -76,7 +75,7 @@ def export_csv(ctx: Ctx) -> Response:
 def export_pdf(ctx: Ctx) -> Response:
     ctx.require_login()
     batch = service.export.get_export(ctx.db, principal=ctx.principal, export_id=ctx.int_param("export_id"))
-    store = FileStore(ctx.settings.files_dir)
+    store = ctx.store
     return spooled_file_response(
         lambda out: service.export.write_pdf(ctx.db, batch, store, out),
         "application/pdf",

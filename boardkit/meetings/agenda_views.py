@@ -10,7 +10,6 @@ from starlette.routing import Route
 from boardkit.core.errors import AppError, ValidationFailed
 from boardkit.core.i18n import _
 from boardkit.core.permissions import Action
-from boardkit.core.storage import FileStore
 from boardkit.core.web import Ctx, form_errors, page, redirect, render
 from boardkit.meetings import agenda as agenda_edits
 from boardkit.meetings import attachments, forms, lookup
@@ -132,7 +131,7 @@ def attachment_upload(ctx: Ctx) -> Response:
             attachment = attachments.add_attachment(
                 ctx.db,
                 item,
-                store=FileStore(ctx.settings.files_dir),
+                store=ctx.store,
                 actor_id=ctx.person_id,
                 filename=upload.filename,
                 data=upload.data,
@@ -163,7 +162,7 @@ def attachment_file(ctx: Ctx) -> Response:
         ctx.db, principal=ctx.principal, attachment_id=ctx.int_param("attachment_id")
     )
     download = ctx.request.query_params.get("download") == "1"
-    served = attachments.serve(ctx.db, FileStore(ctx.settings.files_dir), attachment, download=download)
+    served = attachments.serve(ctx.db, ctx.store, attachment, download=download)
     return Response(served.data, media_type=served.media_type, headers=served.headers)
 
 

@@ -21,6 +21,7 @@ from boardkit.core.errors import (
 )
 from boardkit.core.i18n import _
 from boardkit.core.permissions import ANONYMOUS, Principal
+from boardkit.core.storage import FileStore
 from boardkit.core.web.urlmap import url_map
 
 SESSION_COOKIE = "bk_session"
@@ -91,6 +92,11 @@ class Ctx:
     @property
     def principal(self) -> Principal:
         return self.identity.principal if self.identity else ANONYMOUS
+
+    @property
+    def store(self) -> FileStore:
+        """The stored files (attachments, receipts, packs) under the data directory."""
+        return FileStore(self.settings.files_dir)
 
     @property
     def person_id(self) -> int:

@@ -7,7 +7,6 @@ from starlette.routing import Route
 
 from boardkit.core.errors import Conflict
 from boardkit.core.i18n import _
-from boardkit.core.storage import FileStore
 from boardkit.core.web import Ctx, page, redirect, render
 from boardkit.meetings.invitations import letters
 from boardkit.meetings.models import PrintBatch
@@ -61,7 +60,7 @@ def batch_detail(ctx: Ctx) -> Response:
 def batch_pdf(ctx: Ctx) -> Response:
     """The batch's letters as one PDF, shown in the browser (inline) for printing."""
     batch = _batch(ctx)
-    data = letters.build_batch_pdf(ctx.db, batch, FileStore(ctx.settings.files_dir), later=ctx.bookkeep)
+    data = letters.build_batch_pdf(ctx.db, batch, ctx.store, later=ctx.bookkeep)
     return pdf_response(data, letters.batch_filename(batch))
 
 
@@ -70,7 +69,7 @@ def batch_close(ctx: Ctx) -> Response:
     """Afslut og print: new letters go to a new batch; this one's PDF is made ready."""
     batch = _batch(ctx)
     try:
-        letters.close_batch(ctx.db, batch, actor_id=ctx.person_id, store=FileStore(ctx.settings.files_dir))
+        letters.close_batch(ctx.db, batch, actor_id=ctx.person_id, store=ctx.store)
     except Conflict as exc:
         ctx.rollback_only = True
         ctx.flash(exc.message, "error")

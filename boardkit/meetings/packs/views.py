@@ -14,7 +14,6 @@ from starlette.routing import Route
 
 from boardkit.core.i18n import _
 from boardkit.core.permissions import Action
-from boardkit.core.storage import FileStore
 from boardkit.core.web import Ctx, disposition, page, redirect, render
 from boardkit.meetings import access, lookup
 from boardkit.meetings.models import AgendaItem, Meeting
@@ -64,7 +63,7 @@ def pack_pdf(ctx: Ctx) -> Response:
     """
     meeting = _meeting(ctx)
     query = ctx.request.query_params
-    store = FileStore(ctx.settings.files_dir)
+    store = ctx.store
     download = packs_service.reader_pack(
         ctx.db,
         store=store,
@@ -89,9 +88,7 @@ def pack_pdf(ctx: Ctx) -> Response:
 def attachments_zip(ctx: Ctx) -> Response:
     """The original files of every item this reader may see, for the archive."""
     meeting = _meeting(ctx)
-    data = packs_service.zip_originals(
-        ctx.db, store=FileStore(ctx.settings.files_dir), meeting=meeting, principal=ctx.principal
-    )
+    data = packs_service.zip_originals(ctx.db, store=ctx.store, meeting=meeting, principal=ctx.principal)
     name = _("%(title)s - bilag.zip", title=meeting.title)
     headers = {"Content-Disposition": disposition(name, inline=False), "Cache-Control": "private, no-cache"}
     return Response(data, media_type="application/zip", headers=headers)

@@ -17,7 +17,6 @@ from boardkit.core.errors import (
     ValidationFailed,
 )
 from boardkit.core.i18n import _
-from boardkit.core.storage import FileStore
 from boardkit.core.web import Ctx, form_errors, page, redirect, render
 from boardkit.meetings import attachments, lookup
 from boardkit.meetings.models import Meeting
@@ -26,10 +25,6 @@ from boardkit.meetings.proposals import service as proposals
 from boardkit.meetings.proposals.service import LinkFn, ProposalEntry
 
 FORM_FIELDS = {"title": "title", "text": "text", "file": "file", "reason": "reason"}  # inputs' ids
-
-
-def _store(ctx: Ctx) -> FileStore:
-    return FileStore(ctx.settings.files_dir)
 
 
 def _link(ctx: Ctx) -> LinkFn:
@@ -96,7 +91,7 @@ def proposals_page(ctx: Ctx) -> Response:
             title=ctx.value("title"),
             text=ctx.value("text"),
             files=ctx.files.get("file", []),
-            store=_store(ctx),
+            store=ctx.store,
             link=_link(ctx),
         )
     except (ValidationFailed, TooLarge, UnsupportedType, RuleViolation) as exc:
@@ -146,7 +141,7 @@ def proposal_page(ctx: Ctx) -> Response:
             text=ctx.value("text"),
             files=ctx.files.get("file", []),
             remove_attachment_ids=removed,
-            store=_store(ctx),
+            store=ctx.store,
         )
     except (ValidationFailed, TooLarge, UnsupportedType, RuleViolation) as exc:
         return _refused(ctx, "meetings/proposal.html", exc, {**context, "editing": True})
@@ -193,7 +188,7 @@ def proposal_file(ctx: Ctx) -> Response:
         attachment_id=ctx.int_param("attachment_id"),
     )
     download = ctx.request.query_params.get("download") == "1"
-    served = attachments.serve(ctx.db, _store(ctx), attachment, download=download)
+    served = attachments.serve(ctx.db, ctx.store, attachment, download=download)
     return Response(served.data, media_type=served.media_type, headers=served.headers)
 
 
