@@ -17,14 +17,7 @@ from boardkit.core.permissions import Action
 from boardkit.core.web import Ctx, api
 from boardkit.meetings import service
 from boardkit.meetings.invitations import service as invitations_service
-from boardkit.meetings.service import Meeting
 from boardkit.org import service as org_service
-
-
-def _meeting(ctx: Ctx, action: Action = Action.VIEW) -> Meeting:
-    return service.get_meeting(
-        ctx.db, principal=ctx.principal, meeting_id=ctx.int_param("meeting_id"), action=action
-    )
 
 
 @doc(
@@ -38,7 +31,7 @@ def _meeting(ctx: Ctx, action: Action = Action.VIEW) -> Meeting:
 @api
 def send_invitations(ctx: Ctx) -> dict[str, Any]:
     """Send the notice (or resend to those not yet reached) → {queued, paper}."""
-    meeting = _meeting(ctx, Action.MANAGE)
+    meeting = service.meeting_for(ctx, Action.MANAGE)
     service.load_agenda(ctx.db, meeting)
     sent = invitations_service.send_invitations(
         ctx.db, meeting=meeting, settings=ctx.settings, actor_id=ctx.person_id
@@ -52,7 +45,7 @@ def send_invitations(ctx: Ctx) -> dict[str, Any]:
 @api
 def list_rsvps(ctx: Ctx) -> dict[str, Any]:
     """Counts per answer and who answered what (the board and the administration)."""
-    meeting = _meeting(ctx)
+    meeting = service.meeting_for(ctx)
     if not service.can_see_rsvps(ctx.principal, service.meeting_resource(meeting)):
         raise Forbidden(_("Kun bestyrelsen og administrationen kan se, hvem der kommer."))
     summary = service.rsvp_summary(ctx.db, meeting=meeting)
@@ -72,7 +65,7 @@ def list_rsvps(ctx: Ctx) -> dict[str, Any]:
 @api
 def answer(ctx: Ctx) -> dict[str, Any]:
     """My answer: ``{"response": "accepted" | "declined" | "tentative"}``."""
-    meeting = _meeting(ctx)
+    meeting = service.meeting_for(ctx)
     response = parse(ctx, m.RsvpBody).response
     service.require_invitee(ctx.db, meeting=meeting, principal=ctx.principal)
     row = service.set_rsvp(ctx.db, meeting=meeting, person_id=ctx.person_id, response=response)
@@ -89,7 +82,7 @@ def answer(ctx: Ctx) -> dict[str, Any]:
 @api
 def invite_ics(ctx: Ctx) -> Response:
     """The event as an invitee gets it: METHOD:REQUEST (METHOD:CANCEL once cancelled)."""
-    meeting = _meeting(ctx)
+    meeting = service.meeting_for(ctx)
     service.load_agenda(ctx.db, meeting)
     person = org_service.get_person(ctx.db, person_id=ctx.person_id)
     body = invitations_service.invite_ics(ctx.db, meeting=meeting, settings=ctx.settings, person=person)

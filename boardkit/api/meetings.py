@@ -49,12 +49,6 @@ def _query_moment(ctx: Ctx, name: str, *, end: bool) -> datetime | None:
 # --- meetings -------------------------------------------------------------------------------
 
 
-def _meeting(ctx: Ctx, action: Action = Action.VIEW) -> Meeting:
-    return service.get_meeting(
-        ctx.db, principal=ctx.principal, meeting_id=ctx.int_param("meeting_id"), action=action
-    )
-
-
 @doc(
     "Meetings I may see",
     ok=m.MeetingList,
@@ -125,7 +119,7 @@ def create_meeting(ctx: Ctx) -> Response:
 @doc("One meeting", ok=m.Meeting, op_id="getMeeting")
 @api
 def get_meeting(ctx: Ctx) -> dict[str, Any]:
-    return out(meeting_json(ctx, _meeting(ctx)))
+    return out(meeting_json(ctx, service.meeting_for(ctx)))
 
 
 @doc(
@@ -138,7 +132,7 @@ def get_meeting(ctx: Ctx) -> dict[str, Any]:
 @api
 def update_meeting(ctx: Ctx) -> dict[str, Any]:
     """Change a meeting; a new time or place raises its SEQUENCE (invitees get an update)."""
-    meeting = _meeting(ctx, Action.MANAGE)
+    meeting = service.meeting_for(ctx, Action.MANAGE)
     data = _meeting_input(parse(ctx, m.MeetingChange), meeting)
     previous = invitations_service.previous_of(meeting)
     if service.update_meeting(ctx.db, meeting, actor_id=ctx.person_id, data=data) and meeting.invited_at:
@@ -156,7 +150,7 @@ def update_meeting(ctx: Ctx) -> dict[str, Any]:
 )
 @api
 def cancel_meeting(ctx: Ctx) -> dict[str, Any]:
-    meeting = _meeting(ctx, Action.MANAGE)
+    meeting = service.meeting_for(ctx, Action.MANAGE)
     reason = parse(ctx, m.Cancel, optional=True).reason
     service.cancel_meeting(ctx.db, meeting, actor_id=ctx.person_id, reason=reason)
     if meeting.invited_at is not None:
@@ -168,7 +162,7 @@ def cancel_meeting(ctx: Ctx) -> dict[str, Any]:
 @api
 def meeting_timeline(ctx: Ctx) -> dict[str, Any]:
     """The statutory dates with their status (done, upcoming, due_today, overdue)."""
-    meeting = _meeting(ctx)
+    meeting = service.meeting_for(ctx)
     minutes = minutes_service.find_minutes(ctx.db, meeting_id=meeting.id)
     timeline = service.timeline_of(
         meeting, minutes_done=minutes is not None and minutes.status == "published"
@@ -184,7 +178,7 @@ def meeting_timeline(ctx: Ctx) -> dict[str, Any]:
 def list_items(ctx: Ctx) -> dict[str, Any]:
     """The agenda with the meeting's item numbers: a closed item the caller may not read is only
     "Lukket punkt"; items about a person or a complaint are left out for residents."""
-    meeting = service.load_agenda(ctx.db, _meeting(ctx))
+    meeting = service.load_agenda(ctx.db, service.meeting_for(ctx))
     items = [
         item_json(ctx, line.item) if line.item is not None else redacted_item_json(meeting, line.number)
         for line in service.agenda_lines(ctx.principal, meeting)
@@ -218,7 +212,7 @@ def _item_input(body: m.ItemChange, current: AgendaItem | None = None) -> ItemIn
 )
 @api
 def create_item(ctx: Ctx) -> Response:
-    meeting = service.load_agenda(ctx.db, _meeting(ctx, Action.MANAGE))
+    meeting = service.load_agenda(ctx.db, service.meeting_for(ctx, Action.MANAGE))
     item = service.add_item(
         ctx.db, meeting, actor_id=ctx.person_id, data=_item_input(parse(ctx, m.ItemChange))
     )

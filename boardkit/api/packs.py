@@ -17,14 +17,10 @@ from boardkit.core.templating import TZ
 from boardkit.core.web import Ctx, api
 from boardkit.meetings import service
 from boardkit.meetings.packs import service as packs_service
-from boardkit.meetings.service import AgendaItem, Meeting
+from boardkit.meetings.service import AgendaItem
 from boardkit.org import service as org_service
 
 NOTE_MAX = packs_service.NOTE_MAX_CHARS
-
-
-def _meeting(ctx: Ctx) -> Meeting:
-    return service.get_meeting(ctx.db, principal=ctx.principal, meeting_id=ctx.int_param("meeting_id"))
 
 
 @doc(
@@ -38,7 +34,7 @@ def _meeting(ctx: Ctx) -> Meeting:
 @api
 def pack_pdf(ctx: Ctx) -> Response:
     """The caller's own copy of the current pack (``?notes=1`` with their notes); opening it is recorded."""
-    meeting = _meeting(ctx)
+    meeting = service.meeting_for(ctx)
     store = ctx.store
     download = packs_service.reader_pack(
         ctx.db,
@@ -66,7 +62,7 @@ def pack_pdf(ctx: Ctx) -> Response:
 @api
 def pack_versions(ctx: Ctx) -> dict[str, Any]:
     """The versions of the pack the caller gets, newest first, with what changed."""
-    meeting = _meeting(ctx)
+    meeting = service.meeting_for(ctx)
     variant = packs_service.variant_for(ctx.principal, meeting)
     versions = packs_service.list_versions(ctx.db, meeting, variant) if meeting.pack_published_at else []
     published = meeting.pack_published_at

@@ -63,7 +63,7 @@ def proposal_json(ctx: Ctx, entry: proposals_service.ProposalEntry, meeting: Mee
 
 
 def _meeting(ctx: Ctx) -> Meeting:
-    meeting = service.get_meeting(ctx.db, principal=ctx.principal, meeting_id=ctx.int_param("meeting_id"))
+    meeting = service.meeting_for(ctx)
     if proposals_service.department_of(meeting) is None:
         raise NotFound()
     return meeting

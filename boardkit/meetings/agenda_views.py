@@ -17,11 +17,7 @@ from boardkit.meetings.models import ITEM_KINDS, AgendaItem, Meeting
 
 
 def _meeting(ctx: Ctx) -> Meeting:
-    ctx.require_login()
-    meeting = lookup.get_meeting(
-        ctx.db, principal=ctx.principal, meeting_id=ctx.int_param("meeting_id"), action=Action.MANAGE
-    )
-    return lookup.load_agenda(ctx.db, meeting)
+    return lookup.load_agenda(ctx.db, lookup.meeting_for(ctx, Action.MANAGE))
 
 
 def _item(ctx: Ctx) -> AgendaItem:

@@ -14,6 +14,7 @@ from boardkit.core.db import utcnow
 from boardkit.core.errors import Forbidden, NotFound
 from boardkit.core.i18n import _
 from boardkit.core.permissions import Action, Principal, can
+from boardkit.core.web import Ctx
 from boardkit.meetings.access import meeting_resource
 from boardkit.meetings.models import DEPARTMENT_KINDS, AgendaItem, Attachment, Meeting, Minutes
 from boardkit.org import service as org_service
@@ -186,3 +187,10 @@ def load_agenda(db: Session, meeting: Meeting) -> Meeting:
         .where(AgendaItem.meeting_id == meeting.id)
     ).all()
     return meeting
+
+
+def meeting_for(ctx: Ctx, action: Action = Action.VIEW) -> Meeting:
+    """The meeting of the request's ``meeting_id``, for a signed-in reader allowed ``action`` on it
+    (404 otherwise): the one loader every meeting page uses."""
+    ctx.require_login()
+    return get_meeting(ctx.db, principal=ctx.principal, meeting_id=ctx.int_param("meeting_id"), action=action)

@@ -48,6 +48,7 @@ from boardkit.meetings.lookup import get_meeting as get_meeting
 from boardkit.meetings.lookup import list_meetings as list_meetings
 from boardkit.meetings.lookup import list_resident_meetings as list_resident_meetings
 from boardkit.meetings.lookup import load_agenda as load_agenda
+from boardkit.meetings.lookup import meeting_for as meeting_for
 from boardkit.meetings.lookup import previous_meeting
 from boardkit.meetings.lookup import residents_clause as residents_clause
 from boardkit.meetings.lookup import upcoming_by_board as upcoming_by_board

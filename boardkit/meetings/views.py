@@ -51,13 +51,6 @@ def has_route(request: Request, path: str, method: str = "GET") -> bool:
     return search(request.app.routes, path)
 
 
-def _meeting(ctx: Ctx, action: Action = Action.VIEW) -> Meeting:
-    ctx.require_login()
-    return lookup.get_meeting(
-        ctx.db, principal=ctx.principal, meeting_id=ctx.int_param("meeting_id"), action=action
-    )
-
-
 def meeting_context(ctx: Ctx, meeting: Meeting) -> dict[str, Any]:
     """What the meeting page shows to this reader."""
     lookup.load_agenda(ctx.db, meeting)
@@ -95,7 +88,7 @@ def meeting_context(ctx: Ctx, meeting: Meeting) -> dict[str, Any]:
 
 @page
 def meeting_page(ctx: Ctx) -> Response:
-    meeting = _meeting(ctx)
+    meeting = lookup.meeting_for(ctx)
     return render(ctx, "meetings/meeting.html", **meeting_context(ctx, meeting))
 
 
@@ -189,7 +182,7 @@ def _form_failed(ctx: Ctx, exc: ValidationFailed | RuleViolation, context: dict[
 
 @page
 def meeting_edit(ctx: Ctx) -> Response:
-    meeting = _meeting(ctx, Action.MANAGE)
+    meeting = lookup.meeting_for(ctx, Action.MANAGE)
     context = _form_context(ctx, meeting.board, meeting)
     if ctx.request.method == "GET":
         return render(ctx, "meetings/meeting_form.html", values=forms.meeting_values(meeting), **context)
@@ -216,7 +209,7 @@ def meeting_edit(ctx: Ctx) -> Response:
 
 @page
 def meeting_cancel(ctx: Ctx) -> Response:
-    meeting = _meeting(ctx, Action.MANAGE)
+    meeting = lookup.meeting_for(ctx, Action.MANAGE)
     context: dict[str, Any] = {"meeting": meeting, "active_nav": "home"}
     if ctx.request.method == "GET":
         return render(ctx, "meetings/cancel.html", **context)

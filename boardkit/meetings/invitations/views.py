@@ -25,13 +25,6 @@ FEED_PAST = timedelta(days=365)  # the feed shows the last year and everything a
 FEED_LIMIT = 2000
 
 
-def _meeting(ctx: Ctx, action: Action = Action.VIEW) -> Meeting:
-    ctx.require_login()
-    return lookup.get_meeting(
-        ctx.db, principal=ctx.principal, meeting_id=ctx.int_param("meeting_id"), action=action
-    )
-
-
 def confirm_page(
     ctx: Ctx,
     meeting: Meeting,
@@ -89,7 +82,7 @@ def _confirm_invitations(
 def send(ctx: Ctx) -> Response:
     """The chair's "Send indkaldelse": GET (or a POST without the confirmation) shows who gets what;
     the confirmed POST sends to everyone not yet reached with the meeting as it is now."""
-    meeting = _meeting(ctx, Action.MANAGE)
+    meeting = lookup.meeting_for(ctx, Action.MANAGE)
     try:
         invitations._check_open(meeting)
     except RuleViolation as exc:
@@ -150,7 +143,7 @@ def rsvp_panel(ctx: Ctx, meeting: Meeting) -> dict[str, Any]:
 @page
 def answer(ctx: Ctx) -> Response:
     """The logged-in invitee's answer from the meeting page."""
-    meeting = _meeting(ctx)
+    meeting = lookup.meeting_for(ctx)
     rsvp.require_invitee(ctx.db, meeting=meeting, principal=ctx.principal)
     try:
         rsvp.set_rsvp(ctx.db, meeting=meeting, person_id=ctx.person_id, response=ctx.value("response"))

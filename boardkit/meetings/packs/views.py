@@ -22,13 +22,6 @@ from boardkit.meetings.packs import service as packs_service
 from boardkit.org import service as org_service
 
 
-def _meeting(ctx: Ctx, action: Action = Action.VIEW) -> Meeting:
-    ctx.require_login()
-    return lookup.get_meeting(
-        ctx.db, principal=ctx.principal, meeting_id=ctx.int_param("meeting_id"), action=action
-    )
-
-
 def pack_panel(ctx: Ctx, meeting: Meeting, items: list[AgendaItem]) -> dict[str, Any]:
     """What the meeting page shows about the pack, and this reader's notes on the items."""
     principal = ctx.principal
@@ -61,7 +54,7 @@ def pack_pdf(ctx: Ctx) -> Response:
 
     ``?offline=1`` is the service worker keeping a copy: that is not the reader opening it.
     """
-    meeting = _meeting(ctx)
+    meeting = lookup.meeting_for(ctx)
     query = ctx.request.query_params
     store = ctx.store
     download = packs_service.reader_pack(
@@ -87,7 +80,7 @@ def pack_pdf(ctx: Ctx) -> Response:
 @page
 def attachments_zip(ctx: Ctx) -> Response:
     """The original files of every item this reader may see, for the archive."""
-    meeting = _meeting(ctx)
+    meeting = lookup.meeting_for(ctx)
     data = packs_service.zip_originals(ctx.db, store=ctx.store, meeting=meeting, principal=ctx.principal)
     name = _("%(title)s - bilag.zip", title=meeting.title)
     headers = {"Content-Disposition": disposition(name, inline=False), "Cache-Control": "private, no-cache"}
@@ -97,7 +90,7 @@ def attachments_zip(ctx: Ctx) -> Response:
 @page
 def pack_publish(ctx: Ctx) -> Response:
     """The chair's "Udgiv mødemappe": from now on every change of agenda or material makes a new version."""
-    meeting = _meeting(ctx, Action.MANAGE)
+    meeting = lookup.meeting_for(ctx, Action.MANAGE)
     if meeting.status == "cancelled":
         ctx.flash(_("Mødet er aflyst. Mødemappen kan ikke udgives."), "error")
     elif meeting.pack_published_at is not None:
@@ -113,7 +106,7 @@ def pack_publish(ctx: Ctx) -> Response:
 @page
 def pack_versions(ctx: Ctx) -> Response:
     """Every version of the pack this reader gets, newest first, with what changed."""
-    meeting = _meeting(ctx)
+    meeting = lookup.meeting_for(ctx)
     variant = packs_service.variant_for(ctx.principal, meeting)
     versions = packs_service.list_versions(ctx.db, meeting, variant) if meeting.pack_published_at else []
     return render(ctx, "meetings/pack_versions.html", meeting=meeting, versions=versions, active_nav="home")
@@ -122,7 +115,7 @@ def pack_versions(ctx: Ctx) -> Response:
 @page
 def pack_reads(ctx: Ctx) -> Response:
     """Who has opened the current version (the chair and the administration)."""
-    meeting = _meeting(ctx, Action.MANAGE)
+    meeting = lookup.meeting_for(ctx, Action.MANAGE)
     version = packs_service.current_version(ctx.db, meeting, "full") if meeting.pack_published_at else None
     rows = packs_service.read_status(ctx.db, meeting) if version is not None else []
     opened = sum(1 for _person, at in rows if at is not None)

@@ -32,8 +32,7 @@ def _link(ctx: Ctx) -> LinkFn:
 
 
 def _meeting(ctx: Ctx) -> Meeting:
-    ctx.require_login()
-    meeting = lookup.get_meeting(ctx.db, principal=ctx.principal, meeting_id=ctx.int_param("meeting_id"))
+    meeting = lookup.meeting_for(ctx)
     if proposal_rules.department_of(meeting) is None:
         raise NotFound()
     return meeting
