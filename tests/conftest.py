@@ -1,8 +1,15 @@
 """Shared fixtures: real databases (SQLite always, PostgreSQL when BOARDKIT_TEST_POSTGRES_URL is set).
 
-Every test that takes ``db`` runs once per backend. The schema is built by the real Alembic
-migrations once per backend and session; each test then starts from empty tables (SQLite: a
-copy of a migrated template file; PostgreSQL: TRUNCATE), or from the demo (see ``demo``).
+Every test that takes ``db`` runs on SQLite; one marked ``@pytest.mark.postgres`` (or in a module
+with ``pytestmark = pytest.mark.postgres``) runs on PostgreSQL too. Mark a test when PostgreSQL
+behaves differently for what it checks: concurrency and locking (every "exactly one wins" rule, on
+both databases), serialisation retries, migrations, JSON/date/text comparisons, case-insensitive
+matching, search, NUL characters, PostgreSQL-only SQL, the page-cache generation (LISTEN/NOTIFY).
+``BOARDKIT_TEST_ALL_BACKENDS=1`` runs every database test on both, as before the marker.
+
+The schema is built by the real Alembic migrations once per backend and session; each test then
+starts from empty tables (SQLite: a copy of a migrated template file; PostgreSQL: TRUNCATE), or
+from the demo (see ``demo``).
 """
 
 from __future__ import annotations
@@ -23,12 +30,13 @@ from boardkit.core.db import Database
 from boardkit.schema import metadata
 
 PG_URL = os.environ.get("BOARDKIT_TEST_POSTGRES_URL", "")
+ALL_BACKENDS = os.environ.get("BOARDKIT_TEST_ALL_BACKENDS", "") not in ("", "0")
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "backend" in metafunc.fixturenames:
-        backends = ["sqlite", "postgres"] if PG_URL else ["sqlite"]
-        metafunc.parametrize("backend", backends, scope="session")
+        both = PG_URL and (ALL_BACKENDS or metafunc.definition.get_closest_marker("postgres") is not None)
+        metafunc.parametrize("backend", ["sqlite", "postgres"] if both else ["sqlite"], scope="session")
 
 
 @pytest.fixture(scope="session", autouse=True)

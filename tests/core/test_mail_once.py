@@ -21,6 +21,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import select, update
 
@@ -28,6 +29,8 @@ from boardkit.core import mail
 from boardkit.core.db import Database, utcnow
 from boardkit.core.models import Job, OutboxEmail
 from tests.smtp import free_port
+
+pytestmark = pytest.mark.postgres  # see tests/conftest.py
 
 MESSAGES = 40
 

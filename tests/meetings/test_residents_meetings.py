@@ -1,10 +1,11 @@
 """What a department's residents see of its meetings (issue 12, points 10, 11 and 13).
 
-A meeting is the residents' once it is announced (invitations sent, or its minutes published): their department meetings
-and their department board's meetings. Board agendas before the meeting, approved minutes after
-it, closed items as "Lukket punkt" without their topic, person and complaint cases not at all — on
-the pages, in the API, in search and on the department's page. Never-announced meetings appear
-nowhere for residents; minutes wait for the meeting; a held meeting cannot be cancelled.
+A meeting is the residents' once it is announced (invitations sent, or its minutes published):
+their department meetings and their department board's meetings. Board agendas before the
+meeting, approved minutes after it, closed items as "Lukket punkt" without their topic, person
+and complaint cases not at all — on the pages, in the API, in search and on the department's
+page. Never-announced meetings appear nowhere for residents; minutes wait for the meeting; a
+held meeting cannot be cancelled.
 """
 
 from __future__ import annotations
@@ -49,6 +50,8 @@ from tests.meetings.resident_env import (
     write_and_approve,
 )
 from tests.meetings.test_feed import feed_url
+
+pytestmark = pytest.mark.postgres  # see tests/conftest.py
 
 SECRETS = (CLOSED_TITLE, CLOSED_TEXT, CASE_TITLE, CASE_TEXT, CLOSED_DECISION)
 

@@ -18,6 +18,8 @@ from boardkit.org.models import Organisation, Person, Residency, StaffRole
 from tests.helpers import Ran, csrf_from, login_as
 from tests.helpers import boardkit as command_line
 
+pytestmark = pytest.mark.postgres  # see tests/conftest.py
+
 HEADER = "afdeling_nr;afdeling_navn;lejemaal_nr;adresse;postnr;by;person_nr;navn\n"
 
 
