@@ -112,9 +112,10 @@ def live(
     db.dispose()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    """One Chromium per test process; each test opens its own context (cookies, storage)."""
+    """Chromium for a module (not the session: Playwright's sync API keeps an event loop running in
+    the thread until it stops, and later tests call asyncio.run)."""
     from playwright.sync_api import sync_playwright
 
     os.environ.setdefault("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
