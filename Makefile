@@ -40,9 +40,9 @@ serve: install
 # --dist worksteal: a worker that runs out takes tests from the other, so the run does not end
 # waiting on one long module (the browser modules take 20-40 s each); it may split a module, whose
 # module fixtures are then built on both workers (cheap: the browser servers start from a copy of
-# the demo template). Database tests run on SQLite; those marked
-# `postgres` also on PostgreSQL when BOARDKIT_TEST_POSTGRES_URL is set (BOARDKIT_TEST_ALL_BACKENDS=1:
-# every database test on both). See tests/conftest.py.
+# the demo template). Database tests run on SQLite; those marked `postgres` also on PostgreSQL
+# when BOARDKIT_TEST_POSTGRES_URL is set (BOARDKIT_TEST_ALL_BACKENDS=1: every database test on
+# both). See tests/conftest.py.
 test: dev system-deps
 	$(BIN)/python -m pytest -n auto --dist worksteal
 
