@@ -37,8 +37,14 @@ serve: install
 	$(BIN)/boardkit serve
 
 # One pytest worker per core (pytest-xdist); each worker has its own PostgreSQL database.
+# --dist worksteal: a worker that runs out takes tests from the other, so the run does not end
+# waiting on one long module (the browser modules take 20-40 s each); it may split a module, whose
+# module fixtures are then built on both workers (cheap: the browser servers start from a copy of
+# the demo template). Database tests run on SQLite; those marked `postgres` also on PostgreSQL
+# when BOARDKIT_TEST_POSTGRES_URL is set (BOARDKIT_TEST_ALL_BACKENDS=1: every database test on
+# both). See tests/conftest.py.
 test: dev system-deps
-	$(BIN)/python -m pytest -n auto --dist loadfile
+	$(BIN)/python -m pytest -n auto --dist worksteal
 
 # wrk loads real pages next to a bare Starlette page (bench_throughput.py).
 bench: dev

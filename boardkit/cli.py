@@ -352,12 +352,17 @@ COMMANDS = {
 }
 
 
+def run(argv: list[str] | None = None, env: dict[str, str] | None = None) -> int:
+    """Run one command and return its exit status (the tests call this in-process, with ``env`` in
+    place of the process environment and ``.env``)."""
+    args = parser().parse_args(argv)
+    return COMMANDS[args.command](load_settings(env), args)
+
+
 def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("fontTools").setLevel(logging.WARNING)  # fpdf2's font subsetting talks at INFO per PDF
     for handler in logging.getLogger().handlers:
         handler.addFilter(auth.RedactSecrets())
-    args = parser().parse_args(argv)
     os.umask(0o077)  # whatever boardkit writes (data, search index, temporary files) is the server's alone
-    settings = load_settings()
-    sys.exit(COMMANDS[args.command](settings, args))
+    sys.exit(run(argv))

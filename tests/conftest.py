@@ -1,8 +1,15 @@
 """Shared fixtures: real databases (SQLite always, PostgreSQL when BOARDKIT_TEST_POSTGRES_URL is set).
 
-Every test that takes ``db`` runs once per backend. The schema is built by the real Alembic
-migrations once per backend and session; each test then starts from empty tables (SQLite: a
-copy of a migrated template file; PostgreSQL: TRUNCATE), or from the demo (see ``demo``).
+Every test that takes ``db`` runs on SQLite; one marked ``@pytest.mark.postgres`` (or in a module
+with ``pytestmark = pytest.mark.postgres``) runs on PostgreSQL too. Mark a test when PostgreSQL
+behaves differently for what it checks: concurrency and locking (every "exactly one wins" rule, on
+both databases), serialisation retries, migrations, JSON/date/text comparisons, case-insensitive
+matching, search, NUL characters, PostgreSQL-only SQL, the page-cache generation (LISTEN/NOTIFY).
+``BOARDKIT_TEST_ALL_BACKENDS=1`` runs every database test on both, as before the marker.
+
+The schema is built by the real Alembic migrations once per backend and session; each test then
+starts from empty tables (SQLite: a copy of a migrated template file; PostgreSQL: TRUNCATE), or
+from the demo (see ``demo``).
 """
 
 from __future__ import annotations
@@ -24,12 +31,13 @@ from boardkit.schema import metadata
 from tests.api.schema_check import api_schema_check  # noqa: F401  (every API answer vs. the OpenAPI document)
 
 PG_URL = os.environ.get("BOARDKIT_TEST_POSTGRES_URL", "")
+ALL_BACKENDS = os.environ.get("BOARDKIT_TEST_ALL_BACKENDS", "") not in ("", "0")
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "backend" in metafunc.fixturenames:
-        backends = ["sqlite", "postgres"] if PG_URL else ["sqlite"]
-        metafunc.parametrize("backend", backends, scope="session")
+        both = PG_URL and (ALL_BACKENDS or metafunc.definition.get_closest_marker("postgres") is not None)
+        metafunc.parametrize("backend", ["sqlite", "postgres"] if both else ["sqlite"], scope="session")
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -143,9 +151,31 @@ SEEDED_BY_MIGRATIONS = frozenset({"mileage_rate", "data_generation"})
 
 
 def truncate_all(database: Database) -> None:
-    names = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables if t.name not in SEEDED_BY_MIGRATIONS)
+    """Empty every table and restart its sequences, as ``TRUNCATE … RESTART IDENTITY`` of every
+    table does, touching only what the last test used: TRUNCATE makes new files for each table it
+    empties, which costs far more than asking which tables hold rows."""
+    tables = [t.name for t in metadata.sorted_tables if t.name not in SEEDED_BY_MIGRATIONS]
+    quoted = {name: '"' + name + '"' for name in tables}
     with database.engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        probe = " UNION ALL ".join(
+            f"SELECT '{name}' FROM (SELECT 1 FROM {quoted[name]} LIMIT 1) AS r" for name in tables
+        )
+        filled = [row[0] for row in conn.execute(text(probe))]
+        if filled:
+            conn.execute(text(f"TRUNCATE {', '.join(quoted[n] for n in filled)} RESTART IDENTITY CASCADE"))
+        # The sequences drawn from by rows deleted since (the tables' own, not the seeded ones').
+        drawn = conn.execute(
+            text(
+                "SELECT seq.relname, tab.relname FROM pg_class seq"
+                " JOIN pg_depend dep ON dep.objid = seq.oid AND dep.deptype IN ('a', 'i')"
+                " JOIN pg_class tab ON tab.oid = dep.refobjid"
+                " JOIN pg_sequences ps ON ps.sequencename = seq.relname AND ps.schemaname = 'public'"
+                " WHERE seq.relkind = 'S' AND ps.last_value IS NOT NULL"
+            )
+        ).all()
+        for sequence, table in drawn:
+            if table in quoted:
+                conn.execute(text(f'ALTER SEQUENCE "{sequence}" RESTART'))
 
 
 @pytest.fixture

@@ -1,12 +1,19 @@
-"""Test helpers: log a client in as a person, read the CSRF token of a page."""
+"""Test helpers: log a client in as a person, read the CSRF token of a page, run a command."""
 
 from __future__ import annotations
 
+import io
+import logging
 import re
+import sys
+from contextlib import redirect_stderr, redirect_stdout
+from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy import select
 from starlette.testclient import TestClient
 
+from boardkit import cli
 from boardkit.core import auth, mail
 from boardkit.core.db import Database
 from boardkit.core.models import OutboxEmail
@@ -53,3 +60,39 @@ def csrf_from(html: str) -> str:
     match = re.search(r'name="csrf_token" value="([^"]+)"', html)
     assert match, "page has no CSRF token"
     return match.group(1)
+
+
+@dataclass(frozen=True)
+class Ran:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def boardkit(data_dir: Path, *args: str, stdin: str = "") -> Ran:
+    """Run ``boardkit <args>`` in-process as a user runs it with only ``BOARDKIT_DATA_DIR`` set: its exit
+    status, its standard output, and its standard error with its log (as ``boardkit.cli.main`` logs)."""
+    out, err = io.StringIO(), io.StringIO()
+    handler = logging.StreamHandler(err)
+    handler.addFilter(auth.RedactSecrets())
+    logger = logging.getLogger("boardkit")
+    level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    stdin_was = sys.stdin
+    sys.stdin = io.StringIO(stdin)
+    try:
+        with redirect_stdout(out), redirect_stderr(err):
+            try:
+                code = cli.run(list(args), env={"BOARDKIT_DATA_DIR": str(data_dir)})
+            except SystemExit as exc:  # argparse's usage errors, or a message as the interpreter prints it
+                if exc.code is None or isinstance(exc.code, int):
+                    code = exc.code or 0
+                else:
+                    print(exc.code, file=sys.stderr)
+                    code = 1
+    finally:
+        sys.stdin = stdin_was
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+    return Ran(code, out.getvalue(), err.getvalue())

@@ -11,6 +11,8 @@ from starlette.testclient import TestClient
 from boardkit.core.db import Database
 from tests.helpers import api_token, csrf_from, login_as
 
+pytestmark = pytest.mark.postgres  # see tests/conftest.py
+
 JUNK = [
     "",
     " ",

@@ -1,11 +1,14 @@
-"""The command line, run as a user runs it (a subprocess with BOARDKIT_* variables)."""
+"""The command line, run as a user runs it (with BOARDKIT_* settings): in-process through
+``boardkit.cli.run``, except ``serve``, whose process (umask, uvicorn's access log) is the point."""
 
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -15,23 +18,16 @@ from boardkit.core import auth
 from boardkit.core.db import Database
 from boardkit.core.models import ApiToken
 from boardkit.org.models import Person, StaffRole
+from tests.helpers import boardkit as run
 from tests.smtp import free_port
 
 BIN = Path(sys.executable).parent / "boardkit"
 
 
-def run(data_dir: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("BOARDKIT_")}
-    env["BOARDKIT_DATA_DIR"] = str(data_dir)
-    return subprocess.run(
-        [str(BIN), *args], env=env, capture_output=True, text=True, input=stdin, timeout=120
-    )
-
-
-def test_demo_token_and_createadmin(tmp_path: Path) -> None:
-    first = run(tmp_path, "demo")
-    assert first.returncode == 0, first.stderr
-    assert "Loaded the demo organisation" in first.stderr
+def test_demo_token_createadmin_and_reset(tmp_path: Path, sqlite_demo_template: Callable[[], Path]) -> None:
+    # Start from the demo as ``boardkit demo`` loads it (the tests' template), so the demo is loaded
+    # once here, by ``--reset`` into a data directory without a database.
+    shutil.copy(sqlite_demo_template(), tmp_path / "boardkit.sqlite3")
     again = run(tmp_path, "demo")
     assert again.returncode == 0 and "already loaded" in again.stderr
 
@@ -66,7 +62,15 @@ def test_demo_token_and_createadmin(tmp_path: Path) -> None:
     db.dispose()
 
     reset = run(tmp_path, "demo", "--reset")
-    assert reset.returncode == 0 and "Loaded" in reset.stderr
+    assert reset.returncode == 0, reset.stderr
+    assert "Loaded the demo organisation" in reset.stderr
+    assert "Log in with e.g. formand@demo.boardkit.dk" in reset.stderr
+    with db.transaction() as s:
+        assert s.scalar(select(Person.id).where(Person.email == "ny@example.dk")) is None
+        assert s.scalar(select(Person.id).where(Person.email == "formand@demo.boardkit.dk")) is not None
+    db.dispose()
+    again = run(tmp_path, "demo")
+    assert again.returncode == 0 and "already loaded" in again.stderr
 
 
 def test_db_upgrade_and_worker_once(tmp_path: Path) -> None:

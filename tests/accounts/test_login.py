@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select, update
 from starlette.testclient import TestClient
 
@@ -46,6 +47,7 @@ def test_login_by_link_shows_both_boards(client: TestClient, demo: Database) -> 
     assert "Du sidder i 2 bestyrelser." in dashboard.text
 
 
+@pytest.mark.postgres
 def test_a_link_works_once(client: TestClient, demo: Database) -> None:
     request_link(client, FORMAND)
     path = link_from_outbox(demo, FORMAND)
@@ -68,6 +70,7 @@ def test_an_expired_link_is_refused(client: TestClient, demo: Database) -> None:
     assert client.post(path, data={"csrf_token": csrf_from(page.text)}).status_code == 410
 
 
+@pytest.mark.postgres
 def test_unknown_address_gets_the_same_answer_and_no_mail(client: TestClient, demo: Database) -> None:
     html = request_link(client, "nobody@example.dk")
     assert "Tjek din e-mail" in html
@@ -101,6 +104,7 @@ def links_in_inbox(db: Database, email: str) -> list[str]:
     return [m.group(1) for t in texts for m in re.finditer(r"http://testserver(/login/link/[\w-]+)", t)]
 
 
+@pytest.mark.postgres
 def test_link_requests_from_many_addresses_neither_lock_out_nor_flood_the_owner(app, demo: Database) -> None:  # type: ignore[no-untyped-def]
     """Someone asks for 20 links for the chair's address from 20 IP addresses: the chair is not
     refused, gets at most 3 mails, and logs in with one of them."""
@@ -256,6 +260,7 @@ def test_profile_changes_language_and_channel(client: TestClient, demo: Database
     assert "Your department: Engparken" in home and "<h1>Overview</h1>" in home
 
 
+@pytest.mark.postgres
 def test_login_requests_are_rate_limited_per_ip(app_settings, db: Database) -> None:  # type: ignore[no-untyped-def]
     from boardkit.app import create_app
 

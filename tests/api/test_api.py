@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from starlette.testclient import TestClient
 
 from boardkit.core.db import Database
@@ -30,6 +31,7 @@ def test_no_token_is_401_and_a_bad_token_too(client: TestClient, demo: Database)
     assert r.json()["error"]["code"] == "invalid_token"
 
 
+@pytest.mark.postgres
 def test_a_revoked_token_stops_working(client: TestClient, demo: Database) -> None:
     headers = api_token(demo, "beboer@demo.boardkit.dk")
     assert client.get("/api/v1/me", headers=headers).status_code == 200

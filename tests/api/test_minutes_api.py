@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 
+import pytest
 from pypdf import PdfReader
 from sqlalchemy import select, update
 from starlette.testclient import TestClient
@@ -44,6 +45,7 @@ def attendance(db: Database, present: set[str]) -> list[dict[str, object]]:
     return [{"person_id": pid, "status": "present" if pid in ids else "excused"} for pid in members]
 
 
+@pytest.mark.postgres
 def test_cycle_lock_and_versions(client: TestClient, demo: Database) -> None:
     meeting_id = held_board_meeting(demo)
     chair, treasurer = api_token(demo, CHAIR), api_token(demo, TREASURER)
@@ -121,6 +123,7 @@ def test_strangers_get_404_and_the_unapproved_cannot_be_published(client: TestCl
     assert r.status_code == 403
 
 
+@pytest.mark.postgres
 def test_chair_alone_approves_when_the_rule_says_so(client: TestClient, demo: Database) -> None:
     set_rule(demo, "minutes_approval", "chair")
     meeting_id = held_board_meeting(demo)
@@ -188,6 +191,7 @@ def test_bad_input_is_422_never_500(client: TestClient, demo: Database) -> None:
     assert client.get("/api/v1/decisions?year=99999", headers=chair).status_code == 422
 
 
+@pytest.mark.postgres
 def test_decision_register_by_permission(client: TestClient, demo: Database) -> None:
     meeting_id = held_department_meeting(demo)
     chair, treasurer = api_token(demo, CHAIR), api_token(demo, TREASURER)

@@ -6,14 +6,13 @@ import os
 import shutil
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import uvicorn
 
-from boardkit import migrate
 from boardkit.config import Settings
 from boardkit.core.db import Database
 from tests.smtp import SMTPServer, free_port
@@ -85,16 +84,28 @@ def smtp_server() -> Iterator[SMTPServer]:
     server.stop()
 
 
-@pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory, smtp_server: SMTPServer) -> Iterator[LiveServer]:
-    from boardkit.demo import load_demo
+DemoCopy = Callable[[Path], str]
 
+
+@pytest.fixture(scope="session")
+def demo_copy(sqlite_demo_template: Callable[[], Path]) -> DemoCopy:
+    """Put the demo (migrated and loaded as ``load_demo(s, seed=1)`` loads it, copied from the tests'
+    template) into a data directory; returns its database URL."""
+
+    def copy(data: Path) -> str:
+        path = data / "boardkit.sqlite3"
+        shutil.copy(sqlite_demo_template(), path)
+        return f"sqlite:///{path}"
+
+    return copy
+
+
+@pytest.fixture(scope="module")
+def live(
+    tmp_path_factory: pytest.TempPathFactory, smtp_server: SMTPServer, demo_copy: DemoCopy
+) -> Iterator[LiveServer]:
     data = tmp_path_factory.mktemp("live")
-    url = f"sqlite:///{data / 'boardkit.sqlite3'}"
-    migrate.upgrade(url)
-    db = Database(url)
-    with db.transaction() as s:
-        load_demo(s, seed=1)
+    db = Database(demo_copy(data))
     server = start_live(data, db, smtp_server.url)
     yield server
     server.stop()
@@ -103,6 +114,8 @@ def live(tmp_path_factory: pytest.TempPathFactory, smtp_server: SMTPServer) -> I
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    """Chromium for a module (not the session: Playwright's sync API keeps an event loop running in
+    the thread until it stops, and later tests call asyncio.run)."""
     from playwright.sync_api import sync_playwright
 
     os.environ.setdefault("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")

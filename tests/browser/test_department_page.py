@@ -11,13 +11,12 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from boardkit import migrate
 from boardkit.core.db import Database, utcnow
 from boardkit.demo.minutes import add_demo_minutes
 from boardkit.meetings.minutes import service as minutes_service
 from boardkit.meetings.models import AgendaItem, Meeting, Minutes
 from boardkit.org.models import Board
-from tests.browser.conftest import IPAD, PHONE, LiveServer, axe_violations, screenshot, start_live
+from tests.browser.conftest import IPAD, PHONE, DemoCopy, LiveServer, axe_violations, screenshot, start_live
 from tests.browser.test_login_flow import log_in
 from tests.smtp import SMTPServer
 
@@ -56,16 +55,11 @@ def _prepare(db: Database) -> int:
 
 @pytest.fixture(scope="module")
 def dept_live(
-    tmp_path_factory: pytest.TempPathFactory, smtp_server: SMTPServer
+    tmp_path_factory: pytest.TempPathFactory, smtp_server: SMTPServer, demo_copy: DemoCopy
 ) -> Iterator[tuple[LiveServer, int]]:
-    from boardkit.demo import load_demo
-
     data = tmp_path_factory.mktemp("dept")
-    url = f"sqlite:///{data / 'boardkit.sqlite3'}"
-    migrate.upgrade(url)
+    url = demo_copy(data)
     db = Database(url)
-    with db.transaction() as s:
-        load_demo(s, seed=1)
     department_id = _prepare(db)
     server = start_live(data, db, smtp_server.url)
     yield server, department_id

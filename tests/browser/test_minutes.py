@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from boardkit import migrate
 from boardkit.config import Settings
 from boardkit.core.db import Database
 from boardkit.meetings import service
@@ -20,7 +19,7 @@ from boardkit.meetings.minutes import service as minutes_service
 from boardkit.meetings.minutes.service import ItemInput, MinutesInput
 from boardkit.org import service as org_service
 from boardkit.org.models import Person
-from tests.browser.conftest import IPAD, PHONE, LiveServer, axe_violations, screenshot, start_live
+from tests.browser.conftest import IPAD, PHONE, DemoCopy, LiveServer, axe_violations, screenshot, start_live
 from tests.browser.test_pack_reader import log_in
 from tests.meetings.meeting_env import CHAIR, RESIDENT, TREASURER
 from tests.meetings.minutes_env import held_department_meeting
@@ -43,16 +42,13 @@ def _pid(s: Any, email: str) -> int:
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory, smtp_server: SMTPServer) -> Iterator[Site]:
+def site(
+    tmp_path_factory: pytest.TempPathFactory, smtp_server: SMTPServer, demo_copy: DemoCopy
+) -> Iterator[Site]:
     """The demo with a department meeting held three days ago whose minutes the chair has approved."""
-    from boardkit.demo import load_demo
-
     data = tmp_path_factory.mktemp("minutes-live")
-    url = f"sqlite:///{data / 'boardkit.sqlite3'}"
-    migrate.upgrade(url)
+    url = demo_copy(data)
     db = Database(url)
-    with db.transaction() as s:
-        load_demo(s, seed=1)
     meeting_id = held_department_meeting(db)
     settings = Settings(data_dir=data, database_url=url, secret_key="browser-test")
     with db.transaction() as s:

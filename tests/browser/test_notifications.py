@@ -9,12 +9,11 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from boardkit import migrate
 from boardkit.config import Settings
 from boardkit.core import notify
 from boardkit.core.db import Database
 from boardkit.org.models import Organisation, Person
-from tests.browser.conftest import IPAD, PHONE, LiveServer, axe_violations, screenshot, start_live
+from tests.browser.conftest import IPAD, PHONE, DemoCopy, LiveServer, axe_violations, screenshot, start_live
 from tests.browser.test_login_flow import log_in
 from tests.smtp import SMTPServer
 
@@ -25,17 +24,15 @@ ADMIN = "admin@demo.boardkit.dk"
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory, smtp_server: SMTPServer) -> Iterator[LiveServer]:
+def served(
+    tmp_path_factory: pytest.TempPathFactory, smtp_server: SMTPServer, demo_copy: DemoCopy
+) -> Iterator[LiveServer]:
     """The demo with two notices to the resident of Engparken (one of them important)."""
-    from boardkit.demo import load_demo
-
     data = tmp_path_factory.mktemp("live")
-    url = f"sqlite:///{data / 'boardkit.sqlite3'}"
-    migrate.upgrade(url)
+    url = demo_copy(data)
     db = Database(url)
     settings = Settings(data_dir=data, database_url=url, secret_key="browser-test")
     with db.transaction() as s:
-        load_demo(s, seed=1)
         org = s.scalars(select(Organisation)).one()
         resident = s.scalars(select(Person).where(Person.email == RESIDENT)).one()
         for subject, important in (("Vandet lukkes tirsdag", True), ("Sommerfest i gården", False)):

@@ -13,11 +13,10 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from boardkit import migrate
 from boardkit.config import Settings
 from boardkit.core.db import Database, utcnow
 from boardkit.meetings.models import AgendaItem, Meeting
-from tests.browser.conftest import IPAD, PHONE, LiveServer, axe_violations, screenshot, start_live
+from tests.browser.conftest import IPAD, PHONE, DemoCopy, LiveServer, axe_violations, screenshot, start_live
 from tests.meetings.meeting_env import CHAIR, TREASURER, closed_item, pdf_bytes, png_bytes
 from tests.meetings.pack_env import add_file, build_now, publish
 from tests.smtp import SMTPServer, text_part
@@ -34,16 +33,13 @@ class PackSite:
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory, smtp_server: SMTPServer) -> Iterator[PackSite]:
+def site(
+    tmp_path_factory: pytest.TempPathFactory, smtp_server: SMTPServer, demo_copy: DemoCopy
+) -> Iterator[PackSite]:
     """Its own server (the offline test stops it): the demo with a published, built board pack."""
-    from boardkit.demo import load_demo
-
     data = tmp_path_factory.mktemp("pack-live")
-    url = f"sqlite:///{data / 'boardkit.sqlite3'}"
-    migrate.upgrade(url)
+    url = demo_copy(data)
     db = Database(url)
-    with db.transaction() as s:
-        load_demo(s, seed=1)
     settings = Settings(data_dir=data, database_url=url, secret_key="browser-test")
     meeting_id, _closed = closed_item(db)
     with db.transaction() as s:

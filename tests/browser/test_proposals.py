@@ -18,14 +18,13 @@ from typing import Any
 
 import pytest
 
-from boardkit import migrate
 from boardkit.core.db import Database
 from boardkit.core.storage import FileStore
 from boardkit.meetings import service
 from boardkit.meetings.models import Meeting
 from boardkit.meetings.proposals import service as proposals
 from boardkit.org import service as org_service
-from tests.browser.conftest import IPAD, PHONE, LiveServer, axe_violations, screenshot, start_live
+from tests.browser.conftest import IPAD, PHONE, DemoCopy, LiveServer, axe_violations, screenshot, start_live
 from tests.helpers import person_id
 from tests.meetings.proposal_env import CHAIR, RESIDENT, at_local, create_meeting, local_day
 from tests.smtp import SMTPServer, text_part
@@ -52,15 +51,12 @@ class Site:
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory, smtp_server: SMTPServer) -> Iterator[Site]:
-    from boardkit.demo import load_demo
-
+def site(
+    tmp_path_factory: pytest.TempPathFactory, smtp_server: SMTPServer, demo_copy: DemoCopy
+) -> Iterator[Site]:
     data = tmp_path_factory.mktemp("proposals")
-    url = f"sqlite:///{data / 'boardkit.sqlite3'}"
-    migrate.upgrade(url)
+    url = demo_copy(data)
     db = Database(url)
-    with db.transaction() as s:
-        load_demo(s, seed=1)
     open_id = create_meeting(db, days=56, title="Ordinært afdelingsmøde – budget")
     passed_id = create_meeting(db, days=10, title="Ekstra afdelingsmøde om varmeregnskabet")
     closing = {

@@ -37,6 +37,8 @@ from boardkit.demo import load_demo
 from boardkit.meetings.models import Minutes, PackFile, PackRead, PrivateNote
 from tests.helpers import api_token, csrf_from, login_as, person_id
 
+pytestmark = pytest.mark.postgres  # see tests/conftest.py
+
 BUSY = 1.0  # the busy timeout these tests run with (seconds)
 FAST = 0.9  # a read must answer well within it while the lock is held
 

@@ -7,12 +7,15 @@ from collections import Counter
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from boardkit.core import jobs
 from boardkit.core.db import Database, utcnow
 from boardkit.core.models import Job
+
+pytestmark = pytest.mark.postgres  # see tests/conftest.py
 
 
 def test_concurrent_workers_run_each_job_exactly_once(db: Database) -> None:

@@ -58,6 +58,7 @@ def test_mail_has_text_and_html_in_the_recipients_language(
     assert "http://testserver/login/link/t0" in text_part(da)
 
 
+@pytest.mark.postgres
 def test_mail_waits_for_an_smtp_outage_and_arrives_exactly_once(db: Database, settings: Settings) -> None:
     server = SMTPServer()  # not started: the server is down
     runner = build_runner(db, settings.with_(smtp_url=server.url, retry_base_seconds=60.0))
@@ -90,6 +91,7 @@ def test_mail_waits_for_an_smtp_outage_and_arrives_exactly_once(db: Database, se
         server.stop()
 
 
+@pytest.mark.postgres
 def test_a_message_already_sent_is_never_sent_again(
     db: Database, settings: Settings, smtp: SMTPServer
 ) -> None:

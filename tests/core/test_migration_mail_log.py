@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from alembic import command
 from sqlalchemy import text
 
 from boardkit import migrate
 from boardkit.core.db import Database
+
+pytestmark = pytest.mark.postgres  # see tests/conftest.py
 
 LINK = "http://boardkit.example/login/link/Hemmelig_Token-123"
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
 from alembic import command
 
 from boardkit import migrate
 from boardkit.core.db import Database
+
+pytestmark = pytest.mark.postgres  # see tests/conftest.py
 
 
 def test_models_match_migrations(db: Database) -> None:

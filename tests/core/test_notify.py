@@ -81,6 +81,7 @@ def links(smtp: SMTPServer, address: str) -> list[str]:
     ]
 
 
+@pytest.mark.postgres
 def test_each_person_by_their_channel_and_paper_into_a_print_batch(
     db: Database, env: Env, notify_settings: Settings, smtp: SMTPServer, sms: Gateway, post: Gateway
 ) -> None:
@@ -143,6 +144,7 @@ def test_digital_post_reaches_everyone_without_another_digital_channel(
         assert notify.read_stats(s, notice_id=notice_id).by_channel["digital_post"] == 3
 
 
+@pytest.mark.postgres
 def test_reminder_reaches_exactly_the_unread_digital_recipients_once(
     db: Database, env: Env, notify_settings: Settings, smtp: SMTPServer, sms: Gateway, client: TestClient
 ) -> None:

@@ -103,6 +103,7 @@ def test_profile_digest_choice(db: Database, env: Env, client: TestClient) -> No
         assert not notify.wants_digest(s, person_id=env.people["Anna"])
 
 
+@pytest.mark.postgres
 def test_weekly_digest_once_and_urgent_at_once(
     db: Database, env: Env, settings: Settings, smtp: SMTPServer
 ) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+import pytest
 from sqlalchemy import select
 from starlette.testclient import TestClient
 
@@ -13,6 +14,8 @@ from boardkit.core.generation import Token
 from boardkit.meetings.models import Meeting
 from boardkit.org.models import Person
 from tests.helpers import api_token, login_as, person_id
+
+pytestmark = pytest.mark.postgres  # see tests/conftest.py
 
 
 def _token(db: Database) -> Token:

@@ -112,6 +112,7 @@ def test_claim_input_account_from_another_organisation_and_bank(demo: Database) 
         assert s.scalar(select(ExpenseClaim)) is None
 
 
+@pytest.mark.postgres
 def test_bank_account_is_encrypted_at_rest(demo: Database) -> None:
     with demo.transaction() as s:
         claim = new_claim(s, TREASURER)
@@ -136,6 +137,7 @@ def test_a_correction_keeps_the_original_in_the_history(demo: Database) -> None:
         assert events[-1].after["vat_ore"] == 2_200 and claim.total_ore == 11_000
 
 
+@pytest.mark.postgres
 def test_duplicates_are_flagged_on_submit(demo: Database) -> None:
     with demo.transaction() as s:
         first = new_claim(s, TREASURER, purpose="Maling")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from typing import Any
 
+import pytest
 from starlette.testclient import TestClient
 
 from boardkit.core.db import Database
@@ -271,6 +272,7 @@ def test_the_claimant_corrects_a_draft_and_the_history_keeps_no_bank_number(
     assert late.status_code == 409 and late.json()["error"]["code"] == "not_a_draft"
 
 
+@pytest.mark.postgres
 def test_a_draft_is_deleted_a_submitted_claim_is_kept(client: TestClient, demo: Database) -> None:
     me = api_token(demo, TREASURER)
     draft = f"{CLAIMS}/{new_claim(client, demo)['id']}"

@@ -150,6 +150,7 @@ def test_an_export_batch_reads_back_as_csv_and_stamped_pdf(
     assert client.get(f"{EXPORTS}/999999.csv", headers=staff).status_code == 404
 
 
+@pytest.mark.postgres
 def test_the_service_marks_claims_exported_with_history(client: TestClient, demo: Database) -> None:
     claim_id = approved_claim(
         client, demo, TREASURER, CHAIR, [("a.jpg", jpeg(), {"amount_ore": 1000, "spent_on": "2026-02-01"})]
@@ -169,6 +170,7 @@ def test_the_service_marks_claims_exported_with_history(client: TestClient, demo
         export.create_export(s, principal=who(s, BOOKKEEPER))
 
 
+@pytest.mark.postgres
 def test_a_paid_batch_pays_every_claim_and_tells_the_claimants(client: TestClient, demo: Database) -> None:
     first = approved_claim(
         client, demo, TREASURER, CHAIR, [("a.jpg", jpeg(), {"amount_ore": 1000, "spent_on": "2026-02-01"})]

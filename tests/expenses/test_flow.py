@@ -79,6 +79,7 @@ def test_the_whole_way_with_a_mail_at_every_step(demo: Database) -> None:
         assert "125,50\xa0kr." in mails[2].body_text and "godkendt" in mails[2].subject
 
 
+@pytest.mark.postgres
 def test_only_the_claimant_submits_and_only_once(demo: Database) -> None:
     claim_id = draft(demo)
     expect(demo, Forbidden, "not_claimant", "submit", BOOKKEEPER, claim_id)
@@ -118,6 +119,7 @@ def test_the_chair_attests_and_the_treasurer_attests_the_chairs_claim(demo: Data
     assert status(demo, mine) == status(demo, theirs) == "attested"
 
 
+@pytest.mark.postgres
 def test_approving_ones_own_claim_is_403_and_twice_is_409(demo: Database) -> None:
     with demo.transaction() as s:  # the bookkeeper also sits on the board (it happens)
         s.add(
@@ -170,6 +172,7 @@ def test_reject_needs_a_reason_and_tells_the_claimant(demo: Database) -> None:
     expect(demo, Conflict, "not_open", "reject", BOOKKEEPER, claim_id)
 
 
+@pytest.mark.postgres
 def test_a_submitted_claim_is_kept_five_years(demo: Database) -> None:
     gone = draft(demo)
     with demo.transaction() as s:

@@ -38,6 +38,7 @@ def test_split_at_the_step() -> None:
     assert [(p.rate_ore, p.amount_ore) for p in exactly] == [(381, 38100)]
 
 
+@pytest.mark.postgres
 def test_rates_are_seeded_by_the_migration(demo: Database) -> None:
     with demo.transaction() as s:
         rows = {(r.year, r.vehicle): (r.rate_ore, r.rate_above_ore) for r in s.scalars(select(MileageRate))}
@@ -47,6 +48,7 @@ def test_rates_are_seeded_by_the_migration(demo: Database) -> None:
     assert rows[(2026, "bicycle")] == (64, None)
 
 
+@pytest.mark.postgres
 def test_the_step_is_counted_across_claims_and_restarts_next_year(demo: Database) -> None:
     with demo.transaction() as s:
         first = new_claim(s, TREASURER, purpose="Kurser i foråret")

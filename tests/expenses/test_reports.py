@@ -34,6 +34,8 @@ from tests.expenses.expense_env import (
 )
 from tests.helpers import api_token
 
+pytestmark = pytest.mark.postgres  # see tests/conftest.py
+
 REPORTS = "/api/v1/expense-reports"
 
 

@@ -44,6 +44,7 @@ def titles(db: Database, meeting_id: int) -> list[str]:
         )
 
 
+@pytest.mark.postgres
 def test_new_and_moved_items_go_before_eventuelt(client: TestClient, demo: Database) -> None:
     meeting_id = make_meeting(demo, days=20)
     chair = api_token(demo, CHAIR)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select, update
 from starlette.testclient import TestClient
 
@@ -23,6 +24,8 @@ from tests.meetings.meeting_env import (
     local_day,
     make_meeting,
 )
+
+pytestmark = pytest.mark.postgres  # see tests/conftest.py
 
 
 def count_meetings(db: Database, title: str) -> int:

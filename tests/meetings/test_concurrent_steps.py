@@ -15,6 +15,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 from starlette.testclient import TestClient
 
@@ -30,6 +31,8 @@ from boardkit.org.models import Membership, Person
 from tests.helpers import api_token
 from tests.meetings.meeting_env import CHAIR, make_meeting
 from tests.meetings.minutes_env import held_board_meeting, minutes_body, post, put
+
+pytestmark = pytest.mark.postgres  # see tests/conftest.py
 
 
 def _meet(barrier: threading.Barrier) -> None:

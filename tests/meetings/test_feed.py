@@ -6,6 +6,7 @@ import re
 import time
 from datetime import date, timedelta
 
+import pytest
 from sqlalchemy import select
 from starlette.testclient import TestClient
 
@@ -29,6 +30,7 @@ def feed_url(client: TestClient, db: Database, email: str) -> str:
     return found.group(1)
 
 
+@pytest.mark.postgres
 def test_the_feed_holds_every_meeting_i_may_see_and_nothing_else(client: TestClient, demo: Database) -> None:
     path = feed_url(client, demo, CHAIR)
     client.cookies.clear()  # calendar apps have no session

@@ -106,6 +106,7 @@ def department_meeting(db: Database) -> int:
     return make_meeting(db, days=40, kind="ordinary_department", title="Ordinært afdelingsmøde – budget")
 
 
+@pytest.mark.postgres
 def test_a_department_meeting_reaches_every_household_once_and_updates_and_cancels(
     demo: Database, settings: Settings, smtp: SMTPServer
 ) -> None:
@@ -224,6 +225,7 @@ def test_a_board_meeting_invites_the_members_and_the_account_manager(
     assert (sent.queued, sent.paper) == (len(sitting | substitutes) + 1, 0)
 
 
+@pytest.mark.postgres
 def test_sending_again_reaches_only_those_not_yet_reached(demo: Database, settings: Settings) -> None:
     meeting_id = department_meeting(demo)
     first = send(demo, settings, meeting_id)

@@ -271,6 +271,7 @@ def _batch_id(db: Database) -> int:
     return found
 
 
+@pytest.mark.postgres
 def test_staff_close_download_and_mark_a_batch_printed(client: TestClient, demo: Database, app: Any) -> None:
     make_letters(demo, count=3)
     batch_id = _batch_id(demo)

@@ -92,6 +92,7 @@ def test_an_ordinary_department_meeting_starts_from_the_standard_nine_items(
     assert items[3]["role"] == "proposals"
 
 
+@pytest.mark.postgres
 def test_short_notice_needs_an_audited_override(client: TestClient, demo: Database) -> None:
     headers = api_token(demo, CHAIR)
     body = new_meeting(demo, 10, kind="ordinary_department", title="Ekstra budgetmøde")
@@ -195,6 +196,7 @@ def test_who_may_schedule(client: TestClient, demo: Database) -> None:
     assert bad.status_code == 400
 
 
+@pytest.mark.postgres
 def test_listing_by_board_and_time(client: TestClient, demo: Database) -> None:
     chair = api_token(demo, CHAIR)
     engparken = board_id(demo)
@@ -216,6 +218,7 @@ def test_listing_by_board_and_time(client: TestClient, demo: Database) -> None:
     assert other.json()["items"] == []
 
 
+@pytest.mark.postgres
 def test_a_resident_sees_announced_meetings_of_their_department_and_its_board(
     client: TestClient, demo: Database
 ) -> None:
@@ -272,6 +275,7 @@ def test_patch_changing_the_time_raises_the_sequence(client: TestClient, demo: D
     assert r.status_code == 404
 
 
+@pytest.mark.postgres
 def test_cancel_needs_a_reason_and_happens_once(client: TestClient, demo: Database) -> None:
     headers = api_token(demo, CHAIR)
     m = client.post("/api/v1/meetings", json=new_meeting(demo, 50), headers=headers).json()
@@ -300,6 +304,7 @@ def test_timeline_shape(client: TestClient, demo: Database) -> None:
     assert "proposals_due" not in board
 
 
+@pytest.mark.postgres
 def test_agenda_crud_and_order(client: TestClient, demo: Database) -> None:
     headers = api_token(demo, CHAIR)
     m = client.post("/api/v1/meetings", json=new_meeting(demo, 70), headers=headers).json()

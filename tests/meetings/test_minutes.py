@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 
+import pytest
 from pypdf import PdfReader
 from sqlalchemy import func, select
 from starlette.testclient import TestClient
@@ -129,6 +130,7 @@ def publish_department_minutes(client: TestClient, demo: Database) -> int:
     return meeting_id
 
 
+@pytest.mark.postgres
 def test_publishing_notifies_every_household_and_counts_who_read(client: TestClient, demo: Database) -> None:
     meeting_id = publish_department_minutes(client, demo)
     chair = api_token(demo, CHAIR)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 from starlette.testclient import TestClient
 
@@ -13,6 +14,8 @@ from boardkit.org import service as org_service
 from tests.helpers import api_token, person_id
 from tests.meetings.meeting_env import CHAIR, MEMBER_SOEBAKKEN, RESIDENT, TREASURER
 from tests.meetings.minutes_env import held_department_meeting, minutes_body, post, put
+
+pytestmark = pytest.mark.postgres  # see tests/conftest.py
 
 
 def visible_texts(db: Database, email: str, meeting_id: int) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
@@ -52,6 +53,7 @@ def kinds(changes: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
     ]
 
 
+@pytest.mark.postgres
 def test_nothing_is_built_before_publication_and_a_burst_of_edits_queues_one_build(
     demo: Database, settings: Settings
 ) -> None:
@@ -212,6 +214,7 @@ def test_closed_items_change_only_the_packs_that_show_them(demo: Database, setti
     assert "Personalesag" not in str(versions(demo, meeting_id, "open")[0].manifest)
 
 
+@pytest.mark.postgres
 def test_an_unchanged_attachment_is_prepared_once(demo: Database, settings: Settings) -> None:
     meeting_id = make_meeting(demo, days=10)
     first = add_item(demo, meeting_id, title="Budget")
@@ -288,6 +291,7 @@ def test_a_file_that_cannot_be_used_gets_a_placeholder_page(demo: Database, sett
     assert "i stykker.pdf" in text and "Referat.docx" in text
 
 
+@pytest.mark.postgres
 def test_two_workers_building_at_once_take_turns(demo: Database, settings: Settings) -> None:
     meeting_id = make_meeting(demo, days=10)
     publish(demo, meeting_id)

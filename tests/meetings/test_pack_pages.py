@@ -6,6 +6,7 @@ import io
 import re
 import zipfile
 
+import pytest
 from sqlalchemy import func, select
 from starlette.testclient import TestClient
 
@@ -111,6 +112,7 @@ def test_chair_publishes_and_members_download_their_own_copy(
     assert "1 af " in reads.text and "har åbnet version 1" in reads.text
 
 
+@pytest.mark.postgres
 def test_the_service_worker_copy_does_not_count_as_opened(
     client: TestClient, demo: Database, app_settings: Settings
 ) -> None:

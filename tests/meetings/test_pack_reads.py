@@ -41,6 +41,7 @@ def status(db: Database, meeting_id: int) -> dict[str, datetime | None]:
         return {person.email or "": opened for person, opened in packs_service.read_status(s, meeting)}
 
 
+@pytest.mark.postgres
 def test_opening_is_recorded_once_per_version(demo: Database, settings: Settings) -> None:
     meeting_id = make_meeting(demo, days=6)
     publish(demo, meeting_id)
@@ -59,6 +60,7 @@ def test_opening_is_recorded_once_per_version(demo: Database, settings: Settings
     assert status(demo, meeting_id)[TREASURER] is None  # the new version is not opened yet
 
 
+@pytest.mark.postgres
 def test_those_who_have_not_opened_it_are_reminded(
     demo: Database, settings: Settings, smtp: SMTPServer
 ) -> None:

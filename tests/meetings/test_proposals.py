@@ -125,6 +125,7 @@ def test_a_resident_proposes_before_the_deadline_and_gets_a_receipt(demo: Databa
     assert "Hundeluftning" in receipt.body_html and "<html" in receipt.body_html
 
 
+@pytest.mark.postgres
 def test_intake_closes_at_the_end_of_the_deadline_day_in_copenhagen(demo: Database) -> None:
     meeting_id = create_meeting(demo, days=100)  # no ordinary meeting is planned after this one
     due = deadline_of(demo, meeting_id)
@@ -357,6 +358,7 @@ def test_clarification_and_rejection_need_a_reason_and_tell_the_proposer(demo: D
         assert s.scalar(select(func.count()).where(AgendaItem.proposal_id == pid)) == 0
 
 
+@pytest.mark.postgres
 def test_only_the_chair_and_the_administration_decide(demo: Database) -> None:
     meeting_id = create_meeting(demo, days=50)
     pid = submit(demo, meeting_id)
@@ -401,6 +403,7 @@ def test_the_proposer_may_edit_only_until_the_deadline_and_before_a_decision(dem
     assert decided.value.code == "already_decided"
 
 
+@pytest.mark.postgres
 def test_the_list_shows_title_proposer_status_and_date(demo: Database) -> None:
     meeting_id = create_meeting(demo, days=50)
     submit(demo, meeting_id, title="Første")

@@ -7,6 +7,7 @@ import time as clock
 from collections import Counter
 from datetime import datetime, time, timedelta
 
+import pytest
 from sqlalchemy import select, update
 
 from boardkit.app import build_runner
@@ -130,6 +131,7 @@ def test_the_lead_time_follows_the_organisations_rule(demo: Database, settings: 
     assert run(demo, settings, at(0, 10)) > 0
 
 
+@pytest.mark.postgres
 def test_the_reminder_job_is_queued_once_however_many_workers_look(db: Database, settings: Settings) -> None:
     runner = build_runner(db, settings)
     assert runner.periodic[reminders.KIND] == reminders.EVERY_SECONDS
@@ -153,6 +155,7 @@ def test_the_reminder_job_is_queued_once_however_many_workers_look(db: Database,
         }
 
 
+@pytest.mark.postgres
 def test_a_running_worker_queues_and_runs_the_periodic_job(db: Database) -> None:
     seen = threading.Event()
     runner = jobs.JobRunner(db)

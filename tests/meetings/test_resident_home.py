@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import pytest
 from sqlalchemy import event, select, update
 from starlette.testclient import TestClient
 
@@ -73,6 +74,7 @@ def statements(db: Database) -> Iterator[list[str]]:
         event.remove(db.engine, "before_cursor_execute", record)
 
 
+@pytest.mark.postgres
 def test_the_resident_sees_the_department_on_the_home_page(client: TestClient, demo: Database) -> None:
     dept_meeting = department_meeting(demo)  # the coming ordinary meeting, made not announced yet
     with demo.transaction() as s:
@@ -159,6 +161,7 @@ def test_the_resident_sees_the_department_on_the_home_page(client: TestClient, d
     assert f'data-minutes="{minutes_meeting}"' not in other and "Bænke ved legepladsen" not in other
 
 
+@pytest.mark.postgres
 def test_the_home_page_reads_a_few_rows_and_writes_nothing(client: TestClient, demo: Database) -> None:
     publish_department_minutes(client, demo)
     for meeting_id in (department_meeting(demo), held_board_meeting(demo)):

@@ -51,6 +51,8 @@ from tests.meetings.resident_env import (
 )
 from tests.meetings.test_feed import feed_url
 
+pytestmark = pytest.mark.postgres  # see tests/conftest.py
+
 SECRETS = (CLOSED_TITLE, CLOSED_TEXT, CASE_TITLE, CASE_TEXT, CLOSED_DECISION)
 
 

@@ -37,6 +37,8 @@ from tests.meetings.meeting_env import (
     email_of_role,
 )
 
+pytestmark = pytest.mark.postgres  # see tests/conftest.py
+
 SECRET = "Fortrolig sag om huslejerestancer og udsættelse i blok syv"
 
 

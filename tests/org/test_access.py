@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 from sqlalchemy import select
 from starlette.testclient import TestClient
 
@@ -12,6 +13,8 @@ from boardkit.core.permissions import Action, Audience, can
 from boardkit.org import service
 from boardkit.org.models import Board, Membership
 from tests.helpers import api_token, login_as, person_id
+
+pytestmark = pytest.mark.postgres  # see tests/conftest.py
 
 
 def board_named(db: Database, name: str) -> Board:

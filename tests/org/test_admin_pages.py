@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from sqlalchemy import select
 from starlette.testclient import TestClient
 
@@ -15,6 +16,7 @@ from tests.helpers import csrf_from, login_as
 ADMIN = "admin@demo.boardkit.dk"
 
 
+@pytest.mark.postgres
 def test_create_and_edit_a_person_with_unicode_name(client: TestClient, demo: Database) -> None:
     login_as(client, demo, ADMIN)
     form = client.get("/admin/people/new")
@@ -167,6 +169,7 @@ def test_create_a_board(client: TestClient, demo: Database) -> None:
     assert "Organisationsudvalg" in client.get("/admin/boards").text
 
 
+@pytest.mark.postgres
 def test_overview_mail_and_people_search(client: TestClient, demo: Database) -> None:
     login_as(client, demo, ADMIN)
     overview = client.get("/admin/")

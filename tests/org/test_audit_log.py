@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, timedelta
 
+import pytest
 from sqlalchemy import select
 from starlette.testclient import TestClient
 
@@ -19,6 +20,8 @@ from boardkit.org import service
 from boardkit.org.models import Board, Department, Person
 from tests.helpers import csrf_from, login_as
 from tests.meetings.meeting_env import CHAIR, make_meeting
+
+pytestmark = pytest.mark.postgres  # see tests/conftest.py
 
 ADMIN = "admin@demo.boardkit.dk"
 

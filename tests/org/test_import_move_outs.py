@@ -4,10 +4,7 @@ default on the page and on the command line."""
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -18,7 +15,10 @@ from boardkit.core.db import Database
 from boardkit.core.models import AuditEntry
 from boardkit.org.importing.service import import_csv
 from boardkit.org.models import Organisation, Person, Residency, StaffRole
-from tests.helpers import csrf_from, login_as
+from tests.helpers import Ran, csrf_from, login_as
+from tests.helpers import boardkit as command_line
+
+pytestmark = pytest.mark.postgres  # see tests/conftest.py
 
 HEADER = "afdeling_nr;afdeling_navn;lejemaal_nr;adresse;postnr;by;person_nr;navn\n"
 
@@ -156,12 +156,8 @@ def test_the_page_shows_the_dry_run_first_and_asks_for_the_number(
 
 
 def test_the_command_line_is_a_dry_run_unless_applied_with_the_number(tmp_path: Path) -> None:
-    binary = Path(sys.executable).parent / "boardkit"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("BOARDKIT_")}
-    env["BOARDKIT_DATA_DIR"] = str(tmp_path)
-
-    def boardkit(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([str(binary), *args], env=env, capture_output=True, text=True, timeout=120)
+    def boardkit(*args: str) -> Ran:
+        return command_line(tmp_path, *args)
 
     assert boardkit("createadmin", "a@example.dk", "--name", "A").returncode == 0
     full, cut = tmp_path / "full.csv", tmp_path / "cut.csv"

@@ -15,6 +15,8 @@ from boardkit.org.models import Board, Department, Membership, Organisation, Per
 from boardkit.org.service import today
 from boardkit.schema import metadata
 
+pytestmark = pytest.mark.postgres  # see tests/conftest.py
+
 HEADER = (
     "afdeling_nr;afdeling_navn;lejemaal_nr;adresse;etage_doer;postnr;by;person_nr;navn;email;telefon;rolle;"
     "papir;sprog;kanal"

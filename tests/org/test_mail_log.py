@@ -249,6 +249,7 @@ def test_no_url_on_the_mail_log_logs_in_or_answers(
     assert used_login_links(demo) == before[0] + 1
 
 
+@pytest.mark.postgres
 def test_each_organisations_staff_see_their_own_mail_to_a_shared_person(
     client: TestClient, demo: Database, settings: Settings
 ) -> None:

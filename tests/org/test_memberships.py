@@ -25,6 +25,8 @@ from boardkit.org.models import Board, Membership, Person, Residency, Tenancy
 from tests.helpers import csrf_from, login_as
 from tests.meetings.meeting_env import make_meeting
 
+pytestmark = pytest.mark.postgres  # see tests/conftest.py
+
 ADMIN = "admin@demo.boardkit.dk"
 SOEBAKKEN = "Afdelingsbestyrelsen i Søbakken"
 RESIDENT = "beboer2@demo.boardkit.dk"  # lives in Søbakken, on no board
