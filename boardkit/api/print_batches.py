@@ -11,7 +11,7 @@ from boardkit.api.models import misc as m
 from boardkit.api.models.common import out
 from boardkit.api.openapi import Query, doc
 from boardkit.core.templating import TZ
-from boardkit.core.web import Ctx, api
+from boardkit.core.web import Ctx, api, file_response
 from boardkit.meetings.invitations import service as invitations_service
 from boardkit.org import service as org_service
 
@@ -72,13 +72,8 @@ def batch_list(ctx: Ctx) -> dict[str, Any]:
 def batch_pdf(ctx: Ctx) -> Response:
     batch = _batch(ctx)
     data = invitations_service.build_batch_pdf(ctx.db, batch, ctx.store, later=ctx.bookkeep)
-    return Response(
-        data,
-        media_type="application/pdf",
-        headers={
-            "Content-Disposition": f'inline; filename="{invitations_service.batch_filename(batch)}"',
-            "Cache-Control": "no-store",
-        },
+    return file_response(
+        data, "application/pdf", invitations_service.batch_filename(batch), inline=True, cache="no-store"
     )
 
 

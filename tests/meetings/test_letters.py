@@ -289,7 +289,8 @@ def test_staff_close_download_and_mark_a_batch_printed(client: TestClient, demo:
     draft = client.get(f"/print-batches/{batch_id}.pdf")
     assert draft.status_code == 200
     assert draft.headers["content-type"] == "application/pdf"
-    assert draft.headers["content-disposition"] == f'inline; filename="breve-batch-{batch_id}.pdf"'
+    name = f"breve-batch-{batch_id}.pdf"
+    assert draft.headers["content-disposition"] == f"inline; filename=\"{name}\"; filename*=UTF-8''{name}"
     assert len(PdfReader(io.BytesIO(draft.content)).pages) >= 3
 
     token = csrf_from(detail.text)

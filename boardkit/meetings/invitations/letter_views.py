@@ -7,7 +7,7 @@ from starlette.routing import Route
 
 from boardkit.core.errors import Conflict
 from boardkit.core.i18n import _
-from boardkit.core.web import Ctx, page, redirect, render
+from boardkit.core.web import Ctx, file_response, page, redirect, render
 from boardkit.meetings.invitations import letters
 from boardkit.meetings.models import PrintBatch
 from boardkit.org import service as org_service
@@ -19,11 +19,7 @@ def _batch(ctx: Ctx) -> PrintBatch:
 
 
 def pdf_response(data: bytes, filename: str) -> Response:
-    return Response(
-        data,
-        media_type="application/pdf",
-        headers={"Content-Disposition": f'inline; filename="{filename}"', "Cache-Control": "no-store"},
-    )
+    return file_response(data, "application/pdf", filename, inline=True, cache="no-store")
 
 
 @page

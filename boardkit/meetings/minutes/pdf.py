@@ -15,6 +15,7 @@ from boardkit.core.i18n import _
 from boardkit.core.pdf import book as pdfbook
 from boardkit.core.permissions import Principal
 from boardkit.core.templating import fmt_datetime
+from boardkit.core.web import file_response
 from boardkit.meetings.minutes import access as minutes_access
 from boardkit.meetings.models import Meeting, Minutes
 from boardkit.meetings.packs.layout import BLUE, CLOSED_FILL, GREY, INK, RULE, Flow, W, X, tag
@@ -183,8 +184,4 @@ def minutes_pdf(db: Session, *, principal: Principal, meeting: Meeting, minutes:
 
 def pdf_response(data: bytes, meeting: Meeting) -> Response:
     name = f"referat-{meeting.starts_at.date().isoformat()}-{meeting.id}.pdf"
-    return Response(
-        data,
-        media_type="application/pdf",
-        headers={"Content-Disposition": f'inline; filename="{name}"', "Cache-Control": "no-store"},
-    )
+    return file_response(data, "application/pdf", name, inline=True, cache="no-store")
