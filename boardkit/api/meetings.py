@@ -289,9 +289,7 @@ def get_attachment(ctx: Ctx) -> Response:
     attachment = service.get_attachment(
         ctx.db, principal=ctx.principal, attachment_id=ctx.int_param("attachment_id")
     )
-    download = ctx.request.query_params.get("download") == "1"
-    served = service.serve_attachment(ctx.db, ctx.store, attachment, download=download)
-    return Response(served.data, media_type=served.media_type, headers=served.headers)
+    return service.attachment_response(ctx, attachment)
 
 
 routes = [

@@ -168,9 +168,7 @@ def proposal_attachment(ctx: Ctx) -> Response:
         proposal_id=ctx.int_param("proposal_id"),
         attachment_id=ctx.int_param("attachment_id"),
     )
-    download = ctx.request.query_params.get("download") == "1"
-    served = service.serve_attachment(ctx.db, ctx.store, attachment, download=download)
-    return Response(served.data, media_type=served.media_type, headers=served.headers)
+    return service.attachment_response(ctx, attachment)
 
 
 routes = [

@@ -157,9 +157,7 @@ def attachment_file(ctx: Ctx) -> Response:
     attachment = lookup.get_attachment(
         ctx.db, principal=ctx.principal, attachment_id=ctx.int_param("attachment_id")
     )
-    download = ctx.request.query_params.get("download") == "1"
-    served = attachments.serve(ctx.db, ctx.store, attachment, download=download)
-    return Response(served.data, media_type=served.media_type, headers=served.headers)
+    return attachments.attachment_response(ctx, attachment)
 
 
 @page

@@ -14,15 +14,14 @@ from __future__ import annotations
 
 import hashlib
 import io
-import unicodedata
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import PurePath
-from urllib.parse import quote
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from starlette.responses import Response
 
 from boardkit.core import audit, jobs, uploads
 from boardkit.core.db import utcnow
@@ -32,6 +31,7 @@ from boardkit.core.models import PreparedFile
 from boardkit.core.pdf import image as pdfimage
 from boardkit.core.pdf import prep as pdfprep
 from boardkit.core.storage import FileStore
+from boardkit.core.web import Ctx, disposition
 from boardkit.meetings import pack_queue
 from boardkit.meetings.models import AgendaItem, Attachment
 
@@ -253,14 +253,10 @@ def is_image(attachment: Attachment) -> bool:
 
 def file_headers(attachment: Attachment, *, download: bool = False, etag: str = "") -> dict[str, str]:
     """Headers for serving a stored file: inline only for documents, never for other files."""
-    inline = is_inline(attachment) and not download
-    name = attachment.filename
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    ascii_name = "".join(c for c in ascii_name if c.isprintable() and c not in '"\\;') or "fil"
-    disposition = "inline" if inline else "attachment"
-    disposition += f"; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name, safe='')}"
     return {
-        "Content-Disposition": disposition,
+        "Content-Disposition": disposition(
+            attachment.filename, inline=is_inline(attachment) and not download
+        ),
         "Cache-Control": "private, no-cache",
         "ETag": f'"{etag or attachment.sha256}"',
         "X-Content-Type-Options": "nosniff",
@@ -294,6 +290,14 @@ def serve(db: Session, store: FileStore, attachment: Attachment, *, download: bo
         return Served(read_attachment(store, attachment), OTHER, file_headers(attachment, download=True))
     etag = hashlib.sha256(clean).hexdigest()
     return Served(clean, uploads.PDF, file_headers(attachment, etag=etag))
+
+
+def attachment_response(ctx: Ctx, attachment: Attachment) -> Response:
+    """The answer to a request for a file (``?download=1``: the original, as a download), for the
+    pages and the API alike."""
+    download = ctx.request.query_params.get("download") == "1"
+    served = serve(ctx.db, ctx.store, attachment, download=download)
+    return Response(served.data, media_type=served.media_type, headers=served.headers)
 
 
 def clean_pdf(db: Session, store: FileStore, attachment: Attachment) -> bytes | None:

@@ -37,8 +37,8 @@ from boardkit.meetings.agenda import delete_item as delete_item
 from boardkit.meetings.agenda import move_item as move_item
 from boardkit.meetings.agenda import update_item as update_item
 from boardkit.meetings.attachments import add_attachment as add_attachment
+from boardkit.meetings.attachments import attachment_response as attachment_response
 from boardkit.meetings.attachments import delete_attachment as delete_attachment
-from boardkit.meetings.attachments import serve as serve_attachment  # noqa: F401  (re-exported)
 from boardkit.meetings.feeds import calendar_feed_url as calendar_feed_url
 from boardkit.meetings.feeds import webcal as webcal
 from boardkit.meetings.lookup import find_clashes as find_clashes

@@ -108,7 +108,23 @@ def board_detail(ctx: Ctx) -> Response:
     return render(ctx, "org/board.html", **_board_context(ctx, board))
 
 
-def membership_form(ctx: Ctx, errors: dict[str, str]) -> tuple[str, date | None, date | None]:
+def add_membership_from_form(
+    ctx: Ctx, board: Board | None, person: Person | None, errors: dict[str, str]
+) -> None:
+    """Add ``person`` to ``board`` with the role and period of the membership form (from the board's
+    page or the person's); what is wrong goes into ``errors`` and nothing is added."""
+    role, start, end = _membership_form(ctx, errors)
+    if errors or board is None or person is None or start is None:
+        return
+    try:
+        service.add_membership(
+            ctx.db, board, actor_id=ctx.person_id, person=person, role=role, start_date=start, end_date=end
+        )
+    except Conflict as exc:
+        errors["role"] = exc.message
+
+
+def _membership_form(ctx: Ctx, errors: dict[str, str]) -> tuple[str, date | None, date | None]:
     """Role and period of the membership form; problems go into ``errors``."""
     role = ctx.value("role")
     if role not in ROLES:
@@ -146,20 +162,7 @@ def membership_add(ctx: Ctx) -> Response:
     board = _board(ctx)
     errors: dict[str, str] = {}
     person = _find_person(ctx, errors)
-    role, start, end = membership_form(ctx, errors)
-    if not errors and person is not None and start is not None:
-        try:
-            service.add_membership(
-                ctx.db,
-                board,
-                actor_id=ctx.person_id,
-                person=person,
-                role=role,
-                start_date=start,
-                end_date=end,
-            )
-        except Conflict as exc:
-            errors["role"] = exc.message
+    add_membership_from_form(ctx, board, person, errors)
     if errors or person is None:
         return form_errors(ctx, "org/board.html", errors, **_board_context(ctx, board))
     ctx.flash(_("%(name)s er tilføjet.", name=person.name))

@@ -14,7 +14,7 @@ from boardkit.core.i18n import _
 from boardkit.core.permissions import Action
 from boardkit.core.web import Ctx, form_errors, page, redirect, render
 from boardkit.org import service
-from boardkit.org.board_views import membership_form
+from boardkit.org.board_views import add_membership_from_form
 from boardkit.org.board_views import routes as board_routes
 from boardkit.org.importing.views import routes as import_routes
 from boardkit.org.models import CHANNELS, LANGUAGES, ROLES
@@ -178,20 +178,7 @@ def person_membership_add(ctx: Ctx) -> Response:
             board = None
     if board is None:
         errors["board_id"] = _("Vælg en bestyrelse fra listen.")
-    role, start, end = membership_form(ctx, errors)
-    if not errors and board is not None and start is not None:
-        try:
-            service.add_membership(
-                ctx.db,
-                board,
-                actor_id=ctx.person_id,
-                person=person,
-                role=role,
-                start_date=start,
-                end_date=end,
-            )
-        except Conflict as exc:
-            errors["role"] = exc.message
+    add_membership_from_form(ctx, board, person, errors)
     if errors or board is None:
         values = {k: v[0] for k, v in ctx.form.items() if k != "csrf_token"}
         context = _person_context(ctx, person)

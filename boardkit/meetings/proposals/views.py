@@ -186,9 +186,7 @@ def proposal_file(ctx: Ctx) -> Response:
         proposal_id=ctx.int_param("proposal_id"),
         attachment_id=ctx.int_param("attachment_id"),
     )
-    download = ctx.request.query_params.get("download") == "1"
-    served = attachments.serve(ctx.db, ctx.store, attachment, download=download)
-    return Response(served.data, media_type=served.media_type, headers=served.headers)
+    return attachments.attachment_response(ctx, attachment)
 
 
 routes = [
