@@ -25,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_invitations import populate
 
 from boardkit import migrate
+from boardkit.app import compose
 from boardkit.config import Settings
 from boardkit.core import notify
 from boardkit.core.db import Database
@@ -32,7 +33,6 @@ from boardkit.core.models import Job
 from boardkit.core.notify.models import NoticeDelivery
 from boardkit.org import service as org_service
 from boardkit.org.models import Department
-from boardkit.wiring import wire
 
 BUDGET_S = 5.0
 
@@ -78,7 +78,6 @@ def publish(db: Database, settings: Settings) -> tuple[float, int]:
 
 
 def main() -> int:
-    wire()
     with tempfile.TemporaryDirectory() as tmp:
         db = database(Path(tmp))
         populate(db, random.Random(5))
@@ -89,6 +88,7 @@ def main() -> int:
             sms_url="http://127.0.0.1:9/sms",
             sms_key="bench",
         )
+        compose(db, settings)  # core.notify's directory and paper channel
         elapsed, notice_id = publish(db, settings)
         with db.transaction() as s:
             rows = s.execute(

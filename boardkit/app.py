@@ -8,7 +8,6 @@ import logging
 import re
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import cast
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -16,41 +15,31 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from boardkit.accounts.views import routes as account_routes
-from boardkit.api.views import routes as api_routes
+from boardkit import dashboard
+from boardkit.accounts import registration as accounts
+from boardkit.api import registration as api
 from boardkit.config import Settings
-from boardkit.core import jobs, mail, search, storage
+from boardkit.core import jobs, storage
 from boardkit.core.bookkeeping import Bookkeeper
 from boardkit.core.db import Database, problem
 from boardkit.core.i18n import _
-from boardkit.core.notify import channels as notify_channels
-from boardkit.core.notify import periodic as notify_periodic
-from boardkit.core.notify.views import admin_routes as notify_admin_routes
-from boardkit.core.notify.views import routes as notify_routes
-from boardkit.core.search import indexing as search_index
-from boardkit.core.search.views import routes as search_routes
+from boardkit.core.mail import registration as mail
+from boardkit.core.notify import registration as notify
+from boardkit.core.registry import Registry
+from boardkit.core.search import registration as search
 from boardkit.core.web import error_page, json_error, unavailable
 from boardkit.core.web.pagecache import PageCache
-from boardkit.dashboard import routes as dashboard_routes
-from boardkit.expenses.flow_views import routes as expense_flow_routes
-from boardkit.expenses.line_views import routes as expense_line_routes
-from boardkit.expenses.report_views import routes as expense_report_routes
-from boardkit.expenses.views import routes as expense_routes
-from boardkit.meetings import reminders
-from boardkit.meetings.invitations.letter_views import routes as letter_routes
-from boardkit.meetings.invitations.views import routes as invitation_routes
-from boardkit.meetings.minutes.decision_views import routes as decision_routes
-from boardkit.meetings.minutes.views import routes as minutes_routes
-from boardkit.meetings.packs import service as pack
-from boardkit.meetings.proposals.views import routes as proposal_routes
-from boardkit.meetings.views import routes as meeting_routes
+from boardkit.expenses import registration as expenses
+from boardkit.meetings import registration as meetings
+from boardkit.org import registration as org
 from boardkit.org import service as org_service
-from boardkit.org.views import routes as org_routes
-from boardkit.wiring import wire
+
+# Every domain's register(reg), in the order their routes are tried ("/admin/notices" before
+# "/admin"; accounts' mount at "/" goes last whatever the order).
+DOMAINS = (mail, notify, search, dashboard, meetings, expenses, org, api, accounts)
 
 log = logging.getLogger("boardkit")
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
@@ -137,9 +126,8 @@ async def server_error(request: Request, exc: Exception) -> Response:
     return await run_in_threadpool(error_page, request, 500, _("Prøv igen om lidt."))
 
 
-def build_runner(db: Database, settings: Settings) -> jobs.JobRunner:
-    """The job runner with every domain's handlers."""
-    wire()
+def compose(db: Database, settings: Settings) -> Registry:
+    """Every domain's routes, jobs and periodic tasks (and what core calls back into them)."""
     try:  # files, mail, search index: the server's alone
         storage.private_dir(settings.data_dir, tighten=True)
     except OSError as exc:  # read-only or full: serve anyway, the pages say what is wrong
@@ -147,36 +135,16 @@ def build_runner(db: Database, settings: Settings) -> jobs.JobRunner:
     runner = jobs.JobRunner(
         db, retry_base_seconds=settings.retry_base_seconds, max_attempts=settings.max_attempts
     )
-    transport = mail.Transport(
-        settings.smtp_url, settings.mail_dir, settings.mail_from, secret_key=settings.secret_key
-    )
-    runner.register(mail.DELIVER, mail.make_deliver_handler(transport), own_transactions=True)
-    runner.idle_hooks.append(transport.close)
-    runner.every(reminders.KIND, reminders.make_handler(settings), seconds=reminders.EVERY_SECONDS)
-    for kind, own in pack.make_handlers(settings).items():
-        runner.register(kind, own, own_transactions=True)
-    runner.register(search.INDEX, search_index.make_handler(settings), own_transactions=True)
-    for kind, (handler, seconds) in notify_periodic.make_handlers(settings).items():
-        if seconds is None:
-            runner.register(kind, handler, own_transactions=kind == notify_channels.DELIVER)
-        else:
-            runner.every(kind, cast(jobs.Handler, handler), seconds=seconds)
+    reg = Registry(settings, runner)
+    for domain in DOMAINS:
+        domain.register(reg)
+    reg.mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static")
+    return reg
 
-    def on_failure(job: jobs.Job) -> None:
-        if job.kind == mail.DELIVER:
-            with db.transaction() as s:
-                mail.mark_failed(s, email_id=job.payload["email_id"], error=job.last_error)
-                notify_channels.email_failed(
-                    s, email_id=job.payload["email_id"], error=job.last_error, settings=settings
-                )
-        elif job.kind == notify_channels.DELIVER and not job.payload.get("reminder"):
-            with db.transaction() as s:  # the person falls back to the next channel
-                notify_channels.delivery_failed(
-                    s, delivery_id=job.payload["delivery_id"], error=job.last_error, settings=settings
-                )
 
-    runner.on_failure = on_failure
-    return runner
+def build_runner(db: Database, settings: Settings) -> jobs.JobRunner:
+    """The job runner with every domain's handlers (the worker's, the app's and the tests')."""
+    return compose(db, settings).runner
 
 
 def create_app(
@@ -184,8 +152,8 @@ def create_app(
 ) -> Starlette:
     database = db or Database(settings.database_url, busy_timeout=settings.db_busy_timeout_seconds)
     keeper = Bookkeeper(database)
-    runner = build_runner(database, settings)
-    worker = jobs.Worker(runner, poll_seconds=settings.worker_poll_seconds)
+    reg = compose(database, settings)
+    worker = jobs.Worker(reg.runner, poll_seconds=settings.worker_poll_seconds)
     run_worker = settings.inprocess_worker if start_worker is None else start_worker
 
     @contextlib.asynccontextmanager
@@ -206,29 +174,8 @@ def create_app(
             if db is None:
                 database.dispose()
 
-    routes = [
-        *dashboard_routes,
-        *meeting_routes,
-        *proposal_routes,
-        *invitation_routes,
-        *minutes_routes,
-        *decision_routes,
-        *expense_flow_routes,
-        *expense_report_routes,
-        *expense_routes,
-        *expense_line_routes,
-        *notify_routes,
-        *search_routes,
-        Mount("/admin/notices", routes=notify_admin_routes, name="notify_admin"),
-        Mount("/admin", routes=org_routes, name="org"),
-        Mount("/print-batches", routes=letter_routes, name="letters"),
-        Mount("/api/v1", routes=api_routes, name="api"),
-        Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),
-        # Last: a mount at "/" would shadow every mount after it.
-        Mount("/", routes=account_routes, name="accounts"),
-    ]
     app = Starlette(
-        routes=routes,
+        routes=reg.app_routes(),
         middleware=[Middleware(SecurityHeaders, hsts=settings.base_url.startswith("https://"))],
         exception_handlers={HTTPException: http_error, 500: server_error},
         lifespan=lifespan,
@@ -238,7 +185,7 @@ def create_app(
     app.state.page_cache = PageCache(database.generation)
     app.state.settings = settings
     app.state.identity_loader = org_service.load_identity
-    app.state.runner = runner
+    app.state.runner = reg.runner
     app.state.worker = worker
     app.state.bookkeeper = keeper
     return app

@@ -108,16 +108,16 @@ def _reset(settings: Settings) -> None:
 
 
 def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
+    from boardkit.app import compose
     from boardkit.core.storage import FileStore
     from boardkit.demo import load_demo
     from boardkit.org.models import Organisation
-    from boardkit.wiring import wire
 
-    wire()  # the demo may send notices (core.notify needs the directory and the paper channel)
     if args.reset:
         _reset(settings)
     migrate.upgrade(settings.database_url)
     db = _db(settings)
+    compose(db, settings)  # the demo may send notices (core.notify needs the directory and the paper channel)
     with db.transaction() as s:
         if s.scalar(select(Organisation.id).limit(1)) is not None:
             print("Demo data is already loaded (use --reset to start over).", file=sys.stderr)
@@ -137,10 +137,11 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _reindex(settings: Settings) -> int:
-    import boardkit.app  # noqa: F401  (every domain registers its search documents on import)
+    from boardkit.app import compose
     from boardkit.core.search import indexing as search_index
 
     db = _db(settings)
+    compose(db, settings)  # every domain registers its search material
     with db.transaction() as s:
         return search_index.rebuild(s, settings)
 

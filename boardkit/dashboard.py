@@ -16,6 +16,7 @@ from starlette.routing import Route
 from boardkit.core import notify
 from boardkit.core.db import utcnow
 from boardkit.core.permissions import Action, can
+from boardkit.core.registry import Registry
 from boardkit.core.web import Ctx, page, render
 from boardkit.core.web.pagecache import cacheable
 from boardkit.expenses import service as expense_service
@@ -100,3 +101,7 @@ def resident_home(ctx: Ctx) -> dict[str, Any]:
 
 
 routes = [Route("/", home, name="home")]
+
+
+def register(reg: Registry) -> None:
+    reg.routes(routes)

@@ -41,11 +41,12 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 
 @pytest.fixture(scope="session", autouse=True)
-def wired() -> None:
-    """Register the domains' parts of core.notify (the people directory, the paper channel)."""
-    from boardkit.wiring import wire
+def wired(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Register what core calls back into the domains (core.notify's people directory and paper
+    channel, the search providers, the audit log's names), as the app does at start-up."""
+    from boardkit.app import compose
 
-    wire()
+    compose(Database("sqlite://"), Settings(data_dir=tmp_path_factory.mktemp("wired")))
 
 
 @pytest.fixture(scope="session")

@@ -71,7 +71,8 @@ class JobRunner:
     own_transactions: set[str] = field(default_factory=set)
     retry_base_seconds: float = 30.0
     max_attempts: int = 12
-    on_failure: Callable[[Job], None] | None = None
+    # kind → what runs (in one transaction) once a job of that kind has failed for good
+    failure_hooks: dict[str, list[Callable[[Session, Job], None]]] = field(default_factory=dict)
     periodic: dict[str, float] = field(default_factory=dict)  # kind → seconds between runs
     # Called when the queue runs dry (e.g. to close a kept SMTP connection).
     idle_hooks: list[Callable[[], None]] = field(default_factory=list)
@@ -175,10 +176,12 @@ class JobRunner:
                     finished_at=utcnow() if give_up else None,
                 )
             )
-        if give_up and self.on_failure is not None:
+        if give_up and (hooks := self.failure_hooks.get(job.kind)):
             job.status = "failed"
             job.last_error = detail
-            self.on_failure(job)
+            with self.db.transaction() as s:
+                for hook in hooks:
+                    hook(s, job)
 
     def run_until_idle(self, now: datetime | None = None, limit: int = 10_000) -> int:
         count = 0

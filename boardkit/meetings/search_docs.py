@@ -141,10 +141,3 @@ def _file(
         file_sha256=a.sha256,
         file_type=a.content_type,
     )
-
-
-def register() -> None:
-    search.register_provider(PROVIDER, meeting_documents)
-
-
-register()

@@ -27,7 +27,6 @@ from boardkit.meetings.invitations import views as invitation_views
 from boardkit.meetings.minutes import service as minutes_service
 from boardkit.meetings.models import Meeting
 from boardkit.meetings.packs.views import pack_panel
-from boardkit.meetings.packs.views import routes as pack_routes
 from boardkit.org import service as org_service
 
 
@@ -267,6 +266,5 @@ routes = [
     Route("/meetings/{meeting_id:id}/cancel", meeting_cancel, methods=["GET", "POST"], name="meeting_cancel"),
     *agenda_routes,
     *department_routes,
-    *pack_routes,
     *board_meeting_routes,
 ]

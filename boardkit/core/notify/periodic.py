@@ -15,13 +15,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
 from boardkit.config import Settings
-from boardkit.core import jobs, mail
+from boardkit.core import mail
 from boardkit.core.db import utcnow
 from boardkit.core.notify import channels, registry
 from boardkit.core.notify.models import DIGITAL, Notice, NoticeDelivery
@@ -150,20 +149,3 @@ def run_digest(db: Session, *, settings: Settings, now: datetime | None = None) 
 def _only(organisation_ids: set[int]) -> int | None:
     """The one organisation a digest is about; None (personal) when it gathers several."""
     return next(iter(organisation_ids)) if len(organisation_ids) == 1 else None
-
-
-def make_handlers(settings: Settings) -> dict[str, tuple[jobs.Handler | jobs.OwnHandler, float | None]]:
-    """The notification service's jobs: kind → (handler, seconds between runs or None); the
-    delivery job (``channels.DELIVER``) opens its own transactions."""
-
-    def reminders(db: Session, payload: dict[str, Any]) -> None:
-        run_reminders(db, settings=settings)
-
-    def digest(db: Session, payload: dict[str, Any]) -> None:
-        run_digest(db, settings=settings)
-
-    return {
-        channels.DELIVER: (channels.make_deliver_handler(settings), None),
-        REMINDERS: (reminders, REMINDER_EVERY_SECONDS),
-        DIGEST: (digest, DIGEST_EVERY_SECONDS),
-    }

@@ -6,7 +6,8 @@
 * **Link pages** (optional, per ``Notice.object_type``): what a notice's personal link shows the
   person it was sent to without a login — public material only (published minutes, say).
 
-``boardkit.wiring.wire()`` registers both; the app, the worker and the tests call it.
+The domains register both in their ``register`` (``boardkit.app.compose``: the app, the worker,
+the CLI and the tests).
 """
 
 from __future__ import annotations
@@ -104,7 +105,7 @@ def link_view(object_type: str) -> LinkViewFn | None:
 
 
 def _missing(what: str) -> RuntimeError:
-    return RuntimeError(f"core.notify has no {what}: call boardkit.wiring.wire() at start-up")
+    return RuntimeError(f"core.notify has no {what}: call boardkit.app.compose() at start-up")
 
 
 def contacts(db: Session, person_ids: Collection[int]) -> dict[int, Contact]:

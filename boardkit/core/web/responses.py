@@ -65,8 +65,8 @@ def render(ctx: Ctx, template: str, status_code: int = 200, **context: Any) -> H
     return HTMLResponse(html, status_code=status_code, headers={"Cache-Control": "no-store"})
 
 
-# Counts the signed-in person's unread notices for the badge in the menu; core.notify's counter,
-# registered by ``boardkit.wiring`` (notify's pages build on this package, so it cannot import notify).
+# Counts the signed-in person's unread notices for the badge in the menu: core.notify's counter,
+# registered by notify's ``register`` (notify's pages build on this package: it cannot import notify).
 _unread_counter: list[Callable[..., int]] = []
 
 

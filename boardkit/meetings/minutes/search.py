@@ -90,10 +90,3 @@ def _documents(minutes: Minutes, meeting: Meeting, decisions: list[Decision]) ->
             anchor=f"item-{d.agenda_item_id}",
             date=meeting.starts_at,
         )
-
-
-def register() -> None:
-    search.register_provider(PROVIDER, minutes_documents)
-
-
-register()

@@ -1,0 +1,29 @@
+"""The expenses domain's part of the application: the claim, line, flow and report pages, and the
+claims' names in the audit log."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from boardkit.core.audit import ObjectRef, register_object_names
+from boardkit.core.i18n import _
+from boardkit.core.registry import Registry
+from boardkit.expenses import flow_views, line_views, report_views, views
+from boardkit.expenses.models import ExpenseClaim
+
+
+def _claims(db: Session, ids: Collection[int]) -> dict[int, ObjectRef]:
+    rows = db.execute(select(ExpenseClaim.id, ExpenseClaim.purpose).where(ExpenseClaim.id.in_(ids)))
+    return {
+        i: ObjectRef(_("Udlæg %(n)s: %(purpose)s", n=i, purpose=purpose), "expense_claim", {"claim_id": i})
+        for i, purpose in rows
+    }
+
+
+def register(reg: Registry) -> None:
+    for module in (flow_views, report_views, views, line_views):  # the order the routes are tried in
+        reg.routes(module.routes)
+    register_object_names("expense_claim", _claims)

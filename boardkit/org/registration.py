@@ -1,0 +1,54 @@
+"""The organisation's part of the application: the administration pages (under /admin), the people
+directory core.notify sends by, and the names of people, boards, memberships and organisations in
+the audit log."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from boardkit.core import notify
+from boardkit.core.audit import ObjectRef, register_object_names
+from boardkit.core.registry import Registry
+from boardkit.org import notice_directory
+from boardkit.org.models import Board, Membership, Organisation, Person
+from boardkit.org.views import routes
+
+
+def _people(db: Session, ids: Collection[int]) -> dict[int, ObjectRef]:
+    rows = db.execute(select(Person.id, Person.name).where(Person.id.in_(ids)))
+    return {i: ObjectRef(name, "org:person", {"person_id": i}) for i, name in rows}
+
+
+def _boards(db: Session, ids: Collection[int]) -> dict[int, ObjectRef]:
+    rows = db.execute(select(Board.id, Board.name).where(Board.id.in_(ids)))
+    return {i: ObjectRef(name, "org:board", {"board_id": i}) for i, name in rows}
+
+
+def _memberships(db: Session, ids: Collection[int]) -> dict[int, ObjectRef]:
+    rows = db.execute(
+        select(Membership.id, Person.name, Board.id, Board.name)
+        .join(Person, Person.id == Membership.person_id)
+        .join(Board, Board.id == Membership.board_id)
+        .where(Membership.id.in_(ids))
+    )
+    return {i: ObjectRef(f"{person} → {board}", "org:board", {"board_id": b}) for i, person, b, board in rows}
+
+
+def _organisations(db: Session, ids: Collection[int]) -> dict[int, ObjectRef]:
+    rows = db.execute(select(Organisation.id, Organisation.name).where(Organisation.id.in_(ids)))
+    return {i: ObjectRef(name) for i, name in rows}
+
+
+def register(reg: Registry) -> None:
+    reg.mount("/admin", routes, name="org")
+    notify.register_directory(
+        contacts=notice_directory.contacts,
+        households=notice_directory.households,
+        homes=notice_directory.homes,
+    )
+    names = {"person": _people, "board": _boards, "membership": _memberships, "organisation": _organisations}
+    for object_type, resolve in names.items():
+        register_object_names(object_type, resolve)
