@@ -13,7 +13,7 @@ from boardkit.api.models.common import out
 from boardkit.api.openapi import Query, doc
 from boardkit.core.errors import ValidationFailed
 from boardkit.core.i18n import _
-from boardkit.core.web import Ctx, api
+from boardkit.core.web import Ctx, api, file_response
 from boardkit.expenses.service import reports, rules
 
 MAX_ID = 2**31 - 1
@@ -109,11 +109,8 @@ def mileage(ctx: Ctx) -> dict[str, Any]:
 @api
 def mileage_csv(ctx: Ctx) -> Response:
     year, _organisation_id, rows = _summary(ctx)
-    headers = {
-        "Content-Disposition": f'attachment; filename="koerselsgodtgoerelse-{year}.csv"',
-        "X-Content-Type-Options": "nosniff",
-    }
-    return Response(reports.mileage_summary_csv(rows), media_type="text/csv; charset=utf-8", headers=headers)
+    data = reports.mileage_summary_csv(rows)
+    return file_response(data, "text/csv; charset=utf-8", f"koerselsgodtgoerelse-{year}.csv")
 
 
 @doc(

@@ -14,7 +14,7 @@ from boardkit.api.schema import parse
 from boardkit.core.errors import Forbidden
 from boardkit.core.i18n import _
 from boardkit.core.permissions import Action
-from boardkit.core.web import Ctx, api
+from boardkit.core.web import Ctx, api, file_response
 from boardkit.meetings import service
 from boardkit.meetings.invitations import service as invitations_service
 from boardkit.org import service as org_service
@@ -86,11 +86,7 @@ def invite_ics(ctx: Ctx) -> Response:
     service.load_agenda(ctx.db, meeting)
     person = org_service.get_person(ctx.db, person_id=ctx.person_id)
     body = invitations_service.invite_ics(ctx.db, meeting=meeting, settings=ctx.settings, person=person)
-    return Response(
-        body,
-        media_type="text/calendar; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="meeting-{meeting.id}.ics"'},
-    )
+    return file_response(body.encode(), "text/calendar; charset=utf-8", f"meeting-{meeting.id}.ics")
 
 
 routes = [

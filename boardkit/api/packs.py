@@ -14,7 +14,7 @@ from boardkit.api.schema import parse
 from boardkit.core.errors import Forbidden
 from boardkit.core.i18n import _
 from boardkit.core.templating import TZ
-from boardkit.core.web import Ctx, api
+from boardkit.core.web import Ctx, api, file_response
 from boardkit.meetings import service
 from boardkit.meetings.packs import service as packs_service
 from boardkit.meetings.service import AgendaItem
@@ -45,13 +45,13 @@ def pack_pdf(ctx: Ctx) -> Response:
         with_notes=ctx.request.query_params.get("notes") == "1",
         later=ctx.bookkeep,
     )
-    headers = {
-        "Content-Disposition": f'attachment; filename="pack-{meeting.id}-v{download.version}.pdf"',
-        "Cache-Control": "private, no-cache",
-        "ETag": f'"{download.sha256}"',
-        "X-Pack-Version": str(download.version),
-    }
-    return Response(store.get(download.sha256), media_type="application/pdf", headers=headers)
+    return file_response(
+        store.get(download.sha256),
+        "application/pdf",
+        f"pack-{meeting.id}-v{download.version}.pdf",
+        etag=download.sha256,
+        headers={"X-Pack-Version": str(download.version)},
+    )
 
 
 @doc(

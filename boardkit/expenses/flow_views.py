@@ -49,7 +49,6 @@ def _run(
         names = field_names or {}
         return render_claim(ctx, claim, errors={names.get(k, k): str(v) for k, v in exc.fields.items()})
     except (Conflict, Forbidden) as exc:
-        ctx.rollback_only = True
         ctx.flash(exc.message, "error")
         return _back(ctx, claim_id)
     ctx.flash(done(claim))
@@ -147,7 +146,6 @@ def decide_flag(ctx: Ctx) -> Response:
             decision=ctx.value("decision"),
         )
     except (Conflict, Forbidden, ValidationFailed) as exc:
-        ctx.rollback_only = True
         ctx.flash(exc.message, "error")
     else:
         ctx.flash(_("Afgørelsen er gemt."))

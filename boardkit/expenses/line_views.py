@@ -69,7 +69,7 @@ def upload_receipt(ctx: Ctx) -> Response:
     if any(typed.values()):
         data, errors = forms.receipt_input(typed)
         try:
-            with ctx.db.begin_nested():
+            with ctx.savepoint():
                 if errors:
                     raise ValidationFailed("", fields=errors)
                 service.lines.update_receipt_line(

@@ -35,7 +35,6 @@ def create_export(ctx: Ctx) -> Response:
     try:
         batch = service.export.create_export(ctx.db, principal=ctx.principal, link=claim_link(ctx))
     except (Conflict, ValidationFailed) as exc:
-        ctx.rollback_only = True
         ctx.flash(exc.message if not exc.fields else "; ".join(str(v) for v in exc.fields.values()), "error")
         return redirect(ctx, "expense_exports")
     ctx.flash(
@@ -56,7 +55,6 @@ def mark_paid(ctx: Ctx) -> Response:
             ctx.db, principal=ctx.principal, export_id=ctx.int_param("export_id"), link=claim_link(ctx)
         )
     except Conflict as exc:
-        ctx.rollback_only = True
         ctx.flash(exc.message, "error")
     else:
         ctx.flash(_("Eksport %(n)s er markeret som udbetalt. Modtagerne får besked.", n=batch.id))

@@ -185,7 +185,6 @@ def delete_claim(ctx: Ctx) -> Response:
     try:
         service.flow.delete_claim(ctx.db, principal=ctx.principal, claim_id=ctx.int_param("claim_id"))
     except Conflict as exc:
-        ctx.rollback_only = True
         ctx.flash(exc.message, "error")
         return redirect(ctx, "expense_claim", claim_id=ctx.int_param("claim_id"))
     ctx.flash(_("Kladden er slettet."))

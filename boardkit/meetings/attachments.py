@@ -31,7 +31,7 @@ from boardkit.core.models import PreparedFile
 from boardkit.core.pdf import image as pdfimage
 from boardkit.core.pdf import prep as pdfprep
 from boardkit.core.storage import FileStore
-from boardkit.core.web import Ctx, disposition
+from boardkit.core.web import Ctx, file_response
 from boardkit.meetings import pack_queue
 from boardkit.meetings.models import AgendaItem, Attachment
 
@@ -251,18 +251,6 @@ def is_image(attachment: Attachment) -> bool:
     return attachment.content_type in (uploads.JPEG, uploads.PNG)
 
 
-def file_headers(attachment: Attachment, *, download: bool = False, etag: str = "") -> dict[str, str]:
-    """Headers for serving a stored file: inline only for documents, never for other files."""
-    return {
-        "Content-Disposition": disposition(
-            attachment.filename, inline=is_inline(attachment) and not download
-        ),
-        "Cache-Control": "private, no-cache",
-        "ETag": f'"{etag or attachment.sha256}"',
-        "X-Content-Type-Options": "nosniff",
-    }
-
-
 def media_type(attachment: Attachment) -> str:
     return attachment.content_type if is_inline(attachment) else OTHER
 
@@ -272,32 +260,27 @@ def read_attachment(store: FileStore, attachment: Attachment) -> bytes:
     return store.get(attachment.sha256)
 
 
-@dataclass(frozen=True)
-class Served:
-    data: bytes
-    media_type: str
-    headers: dict[str, str]
-
-
-def serve(db: Session, store: FileStore, attachment: Attachment, *, download: bool = False) -> Served:
-    """A file as a reader gets it. A PDF shown in the browser is the cleaned copy packs use; one
-    that cannot be cleaned is only offered as a download. Images and downloads are the original."""
-    if download or attachment.content_type != uploads.PDF:
-        data = read_attachment(store, attachment)
-        return Served(data, media_type(attachment), file_headers(attachment, download=download))
-    clean = clean_pdf(db, store, attachment)
-    if clean is None:
-        return Served(read_attachment(store, attachment), OTHER, file_headers(attachment, download=True))
-    etag = hashlib.sha256(clean).hexdigest()
-    return Served(clean, uploads.PDF, file_headers(attachment, etag=etag))
-
-
 def attachment_response(ctx: Ctx, attachment: Attachment) -> Response:
     """The answer to a request for a file (``?download=1``: the original, as a download), for the
     pages and the API alike."""
     download = ctx.request.query_params.get("download") == "1"
-    served = serve(ctx.db, ctx.store, attachment, download=download)
-    return Response(served.data, media_type=served.media_type, headers=served.headers)
+    return serve(ctx.db, ctx.store, attachment, download=download)
+
+
+def serve(db: Session, store: FileStore, attachment: Attachment, *, download: bool = False) -> Response:
+    """A file as a reader gets it. A PDF shown in the browser is the cleaned copy packs use; one
+    that cannot be cleaned is only offered as a download. Images and downloads are the original.
+    Only documents are ever shown inline."""
+    original = media_type(attachment)
+    if not download and attachment.content_type == uploads.PDF:
+        clean = clean_pdf(db, store, attachment)
+        if clean is not None:
+            etag = hashlib.sha256(clean).hexdigest()
+            return file_response(clean, uploads.PDF, attachment.filename, inline=True, etag=etag)
+        download, original = True, OTHER
+    inline = is_inline(attachment) and not download
+    data = read_attachment(store, attachment)
+    return file_response(data, original, attachment.filename, inline=inline, etag=attachment.sha256)
 
 
 def clean_pdf(db: Session, store: FileStore, attachment: Attachment) -> bytes | None:

@@ -155,10 +155,10 @@ def _clash_warning(
     values = {
         k: v[0] if len(v) == 1 else v for k, v in ctx.form.items() if k not in ("csrf_token", "accept_clash")
     }
-    ctx.rollback_only = True
-    return render(
+    return form_errors(
         ctx,
         "meetings/meeting_form.html",
+        {},
         status_code=409,
         values=values,
         clashes=clashes,

@@ -13,9 +13,10 @@ that stays busy, or a data directory that cannot be written, answers 503 with ``
 
 The package: ``context`` (:class:`Ctx` and what a view gets), ``transaction`` (the request's
 transaction and what runs after it), ``endpoints`` (the :func:`page`/:func:`api` decorators),
-``responses`` (pages, redirects, files, errors), ``pagecache`` and ``urlmap``. Domains import the
-names below from the package (``from boardkit.core.web import Ctx, page, render``); modules
-inside the package import their siblings directly, never this ``__init__``.
+``responses`` (pages, redirects, errors), ``files`` (every file answer, with Range),
+``pagecache`` and ``urlmap``. Domains import the names below from the package
+(``from boardkit.core.web import Ctx, page, render``); modules inside the package import their
+siblings directly, never this ``__init__``.
 """
 
 from boardkit.core.web.context import (
@@ -30,16 +31,14 @@ from boardkit.core.web.context import (
     Upload,
 )
 from boardkit.core.web.endpoints import api, page, prepare, writes
+from boardkit.core.web.files import disposition, file_response, spooled_file_response
 from boardkit.core.web.responses import (
-    disposition,
     error_page,
-    file_response,
     form_errors,
     json_error,
     redirect,
     register_unread_counter,
     render,
-    spooled_file_response,
     validation,
 )
 from boardkit.core.web.transaction import bookkeeper, unavailable

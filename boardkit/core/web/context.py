@@ -5,7 +5,8 @@ signed-in :class:`Identity`, uploads, the cookie names and the ``id`` path conve
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
@@ -18,6 +19,7 @@ from boardkit.config import Settings
 from boardkit.core.errors import (
     NotAuthenticated,
     NotFound,
+    settled,
 )
 from boardkit.core.i18n import _
 from boardkit.core.permissions import ANONYMOUS, Principal
@@ -85,7 +87,7 @@ class Ctx:
     csrf: str = ""
     after_commit: list[Callable[[], None]] = field(default_factory=list)
     cookies: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
-    rollback_only: bool = False
+    rollback_only: bool = False  # set by ``form_errors``: the form again, nothing saved
     prepared: Any = None  # what the view's :func:`prepare` step made before the transaction
     bookkeeping: list[tuple[Hashable, Callable[[Session], Any]]] = field(default_factory=list)
 
@@ -142,6 +144,14 @@ class Ctx:
 
     def flash(self, message: str, kind: str = "success") -> None:
         self.cookies.append((FLASH_COOKIE, json.dumps({"m": message, "k": kind}), {"max_age": 60}))
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """A step that may fail on its own: a domain error raised in it undoes only the step's
+        writes, and the rest of the request is still committed (a receipt's photo is kept when a
+        typed amount is wrong). Any other caught domain error rolls back the whole request."""
+        with settled(), self.db.begin_nested():
+            yield
 
     def set_cookie(self, name: str, value: str, **options: Any) -> None:
         self.cookies.append((name, value, options))

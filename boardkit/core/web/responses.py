@@ -1,20 +1,15 @@
-"""Answers a view gives: a rendered page, a redirect, a form with its errors, a file download,
-an error page, a JSON error.
+"""Answers a view gives: a rendered page, a redirect, a form with its errors, an error page, a
+JSON error (files: ``files``).
 """
 
 from __future__ import annotations
 
 import json
-import os
-import tempfile
-import unicodedata
 from collections.abc import Callable
-from typing import Any, BinaryIO, cast
-from urllib.parse import quote
+from typing import Any
 
-from starlette.background import BackgroundTask
 from starlette.requests import Request
-from starlette.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse
 
 from boardkit.core import i18n
 from boardkit.core.errors import (
@@ -93,47 +88,6 @@ def form_errors(
     values = {k: v[0] if len(v) == 1 else v for k, v in ctx.form.items() if k != "csrf_token"}
     context.setdefault("values", values)
     return render(ctx, template, status_code=status_code, errors=errors, **context)
-
-
-def disposition(filename: str, *, inline: bool) -> str:
-    """A Content-Disposition with an ASCII fallback name and the real one (RFC 6266)."""
-    ascii_name = unicodedata.normalize("NFKD", filename).encode("ascii", "ignore").decode()
-    ascii_name = "".join(c for c in ascii_name if c.isprintable() and c not in '"\\;') or "fil"
-    kind = "inline" if inline else "attachment"
-    return f"{kind}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename, safe='')}"
-
-
-def file_response(
-    data: bytes, media_type: str, filename: str, *, inline: bool = False, cache: str = "private, no-cache"
-) -> Response:
-    """Bytes as a download (or shown in the browser, ``inline``) that is never sniffed as anything else."""
-    headers = {
-        "Content-Disposition": disposition(filename, inline=inline),
-        "X-Content-Type-Options": "nosniff",
-        "Cache-Control": cache,
-    }
-    return Response(data, media_type=media_type, headers=headers)
-
-
-def spooled_file_response(
-    write: Callable[[BinaryIO], None], media_type: str, filename: str, *, inline: bool = False
-) -> Response:
-    """A download written by ``write`` into a temporary file and streamed from there (a big PDF is
-    not held in memory a second time); the file is removed once sent."""
-    with tempfile.NamedTemporaryFile(prefix="boardkit-", delete=False) as out:
-        try:
-            write(cast(BinaryIO, out))
-        except BaseException:
-            os.unlink(out.name)
-            raise
-    headers = {
-        "Content-Disposition": disposition(filename, inline=inline),
-        "X-Content-Type-Options": "nosniff",
-        "Cache-Control": "private, no-cache",
-    }
-    return FileResponse(
-        out.name, media_type=media_type, headers=headers, background=BackgroundTask(os.unlink, out.name)
-    )
 
 
 def error_page(request: Request, status: int, message: str = "") -> HTMLResponse:

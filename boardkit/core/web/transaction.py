@@ -22,7 +22,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from boardkit.config import Settings
-from boardkit.core import auth, i18n, jobs
+from boardkit.core import auth, errors, i18n, jobs
 from boardkit.core.bookkeeping import Bookkeeper
 from boardkit.core.db import Database, Problem, problem, utcnow, wait_at_most
 from boardkit.core.errors import (
@@ -165,8 +165,9 @@ def _run_once(
         i18n.set_language(lang)
         if not is_api:
             _check_csrf(ctx)
-        response = view(ctx)
-        if ctx.rollback_only:
+        with errors.watch() as seen:
+            response = view(ctx)
+        if ctx.rollback_only or errors.any_raised(seen):  # a form with its errors; a caught domain error
             session.rollback()
         else:
             session.commit()

@@ -67,7 +67,6 @@ def batch_close(ctx: Ctx) -> Response:
     try:
         letters.close_batch(ctx.db, batch, actor_id=ctx.person_id, store=ctx.store)
     except Conflict as exc:
-        ctx.rollback_only = True
         ctx.flash(exc.message, "error")
     else:
         ctx.flash(_("Batchen er afsluttet. Hent PDF'en, print brevene, og markér batchen som printet."))
@@ -81,7 +80,6 @@ def batch_printed(ctx: Ctx) -> Response:
     try:
         letters.mark_printed(ctx.db, batch, actor_id=ctx.person_id)
     except Conflict as exc:
-        ctx.rollback_only = True
         ctx.flash(exc.message, "error")
     else:
         ctx.flash(_("Batchen er markeret som printet. Brevene tæller nu som husstandenes indkaldelse."))

@@ -14,7 +14,7 @@ from boardkit.core.db import utcnow
 from boardkit.core.errors import NotFound, RuleViolation, ValidationFailed
 from boardkit.core.i18n import _, ngettext
 from boardkit.core.permissions import Action, Principal
-from boardkit.core.web import Ctx, page, redirect, render
+from boardkit.core.web import Ctx, file_response, page, redirect, render
 from boardkit.meetings import access, calendar, feeds, lookup, rsvp
 from boardkit.meetings.invitations import send_plan
 from boardkit.meetings.invitations import service as invitations
@@ -205,7 +205,6 @@ def answer_by_link(ctx: Ctx) -> Response:
         try:
             rsvp.set_rsvp(ctx.db, meeting=meeting, person_id=person.id, response=response)
         except ValidationFailed as exc:
-            ctx.rollback_only = True
             return _token_page(ctx, token, error=exc.message, status_code=422, **common)
         return RedirectResponse(ctx.url("rsvp", token=token, _query={"recorded": "1"}), status_code=303)
     mine = rsvp.get_response(ctx.db, meeting_id=meeting.id, person_id=person.id)
@@ -259,14 +258,13 @@ def feed(ctx: Ctx) -> Response:
     body = feed_text(
         ctx.db, principal=principal, base_url=ctx.settings.base_url, mail_from=ctx.settings.mail_from
     )
-    return Response(
-        body,
-        media_type="text/calendar; charset=utf-8",
-        headers={
-            "Cache-Control": "private, max-age=300",
-            "Content-Disposition": 'inline; filename="boardkit.ics"',
-            "X-Robots-Tag": "noindex",
-        },
+    return file_response(
+        body.encode(),
+        "text/calendar; charset=utf-8",
+        "boardkit.ics",
+        inline=True,
+        cache="private, max-age=300",
+        headers={"X-Robots-Tag": "noindex"},
     )
 
 

@@ -169,7 +169,6 @@ def _action(ctx: Ctx, run: Any, done: str) -> Response:
     try:
         run(meeting, minutes)
     except Conflict as exc:
-        ctx.rollback_only = True
         ctx.flash(exc.message, "error")
     else:
         ctx.flash(done)
@@ -198,7 +197,6 @@ def minutes_approve(ctx: Ctx) -> Response:
             ctx.db, principal=ctx.principal, meeting=meeting, minutes=minutes, settings=ctx.settings
         )
     except Conflict as exc:
-        ctx.rollback_only = True
         ctx.flash(exc.message, "error")
     else:
         ctx.flash(
@@ -215,7 +213,6 @@ def minutes_comment(ctx: Ctx) -> Response:
             ctx.db, principal=ctx.principal, meeting=meeting, minutes=minutes, text=ctx.value("text")
         )
     except (ValidationFailed, Conflict) as exc:
-        ctx.rollback_only = True
         ctx.flash(exc.message, "error")
     else:
         ctx.flash(_("Din bemærkning er gemt."))
@@ -271,7 +268,6 @@ def minutes_publish(ctx: Ctx) -> Response:
             ctx.db, meeting=meeting, minutes=minutes, actor_id=ctx.person_id, settings=ctx.settings
         )
     except Conflict as exc:
-        ctx.rollback_only = True
         ctx.flash(exc.message, "error")
     else:
         ctx.flash(_("Referatet er udgivet. Modtagerne får besked."))

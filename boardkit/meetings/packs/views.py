@@ -14,7 +14,7 @@ from starlette.routing import Route
 
 from boardkit.core.i18n import _
 from boardkit.core.permissions import Action
-from boardkit.core.web import Ctx, disposition, page, redirect, render
+from boardkit.core.web import Ctx, file_response, page, redirect, render
 from boardkit.meetings import access, lookup
 from boardkit.meetings.models import AgendaItem, Meeting
 from boardkit.meetings.packs import reader_views
@@ -67,14 +67,14 @@ def pack_pdf(ctx: Ctx) -> Response:
         count_read=query.get("offline") != "1",
         later=ctx.bookkeep,
     )
-    data = store.get(download.sha256)
-    headers = {
-        "Content-Disposition": disposition(download.filename, inline=query.get("download") != "1"),
-        "Cache-Control": "private, no-cache",
-        "ETag": f'"{download.sha256}"',
-        "X-Pack-Version": str(download.version),
-    }
-    return Response(data, media_type="application/pdf", headers=headers)
+    return file_response(
+        store.get(download.sha256),
+        "application/pdf",
+        download.filename,
+        inline=query.get("download") != "1",
+        etag=download.sha256,
+        headers={"X-Pack-Version": str(download.version)},
+    )
 
 
 @page
@@ -83,8 +83,7 @@ def attachments_zip(ctx: Ctx) -> Response:
     meeting = lookup.meeting_for(ctx)
     data = packs_service.zip_originals(ctx.db, store=ctx.store, meeting=meeting, principal=ctx.principal)
     name = _("%(title)s - bilag.zip", title=meeting.title)
-    headers = {"Content-Disposition": disposition(name, inline=False), "Cache-Control": "private, no-cache"}
-    return Response(data, media_type="application/zip", headers=headers)
+    return file_response(data, "application/zip", name)
 
 
 @page
