@@ -17,7 +17,7 @@ from boardkit.config import Settings
 from boardkit.core.db import Database
 from boardkit.core.models import PreparedFile
 from boardkit.meetings.models import AgendaItem, Attachment, Proposal
-from tests.core import pdf_corpus as corpus
+from tests.core.pdf import pdf_corpus as corpus
 from tests.helpers import api_token, csrf_from, login_as
 from tests.meetings.meeting_env import closed_item
 from tests.meetings.proposal_env import CHAIR, RESIDENT, create_meeting
