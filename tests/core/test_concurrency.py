@@ -372,7 +372,7 @@ def test_the_worker_holds_no_lock_while_the_smtp_server_takes_its_time(
     from aiosmtpd.controller import Controller
 
     from boardkit.core import mail
-    from tests.core.test_mail_once import HoldingServer
+    from tests.core.mail.test_mail_once import HoldingServer
     from tests.smtp import free_port
 
     db = busy_db
