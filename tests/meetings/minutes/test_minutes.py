@@ -17,7 +17,7 @@ from boardkit.meetings.models import Decision, Meeting
 from boardkit.org.models import Person, Tenancy
 from tests.helpers import api_token, csrf_from, login_as
 from tests.meetings.meeting_env import ADMIN, CHAIR, MEMBER_SOEBAKKEN, RESIDENT, RESIDENT_SOEBAKKEN, TREASURER
-from tests.meetings.minutes_env import (
+from tests.meetings.minutes.minutes_env import (
     held_board_meeting,
     held_department_meeting,
     items_of,
