@@ -25,7 +25,7 @@ from tests.meetings.minutes.minutes_env import (
     post,
     put,
 )
-from tests.meetings.pack_service_env import qpdf_check, text_of
+from tests.meetings.packs.pack_service_env import qpdf_check, text_of
 
 
 def form_of(client: TestClient, meeting_id: int) -> dict[str, str]:
