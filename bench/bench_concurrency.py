@@ -11,7 +11,7 @@ wait longer than the configured busy timeout; no request may answer 500.
     python bench/bench_concurrency.py [--writers 50] [--readers 6] [--seconds 60] [--busy-timeout 5]
                                       [--read-interval 0.25]
 
-``tests/core/test_concurrency.py`` runs the same load for a few seconds.
+``tests/core/web/test_concurrency.py`` runs the same load for a few seconds.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ from starlette.testclient import TestClient
 
 from boardkit.core.db import Database
 from tests.helpers import api_token
-from tests.meetings.minutes_env import held_department_meeting
+from tests.meetings.minutes.minutes_env import held_department_meeting
 
 CHAIR = "formand@demo.boardkit.dk"
 

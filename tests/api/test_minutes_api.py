@@ -22,7 +22,7 @@ from tests.meetings.meeting_env import (
     RESIDENT_SOEBAKKEN,
     TREASURER,
 )
-from tests.meetings.minutes_env import (
+from tests.meetings.minutes.minutes_env import (
     held_board_meeting,
     held_department_meeting,
     items_of,

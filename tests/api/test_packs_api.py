@@ -23,7 +23,7 @@ from tests.meetings.meeting_env import (
     email_of_role,
     pdf_bytes,
 )
-from tests.meetings.pack_env import add_file, build_now, publish
+from tests.meetings.packs.pack_env import add_file, build_now, publish
 
 
 def playground(demo: Database, meeting_id: int) -> int:

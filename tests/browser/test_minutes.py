@@ -22,7 +22,7 @@ from boardkit.org.models import Person
 from tests.browser.conftest import IPAD, PHONE, DemoCopy, LiveServer, axe_violations, screenshot, start_live
 from tests.browser.test_pack_reader import log_in
 from tests.meetings.meeting_env import CHAIR, RESIDENT, TREASURER
-from tests.meetings.minutes_env import held_department_meeting
+from tests.meetings.minutes.minutes_env import held_department_meeting
 from tests.smtp import SMTPServer, text_part
 
 pytestmark = pytest.mark.browser

@@ -18,7 +18,7 @@ from boardkit.core.db import Database, utcnow
 from boardkit.meetings.models import AgendaItem, Meeting
 from tests.browser.conftest import IPAD, PHONE, DemoCopy, LiveServer, axe_violations, screenshot, start_live
 from tests.meetings.meeting_env import CHAIR, TREASURER, closed_item, pdf_bytes, png_bytes
-from tests.meetings.pack_env import add_file, build_now, publish
+from tests.meetings.packs.pack_env import add_file, build_now, publish
 from tests.smtp import SMTPServer, text_part
 
 pytestmark = pytest.mark.browser

@@ -26,7 +26,7 @@ from boardkit.meetings.proposals import service as proposals
 from boardkit.org import service as org_service
 from tests.browser.conftest import IPAD, PHONE, DemoCopy, LiveServer, axe_violations, screenshot, start_live
 from tests.helpers import person_id
-from tests.meetings.proposal_env import CHAIR, RESIDENT, at_local, create_meeting, local_day
+from tests.meetings.proposals.proposal_env import CHAIR, RESIDENT, at_local, create_meeting, local_day
 from tests.smtp import SMTPServer, text_part
 
 pytestmark = pytest.mark.browser

@@ -18,8 +18,8 @@ from boardkit.core.errors import Conflict, Forbidden, NotFound
 from boardkit.core.models import OutboxEmail
 from boardkit.expenses import export, receipt_pages
 from boardkit.expenses.models import ExpenseClaim, ExpenseEvent
+from tests.api.test_expenses_api import CLAIMS, jpeg, new_claim
 from tests.expenses.expense_env import BOOKKEEPER, CHAIR, MEMBER_SOEBAKKEN, TREASURER, who
-from tests.expenses.test_expenses_api import CLAIMS, jpeg, new_claim
 from tests.helpers import api_token
 
 EXPORTS = "/api/v1/expense-exports"

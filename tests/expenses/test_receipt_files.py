@@ -14,7 +14,7 @@ from pypdf import PdfReader
 from boardkit.core.errors import TooLarge, UnsupportedType
 from boardkit.expenses import receipt_files
 from boardkit.expenses.receipt_files import hamming, process_receipt
-from tests.core import pdf_corpus
+from tests.core.pdf import pdf_corpus
 from tests.expenses import receipt_corpus as corpus
 
 

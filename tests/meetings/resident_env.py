@@ -15,7 +15,7 @@ from boardkit.meetings.models import Meeting
 from boardkit.org.models import Person
 from tests.helpers import api_token
 from tests.meetings.meeting_env import CHAIR
-from tests.meetings.minutes_env import minutes_body, post, put
+from tests.meetings.minutes.minutes_env import minutes_body, post, put
 
 CLOSED_TITLE = "Tilbud på nye vinduer i blok 2"
 CLOSED_TEXT = "Tre tilbud; det billigste er fra Glarmester Holm."

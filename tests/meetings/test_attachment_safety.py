@@ -17,10 +17,10 @@ from boardkit.config import Settings
 from boardkit.core.db import Database
 from boardkit.core.models import PreparedFile
 from boardkit.meetings.models import AgendaItem, Attachment, Proposal
-from tests.core import pdf_corpus as corpus
+from tests.core.pdf import pdf_corpus as corpus
 from tests.helpers import api_token, csrf_from, login_as
 from tests.meetings.meeting_env import closed_item
-from tests.meetings.proposal_env import CHAIR, RESIDENT, create_meeting
+from tests.meetings.proposals.proposal_env import CHAIR, RESIDENT, create_meeting
 
 ACTIVE = [b"/JavaScript", b"/JS", b"/OpenAction", b"/AA", b"/Launch", b"/EmbeddedFile", b"hemmelig.txt"]
 

@@ -30,7 +30,7 @@ from boardkit.org import service as org_service
 from boardkit.org.models import Membership, Person
 from tests.helpers import api_token
 from tests.meetings.meeting_env import CHAIR, make_meeting
-from tests.meetings.minutes_env import held_board_meeting, minutes_body, post, put
+from tests.meetings.minutes.minutes_env import held_board_meeting, minutes_body, post, put
 
 pytestmark = pytest.mark.postgres  # see tests/conftest.py
 

@@ -8,7 +8,7 @@ from boardkit.config import Settings
 from boardkit.core.db import Database
 from tests.helpers import api_token
 from tests.meetings.meeting_env import CHAIR, TREASURER
-from tests.meetings.minutes_env import held_department_meeting, minutes_body, post, put
+from tests.meetings.minutes.minutes_env import held_department_meeting, minutes_body, post, put
 from tests.meetings.test_reminders import at, only, reminder_mails, run
 
 pytestmark = pytest.mark.postgres  # see tests/conftest.py

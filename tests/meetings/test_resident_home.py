@@ -31,8 +31,8 @@ from tests.meetings.meeting_env import (
     department_meeting,
     make_meeting,
 )
-from tests.meetings.minutes_env import held_board_meeting, minutes_body, post, put
-from tests.meetings.test_minutes import approve_all, publish_department_minutes
+from tests.meetings.minutes.minutes_env import held_board_meeting, minutes_body, post, put
+from tests.meetings.minutes.test_minutes import approve_all, publish_department_minutes
 
 
 def announce(db: Database, meeting_id: int) -> None:

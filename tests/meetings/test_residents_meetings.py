@@ -37,8 +37,8 @@ from tests.meetings.meeting_env import (
     TREASURER,
     make_meeting,
 )
-from tests.meetings.minutes_env import held_board_meeting, post
-from tests.meetings.pack_service_env import qpdf_check, text_of
+from tests.meetings.minutes.minutes_env import held_board_meeting, post
+from tests.meetings.packs.pack_service_env import qpdf_check, text_of
 from tests.meetings.resident_env import (
     CASE_TEXT,
     CASE_TITLE,

@@ -17,7 +17,7 @@ from boardkit.meetings import reminders
 from boardkit.meetings.models import Meeting
 from boardkit.meetings.packs import service as packs_service
 from tests.meetings.meeting_env import CHAIR, TREASURER, make_meeting
-from tests.meetings.pack_service_env import add_item, build, download, publish
+from tests.meetings.packs.pack_service_env import add_item, build, download, publish
 from tests.smtp import SMTPServer
 
 

@@ -15,7 +15,7 @@ from boardkit.core import pdf
 from boardkit.core.pdf import book as pdfbook
 from boardkit.core.pdf import join as pdfjoin
 from boardkit.core.pdf import prep as pdfprep
-from tests.core import pdf_corpus as corpus
+from tests.core.pdf import pdf_corpus as corpus
 
 
 def prepared(data: bytes) -> bytes:

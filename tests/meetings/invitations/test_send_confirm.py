@@ -19,8 +19,8 @@ from boardkit.meetings.models import Invitation, Letter, Minutes
 from boardkit.org.models import Person, Residency, Tenancy
 from tests.helpers import api_token, csrf_from, login_as
 from tests.meetings.meeting_env import CHAIR, MEMBER_SOEBAKKEN, RESIDENT, TREASURER, department_meeting
-from tests.meetings.minutes_env import held_department_meeting, minutes_body, post, put
-from tests.meetings.test_minutes import approve_all
+from tests.meetings.minutes.minutes_env import held_department_meeting, minutes_body, post, put
+from tests.meetings.minutes.test_minutes import approve_all
 
 
 def counts(html: str) -> dict[str, int]:

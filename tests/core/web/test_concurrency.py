@@ -257,7 +257,7 @@ def test_a_write_waits_at_most_the_busy_timeout_then_503(busy_db: Database, busy
 
 
 def _bench() -> Any:
-    path = Path(__file__).resolve().parents[2] / "bench" / "bench_concurrency.py"
+    path = Path(__file__).resolve().parents[3] / "bench" / "bench_concurrency.py"
     spec = importlib.util.spec_from_file_location("bench_concurrency", path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
@@ -372,7 +372,7 @@ def test_the_worker_holds_no_lock_while_the_smtp_server_takes_its_time(
     from aiosmtpd.controller import Controller
 
     from boardkit.core import mail
-    from tests.core.test_mail_once import HoldingServer
+    from tests.core.mail.test_mail_once import HoldingServer
     from tests.smtp import free_port
 
     db = busy_db

@@ -30,7 +30,7 @@ from tests.meetings.meeting_env import (
     pdf_bytes,
     png_bytes,
 )
-from tests.meetings.pack_service_env import (
+from tests.meetings.packs.pack_service_env import (
     add_file,
     add_item,
     build,

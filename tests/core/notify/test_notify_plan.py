@@ -13,7 +13,7 @@ from boardkit.core import notify
 from boardkit.core.db import Database
 from boardkit.core.notify.models import NoticeDelivery, NoticePreference
 from boardkit.meetings.models import Letter
-from tests.core.notify_env import build, send
+from tests.core.notify.notify_env import build, send
 
 
 @pytest.mark.parametrize("urgent", [True, False])

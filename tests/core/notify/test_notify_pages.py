@@ -16,7 +16,7 @@ from boardkit.core.db import Database
 from boardkit.core.notify import periodic
 from boardkit.core.notify.models import NoticeDelivery
 from boardkit.core.templating import TZ
-from tests.core.notify_env import Env, build, drain, send
+from tests.core.notify.notify_env import Env, build, drain, send
 from tests.helpers import api_token, csrf_from, login_as
 from tests.smtp import SMTPServer, text_part
 

@@ -23,7 +23,7 @@ from boardkit.meetings.service import ItemInput, MeetingInput
 from boardkit.org import service as org_service
 from boardkit.org.models import Person
 from tests.meetings.meeting_env import CHAIR, TREASURER, closed_item, make_meeting, pdf_bytes, png_bytes
-from tests.meetings.pack_service_env import (
+from tests.meetings.packs.pack_service_env import (
     add_file,
     add_item,
     admin,

@@ -15,7 +15,7 @@ from boardkit.core import notify
 from boardkit.core.db import Database
 from boardkit.core.notify.models import NoticeDelivery
 from boardkit.meetings.models import Letter
-from tests.core.notify_env import Env, build, drain, send
+from tests.core.notify.notify_env import Env, build, drain, send
 from tests.helpers import login_as
 from tests.http_gateway import Gateway
 from tests.smtp import SMTPServer

@@ -14,7 +14,7 @@ from boardkit.core.db import Database
 from boardkit.core.models import OutboxEmail
 from boardkit.meetings.models import AgendaItem, Attachment, Proposal
 from tests.helpers import api_token, csrf_from, login_as
-from tests.meetings.proposal_env import (
+from tests.meetings.proposals.proposal_env import (
     ADMIN,
     CHAIR,
     OUTSIDER,

@@ -31,8 +31,8 @@ from boardkit.meetings.proposals import service as proposals
 from boardkit.org import service as org_service
 from boardkit.org.models import Membership, Person
 from tests.helpers import person_id
-from tests.meetings.pack_service_env import build, download, publish
-from tests.meetings.proposal_env import (
+from tests.meetings.packs.pack_service_env import build, download, publish
+from tests.meetings.proposals.proposal_env import (
     ADMIN,
     CHAIR,
     OUTSIDER,

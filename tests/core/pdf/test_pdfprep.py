@@ -9,7 +9,7 @@ import pytest
 from pypdf import PdfReader
 
 from boardkit.core.pdf import prep as pdfprep
-from tests.core import pdf_corpus as corpus
+from tests.core.pdf import pdf_corpus as corpus
 
 A4 = (595, 842)
 A4_LANDSCAPE = (842, 595)

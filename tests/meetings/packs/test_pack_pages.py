@@ -28,8 +28,8 @@ from tests.meetings.meeting_env import (
     pdf_bytes,
     png_bytes,
 )
-from tests.meetings.pack_env import add_file, add_item, build_now, publish
-from tests.meetings.pack_service_env import qpdf_check, run_jobs, text_of
+from tests.meetings.packs.pack_env import add_file, add_item, build_now, publish
+from tests.meetings.packs.pack_service_env import qpdf_check, run_jobs, text_of
 
 
 def token(client: TestClient, path: str) -> str:

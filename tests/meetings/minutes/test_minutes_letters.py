@@ -15,8 +15,8 @@ from boardkit.meetings.invitations import letters
 from boardkit.meetings.models import AgendaItem, Letter
 from tests.helpers import api_token
 from tests.meetings.meeting_env import CHAIR
-from tests.meetings.minutes_env import held_department_meeting, post
-from tests.meetings.pack_service_env import qpdf_check
+from tests.meetings.minutes.minutes_env import held_department_meeting, post
+from tests.meetings.packs.pack_service_env import qpdf_check
 from tests.meetings.resident_env import write_and_approve
 
 

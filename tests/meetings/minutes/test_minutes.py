@@ -17,7 +17,7 @@ from boardkit.meetings.models import Decision, Meeting
 from boardkit.org.models import Person, Tenancy
 from tests.helpers import api_token, csrf_from, login_as
 from tests.meetings.meeting_env import ADMIN, CHAIR, MEMBER_SOEBAKKEN, RESIDENT, RESIDENT_SOEBAKKEN, TREASURER
-from tests.meetings.minutes_env import (
+from tests.meetings.minutes.minutes_env import (
     held_board_meeting,
     held_department_meeting,
     items_of,
@@ -25,7 +25,7 @@ from tests.meetings.minutes_env import (
     post,
     put,
 )
-from tests.meetings.pack_service_env import qpdf_check, text_of
+from tests.meetings.packs.pack_service_env import qpdf_check, text_of
 
 
 def form_of(client: TestClient, meeting_id: int) -> dict[str, str]:

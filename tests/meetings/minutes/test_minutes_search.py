@@ -13,7 +13,7 @@ from boardkit.meetings.minutes.search import minutes_documents
 from boardkit.org import service as org_service
 from tests.helpers import api_token, person_id
 from tests.meetings.meeting_env import CHAIR, MEMBER_SOEBAKKEN, RESIDENT, TREASURER
-from tests.meetings.minutes_env import held_department_meeting, minutes_body, post, put
+from tests.meetings.minutes.minutes_env import held_department_meeting, minutes_body, post, put
 
 pytestmark = pytest.mark.postgres  # see tests/conftest.py
 

@@ -13,7 +13,7 @@ from pypdf import PdfReader
 from boardkit.core.pdf import prep as pdfprep
 from boardkit.meetings.packs import pdf as pack_pdf
 from boardkit.meetings.packs.pdf import PackFile, PackItem, PackSpec, render_pack
-from tests.core import pdf_corpus as corpus
+from tests.core.pdf import pdf_corpus as corpus
 
 READER = "Ødegård Şahin Nguyễn"
 

@@ -23,7 +23,7 @@ from boardkit.core.notify import periodic
 from boardkit.core.notify.models import NoticeDelivery
 from boardkit.meetings.invitations import letters
 from boardkit.meetings.models import Letter
-from tests.core.notify_env import Env, build, drain, send
+from tests.core.notify.notify_env import Env, build, drain, send
 from tests.http_gateway import Gateway
 from tests.smtp import SMTPServer, text_part
 
