@@ -35,9 +35,10 @@ def export_json(ctx: Ctx, batch: Any) -> m.Export:
 
 
 @doc(
-    "Export batches of the organisations I administer, newest first",
+    "Export batches of the organisations I administer, newest first (404 for anyone but staff)",
     ok=m.ExportList,
     query=(Query("before"),),
+    errors=(404,),
     op_id="listExpenseExports",
 )
 @api

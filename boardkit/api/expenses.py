@@ -210,8 +210,9 @@ def add_line(ctx: Ctx) -> Response:
 )
 @api
 def update_line(ctx: Ctx) -> dict[str, Any]:
-    claim = service.editable_claim(ctx.db, principal=ctx.principal, claim_id=ctx.int_param("claim_id"))
-    line = service.get_line(claim, ctx.int_param("line_id"))
+    claim, line = service.editable_line(
+        ctx.db, principal=ctx.principal, claim_id=ctx.int_param("claim_id"), line_id=ctx.int_param("line_id")
+    )
     data = _receipt_input(parse(ctx, m.ReceiptFields))
     line = service.lines.update_receipt_line(
         ctx.db, principal=ctx.principal, claim=claim, line=line, data=data
@@ -222,8 +223,9 @@ def update_line(ctx: Ctx) -> dict[str, Any]:
 @doc("Remove a line from my draft", status=204, errors=(403, 409), op_id="deleteExpenseLine")
 @api
 def delete_line(ctx: Ctx) -> Response:
-    claim = service.editable_claim(ctx.db, principal=ctx.principal, claim_id=ctx.int_param("claim_id"))
-    line = service.get_line(claim, ctx.int_param("line_id"))
+    claim, line = service.editable_line(
+        ctx.db, principal=ctx.principal, claim_id=ctx.int_param("claim_id"), line_id=ctx.int_param("line_id")
+    )
     service.lines.delete_line(ctx.db, principal=ctx.principal, claim=claim, line=line)
     return Response(status_code=204)
 

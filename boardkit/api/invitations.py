@@ -11,8 +11,6 @@ from boardkit.api.models import meetings as m
 from boardkit.api.models.common import out
 from boardkit.api.openapi import doc
 from boardkit.api.schema import parse
-from boardkit.core.errors import Forbidden
-from boardkit.core.i18n import _
 from boardkit.core.permissions import Action
 from boardkit.core.web import Ctx, api, file_response
 from boardkit.meetings import service
@@ -32,7 +30,6 @@ from boardkit.org import service as org_service
 def send_invitations(ctx: Ctx) -> dict[str, Any]:
     """Send the notice (or resend to those not yet reached) → {queued, paper}."""
     meeting = service.meeting_for(ctx, Action.MANAGE)
-    service.load_agenda(ctx.db, meeting)
     sent = invitations_service.send_invitations(
         ctx.db, meeting=meeting, settings=ctx.settings, actor_id=ctx.person_id
     )
@@ -46,9 +43,7 @@ def send_invitations(ctx: Ctx) -> dict[str, Any]:
 def list_rsvps(ctx: Ctx) -> dict[str, Any]:
     """Counts per answer and who answered what (the board and the administration)."""
     meeting = service.meeting_for(ctx)
-    if not service.can_see_rsvps(ctx.principal, service.meeting_resource(meeting)):
-        raise Forbidden(_("Kun bestyrelsen og administrationen kan se, hvem der kommer."))
-    summary = service.rsvp_summary(ctx.db, meeting=meeting)
+    summary = service.rsvps_for(ctx.db, principal=ctx.principal, meeting=meeting)
     rsvps = m.Rsvps.model_validate(
         {"counts": summary.counts, "invited": summary.invited, "items": summary.answers, "next": None}
     )
@@ -67,8 +62,7 @@ def answer(ctx: Ctx) -> dict[str, Any]:
     """My answer: ``{"response": "accepted" | "declined" | "tentative"}``."""
     meeting = service.meeting_for(ctx)
     response = parse(ctx, m.RsvpBody).response
-    service.require_invitee(ctx.db, meeting=meeting, principal=ctx.principal)
-    row = service.set_rsvp(ctx.db, meeting=meeting, person_id=ctx.person_id, response=response)
+    row = service.answer_rsvp(ctx.db, meeting=meeting, principal=ctx.principal, response=response)
     answered = m.RsvpAnswer(
         meeting_id=meeting.id,
         person_id=row.person_id,

@@ -134,9 +134,9 @@ def update_meeting(ctx: Ctx) -> dict[str, Any]:
     """Change a meeting; a new time or place raises its SEQUENCE (invitees get an update)."""
     meeting = service.meeting_for(ctx, Action.MANAGE)
     data = _meeting_input(parse(ctx, m.MeetingChange), meeting)
-    previous = invitations_service.previous_of(meeting)
-    if service.update_meeting(ctx.db, meeting, actor_id=ctx.person_id, data=data) and meeting.invited_at:
-        invitations_service.send_updates(ctx.db, meeting=meeting, settings=ctx.settings, previous=previous)
+    invitations_service.change_meeting(
+        ctx.db, meeting, actor_id=ctx.person_id, data=data, settings=ctx.settings
+    )
     return out(meeting_json(ctx, meeting))
 
 
@@ -152,9 +152,9 @@ def update_meeting(ctx: Ctx) -> dict[str, Any]:
 def cancel_meeting(ctx: Ctx) -> dict[str, Any]:
     meeting = service.meeting_for(ctx, Action.MANAGE)
     reason = parse(ctx, m.Cancel, optional=True).reason
-    service.cancel_meeting(ctx.db, meeting, actor_id=ctx.person_id, reason=reason)
-    if meeting.invited_at is not None:
-        invitations_service.send_cancellations(ctx.db, meeting=meeting, settings=ctx.settings)
+    invitations_service.cancel_meeting(
+        ctx.db, meeting, actor_id=ctx.person_id, reason=reason, settings=ctx.settings
+    )
     return out(meeting_json(ctx, meeting))
 
 

@@ -12,7 +12,7 @@ from boardkit.api.models import minutes as m
 from boardkit.api.models.common import out
 from boardkit.api.openapi import Query, doc
 from boardkit.api.schema import parse
-from boardkit.core.errors import AppError, Forbidden, NotFound, ValidationFailed
+from boardkit.core.errors import AppError, ValidationFailed
 from boardkit.core.i18n import _
 from boardkit.core.templating import TZ
 from boardkit.core.web import Ctx, api
@@ -25,19 +25,10 @@ def _iso(value: datetime | None) -> str | None:
     return value.astimezone(TZ).isoformat() if value else None
 
 
-def _load(ctx: Ctx) -> tuple[Meeting, Any]:
-    meeting, minutes = minutes_service.get_minutes(
+def _existing(ctx: Ctx) -> tuple[Meeting, Any]:
+    return minutes_service.existing_minutes(
         ctx.db, principal=ctx.principal, meeting_id=ctx.int_param("meeting_id")
     )
-    service.load_agenda(ctx.db, meeting)
-    return meeting, minutes
-
-
-def _existing(ctx: Ctx) -> tuple[Meeting, Any]:
-    meeting, minutes = _load(ctx)
-    if minutes is None:
-        raise NotFound(_("Der er ikke skrevet et referat af mødet endnu."), code="minutes_not_found")
-    return meeting, minutes
 
 
 def minutes_json(ctx: Ctx, meeting: Meeting, minutes: Any) -> dict[str, Any]:
@@ -113,11 +104,11 @@ def _input(body: m.MinutesBody) -> minutes_service.MinutesInput:
 @api
 def put_minutes(ctx: Ctx) -> dict[str, Any]:
     """Write the minutes (a draft in place; after submission a new version that resets approvals)."""
-    meeting, minutes = _load(ctx)
-    if not minutes_service.may_edit(ctx.principal, meeting, minutes):
-        raise Forbidden(_("Kun formanden, referenten og administrationen kan skrive referatet."))
+    meeting, _minutes = minutes_service.editable_minutes(
+        ctx.db, principal=ctx.principal, meeting_id=ctx.int_param("meeting_id")
+    )
     saved = minutes_service.save_minutes(
-        ctx.db, meeting=meeting, actor_id=ctx.person_id, data=_input(parse(ctx, m.MinutesBody))
+        ctx.db, principal=ctx.principal, meeting=meeting, data=_input(parse(ctx, m.MinutesBody))
     )
     return minutes_json(ctx, meeting, saved)
 
@@ -126,12 +117,8 @@ def put_minutes(ctx: Ctx) -> dict[str, Any]:
 @api
 def submit_minutes(ctx: Ctx) -> dict[str, Any]:
     meeting, minutes = _existing(ctx)
-    if not minutes_service.may_edit(ctx.principal, meeting, minutes):
-        raise Forbidden(
-            _("Kun formanden, referenten og administrationen kan sende referatet til godkendelse.")
-        )
     minutes_service.submit(
-        ctx.db, meeting=meeting, minutes=minutes, actor_id=ctx.person_id, settings=ctx.settings
+        ctx.db, principal=ctx.principal, meeting=meeting, minutes=minutes, settings=ctx.settings
     )
     return minutes_json(ctx, meeting, minutes)
 
@@ -145,9 +132,7 @@ def submit_minutes(ctx: Ctx) -> dict[str, Any]:
 @api
 def approve_minutes(ctx: Ctx) -> dict[str, Any]:
     """A board member approves the current version (409 twice, 404 for non-members)."""
-    meeting, minutes = _load(ctx)
-    if minutes is None or not minutes_service.may_approve(ctx.principal, meeting):
-        raise NotFound()
+    meeting, minutes = _existing(ctx)
     minutes_service.approve(
         ctx.db, principal=ctx.principal, meeting=meeting, minutes=minutes, settings=ctx.settings
     )
@@ -185,10 +170,8 @@ def comment_minutes(ctx: Ctx) -> Response:
 def publish_minutes(ctx: Ctx) -> dict[str, Any]:
     """The chair or the administration publishes approved minutes (409 ``minutes_not_approved`` before)."""
     meeting, minutes = _existing(ctx)
-    if not service.can_manage(ctx.principal, meeting):
-        raise Forbidden(_("Kun formanden og administrationen kan udgive referatet."))
     minutes_service.publish(
-        ctx.db, meeting=meeting, minutes=minutes, actor_id=ctx.person_id, settings=ctx.settings
+        ctx.db, principal=ctx.principal, meeting=meeting, minutes=minutes, settings=ctx.settings
     )
     return minutes_json(ctx, meeting, minutes)
 

@@ -10,7 +10,6 @@ from boardkit.api.models import misc as m
 from boardkit.api.models.common import out
 from boardkit.api.openapi import Query, doc
 from boardkit.core import notify
-from boardkit.core.errors import NotFound
 from boardkit.core.notify import receipts
 from boardkit.core.templating import TZ
 from boardkit.core.web import Ctx, api
@@ -64,9 +63,7 @@ def notification_list(ctx: Ctx) -> dict[str, Any]:
 @api
 def notification_read(ctx: Ctx) -> dict[str, Any]:
     """Mark one of my notices read (idempotent)."""
-    notice = receipts.get_notice_for(ctx.db, notice_id=ctx.int_param("notice_id"), person_id=ctx.person_id)
-    if notice is None:
-        raise NotFound()
+    notice = receipts.my_notice(ctx.db, notice_id=ctx.int_param("notice_id"), person_id=ctx.person_id)
     notify.mark_read(ctx.db, notice_id=notice.id, person_id=ctx.person_id)
     item = next(
         i for i in notify.list_notices(ctx.db, person_id=ctx.person_id, before_id=notice.id + 1, limit=1)

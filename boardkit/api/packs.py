@@ -11,8 +11,6 @@ from boardkit.api.models import meetings as m
 from boardkit.api.models.common import out
 from boardkit.api.openapi import Query, doc
 from boardkit.api.schema import parse
-from boardkit.core.errors import Forbidden
-from boardkit.core.i18n import _
 from boardkit.core.templating import TZ
 from boardkit.core.web import Ctx, api, file_response
 from boardkit.meetings import service
@@ -63,8 +61,7 @@ def pack_pdf(ctx: Ctx) -> Response:
 def pack_versions(ctx: Ctx) -> dict[str, Any]:
     """The versions of the pack the caller gets, newest first, with what changed."""
     meeting = service.meeting_for(ctx)
-    variant = packs_service.variant_for(ctx.principal, meeting)
-    versions = packs_service.list_versions(ctx.db, meeting, variant) if meeting.pack_published_at else []
+    versions = packs_service.versions_for(ctx.db, principal=ctx.principal, meeting=meeting)
     published = meeting.pack_published_at
     items = [
         m.PackVersion(
@@ -80,10 +77,7 @@ def pack_versions(ctx: Ctx) -> dict[str, Any]:
 
 
 def _note_item(ctx: Ctx) -> AgendaItem:
-    item = service.get_item(ctx.db, principal=ctx.principal, item_id=ctx.int_param("item_id"))
-    if packs_service.variant_for(ctx.principal, item.meeting) == "public":
-        raise Forbidden(_("Kun bestyrelsen kan skrive noter til punkterne."))
-    return item
+    return packs_service.note_item(ctx.db, principal=ctx.principal, item_id=ctx.int_param("item_id"))
 
 
 def _note_json(item: AgendaItem, text: str, updated_at: Any) -> dict[str, Any]:

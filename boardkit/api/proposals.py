@@ -12,7 +12,6 @@ from boardkit.api.models import proposals as m
 from boardkit.api.models.common import out
 from boardkit.api.openapi import Query, doc
 from boardkit.api.schema import B, parse, validate
-from boardkit.core.errors import NotFound
 from boardkit.core.templating import TZ
 from boardkit.core.web import Ctx, api
 from boardkit.meetings import service
@@ -63,10 +62,9 @@ def proposal_json(ctx: Ctx, entry: proposals_service.ProposalEntry, meeting: Mee
 
 
 def _meeting(ctx: Ctx) -> Meeting:
-    meeting = service.meeting_for(ctx)
-    if proposals_service.department_of(meeting) is None:
-        raise NotFound()
-    return meeting
+    return proposals_service.get_meeting(
+        ctx.db, principal=ctx.principal, meeting_id=ctx.int_param("meeting_id")
+    )
 
 
 @doc(

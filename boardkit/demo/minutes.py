@@ -20,6 +20,7 @@ from boardkit.core.db import utcnow
 from boardkit.meetings import service as meeting_service
 from boardkit.meetings.minutes import service as minutes_service
 from boardkit.meetings.models import Meeting, MinutesApproval, MinutesVersion
+from boardkit.org import service as org_service
 from boardkit.org.models import Board, Membership, Person
 
 TZ = ZoneInfo("Europe/Copenhagen")
@@ -157,7 +158,8 @@ def _minutes(
 ) -> None:
     m = minutes_service
     assert isinstance(data, m.MinutesInput)
-    minutes = m.save_minutes(db, meeting=meeting, actor_id=chair.id, data=data)
+    principal = org_service.build_principal(db, person_id=chair.id)
+    minutes = m.save_minutes(db, principal=principal, meeting=meeting, data=data)
     submitted = meeting.starts_at + timedelta(days=3)
     minutes.status, minutes.submitted_at, minutes.submitted_by = "submitted", submitted, chair.id
     db.add(MinutesVersion(minutes_id=minutes.id, number=1, content=minutes.content, created_by=chair.id))

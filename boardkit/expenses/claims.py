@@ -119,3 +119,12 @@ def get_line(claim: ExpenseClaim, line_id: int) -> ExpenseLine:
     if line is None:
         raise NotFound()
     return line
+
+
+def editable_line(
+    db: Session, *, principal: Principal, claim_id: int, line_id: int
+) -> tuple[ExpenseClaim, ExpenseLine]:
+    """The one loader of a line to correct or remove (pages and API): a line of my draft
+    (``editable_claim``), 404 for a line that is not on it."""
+    claim = editable_claim(db, principal=principal, claim_id=claim_id)
+    return claim, get_line(claim, line_id)

@@ -160,9 +160,10 @@ def mark_export_paid(
 def list_exports(
     db: Session, *, principal: Principal, before_id: int | None = None, limit: int = 50
 ) -> list[ExpenseExport]:
-    """Batches of the organisations I administer (and those I made), newest first."""
+    """Batches of the organisations I administer (and those I made), newest first; 404 for anyone who
+    is no staff (the pages and the API alike: the administration's lists are nobody else's)."""
     if principal.person_id is None or not principal.is_staff:
-        return []
+        raise NotFound()
     seen = [ExpenseExport.created_by == principal.person_id]
     if principal.staff_organisation_ids:
         seen.append(ExpenseExport.organisation_id.in_(principal.staff_organisation_ids))

@@ -89,8 +89,9 @@ def upload_receipt(ctx: Ctx) -> Response:
 @page
 def update_line(ctx: Ctx) -> Response:
     ctx.require_login()
-    claim = service.editable_claim(ctx.db, principal=ctx.principal, claim_id=ctx.int_param("claim_id"))
-    line = service.get_line(claim, ctx.int_param("line_id"))
+    claim, line = service.editable_line(
+        ctx.db, principal=ctx.principal, claim_id=ctx.int_param("claim_id"), line_id=ctx.int_param("line_id")
+    )
     data, errors = forms.receipt_input(_fields(ctx, RECEIPT_FORM))
     try:
         if errors:
@@ -108,8 +109,9 @@ def update_line(ctx: Ctx) -> Response:
 @page
 def delete_line(ctx: Ctx) -> Response:
     ctx.require_login()
-    claim = service.editable_claim(ctx.db, principal=ctx.principal, claim_id=ctx.int_param("claim_id"))
-    line = service.get_line(claim, ctx.int_param("line_id"))
+    claim, line = service.editable_line(
+        ctx.db, principal=ctx.principal, claim_id=ctx.int_param("claim_id"), line_id=ctx.int_param("line_id")
+    )
     service.lines.delete_line(ctx.db, principal=ctx.principal, claim=claim, line=line)
     ctx.flash(_("Linjen er slettet."))
     return redirect(ctx, "expense_claim", claim_id=claim.id)

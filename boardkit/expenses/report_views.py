@@ -16,8 +16,6 @@ from boardkit.org import service as org_service
 @page
 def exports_page(ctx: Ctx) -> Response:
     ctx.require_login()
-    if not ctx.principal.is_staff:
-        raise NotFound()
     export = service.export
     batches = export.list_exports(ctx.db, principal=ctx.principal, limit=100)
     return render(

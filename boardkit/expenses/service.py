@@ -30,6 +30,7 @@ from boardkit.expenses.claims import BANK_PURPOSE as BANK_PURPOSE
 from boardkit.expenses.claims import bank_details as bank_details
 from boardkit.expenses.claims import check_editable
 from boardkit.expenses.claims import editable_claim as editable_claim
+from boardkit.expenses.claims import editable_line as editable_line
 from boardkit.expenses.claims import get_claim as get_claim
 from boardkit.expenses.claims import get_line as get_line
 from boardkit.expenses.claims import history as history

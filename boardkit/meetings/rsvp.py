@@ -134,6 +134,13 @@ def require_invitee(db: Session, *, meeting: Meeting, principal: Principal) -> N
         raise Forbidden(_("Du er ikke inviteret til dette møde."), code="not_invited")
 
 
+def answer(db: Session, *, meeting: Meeting, principal: Principal, response: str) -> Rsvp:
+    """The signed-in invitee's own answer (page and API): 403 ``not_invited`` for anyone else."""
+    require_invitee(db, meeting=meeting, principal=principal)
+    assert principal.person_id is not None
+    return set_rsvp(db, meeting=meeting, person_id=principal.person_id, response=response)
+
+
 # --- who answered what --------------------------------------------------------------------
 
 

@@ -58,6 +58,8 @@ from boardkit.meetings.overview import departments as departments
 from boardkit.meetings.overview import my_proposals as my_proposals
 from boardkit.meetings.overview import published_minutes_for_residents as published_minutes_for_residents
 from boardkit.meetings.overview import upcoming_for_residents as upcoming_for_residents
+from boardkit.meetings.rsvp import RsvpSummary
+from boardkit.meetings.rsvp import answer as answer_rsvp  # noqa: F401  (re-exported)
 from boardkit.meetings.rsvp import can_see_rsvps as can_see_rsvps
 from boardkit.meetings.rsvp import require_invitee as require_invitee
 from boardkit.meetings.rsvp import rsvp_summary as rsvp_summary
@@ -163,6 +165,15 @@ def ensure_notice(*, board: Any, data: MeetingInput, now: datetime | None = None
     )
 
 
+def board_to_call(db: Session, *, principal: Principal, board_id: int) -> org_service.Board:
+    """The one loader of the board a meeting is called for (the form and ``create_meeting``): a board
+    this person sees (404 otherwise) and may call meetings of: the chair, the administration (403)."""
+    board = org_service.get_board(db, principal=principal, board_id=board_id)
+    if not can(principal, Action.MANAGE, org_service.board_resource(board)):
+        raise Forbidden(_("Kun formanden og administrationen kan indkalde til møder."))
+    return board
+
+
 def create_meeting(
     db: Session,
     *,
@@ -173,9 +184,7 @@ def create_meeting(
     domain: str = "boardkit.local",
 ) -> Meeting:
     """Schedule a meeting with its starting agenda; a short notice needs an audited override."""
-    board = org_service.get_board(db, principal=principal, board_id=board_id)
-    if not can(principal, Action.MANAGE, org_service.board_resource(board)):
-        raise Forbidden(_("Kun formanden og administrationen kan indkalde til møder."))
+    board = board_to_call(db, principal=principal, board_id=board_id)
     errors = validate_meeting(data, board_kind=board.kind)
     if errors:
         raise ValidationFailed(_("Nogle felter skal rettes."), fields=errors)
@@ -328,3 +337,10 @@ def cancel_meeting(db: Session, meeting: Meeting, *, actor_id: int, reason: str)
 
 def local_day(value: datetime) -> str:
     return value.astimezone(TZ).date().isoformat()
+
+
+def rsvps_for(db: Session, *, principal: Principal, meeting: Meeting) -> RsvpSummary:
+    """Who answered what, for the board and the administration (403 for anyone else)."""
+    if not can_see_rsvps(principal, meeting_resource(meeting)):
+        raise Forbidden(_("Kun bestyrelsen og administrationen kan se, hvem der kommer."))
+    return rsvp_summary(db, meeting=meeting)

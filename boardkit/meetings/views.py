@@ -13,9 +13,9 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route
 
 from boardkit.core.db import utcnow
-from boardkit.core.errors import Forbidden, RuleViolation, ValidationFailed
+from boardkit.core.errors import RuleViolation, ValidationFailed
 from boardkit.core.i18n import _
-from boardkit.core.permissions import Action, can
+from boardkit.core.permissions import Action
 from boardkit.core.web import Ctx, form_errors, page, redirect, render
 from boardkit.meetings import access, attachments, forms, lookup, service, timeline
 from boardkit.meetings.agenda_views import routes as agenda_routes
@@ -27,7 +27,6 @@ from boardkit.meetings.invitations import views as invitation_views
 from boardkit.meetings.minutes import service as minutes_service
 from boardkit.meetings.models import Meeting
 from boardkit.meetings.packs.views import pack_panel
-from boardkit.org import service as org_service
 
 
 def has_route(request: Request, path: str, method: str = "GET") -> bool:
@@ -109,9 +108,7 @@ def _uid_domain(ctx: Ctx) -> str:
 def meeting_new(ctx: Ctx) -> Response:
     """Call a meeting: the form, then ``create_meeting`` (a short notice needs an audited override)."""
     ctx.require_login()
-    board = org_service.get_board(ctx.db, principal=ctx.principal, board_id=ctx.int_param("board_id"))
-    if not can(ctx.principal, Action.MANAGE, org_service.board_resource(board)):
-        raise Forbidden(_("Kun formanden og administrationen kan indkalde til møder."))
+    board = service.board_to_call(ctx.db, principal=ctx.principal, board_id=ctx.int_param("board_id"))
     context = _form_context(ctx, board, None)
     if ctx.request.method == "GET":
         kinds = context["kinds"]
@@ -191,15 +188,15 @@ def meeting_edit(ctx: Ctx) -> Response:
         return form_errors(
             ctx, "meetings/meeting_form.html", errors, notice_short=data.override_notice, **context
         )
-    previous = invitations.previous_of(meeting)
     try:
-        moved = service.update_meeting(ctx.db, meeting, actor_id=ctx.person_id, data=data)
+        moved = invitations.change_meeting(
+            ctx.db, meeting, actor_id=ctx.person_id, data=data, settings=ctx.settings
+        )
     except (ValidationFailed, RuleViolation) as exc:
         return _form_failed(ctx, exc, context)
     if (clash := _clash_warning(ctx, meeting.board_id, data, meeting.id, context)) is not None:
-        return clash
+        return clash  # the form again: nothing is saved, and nobody is told
     if moved and meeting.invited_at is not None:
-        invitations.send_updates(ctx.db, meeting=meeting, settings=ctx.settings, previous=previous)
         ctx.flash(_("Mødet er ændret. De indbudte får besked om det nye tidspunkt eller sted."))
     else:
         ctx.flash(_("Mødet er ændret."))
@@ -213,13 +210,13 @@ def meeting_cancel(ctx: Ctx) -> Response:
     if ctx.request.method == "GET":
         return render(ctx, "meetings/cancel.html", **context)
     try:
-        service.cancel_meeting(ctx.db, meeting, actor_id=ctx.person_id, reason=ctx.value("reason"))
+        invitations.cancel_meeting(
+            ctx.db, meeting, actor_id=ctx.person_id, reason=ctx.value("reason"), settings=ctx.settings
+        )
     except ValidationFailed as exc:
         return form_errors(ctx, "meetings/cancel.html", {"reason": exc.message}, **context)
     except RuleViolation as exc:
         return form_errors(ctx, "meetings/cancel.html", {"_rule": exc.message}, **context)
-    if meeting.invited_at is not None:
-        invitations.send_cancellations(ctx.db, meeting=meeting, settings=ctx.settings)
     ctx.flash(_("Mødet er aflyst."))
     return redirect(ctx, "meeting", meeting_id=meeting.id)
 

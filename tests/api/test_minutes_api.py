@@ -12,7 +12,7 @@ from starlette.testclient import TestClient
 from boardkit.core.db import Database
 from boardkit.meetings.models import AgendaItem, Minutes, MinutesApproval
 from boardkit.org.models import Board, Membership
-from tests.helpers import api_token, person_id
+from tests.helpers import api_token, csrf_from, login_as, person_id
 from tests.meetings.meeting_env import (
     ADMIN,
     CHAIR,
@@ -121,6 +121,30 @@ def test_strangers_get_404_and_the_unapproved_cannot_be_published(client: TestCl
     assert "godkendt" in r.json()["error"]["message"]
     r = post(client, api_token(demo, TREASURER), meeting_id, "publish")
     assert r.status_code == 403
+
+
+def test_the_page_and_the_api_refuse_the_same_way(client: TestClient, demo: Database) -> None:
+    """One service function per action: who may write, submit and publish is decided there, so a
+    board member who is neither chair nor minute taker meets the same 403 on the page and in the
+    API, and minutes not yet written are 404 in both."""
+    meeting_id = held_board_meeting(demo)
+    member = api_token(demo, TREASURER)
+    url = f"/api/v1/meetings/{meeting_id}/minutes"
+    assert post(client, member, meeting_id, "submit").json()["error"]["code"] == "minutes_not_found"
+    assert client.get(url, headers=member).status_code == 404
+    assert put(client, member, meeting_id, minutes_body(demo, meeting_id)).status_code == 403
+    put(client, api_token(demo, CHAIR), meeting_id, minutes_body(demo, meeting_id))
+    assert post(client, member, meeting_id, "submit").status_code == 403
+    assert post(client, member, meeting_id, "publish").status_code == 403
+
+    login_as(client, demo, TREASURER)
+    token = csrf_from(client.get(f"/meetings/{meeting_id}/minutes").text)
+    assert client.get(f"/meetings/{meeting_id}/minutes/edit").status_code == 403
+    for action in ("edit", "submit", "publish"):
+        r = client.post(f"/meetings/{meeting_id}/minutes/{action}", data={"csrf_token": token})
+        assert r.status_code == 403, action
+    assert client.get(f"/meetings/{meeting_id}/minutes/publish").status_code == 403
+    assert client.get(url, headers=member).json()["status"] == "draft"  # nothing was sent on
 
 
 @pytest.mark.postgres

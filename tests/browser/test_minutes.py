@@ -75,8 +75,8 @@ def site(
             households_represented=33,
             items=entries,
         )
-        minutes = minutes_service.save_minutes(s, meeting=meeting, actor_id=chair, data=data_in)
-        minutes_service.submit(s, meeting=meeting, minutes=minutes, actor_id=chair, settings=settings)
+        minutes = minutes_service.save_minutes(s, principal=principal, meeting=meeting, data=data_in)
+        minutes_service.submit(s, principal=principal, meeting=meeting, minutes=minutes, settings=settings)
         minutes_service.approve(s, principal=principal, meeting=meeting, minutes=minutes, settings=settings)
     server = start_live(data, db, smtp_server.url)
     yield Site(server, db, meeting_id)

@@ -20,7 +20,7 @@ from boardkit.expenses import export, receipt_pages
 from boardkit.expenses.models import ExpenseClaim, ExpenseEvent
 from tests.api.test_expenses_api import CLAIMS, jpeg, new_claim
 from tests.expenses.expense_env import BOOKKEEPER, CHAIR, MEMBER_SOEBAKKEN, TREASURER, who
-from tests.helpers import api_token
+from tests.helpers import api_token, login_as
 
 EXPORTS = "/api/v1/expense-exports"
 
@@ -99,7 +99,7 @@ def test_an_export_batch_reads_back_as_csv_and_stamped_pdf(
     )
     listed = client.get(EXPORTS, headers=staff).json()
     assert [b["id"] for b in listed["items"]] == [batch["id"]] and listed["next"] is None
-    assert client.get(EXPORTS, headers=api_token(demo, TREASURER)).json()["items"] == []
+    assert client.get(EXPORTS, headers=api_token(demo, TREASURER)).status_code == 404
 
     got = client.get(f"{EXPORTS}/{batch['id']}.csv", headers=staff)
     assert got.status_code == 200 and got.headers["content-type"].startswith("text/csv")
@@ -151,6 +151,16 @@ def test_an_export_batch_reads_back_as_csv_and_stamped_pdf(
 
 
 @pytest.mark.postgres
+def test_the_export_list_is_the_administrations_alone_on_the_page_and_in_the_api(
+    client: TestClient, demo: Database
+) -> None:
+    """The page always said 404 to anyone but staff; the API answered an empty list. Both 404 now."""
+    assert client.get(EXPORTS, headers=api_token(demo, TREASURER)).status_code == 404
+    assert client.get(EXPORTS, headers=api_token(demo, BOOKKEEPER)).status_code == 200
+    login_as(client, demo, TREASURER)
+    assert client.get("/expenses/exports").status_code == 404
+
+
 def test_the_service_marks_claims_exported_with_history(client: TestClient, demo: Database) -> None:
     claim_id = approved_claim(
         client, demo, TREASURER, CHAIR, [("a.jpg", jpeg(), {"amount_ore": 1000, "spent_on": "2026-02-01"})]

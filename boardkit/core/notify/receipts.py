@@ -18,6 +18,7 @@ from sqlalchemy import ColumnElement, distinct, func, select, update
 from sqlalchemy.orm import Session
 
 from boardkit.core.db import utcnow
+from boardkit.core.errors import NotFound
 from boardkit.core.notify.models import DIGITAL, Notice, NoticeDelivery, NoticePreference
 
 
@@ -208,6 +209,14 @@ def get_notice_for(db: Session, *, notice_id: int, person_id: int) -> Notice | N
         NoticeDelivery.notice_id == notice_id, NoticeDelivery.person_id == person_id
     )
     return db.get(Notice, notice_id) if db.scalar(addressed.limit(1)) is not None else None
+
+
+def my_notice(db: Session, *, notice_id: int, person_id: int) -> Notice:
+    """The one loader of a person's own notice (page and API): 404 when it was not addressed to them."""
+    notice = get_notice_for(db, notice_id=notice_id, person_id=person_id)
+    if notice is None:
+        raise NotFound()
+    return notice
 
 
 def count_unread(db: Session, *, person_id: int) -> int:

@@ -47,9 +47,7 @@ def _note_read(ctx: Ctx, *, notice_id: int, person_id: int) -> None:
 def notification_open(ctx: Ctx) -> Response:
     """Open one of my notices: it counts as read, and I land on what it is about."""
     person_id = ctx.person_id
-    notice = receipts.get_notice_for(ctx.db, notice_id=ctx.int_param("notice_id"), person_id=person_id)
-    if notice is None:
-        raise NotFound()
+    notice = receipts.my_notice(ctx.db, notice_id=ctx.int_param("notice_id"), person_id=person_id)
     _note_read(ctx, notice_id=notice.id, person_id=person_id)
     return RedirectResponse(_safe_path(notice.link_path), status_code=303)
 

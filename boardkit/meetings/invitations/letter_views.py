@@ -14,7 +14,7 @@ from boardkit.org import service as org_service
 
 
 def _batch(ctx: Ctx) -> PrintBatch:
-    principal = org_service.require_staff(ctx.require_login().principal)
+    principal = ctx.require_login().principal
     return letters.get_batch(ctx.db, principal=principal, batch_id=ctx.int_param("batch_id"))
 
 
@@ -25,8 +25,8 @@ def pdf_response(data: bytes, filename: str) -> Response:
 @page
 def batch_list(ctx: Ctx) -> Response:
     """Every print batch of the staff member's organisations, newest first."""
-    principal = org_service.require_staff(ctx.require_login().principal)
-    batches = letters.list_batches(ctx.db, organisation_ids=principal.staff_organisation_ids, limit=200)
+    principal = ctx.require_login().principal
+    batches = letters.list_batches(ctx.db, principal=principal, limit=200)
     organisations = org_service.list_organisations(ctx.db, ids=principal.staff_organisation_ids)
     return render(
         ctx,

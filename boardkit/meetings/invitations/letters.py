@@ -127,13 +127,15 @@ class BatchSummary:
 def list_batches(
     db: Session,
     *,
-    organisation_ids: frozenset[int] | list[int],
+    principal: Principal,
     limit: int = 50,
     before_id: int | None = None,
 ) -> list[BatchSummary]:
-    """The organisations' print batches, newest first, with how many letters each holds."""
+    """The print batches of the organisations this staff member administers, newest first, with how
+    many letters each holds; 404 for anyone who is no organisation's staff."""
+    organisation_ids = principal.staff_organisation_ids
     if not organisation_ids:
-        return []
+        raise NotFound()
     count = (
         select(func.count(Letter.id)).where(Letter.batch_id == PrintBatch.id).correlate(PrintBatch)
     ).scalar_subquery()
@@ -149,7 +151,8 @@ def list_batches(
 
 
 def get_batch(db: Session, *, principal: Principal, batch_id: int) -> PrintBatch:
-    """A batch of an organisation the principal administers; 404 for anything else."""
+    """The one loader of a print batch (pages and API): a batch of an organisation the principal
+    administers; 404 for anything else, and for anyone who is no organisation's staff."""
     batch = db.get(PrintBatch, batch_id)
     if batch is None or not can(
         principal, Action.ADMINISTER, Resource(organisation_id=batch.organisation_id)

@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from markupsafe import escape
+from sqlalchemy.orm import Session
 
 from boardkit.config import Settings
 from boardkit.core import i18n, mail
@@ -211,3 +212,19 @@ class Notice:
         if self.previous:
             content["previous"] = self.previous
         return content
+
+
+def invite_ics(db: Session, *, meeting: Meeting, settings: Settings, person: Person | None) -> str:
+    """The event as the invitee gets it (REQUEST, or CANCEL once cancelled), for download."""
+    attendee = None
+    if person is not None and person.email:
+        response = rsvp.get_response(db, meeting_id=meeting.id, person_id=person.id)
+        attendee = calendar.Attendee(person.email, person.name, response)
+    return calendar.invite(
+        meeting,
+        base_url=settings.base_url,
+        organizer=calendar.organizer_for(meeting, settings.mail_from),
+        attendee=attendee,
+        agenda=agenda_titles(meeting),
+        alarm_minutes=alarm_minutes(meeting),
+    )

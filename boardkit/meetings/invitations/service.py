@@ -39,7 +39,8 @@ from boardkit.core.db import utcnow
 from boardkit.core.errors import RuleViolation
 from boardkit.core.i18n import _
 from boardkit.core.models import OutboxEmail
-from boardkit.meetings import calendar, pack_queue, rsvp, search_docs
+from boardkit.meetings import calendar, lookup, pack_queue, rsvp, search_docs
+from boardkit.meetings import service as meetings_service
 from boardkit.meetings.invitations import letters
 from boardkit.meetings.invitations.letters import batch_filename as batch_filename
 from boardkit.meetings.invitations.letters import build_batch_pdf as build_batch_pdf
@@ -48,7 +49,8 @@ from boardkit.meetings.invitations.letters import count_letters as count_letters
 from boardkit.meetings.invitations.letters import get_batch as get_batch
 from boardkit.meetings.invitations.letters import list_batches as list_batches
 from boardkit.meetings.invitations.letters import mark_printed as mark_printed
-from boardkit.meetings.invitations.notice import Notice, agenda_titles, alarm_minutes, recipient_line
+from boardkit.meetings.invitations.notice import Notice, recipient_line
+from boardkit.meetings.invitations.notice import invite_ics as invite_ics
 from boardkit.meetings.models import Invitation, Letter, Meeting, PrintBatch
 from boardkit.org import service as org_service
 from boardkit.org.service import Person
@@ -219,7 +221,8 @@ def _invitations(db: Session, meeting_id: int) -> list[Invitation]:
     )
 
 
-def _check_open(meeting: Meeting) -> None:
+def check_open(meeting: Meeting) -> None:
+    """A meeting takes invitations until it is cancelled or over (409 otherwise)."""
     if meeting.status == "cancelled":
         raise RuleViolation(_("Mødet er aflyst."), code="meeting_cancelled")
     if meeting.status == "held" or meeting.ends_at < utcnow():
@@ -241,7 +244,8 @@ def send_invitations(
 
     A sending that reaches anyone is written to the audit log (who sent it, how many of each)."""
     _lock(db, meeting)
-    _check_open(meeting)
+    check_open(meeting)
+    lookup.load_agenda(db, meeting)
     if not meeting.uid:
         meeting.uid = calendar.meeting_uid(meeting, settings.base_url)
     sync_delivery(db, meeting_id=meeting.id)
@@ -357,22 +361,26 @@ def send_cancellations(db: Session, *, meeting: Meeting, settings: Settings) -> 
     return _resend(db, meeting=meeting, settings=settings, kind="cancellation", previous=None)
 
 
-def invite_ics(db: Session, *, meeting: Meeting, settings: Settings, person: Person | None) -> str:
-    """The event as the invitee gets it (REQUEST, or CANCEL once cancelled), for download."""
-    attendee = None
-    if person is not None and person.email:
-        response = rsvp.get_response(db, meeting_id=meeting.id, person_id=person.id)
-        attendee = calendar.Attendee(person.email, person.name, response)
-    return calendar.invite(
-        meeting,
-        base_url=settings.base_url,
-        organizer=calendar.organizer_for(meeting, settings.mail_from),
-        attendee=attendee,
-        agenda=agenda_titles(meeting),
-        alarm_minutes=alarm_minutes(meeting),
-    )
-
-
 def previous_of(meeting: Meeting) -> dict[str, Any]:
     """What an update letter shows as "before": call before changing the meeting."""
     return {"starts_at": meeting.starts_at.isoformat(), "location": meeting.location, "room": meeting.room}
+
+
+def change_meeting(
+    db: Session, meeting: Meeting, *, actor_id: int, data: meetings_service.MeetingInput, settings: Settings
+) -> bool:
+    """Change a meeting (``meetings.service.update_meeting``, pages and API); when its time or place
+    moved after the invitations went out, everyone invited gets the update. True when it moved."""
+    previous = previous_of(meeting)
+    moved = meetings_service.update_meeting(db, meeting, actor_id=actor_id, data=data)
+    if moved and meeting.invited_at is not None:
+        send_updates(db, meeting=meeting, settings=settings, previous=previous)
+    return moved
+
+
+def cancel_meeting(db: Session, meeting: Meeting, *, actor_id: int, reason: str, settings: Settings) -> None:
+    """Cancel a meeting (``meetings.service.cancel_meeting``, pages and API); everyone invited gets
+    the cancellation."""
+    meetings_service.cancel_meeting(db, meeting, actor_id=actor_id, reason=reason)
+    if meeting.invited_at is not None:
+        send_cancellations(db, meeting=meeting, settings=settings)

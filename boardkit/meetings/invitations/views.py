@@ -84,7 +84,7 @@ def send(ctx: Ctx) -> Response:
     the confirmed POST sends to everyone not yet reached with the meeting as it is now."""
     meeting = lookup.meeting_for(ctx, Action.MANAGE)
     try:
-        invitations._check_open(meeting)
+        invitations.check_open(meeting)
     except RuleViolation as exc:
         ctx.flash(exc.message, "error")
         return redirect(ctx, "meeting", meeting_id=meeting.id)
@@ -95,7 +95,6 @@ def send(ctx: Ctx) -> Response:
     groups = send_plan.groups_of_invitations(send_plan.plan_invitations(ctx.db, meeting=meeting))
     if send_plan.fingerprint(groups) != confirmed:
         return _confirm_invitations(ctx, meeting, groups, changed=True)
-    lookup.load_agenda(ctx.db, meeting)
     sent = invitations.send_invitations(
         ctx.db, meeting=meeting, settings=ctx.settings, actor_id=ctx.person_id
     )
@@ -144,9 +143,8 @@ def rsvp_panel(ctx: Ctx, meeting: Meeting) -> dict[str, Any]:
 def answer(ctx: Ctx) -> Response:
     """The logged-in invitee's answer from the meeting page."""
     meeting = lookup.meeting_for(ctx)
-    rsvp.require_invitee(ctx.db, meeting=meeting, principal=ctx.principal)
     try:
-        rsvp.set_rsvp(ctx.db, meeting=meeting, person_id=ctx.person_id, response=ctx.value("response"))
+        rsvp.answer(ctx.db, meeting=meeting, principal=ctx.principal, response=ctx.value("response"))
     except (ValidationFailed, RuleViolation) as exc:
         ctx.flash(exc.message, "error")
         return redirect(ctx, "meeting", meeting_id=meeting.id)

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from boardkit.core.errors import NotFound
+from boardkit.core.errors import Forbidden, NotFound
 from boardkit.core.i18n import _
 from boardkit.core.permissions import Action, Audience, Principal, can
 from boardkit.meetings import access, lookup
@@ -45,6 +45,36 @@ def get_minutes(db: Session, *, principal: Principal, meeting_id: int) -> tuple[
     if not is_insider(principal, meeting) and (minutes is None or minutes.status != "published"):
         raise NotFound()
     return meeting, minutes
+
+
+def load_minutes(db: Session, *, principal: Principal, meeting_id: int) -> tuple[Meeting, Minutes | None]:
+    """The one loader of the minutes' pages and API: ``get_minutes`` with the meeting's agenda loaded."""
+    meeting, minutes = get_minutes(db, principal=principal, meeting_id=meeting_id)
+    lookup.load_agenda(db, meeting)
+    return meeting, minutes
+
+
+def existing_minutes(db: Session, *, principal: Principal, meeting_id: int) -> tuple[Meeting, Minutes]:
+    """``load_minutes`` for an action on written minutes: 404 ``minutes_not_found`` while there are none."""
+    meeting, minutes = load_minutes(db, principal=principal, meeting_id=meeting_id)
+    if minutes is None:
+        raise NotFound(_("Der er ikke skrevet et referat af mødet endnu."), code="minutes_not_found")
+    return meeting, minutes
+
+
+def editable_minutes(db: Session, *, principal: Principal, meeting_id: int) -> tuple[Meeting, Minutes | None]:
+    """``load_minutes`` for the writing form: 403 unless this person may write the minutes."""
+    meeting, minutes = load_minutes(db, principal=principal, meeting_id=meeting_id)
+    require_edit(
+        principal, meeting, minutes, _("Kun formanden, referenten og administrationen kan skrive referatet.")
+    )
+    return meeting, minutes
+
+
+def require_edit(principal: Principal, meeting: Meeting, minutes: Minutes | None, message: str) -> None:
+    """403 with ``message`` unless this person may write the minutes (``may_edit``)."""
+    if not may_edit(principal, meeting, minutes):
+        raise Forbidden(message)
 
 
 # --- content --------------------------------------------------------------------------------

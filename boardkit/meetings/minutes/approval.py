@@ -28,8 +28,9 @@ from boardkit.core.db import utcnow
 from boardkit.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from boardkit.core.i18n import _
 from boardkit.core.permissions import Principal
-from boardkit.meetings import access, timeline
-from boardkit.meetings.minutes import decisions
+from boardkit.meetings import access as meeting_access
+from boardkit.meetings import timeline
+from boardkit.meetings.minutes import access, decisions
 from boardkit.meetings.minutes import search as minutes_search
 from boardkit.meetings.models import Meeting, Minutes, MinutesApproval, MinutesComment, MinutesVersion
 from boardkit.org import service as org_service
@@ -137,8 +138,19 @@ def lock(db: Session, minutes: Minutes) -> Minutes:
     return minutes
 
 
-def submit(db: Session, *, meeting: Meeting, minutes: Minutes, actor_id: int, settings: Settings) -> int:
-    """Send the draft to the board for approval; returns how many e-mails were queued."""
+def submit(
+    db: Session, *, principal: Principal, meeting: Meeting, minutes: Minutes, settings: Settings
+) -> int:
+    """Send the draft to the board for approval (the chair, the minute taker, the administration:
+    403 otherwise); returns how many e-mails were queued."""
+    access.require_edit(
+        principal,
+        meeting,
+        minutes,
+        _("Kun formanden, referenten og administrationen kan sende referatet til godkendelse."),
+    )
+    assert principal.person_id is not None
+    actor_id = principal.person_id
     lock(db, minutes)
     if minutes.status != "draft":
         raise Conflict(_("Referatet er allerede sendt til godkendelse."), code="already_submitted")
@@ -230,7 +242,7 @@ def comment(
     db: Session, *, principal: Principal, meeting: Meeting, minutes: Minutes, text: str
 ) -> MinutesComment:
     """A board member's remark on the current version (the minute taker reads it and edits)."""
-    if not may_approve(principal, meeting) and not access.can_manage(principal, meeting):
+    if not may_approve(principal, meeting) and not meeting_access.can_manage(principal, meeting):
         raise NotFound()
     if minutes.status == "published":
         raise Conflict(_("Referatet er allerede udgivet."), code="minutes_published")

@@ -24,8 +24,9 @@ from boardkit.core import audit
 from boardkit.core.db import utcnow
 from boardkit.core.errors import Conflict, ValidationFailed
 from boardkit.core.i18n import _, ngettext
+from boardkit.core.permissions import Principal
 from boardkit.meetings.minutes import search as minutes_search
-from boardkit.meetings.minutes.access import find_minutes
+from boardkit.meetings.minutes.access import find_minutes, require_edit
 from boardkit.meetings.minutes.versions import diff_content
 from boardkit.meetings.models import Decision, Meeting, Minutes, MinutesVersion
 from boardkit.org import service as org_service
@@ -190,11 +191,17 @@ def _check_votes(
         )
 
 
-def save_minutes(db: Session, *, meeting: Meeting, actor_id: int, data: MinutesInput) -> Minutes:
-    """Write the minutes: a draft in place; after submission a new version that resets approvals."""
+def save_minutes(db: Session, *, principal: Principal, meeting: Meeting, data: MinutesInput) -> Minutes:
+    """Write the minutes (the chair, the minute taker, the administration: 403 otherwise): a draft in
+    place; after submission a new version that resets approvals."""
+    minutes = find_minutes(db, meeting_id=meeting.id)
+    require_edit(
+        principal, meeting, minutes, _("Kun formanden, referenten og administrationen kan skrive referatet.")
+    )
+    assert principal.person_id is not None
+    actor_id = principal.person_id
     if meeting.status == "cancelled":
         raise Conflict(_("Mødet er aflyst, så der skrives intet referat."), code="meeting_cancelled")
-    minutes = find_minutes(db, meeting_id=meeting.id)
     if minutes is not None and minutes.status == "published":
         raise Conflict(_("Referatet er udgivet og kan ikke længere ændres."), code="minutes_published")
     content = build_content(db, meeting, data)

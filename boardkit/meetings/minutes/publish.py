@@ -24,10 +24,11 @@ from sqlalchemy.orm import Session
 from boardkit.config import Settings
 from boardkit.core import audit, notify
 from boardkit.core.db import utcnow
-from boardkit.core.errors import Conflict
+from boardkit.core.errors import Conflict, Forbidden
 from boardkit.core.i18n import _
+from boardkit.core.permissions import Principal
 from boardkit.core.templating import fmt_date
-from boardkit.meetings import search_docs, service
+from boardkit.meetings import access, search_docs, service
 from boardkit.meetings.minutes import search as minutes_search
 from boardkit.meetings.models import Meeting, Minutes
 from boardkit.org import service as org_service
@@ -54,9 +55,12 @@ def addressees(db: Session, *, meeting: Meeting) -> list[notify.Addressee]:
     return result
 
 
-def publish(db: Session, *, meeting: Meeting, minutes: Minutes, actor_id: int, settings: Settings) -> int:
-    """Publish approved minutes of a held meeting (409 ``minutes_not_approved`` or ``meeting_not_held``
-    otherwise); returns the notice's id."""
+def check_publish(principal: Principal, meeting: Meeting, minutes: Minutes) -> None:
+    """The rules of publishing, for ``publish`` and for the page that asks to confirm it first: the
+    chair or the administration (403), approved minutes (409 ``already_published`` or
+    ``minutes_not_approved``) of a held meeting (409 ``meeting_not_held``)."""
+    if not access.can_manage(principal, meeting):
+        raise Forbidden(_("Kun formanden og administrationen kan udgive referatet."))
     if minutes.status == "published":
         raise Conflict(_("Referatet er allerede udgivet."), code="already_published")
     if minutes.status != "approved":
@@ -65,6 +69,15 @@ def publish(db: Session, *, meeting: Meeting, minutes: Minutes, actor_id: int, s
         )
     if not service.is_held(meeting):
         raise Conflict(_("Referatet kan først udgives, når mødet er holdt."), code="meeting_not_held")
+
+
+def publish(
+    db: Session, *, principal: Principal, meeting: Meeting, minutes: Minutes, settings: Settings
+) -> int:
+    """Publish approved minutes of a held meeting (``check_publish``); returns the notice's id."""
+    check_publish(principal, meeting, minutes)
+    assert principal.person_id is not None
+    actor_id = principal.person_id
     day = fmt_date(meeting.starts_at)
     notice = notify.send_notice(
         db,

@@ -6,9 +6,12 @@ It only re-exports: the minutes' modules import each other directly and never th
 from __future__ import annotations
 
 from boardkit.meetings.minutes.access import content_for as content_for
+from boardkit.meetings.minutes.access import editable_minutes as editable_minutes
+from boardkit.meetings.minutes.access import existing_minutes as existing_minutes
 from boardkit.meetings.minutes.access import find_minutes as find_minutes
 from boardkit.meetings.minutes.access import get_minutes as get_minutes
 from boardkit.meetings.minutes.access import is_insider as is_insider
+from boardkit.meetings.minutes.access import load_minutes as load_minutes
 from boardkit.meetings.minutes.access import may_edit as may_edit
 from boardkit.meetings.minutes.access import redacted as redacted
 from boardkit.meetings.minutes.access import sees_closed as sees_closed
@@ -30,6 +33,7 @@ from boardkit.meetings.minutes.decisions import list_decisions as list_decisions
 from boardkit.meetings.minutes.decisions import sync_decisions as sync_decisions
 from boardkit.meetings.minutes.pdf import minutes_pdf as minutes_pdf
 from boardkit.meetings.minutes.pdf import pdf_response as pdf_response
+from boardkit.meetings.minutes.publish import check_publish as check_publish
 from boardkit.meetings.minutes.publish import mark_read as mark_read
 from boardkit.meetings.minutes.publish import plan as plan_publication  # noqa: F401  (re-exported)
 from boardkit.meetings.minutes.publish import publish as publish

@@ -7,11 +7,11 @@ from typing import Any
 from starlette.responses import Response
 from starlette.routing import Route
 
-from boardkit.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from boardkit.core.errors import Conflict, NotFound, ValidationFailed
 from boardkit.core.i18n import _
 from boardkit.core.permissions import Principal
 from boardkit.core.web import Ctx, form_errors, page, redirect, render
-from boardkit.meetings import access, lookup, service
+from boardkit.meetings import access, lookup
 from boardkit.meetings.invitations import send_plan
 from boardkit.meetings.invitations.views import confirm_page  # the one confirmation page of mass sends
 from boardkit.meetings.minutes import form
@@ -22,18 +22,16 @@ from boardkit.org import service as org_service
 
 def _load(ctx: Ctx) -> tuple[Meeting, Minutes | None]:
     ctx.require_login()
-    meeting, minutes = minutes_service.get_minutes(
+    return minutes_service.load_minutes(
         ctx.db, principal=ctx.principal, meeting_id=ctx.int_param("meeting_id")
     )
-    lookup.load_agenda(ctx.db, meeting)
-    return meeting, minutes
 
 
 def _existing(ctx: Ctx) -> tuple[Meeting, Minutes]:
-    meeting, minutes = _load(ctx)
-    if minutes is None:
-        raise NotFound()
-    return meeting, minutes
+    ctx.require_login()
+    return minutes_service.existing_minutes(
+        ctx.db, principal=ctx.principal, meeting_id=ctx.int_param("meeting_id")
+    )
 
 
 def minutes_context(ctx: Ctx, meeting: Meeting, minutes: Minutes | None) -> dict[str, Any]:
@@ -130,9 +128,10 @@ def minutes_by_link(ctx: Ctx, minutes_id: int, person_id: int) -> Response | Non
 
 @page
 def minutes_edit(ctx: Ctx) -> Response:
-    meeting, minutes = _load(ctx)
-    if not minutes_service.may_edit(ctx.principal, meeting, minutes):
-        raise Forbidden(_("Kun formanden, referenten og administrationen kan skrive referatet."))
+    ctx.require_login()
+    meeting, minutes = minutes_service.editable_minutes(
+        ctx.db, principal=ctx.principal, meeting_id=ctx.int_param("meeting_id")
+    )
     content = minutes.content if minutes is not None else minutes_service.blank_content(ctx.db, meeting)
     context = form.form_context(ctx, meeting, minutes, content)
     if ctx.request.method == "GET":
@@ -140,7 +139,7 @@ def minutes_edit(ctx: Ctx) -> Response:
     data, errors = form.form_input(ctx, meeting)
     if not errors:
         try:
-            saved = minutes_service.save_minutes(ctx.db, meeting=meeting, actor_id=ctx.person_id, data=data)
+            saved = minutes_service.save_minutes(ctx.db, principal=ctx.principal, meeting=meeting, data=data)
         except ValidationFailed as exc:
             errors = {k: str(v) for k, v in exc.fields.items()}
         except Conflict as exc:
@@ -178,12 +177,8 @@ def _action(ctx: Ctx, run: Any, done: str) -> Response:
 @page
 def minutes_submit(ctx: Ctx) -> Response:
     def run(meeting: Meeting, minutes: Minutes) -> None:
-        if not minutes_service.may_edit(ctx.principal, meeting, minutes):
-            raise Forbidden(
-                _("Kun formanden, referenten og administrationen kan sende referatet til godkendelse.")
-            )
         minutes_service.submit(
-            ctx.db, meeting=meeting, minutes=minutes, actor_id=ctx.person_id, settings=ctx.settings
+            ctx.db, principal=ctx.principal, meeting=meeting, minutes=minutes, settings=ctx.settings
         )
 
     return _action(ctx, run, _("Referatet er sendt til bestyrelsen til godkendelse."))
@@ -243,18 +238,10 @@ def minutes_publish(ctx: Ctx) -> Response:
     """ "Udgiv referatet": GET (or a POST without the confirmation) shows who gets what; the confirmed
     POST publishes."""
     meeting, minutes = _existing(ctx)
-    if not access.can_manage(ctx.principal, meeting):
-        raise Forbidden(_("Kun formanden og administrationen kan udgive referatet."))
-    if minutes.status != "approved":
-        ctx.flash(
-            _("Referatet er allerede udgivet.")
-            if minutes.status == "published"
-            else _("Referatet kan først udgives, når bestyrelsen har godkendt det."),
-            "error",
-        )
-        return redirect(ctx, "minutes", meeting_id=meeting.id)
-    if not service.is_held(meeting):
-        ctx.flash(_("Referatet kan først udgives, når mødet er holdt."), "error")
+    try:
+        minutes_service.check_publish(ctx.principal, meeting, minutes)
+    except Conflict as exc:
+        ctx.flash(exc.message, "error")
         return redirect(ctx, "minutes", meeting_id=meeting.id)
     plan = minutes_service.plan_publication(ctx.db, meeting=meeting, settings=ctx.settings)
     groups = send_plan.groups_of_notice(plan)
@@ -265,7 +252,7 @@ def minutes_publish(ctx: Ctx) -> Response:
         return _confirm_publish(ctx, meeting, groups, changed=True)
     try:
         minutes_service.publish(
-            ctx.db, meeting=meeting, minutes=minutes, actor_id=ctx.person_id, settings=ctx.settings
+            ctx.db, principal=ctx.principal, meeting=meeting, minutes=minutes, settings=ctx.settings
         )
     except Conflict as exc:
         ctx.flash(exc.message, "error")

@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
-from boardkit.core.errors import Forbidden, ValidationFailed
+from boardkit.core.errors import ValidationFailed
 from boardkit.core.i18n import _
 from boardkit.core.templating import TZ
 from boardkit.core.web import Ctx, api, form_errors, page, render
@@ -82,9 +82,7 @@ def _safe_next(ctx: Ctx, default: str) -> str:
 
 def _note_item(ctx: Ctx) -> tuple[AgendaItem, Meeting]:
     ctx.require_login()
-    item = lookup.get_item(ctx.db, principal=ctx.principal, item_id=ctx.int_param("item_id"))
-    if packs_service.variant_for(ctx.principal, item.meeting) == "public":
-        raise Forbidden(_("Kun bestyrelsen kan skrive noter til punkterne."))
+    item = packs_service.note_item(ctx.db, principal=ctx.principal, item_id=ctx.int_param("item_id"))
     return item, item.meeting
 
 

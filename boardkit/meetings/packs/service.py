@@ -24,13 +24,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from boardkit.core.db import utcnow
-from boardkit.core.errors import Conflict, NotFound
+from boardkit.core.errors import Conflict, Forbidden, NotFound
 from boardkit.core.i18n import _
 from boardkit.core.permissions import Principal
 from boardkit.core.storage import FileStore
 from boardkit.core.templating import TZ
 from boardkit.meetings import access, attachments, calendar, lookup
-from boardkit.meetings.models import Meeting, PackRead, PackVersion
+from boardkit.meetings.models import AgendaItem, Meeting, PackRead, PackVersion
 from boardkit.meetings.pack_queue import BUILD as BUILD
 from boardkit.meetings.pack_queue import publish_pack as publish_pack
 from boardkit.meetings.pack_queue import queue_build as queue_build
@@ -50,6 +50,15 @@ def variant_for(principal: Principal, meeting: Meeting) -> str:
     if meeting.board_id in principal.board_roles:
         return "open"
     return "public"
+
+
+def note_item(db: Session, *, principal: Principal, item_id: int) -> AgendaItem:
+    """The one loader of an agenda item for private notes (page and API): the item as this reader
+    may see it (404 otherwise), and 403 for readers without a board pack (residents)."""
+    item = lookup.get_item(db, principal=principal, item_id=item_id)
+    if variant_for(principal, item.meeting) == "public":
+        raise Forbidden(_("Kun bestyrelsen kan skrive noter til punkterne."))
+    return item
 
 
 def has_pack_for(principal: Principal, meeting: Meeting) -> bool:
@@ -80,6 +89,13 @@ class PackDownload:
     filename: str
     version: int
     pages: int
+
+
+def versions_for(db: Session, *, principal: Principal, meeting: Meeting) -> list[PackVersion]:
+    """The versions of the pack this reader gets, newest first (page and API); none before publishing."""
+    if meeting.pack_published_at is None:
+        return []
+    return list_versions(db, meeting, variant_for(principal, meeting))
 
 
 def pack_filename(meeting: Meeting, version: int) -> str:
@@ -271,6 +287,7 @@ __all__ = [
     "get_notes",
     "list_versions",
     "make_handlers",
+    "note_item",
     "offline_packs",
     "publish_pack",
     "queue_build",
@@ -280,5 +297,6 @@ __all__ = [
     "save_note",
     "unread_by",
     "variant_for",
+    "versions_for",
     "zip_originals",
 ]

@@ -106,8 +106,7 @@ def pack_publish(ctx: Ctx) -> Response:
 def pack_versions(ctx: Ctx) -> Response:
     """Every version of the pack this reader gets, newest first, with what changed."""
     meeting = lookup.meeting_for(ctx)
-    variant = packs_service.variant_for(ctx.principal, meeting)
-    versions = packs_service.list_versions(ctx.db, meeting, variant) if meeting.pack_published_at else []
+    versions = packs_service.versions_for(ctx.db, principal=ctx.principal, meeting=meeting)
     return render(ctx, "meetings/pack_versions.html", meeting=meeting, versions=versions, active_nav="home")
 
 

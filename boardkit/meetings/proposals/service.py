@@ -58,6 +58,14 @@ def _check_visible(principal: Principal, meeting: Meeting) -> None:
         raise NotFound()
 
 
+def get_meeting(db: Session, *, principal: Principal, meeting_id: int) -> Meeting:
+    """The one loader of a meeting's proposals (pages and API): a department meeting this reader
+    may see; 404 for anything else (board meetings take no proposals)."""
+    meeting = lookup.get_meeting(db, principal=principal, meeting_id=meeting_id)
+    _check_visible(principal, meeting)
+    return meeting
+
+
 def list_proposals(db: Session, *, meeting: Meeting) -> list[ProposalEntry]:
     """The proposals received for a meeting, oldest first, with the proposers' names."""
     rows = db.execute(

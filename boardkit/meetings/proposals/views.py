@@ -10,7 +10,6 @@ from starlette.routing import Route
 from boardkit.core.db import utcnow
 from boardkit.core.errors import (
     Conflict,
-    NotFound,
     RuleViolation,
     TooLarge,
     UnsupportedType,
@@ -18,7 +17,7 @@ from boardkit.core.errors import (
 )
 from boardkit.core.i18n import _
 from boardkit.core.web import Ctx, form_errors, page, redirect, render
-from boardkit.meetings import attachments, lookup
+from boardkit.meetings import attachments
 from boardkit.meetings.models import Meeting
 from boardkit.meetings.proposals import rules as proposal_rules
 from boardkit.meetings.proposals import service as proposals
@@ -32,10 +31,8 @@ def _link(ctx: Ctx) -> LinkFn:
 
 
 def _meeting(ctx: Ctx) -> Meeting:
-    meeting = lookup.meeting_for(ctx)
-    if proposal_rules.department_of(meeting) is None:
-        raise NotFound()
-    return meeting
+    ctx.require_login()
+    return proposals.get_meeting(ctx.db, principal=ctx.principal, meeting_id=ctx.int_param("meeting_id"))
 
 
 def _intake(ctx: Ctx, meeting: Meeting) -> dict[str, Any]:
