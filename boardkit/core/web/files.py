@@ -25,12 +25,17 @@ from starlette.responses import FileResponse, Response
 from starlette.types import Receive, Scope, Send
 
 PRIVATE = "private, no-cache"
+# Letters NFKD cannot take apart, spelt the way Danes write them without the letter.
+_SPELT_OUT = str.maketrans({"æ": "ae", "Æ": "Ae", "ø": "oe", "Ø": "Oe", "å": "aa", "Å": "Aa", "ß": "ss"})
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
 
 def disposition(filename: str, *, inline: bool) -> str:
-    """A Content-Disposition with an ASCII fallback name and the real one (RFC 6266)."""
-    ascii_name = unicodedata.normalize("NFKD", filename).encode("ascii", "ignore").decode()
+    """A Content-Disposition with an ASCII fallback name ("Mødemappe" → "Moedemappe") and the real
+    one (RFC 6266)."""
+    ascii_name = (
+        unicodedata.normalize("NFKD", filename.translate(_SPELT_OUT)).encode("ascii", "ignore").decode()
+    )
     ascii_name = "".join(c for c in ascii_name if c.isprintable() and c not in '"\\;') or "fil"
     kind = "inline" if inline else "attachment"
     return f"{kind}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename, safe='')}"

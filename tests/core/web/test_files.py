@@ -53,7 +53,7 @@ def test_a_whole_file_has_its_unicode_name_nosniff_and_accepts_ranges(files: Tes
     r = files.get("/b")
     assert r.status_code == 200 and r.content == DATA
     assert r.headers["content-disposition"] == (
-        "inline; filename=\"Referat  restad Sisli e.pdf\"; filename*=UTF-8''"
+        "inline; filename=\"Referat  Oerestad Sisli e.pdf\"; filename*=UTF-8''"
         "Referat%20%E2%80%93%20%C3%98restad%20%C5%9Ei%C5%9Fli%20%E1%BB%85.pdf"
     )
     assert r.headers["x-content-type-options"] == "nosniff"
