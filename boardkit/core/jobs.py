@@ -85,9 +85,11 @@ class JobRunner:
         else:
             self.own_transactions.discard(kind)
 
-    def every(self, kind: str, handler: Handler, *, seconds: float) -> None:
+    def every(
+        self, kind: str, handler: Handler | OwnHandler, *, seconds: float, own_transactions: bool = False
+    ) -> None:
         """Run ``kind`` about every ``seconds`` (queued by whichever worker looks first)."""
-        self.register(kind, handler)
+        self.register(kind, handler, own_transactions=own_transactions)
         self.periodic[kind] = seconds
 
     def schedule_periodic(self, now: datetime | None = None) -> list[str]:

@@ -55,9 +55,16 @@ class Registry:
         if on_failure is not None:
             self.on_failure(kind, on_failure)
 
-    def every(self, kind: str, handler: jobs.Handler, *, seconds: float) -> None:
+    def every(
+        self,
+        kind: str,
+        handler: jobs.Handler | jobs.OwnHandler,
+        *,
+        seconds: float,
+        own_transactions: bool = False,
+    ) -> None:
         """A periodic task, queued about every ``seconds`` by whichever worker looks first."""
-        self.runner.every(kind, handler, seconds=seconds)
+        self.runner.every(kind, handler, seconds=seconds, own_transactions=own_transactions)
 
     def on_failure(self, kind: str, hook: Callable[[Session, Job], None]) -> None:
         """Also run ``hook`` (in one transaction with the others) when a ``kind`` job gives up."""

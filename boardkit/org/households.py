@@ -87,3 +87,21 @@ def list_administration_contacts(
             .order_by(Person.name, Person.id)
         ).unique()
     )
+
+
+def rented_homes(db: Session, *, person_id: int, day: date | None = None) -> list[Tenancy]:
+    """The tenancies this person rents on the day as a tenant (not as a household member)."""
+    day = day or today()
+    return list(
+        db.scalars(
+            select(Tenancy)
+            .join(Residency, Residency.tenancy_id == Tenancy.id)
+            .where(
+                Residency.person_id == person_id,
+                Residency.role == "tenant",
+                or_(Residency.start_date.is_(None), Residency.start_date <= day),
+                or_(Residency.end_date.is_(None), Residency.end_date >= day),
+            )
+            .order_by(Tenancy.id)
+        )
+    )

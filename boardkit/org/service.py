@@ -29,6 +29,7 @@ from boardkit.org.households import Household as Household
 from boardkit.org.households import current_homes as current_homes
 from boardkit.org.households import list_administration_contacts as list_administration_contacts
 from boardkit.org.households import list_households as list_households
+from boardkit.org.households import rented_homes as rented_homes
 from boardkit.org.memberships import MEMBERSHIP_FIELDS as MEMBERSHIP_FIELDS
 from boardkit.org.memberships import add_membership as add_membership
 from boardkit.org.memberships import check_membership as check_membership

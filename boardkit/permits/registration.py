@@ -1,0 +1,37 @@
+"""The permits domain's part of the application: the daily pass of unanswered reports (in batches,
+each in its own short transaction) and the cases' names in the audit log."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from boardkit.core.audit import ObjectRef, register_object_names
+from boardkit.core.db import Database
+from boardkit.core.i18n import _
+from boardkit.core.registry import Registry
+from boardkit.org import service as org_service
+from boardkit.permits.decisions import LAPSE_EVERY_SECONDS, LAPSE_KIND, lapse_reports
+from boardkit.permits.models import Permit
+
+
+def _permits(db: Session, ids: Collection[int]) -> dict[int, ObjectRef]:
+    # The case's number, never the resident's name: the audit log is read by more people.
+    rows = db.scalars(select(Permit.id).where(Permit.id.in_(ids)))
+    return {i: ObjectRef(_("Tilladelsessag %(n)s", n=i)) for i in rows}
+
+
+def register(reg: Registry) -> None:
+    settings = reg.settings
+
+    def lapse(database: Database, payload: dict[str, Any]) -> None:
+        while True:
+            with database.transaction() as db:
+                if not lapse_reports(db, today=org_service.today(), settings=settings):
+                    return
+
+    reg.every(LAPSE_KIND, lapse, seconds=LAPSE_EVERY_SECONDS, own_transactions=True)
+    register_object_names("permit", _permits)

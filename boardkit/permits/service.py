@@ -1,0 +1,16 @@
+"""The permits domain's public face: what pages, the API and other domains call. It only
+re-exports; the modules of the domain import each other directly and never this one."""
+
+from __future__ import annotations
+
+from boardkit.permits.cases import Application as Application
+from boardkit.permits.cases import submit as submit
+from boardkit.permits.cases import withdraw as withdraw
+from boardkit.permits.catalogue import seed_kinds as seed_kinds
+from boardkit.permits.compensation import compensation as compensation
+from boardkit.permits.decisions import Decision as Decision
+from boardkit.permits.decisions import decide as decide
+from boardkit.permits.decisions import lapse_reports as lapse_reports
+from boardkit.permits.lookup import get_permit as get_permit
+from boardkit.permits.models import Permit as Permit
+from boardkit.permits.models import PermitKind as PermitKind
