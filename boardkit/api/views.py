@@ -17,6 +17,7 @@ from boardkit.api import (
     minutes,
     notifications,
     packs,
+    permits,
     print_batches,
     proposals,
 )
@@ -135,6 +136,7 @@ routes = [
     *expenses.routes,
     *expense_exports.routes,
     *expense_reports.routes,
+    *permits.routes,
     Route("/openapi.json", openapi_json, name="openapi"),
     Route("/docs", docs, name="docs"),
 ]

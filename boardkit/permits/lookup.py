@@ -23,7 +23,7 @@ from boardkit.core import audit
 from boardkit.core.errors import NotFound
 from boardkit.core.permissions import Principal
 from boardkit.org import service as org_service
-from boardkit.permits.models import Permit, PermitKind
+from boardkit.permits.models import Permit, PermitEvent, PermitKind
 
 Later = Callable[[Hashable, Callable[[Session], Any]], None]
 
@@ -101,3 +101,43 @@ def get_kind(db: Session, *, organisation_id: int, code: str) -> PermitKind | No
             PermitKind.organisation_id == organisation_id, PermitKind.code == code, PermitKind.active
         )
     )
+
+
+def organisations_of(db: Session, principal: Principal) -> set[int]:
+    """The organisations whose permit kinds this person deals with (as staff, tenant or board member)."""
+    department_ids = set(principal.staff_department_ids) | {
+        d for d in principal.board_departments.values() if d is not None
+    }
+    if principal.person_id is not None:
+        department_ids |= {
+            t.department_id for t in org_service.rented_homes(db, person_id=principal.person_id)
+        }
+    found = set(principal.staff_organisation_ids)
+    if department_ids:
+        found |= set(
+            db.scalars(
+                select(org_service.Department.organisation_id).where(
+                    org_service.Department.id.in_(department_ids)
+                )
+            )
+        )
+    return found
+
+
+def kinds_for(db: Session, *, principal: Principal) -> list[PermitKind]:
+    """The active kinds of the person's organisations, in the organisation's order."""
+    organisations = organisations_of(db, principal)
+    if not organisations:
+        return []
+    return list(
+        db.scalars(
+            select(PermitKind)
+            .where(PermitKind.organisation_id.in_(organisations), PermitKind.active)
+            .order_by(PermitKind.organisation_id, PermitKind.position, PermitKind.id)
+        )
+    )
+
+
+def history(db: Session, permit: Permit) -> list[PermitEvent]:
+    query = select(PermitEvent).where(PermitEvent.permit_id == permit.id)
+    return list(db.scalars(query.order_by(PermitEvent.at, PermitEvent.id)))

@@ -12,5 +12,10 @@ from boardkit.permits.decisions import Decision as Decision
 from boardkit.permits.decisions import decide as decide
 from boardkit.permits.decisions import lapse_reports as lapse_reports
 from boardkit.permits.lookup import get_permit as get_permit
+from boardkit.permits.lookup import history as history
+from boardkit.permits.lookup import kinds_for as kinds_for
 from boardkit.permits.models import Permit as Permit
 from boardkit.permits.models import PermitKind as PermitKind
+from boardkit.permits.overview import Filters as Filters
+from boardkit.permits.overview import department_overview as department_overview
+from boardkit.permits.overview import list_permits as list_permits

@@ -1,0 +1,141 @@
+"""The permits API: kinds, applying (tenants only), bad input, deciding, and the board's figures
+without names; a board member's opening of a delegated case is audited after the response."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+from starlette.testclient import TestClient
+
+from boardkit.core.db import Database
+from boardkit.core.models import AuditEntry
+from boardkit.org.models import Person, Residency, Tenancy
+from boardkit.permits.models import Permit, PermitKind
+from tests.helpers import api_token
+from tests.permits.permit_env import ADMIN, CHAIR, RESIDENT, RESIDENT2, seed
+
+DOG = {"name": "Bølle", "breed": "Labrador", "chip": "208098100012345", "insured": True}
+
+
+@pytest.fixture
+def headers(demo: Database) -> dict[str, dict[str, str]]:
+    seed(demo)
+    return {email: api_token(demo, email) for email in (ADMIN, CHAIR, RESIDENT, RESIDENT2)}
+
+
+def apply_for_dog(client: TestClient, headers: dict[str, dict[str, str]]) -> dict[str, object]:
+    r = client.post(
+        "/api/v1/permits", json={"kind": "dog", "title": "Hund", "animal": DOG}, headers=headers[RESIDENT]
+    )
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+def test_a_resident_applies_and_the_administration_approves(
+    client: TestClient, headers: dict[str, dict[str, str]]
+) -> None:
+    kinds = client.get("/api/v1/permit-kinds", headers=headers[RESIDENT]).json()["items"]
+    assert {"dog", "kitchen", "dishwasher"} <= {k["code"] for k in kinds}
+    permit = apply_for_dog(client, headers)
+    assert (permit["status"], permit["route"], permit["deadline"]) == ("submitted", "decision", None)
+    assert permit["animal"]["name"] == "Bølle" and [e["action"] for e in permit["history"]] == ["submitted"]
+    mine = client.get("/api/v1/permits", headers=headers[RESIDENT]).json()["items"]
+    assert [p["id"] for p in mine] == [permit["id"]]
+    assert client.get("/api/v1/permits", headers=headers[RESIDENT2]).json()["items"] == []
+    decided = client.post(
+        f"/api/v1/permits/{permit['id']}/decision",
+        json={"outcome": "approve", "conditions": "Hunden føres i snor på fællesarealer."},
+        headers=headers[ADMIN],
+    )
+    assert decided.status_code == 200 and decided.json()["status"] == "approved"
+    assert decided.json()["conditions"] == "Hunden føres i snor på fællesarealer."
+    withdrawn = client.post(f"/api/v1/permits/{permit['id']}/withdraw", headers=headers[RESIDENT])
+    assert withdrawn.status_code == 409 and withdrawn.json()["error"]["code"] == "permit_decided"
+
+
+def test_bad_input_gets_clear_errors(
+    client: TestClient, headers: dict[str, dict[str, str]], demo: Database
+) -> None:
+    post = "/api/v1/permits"
+    r = client.post(
+        post, json={"kind": "dog", "title": "Hund", "animal": [DOG, DOG]}, headers=headers[RESIDENT]
+    )
+    assert r.status_code == 422 and r.json()["error"]["fields"]["animal"] == "Skal være et objekt."
+    r = client.post(
+        post,
+        json={"kind": "dog", "title": "Hund", "animal": {**DOG, "breed": "Tosa Inu"}},
+        headers=headers[RESIDENT],
+    )
+    assert r.status_code == 422 and r.json()["error"]["fields"]["animal.breed"] == "banned"
+    assert "Tosa inu" in r.json()["error"]["message"]
+    r = client.post(post, json={"kind": "dog", "title": "Hund", "animal": DOG}, headers=headers[ADMIN])
+    assert r.status_code == 404 and r.json()["error"]["code"] == "not_tenant"
+    permit = apply_for_dog(client, headers)
+    r = client.post(
+        f"/api/v1/permits/{permit['id']}/decision", json={"outcome": "reject"}, headers=headers[ADMIN]
+    )
+    assert r.status_code == 422 and "reason" in r.json()["error"]["fields"]
+    r = client.post(
+        f"/api/v1/permits/{permit['id']}/decision", json={"outcome": "approve"}, headers=headers[RESIDENT]
+    )
+    assert r.status_code == 404
+    assert client.get("/api/v1/permits?department_id=x", headers=headers[ADMIN]).status_code == 422
+    assert client.get("/api/v1/permits?status=nope", headers=headers[ADMIN]).status_code == 422
+    with demo.transaction() as s:
+        assert s.scalar(select(func.count()).select_from(Permit)) == 1  # nothing else was saved
+
+
+def test_the_board_sees_figures_without_names_and_a_named_case_only_when_delegated(
+    app,
+    client: TestClient,
+    headers: dict[str, dict[str, str]],
+    demo: Database,  # type: ignore[no-untyped-def]
+) -> None:
+    permit = apply_for_dog(client, headers)
+    department_id = permit["department_id"]
+    overview = client.get(f"/api/v1/departments/{department_id}/permit-overview", headers=headers[CHAIR])
+    assert overview.status_code == 200
+    figures = overview.json()
+    assert figures["total"] == 1 and figures["waiting"] == 1
+    dog = next(k for k in figures["kinds"] if k["code"] == "dog")
+    assert dog["by_status"]["submitted"] == 1
+    with demo.transaction() as s:
+        resident = s.scalar(select(Person).where(Person.email == RESIDENT))
+        assert resident is not None
+        home = s.scalar(
+            select(Tenancy)
+            .join(Residency, Residency.tenancy_id == Tenancy.id)
+            .where(Residency.person_id == resident.id)
+        )
+        assert home is not None
+        private = [resident.name, *resident.name.split(), home.address, home.number, "Bølle"]
+    for secret in private:
+        assert secret not in overview.text, secret
+    assert (
+        client.get(
+            f"/api/v1/departments/{department_id}/permit-overview", headers=headers[RESIDENT]
+        ).status_code
+        == 404
+    )
+    assert client.get(f"/api/v1/permits/{permit['id']}", headers=headers[CHAIR]).status_code == 404
+    with demo.transaction() as s:
+        kind = s.scalar(
+            select(PermitKind).where(
+                PermitKind.code == "dog",
+                PermitKind.organisation_id == Permit.organisation_id,
+                Permit.id == permit["id"],
+            )
+        )
+        assert kind is not None
+        kind.delegated_to_board = True
+    for _ in range(2):
+        opened = client.get(f"/api/v1/permits/{permit['id']}", headers=headers[CHAIR])
+        assert opened.status_code == 200 and opened.json()["animal"]["name"] == "Bølle"
+    app.state.bookkeeper.flush(wait=True)
+    with demo.transaction() as s:
+        audited = s.scalar(
+            select(func.count())
+            .select_from(AuditEntry)
+            .where(AuditEntry.action == "permit.opened_by_board", AuditEntry.object_id == permit["id"])
+        )
+    assert audited == 2
