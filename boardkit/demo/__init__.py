@@ -34,6 +34,7 @@ from boardkit.demo.minutes import add_demo_minutes
 from boardkit.demo.org import add_organisation
 from boardkit.demo.packs import add_demo_packs
 from boardkit.demo.people import Builder, ascii_fold, demo_email
+from boardkit.demo.permits import add_demo_permits
 from boardkit.expenses import service as expense_service
 from boardkit.meetings.models import Meeting
 from boardkit.org.models import Organisation
@@ -76,6 +77,10 @@ def load_demo(
     db.flush()
     add_agendas(db, [o for o in b.objects if isinstance(o, Meeting)], engparken_board=ab_eng)
     expense_service.seed_accounts(db, organisation_id=org.id)
+    assert ab_eng.department_id is not None
+    add_demo_permits(
+        db, organisation=org, resident=b.by_email[RESIDENT_EMAIL], department_id=ab_eng.department_id
+    )
     if store is not None:
         add_demo_packs(db, store=store, board=ab_eng, admin=admin)
         add_demo_minutes(db, board=ab_eng)

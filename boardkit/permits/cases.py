@@ -160,7 +160,8 @@ def submit(
         details=details,
         needs_building_permit=building,
         received_on=today,
-        deadline=deadlines.objection_deadline(today) if route is deadlines.Route.SILENCE else None,
+        # a report's last day for an objection; an application's answer-by day (a target, it never lapses)
+        deadline=None if route is deadlines.Route.ACKNOWLEDGE else deadlines.objection_deadline(today),
     )
     db.add(permit)
     db.flush()

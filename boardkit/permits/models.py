@@ -72,7 +72,7 @@ class Permit(Base):
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # e.g. the animal
     needs_building_permit: Mapped[bool] = mapped_column(default=False)
     received_on: Mapped[date]
-    deadline: Mapped[date | None]  # a report's last day for an objection
+    deadline: Mapped[date | None]  # a report's last day for an objection; an application's answer-by day
     reason: Mapped[str] = mapped_column(Text, default="")
     conditions: Mapped[str] = mapped_column(Text, default="")
     decided_at: Mapped[datetime | None]

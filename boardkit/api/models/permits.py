@@ -83,7 +83,10 @@ class Permit(Out):
     animal: Animal | None
     needs_building_permit: bool
     received_on: Date
-    deadline: Date | None = Field(description="A report's last day for an objection")
+    deadline: Date | None = Field(
+        description="A report's last day for an objection (silence: no objection the day after); "
+        "an application's answer-by day (a target: it never decides by itself)"
+    )
     reason: str
     conditions: str
     decided_at: Time | None
