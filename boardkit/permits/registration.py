@@ -14,6 +14,7 @@ from boardkit.core.db import Database
 from boardkit.core.i18n import _
 from boardkit.core.registry import Registry
 from boardkit.org import service as org_service
+from boardkit.permits import views
 from boardkit.permits.decisions import LAPSE_EVERY_SECONDS, LAPSE_KIND, lapse_reports
 from boardkit.permits.models import Permit
 
@@ -33,5 +34,6 @@ def register(reg: Registry) -> None:
                 if not lapse_reports(db, today=org_service.today(), settings=settings):
                     return
 
+    reg.routes(views.routes)
     reg.every(LAPSE_KIND, lapse, seconds=LAPSE_EVERY_SECONDS, own_transactions=True)
     register_object_names("permit", _permits)

@@ -1,0 +1,104 @@
+"""The permit pages: a tenant applies for a dog, the administration approves with conditions, the
+board's figures show no names, and bad input gets a Danish message with nothing lost."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+from starlette.testclient import TestClient
+
+from boardkit.core.db import Database
+from boardkit.org.models import Person, Residency, Tenancy
+from boardkit.permits.models import Permit
+from tests.helpers import csrf_from, login_as
+from tests.permits.permit_env import ADMIN, CHAIR, RESIDENT, RESIDENT2, seed
+
+FORM = {
+    "kind": "dog",
+    "title": "Hund: Şeker",
+    "description": "En lille gravhund.",
+    "animal_name": "Şeker",
+    "animal_breed": "Gravhund",
+    "animal_chip": "208098100099999",
+    "animal_insured": "1",
+}
+
+
+def apply(client: TestClient, **changes: str) -> object:
+    token = csrf_from(client.get("/permits/new").text)
+    return client.post("/permits/new", data={**FORM, **changes, "csrf_token": token}, follow_redirects=False)
+
+
+def test_a_tenant_applies_and_the_administration_approves_with_conditions(
+    client: TestClient, demo: Database
+) -> None:
+    seed(demo)
+    login_as(client, demo, RESIDENT)
+    listing = client.get("/permits")
+    assert (
+        listing.status_code == 200 and "Hund: Bølle" in listing.text and "Søg om tilladelse" in listing.text
+    )
+    sent = apply(client)
+    assert sent.status_code == 303  # type: ignore[attr-defined]
+    permit_url = sent.headers["location"]  # type: ignore[attr-defined]
+    page = client.get(permit_url).text
+    assert "Şeker" in page and "Gravhund" in page and "Modtaget" in page and "Træk sagen tilbage" in page
+    login_as(client, demo, ADMIN)
+    page = client.get(permit_url).text
+    assert "Gem afgørelse" in page
+    decided = client.post(
+        f"{permit_url}/decision",
+        data={"csrf_token": csrf_from(page), "outcome": "approve", "conditions": "Hunden føres i snor."},
+        follow_redirects=False,
+    )
+    assert decided.status_code == 303
+    page = client.get(permit_url).text
+    assert "Godkendt" in page and "Hunden føres i snor." in page and "Gem afgørelse" not in page
+
+
+def test_bad_input_gets_a_danish_message_and_keeps_what_was_typed(client: TestClient, demo: Database) -> None:
+    seed(demo)
+    login_as(client, demo, RESIDENT)
+    with demo.transaction() as s:
+        before = len(list(s.scalars(select(Permit.id))))
+    refused = apply(client, animal_breed="Pitbull terrier")
+    assert refused.status_code == 422  # type: ignore[attr-defined]
+    assert "forbudt" in refused.text and 'value="Şeker"' in refused.text  # type: ignore[attr-defined]
+    refused = apply(client, animal_insured="")
+    assert refused.status_code == 422 and "ansvarsforsikring" in refused.text  # type: ignore[attr-defined]
+    with demo.transaction() as s:
+        assert len(list(s.scalars(select(Permit.id)))) == before
+
+
+def test_the_board_sees_figures_and_no_names(client: TestClient, demo: Database) -> None:
+    seed(demo)
+    with demo.transaction() as s:
+        department_id = s.scalar(
+            select(Tenancy.department_id).join(Residency).join(Person).where(Person.email == RESIDENT)
+        )
+        names = [
+            p
+            for (p,) in s.execute(
+                select(Person.name)
+                .join(Residency)
+                .join(Tenancy)
+                .where(Tenancy.department_id == department_id)
+            )
+        ]
+        addresses = list(s.scalars(select(Tenancy.address).where(Tenancy.department_id == department_id)))
+        dog = s.scalar(select(Permit.id).where(Permit.title == "Hund: Bølle"))
+    login_as(client, demo, CHAIR)
+    assert f"/departments/{department_id}/permits" in client.get("/permits").text
+    page = client.get(f"/departments/{department_id}/permits")
+    assert page.status_code == 200 and "sager i alt" in page.text and "over fristen" in page.text
+    main = re.search(r"<main.*</main>", page.text, re.S)
+    assert main is not None
+    chair_name = "Søren Ødegård"  # the chair's own name is in the header, not in the figures
+    for secret in [*names, *addresses, "Bølle"]:
+        if secret != chair_name:
+            assert secret not in main.group(0), secret
+    assert client.get(f"/permits/{dog}").status_code == 404
+    login_as(client, demo, RESIDENT2)
+    assert client.get(f"/permits/{dog}").status_code == 404
+    assert client.get(f"/departments/{department_id}/permits").status_code == 404
