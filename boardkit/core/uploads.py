@@ -5,14 +5,18 @@ Generic on purpose: any domain passes the content types it accepts and its size 
 
 from __future__ import annotations
 
+import io
 import re
 import unicodedata
+import warnings
 from collections.abc import Iterable
 from pathlib import PurePath
 from typing import Protocol
 
 from boardkit.core.errors import TooLarge, UnsupportedType
 from boardkit.core.i18n import _
+from boardkit.core.pdf import image as pdfimage
+from boardkit.core.pdf import prep as pdfprep
 from boardkit.core.templating import fmt_number
 
 PDF = "application/pdf"
@@ -121,3 +125,88 @@ def check_upload(upload: UploadLike, allowed: Iterable[str], max_bytes: int) -> 
         )
     assert kind is not None
     return kind
+
+
+# What a file's name (or its declared content type) claims it is: it must then be that.
+CLAIMS = {
+    ".pdf": PDF,
+    ".jpg": JPEG,
+    ".jpeg": JPEG,
+    ".jpe": JPEG,
+    ".png": PNG,
+    ".heic": HEIC,
+    ".heif": HEIC,
+    "application/pdf": PDF,
+    "image/jpeg": JPEG,
+    "image/jpg": JPEG,
+    "image/png": PNG,
+    "image/heic": HEIC,
+    "image/heif": HEIC,
+}
+
+
+def claimed_type(filename: str, declared_type: str = "") -> str | None:
+    """The document type a file's name (or else its declared content type) claims, if any."""
+    by_name = CLAIMS.get(PurePath(filename).suffix.lower())
+    return by_name or CLAIMS.get(declared_type.split(";")[0].strip().lower())
+
+
+def refuse_locked(data: bytes) -> None:
+    """A PDF that needs a password cannot go into a pack: ask for an unlocked copy (415)."""
+    try:
+        pdfprep.check_pdf(data)
+    except pdfprep.PdfLocked:
+        raise UnsupportedType(
+            _(
+                "PDF-filen er låst med en adgangskode. Gem en kopi uden adgangskode "
+                "(fx med “Udskriv til PDF”), og vedhæft den i stedet."
+            ),
+            code="pdf_locked",
+        ) from None
+
+
+def refuse_huge_image(filename: str, data: bytes) -> None:
+    """An image whose header claims more pixels than a pack draws (a decompression bomb, a poster
+    scan) is refused before it is ever decoded (413)."""
+    from PIL import Image  # only image uploads pay for the import
+
+    pdfimage.register_heif()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as image:  # reads the header, decodes nothing
+                pixels = image.width * image.height
+    except Image.DecompressionBombError:
+        pixels = pdfimage.MAX_PIXELS + 1
+    except Exception:  # unreadable: like any other bad file, it becomes a placeholder page in packs
+        return
+    if pixels > pdfimage.MAX_PIXELS:
+        raise TooLarge(
+            _(
+                "Billedet “%(name)s” er for stort: over %(mp)s megapixel. Gem det i en mindre "
+                "størrelse, og prøv igen.",
+                name=filename,
+                mp=pdfimage.MAX_PIXELS // 1_000_000,
+            ),
+            code="too_many_pixels",
+            fields={"file": "too_many_pixels"},
+        )
+
+
+def refuse_unusable(filename: str, data: bytes, content_type: str) -> None:
+    """The checks every uploaded document gets beyond type and size: no locked PDFs, no huge images."""
+    if content_type == PDF:
+        refuse_locked(data)
+    elif content_type in (JPEG, PNG, HEIC):
+        refuse_huge_image(filename, data)
+
+
+def check_document(upload: UploadLike, allowed: Iterable[str], max_bytes: int) -> str:
+    """An uploaded document judged by content: what its name claims it must be, one of ``allowed``
+    whatever its name, within ``max_bytes`` (413/415); no PDF locked with a password, no image
+    with more pixels than we draw. Returns the real content type."""
+    allowed = frozenset(allowed)
+    claimed = claimed_type(upload.filename)
+    content_type = check_upload(upload, {claimed} if claimed in allowed else allowed, max_bytes)
+    refuse_unusable(upload.filename, upload.data, content_type)
+    return content_type

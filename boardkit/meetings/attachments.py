@@ -17,7 +17,6 @@ import io
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import PurePath
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -25,12 +24,11 @@ from starlette.responses import Response
 
 from boardkit.core import audit, jobs, uploads
 from boardkit.core.db import utcnow
-from boardkit.core.errors import TooLarge, UnsupportedType
 from boardkit.core.i18n import _
 from boardkit.core.models import PreparedFile
-from boardkit.core.pdf import image as pdfimage
 from boardkit.core.pdf import prep as pdfprep
 from boardkit.core.storage import FileStore
+from boardkit.core.uploads import claimed_type, refuse_unusable
 from boardkit.core.web import Ctx, file_response
 from boardkit.meetings import pack_queue
 from boardkit.meetings.models import AgendaItem, Attachment
@@ -41,33 +39,12 @@ DOCUMENT_TYPES = frozenset({uploads.PDF, uploads.JPEG, uploads.PNG, uploads.HEIC
 PREPARE = "meetings.prepare_file"
 OTHER = "application/octet-stream"
 MAX_BYTES = 25 * uploads.MB
-CLAIMS = {
-    ".pdf": uploads.PDF,
-    ".jpg": uploads.JPEG,
-    ".jpeg": uploads.JPEG,
-    ".jpe": uploads.JPEG,
-    ".png": uploads.PNG,
-    ".heic": uploads.HEIC,
-    ".heif": uploads.HEIC,
-    "application/pdf": uploads.PDF,
-    "image/jpeg": uploads.JPEG,
-    "image/jpg": uploads.JPEG,
-    "image/png": uploads.PNG,
-    "image/heic": uploads.HEIC,
-    "image/heif": uploads.HEIC,
-}
 
 
 @dataclass(frozen=True)
 class File:
     filename: str
     data: bytes
-
-
-def claimed_type(filename: str, declared_type: str = "") -> str | None:
-    """The document type a file's name (or else its declared content type) claims, if any."""
-    by_name = CLAIMS.get(PurePath(filename).suffix.lower())
-    return by_name or CLAIMS.get(declared_type.split(";")[0].strip().lower())
 
 
 def check_attachment(filename: str, data: bytes, declared_type: str = "") -> str:
@@ -94,56 +71,6 @@ def pdf_pages(data: bytes) -> int | None:
             return len(reader.pages)
     except Exception:  # pypdf raises many kinds on broken files; the count is a nicety
         return None
-
-
-def refuse_locked(data: bytes) -> None:
-    """A PDF that needs a password cannot go into a pack: ask for an unlocked copy (415)."""
-    try:
-        pdfprep.check_pdf(data)
-    except pdfprep.PdfLocked:
-        raise UnsupportedType(
-            _(
-                "PDF-filen er låst med en adgangskode. Gem en kopi uden adgangskode "
-                "(fx med “Udskriv til PDF”), og vedhæft den i stedet."
-            ),
-            code="pdf_locked",
-        ) from None
-
-
-def refuse_huge_image(filename: str, data: bytes) -> None:
-    """An image whose header claims more pixels than a pack draws (a decompression bomb, a poster
-    scan) is refused before it is ever decoded (413)."""
-    from PIL import Image  # only image uploads pay for the import
-
-    pdfimage.register_heif()
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data)) as image:  # reads the header, decodes nothing
-                pixels = image.width * image.height
-    except Image.DecompressionBombError:
-        pixels = pdfimage.MAX_PIXELS + 1
-    except Exception:  # unreadable: like any other bad file, it becomes a placeholder page in packs
-        return
-    if pixels > pdfimage.MAX_PIXELS:
-        raise TooLarge(
-            _(
-                "Billedet “%(name)s” er for stort: over %(mp)s megapixel. Gem det i en mindre "
-                "størrelse, og prøv igen.",
-                name=filename,
-                mp=pdfimage.MAX_PIXELS // 1_000_000,
-            ),
-            code="too_many_pixels",
-            fields={"file": "too_many_pixels"},
-        )
-
-
-def refuse_unusable(filename: str, data: bytes, content_type: str) -> None:
-    """The checks every uploaded document gets beyond type and size: no locked PDFs, no huge images."""
-    if content_type == uploads.PDF:
-        refuse_locked(data)
-    elif content_type in DOCUMENT_TYPES:
-        refuse_huge_image(filename, data)
 
 
 def add_attachment(

@@ -128,11 +128,7 @@ def _check_files(files: Sequence[uploads.UploadLike]) -> Checked:
     """
     checked: Checked = []
     for f in files:
-        claimed = attachments.claimed_type(f.filename)
-        allowed = {claimed} if claimed in ALLOWED_TYPES else ALLOWED_TYPES
-        content_type = uploads.check_upload(f, allowed, MAX_FILE_BYTES)
-        attachments.refuse_unusable(f.filename, f.data, content_type)
-        checked.append((f, content_type))
+        checked.append((f, uploads.check_document(f, ALLOWED_TYPES, MAX_FILE_BYTES)))
     return checked
 
 
