@@ -11,6 +11,7 @@ from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -92,6 +93,37 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+class RefuseTooLarge:
+    """Bodies over the limit get 413 in the API's JSON or as an error page: one announced as too
+    large before it is read, one that grows too large as it is read (Starlette's own limit would
+    answer plain text, whatever the app says)."""
+
+    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        length = Headers(scope=scope).get("content-length", "")
+        if length.isdigit() and int(length) > self.max_bytes:
+            response = await http_error(Request(scope, receive), HTTPException(413))
+            await response(scope, receive, send)
+            return
+        seen = 0
+
+        async def counted() -> Message:
+            nonlocal seen
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > self.max_bytes:
+                raise HTTPException(413)  # answered by http_error, like any other
+            return message
+
+        await self.app(scope, counted, send)
 
 
 def _wants_json(request: Request) -> bool:
@@ -177,10 +209,12 @@ def create_app(
 
     app = Starlette(
         routes=reg.app_routes(),
-        middleware=[Middleware(SecurityHeaders, hsts=settings.base_url.startswith("https://"))],
+        middleware=[
+            Middleware(SecurityHeaders, hsts=settings.base_url.startswith("https://")),
+            Middleware(RefuseTooLarge, max_bytes=settings.max_body_bytes),
+        ],
         exception_handlers={HTTPException: http_error, 500: server_error},
         lifespan=lifespan,
-        max_body_size=settings.max_body_bytes,
     )
     app.state.db = database
     app.state.page_cache = PageCache(database.generation)

@@ -48,6 +48,16 @@ def permit_json(ctx: Ctx, permit: service.Permit, *, with_history: bool = False)
         url=ctx.url("api:permit", permit_id=permit.id),
     )
     if with_history:
+        answer.files = [
+            m.PermitFile(
+                id=f.id,
+                filename=f.filename,
+                content_type=f.content_type,
+                size=f.size,
+                url=ctx.url("api:permit_file", permit_id=permit.id, file_id=f.id),
+            )
+            for f in service.files_of(ctx.db, permit)
+        ]
         answer.history = [
             m.PermitEvent(action=e.action, at=_iso(e.at) or "", note=e.note)
             for e in service.history(ctx.db, permit)
@@ -201,6 +211,42 @@ def withdraw_permit(ctx: Ctx) -> dict[str, Any]:
 
 
 @doc(
+    "Add drawings, quotes or photos to a case (its tenants while it waits; the administration)",
+    ok=m.Permit,
+    status=201,
+    upload=True,
+    errors=(404, 409, 413, 415),
+    op_id="addPermitAttachments",
+    description="multipart/form-data with `file` parts: PDF, JPEG, PNG or HEIC by content, at most 20 MB "
+    "each and 10 on a case; a PDF locked with a password is refused (415 `pdf_locked`).",
+)
+@api
+def add_attachments(ctx: Ctx) -> Response:
+    permit_id = ctx.int_param("permit_id")
+    service.attach(
+        ctx.db, principal=ctx.principal, permit_id=permit_id, files=ctx.files.get("file", []), store=ctx.store
+    )
+    permit = service.get_permit(ctx.db, principal=ctx.principal, permit_id=permit_id)
+    return JSONResponse(permit_json(ctx, permit, with_history=True), status_code=201)
+
+
+@doc(
+    "A case's file (images shown, other files as downloads)",
+    content="application/octet-stream",
+    op_id="getPermitFile",
+)
+@api
+def get_file(ctx: Ctx) -> Response:
+    return service.file_answer(
+        ctx.db,
+        principal=ctx.principal,
+        permit_id=ctx.int_param("permit_id"),
+        file_id=ctx.int_param("file_id"),
+        store=ctx.store,
+    )
+
+
+@doc(
     "A department's permit figures for its board and the administration: no names",
     ok=m.PermitOverview,
     op_id="getPermitOverview",
@@ -240,5 +286,9 @@ routes = [
     Route("/permits/{permit_id:id}", get_permit, name="permit"),
     Route("/permits/{permit_id:id}/decision", decide_permit, methods=["POST"], name="permit_decision"),
     Route("/permits/{permit_id:id}/withdraw", withdraw_permit, methods=["POST"], name="permit_withdraw"),
+    Route(
+        "/permits/{permit_id:id}/attachments", add_attachments, methods=["POST"], name="permit_attachments"
+    ),
+    Route("/permits/{permit_id:id}/attachments/{file_id:id}", get_file, name="permit_file"),
     Route("/departments/{department_id:id}/permit-overview", permit_overview, name="permit_overview"),
 ]

@@ -4,6 +4,7 @@ paper when they have no digital one)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -11,12 +12,14 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from boardkit.config import Settings
-from boardkit.core import audit, notify
+from boardkit.core import audit, notify, uploads
 from boardkit.core.errors import Conflict, NotFound, ValidationFailed
 from boardkit.core.i18n import _
 from boardkit.core.permissions import Principal
+from boardkit.core.storage import FileStore
 from boardkit.org import service as org_service
 from boardkit.permits import catalogue, deadlines, lookup
+from boardkit.permits import files as permit_files
 from boardkit.permits.models import WAITING, Permit, PermitEvent, PermitKind
 
 NOTICE_KIND = "permit"
@@ -120,10 +123,19 @@ def _animal(kind: PermitKind, application: Application, rules: dict[str, Any]) -
 
 
 def submit(
-    db: Session, *, principal: Principal, application: Application, settings: Settings, today: date
+    db: Session,
+    *,
+    principal: Principal,
+    application: Application,
+    settings: Settings,
+    today: date,
+    files: Sequence[uploads.UploadLike] = (),
+    store: FileStore | None = None,
 ) -> Permit:
-    """Hand in an application, report or notice for one's own home; returns the case."""
+    """Hand in an application, report or notice for one's own home, with drawings, quotes or
+    photos (``files``, judged before anything is saved); returns the case."""
     tenancy = _tenancy(db, principal, application.tenancy_id)
+    checked = permit_files.check_files(files)
     department = db.get(org_service.Department, tenancy.department_id)
     assert department is not None
     organisation = db.get(org_service.Organisation, department.organisation_id)
@@ -165,6 +177,9 @@ def submit(
     )
     db.add(permit)
     db.flush()
+    if checked:
+        assert store is not None, "files need the file store"
+        permit_files.store_files(db, permit, checked, store=store, actor_id=principal.person_id)
     event(db, permit, "submitted", principal.person_id)
     audit.record(
         db, actor_id=principal.person_id, action="permit.submit", obj=permit, organisation_id=organisation.id

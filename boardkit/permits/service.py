@@ -11,6 +11,9 @@ from boardkit.permits.compensation import compensation as compensation
 from boardkit.permits.decisions import Decision as Decision
 from boardkit.permits.decisions import decide as decide
 from boardkit.permits.decisions import lapse_reports as lapse_reports
+from boardkit.permits.files import attach as attach
+from boardkit.permits.files import file_answer as file_answer
+from boardkit.permits.files import files_of as files_of
 from boardkit.permits.lookup import get_permit as get_permit
 from boardkit.permits.lookup import history as history
 from boardkit.permits.lookup import kinds_for as kinds_for

@@ -9,11 +9,19 @@ from typing import Any
 from starlette.responses import Response
 from starlette.routing import Route
 
-from boardkit.core.errors import AppError, Conflict, RuleViolation, ValidationFailed
-from boardkit.core.i18n import _, lazy_gettext
+from boardkit.core.errors import (
+    AppError,
+    Conflict,
+    RuleViolation,
+    TooLarge,
+    UnsupportedType,
+    ValidationFailed,
+)
+from boardkit.core.i18n import _, lazy_gettext, ngettext
 from boardkit.core.web import Ctx, form_errors, page, redirect, render
 from boardkit.org import service as org_service
 from boardkit.permits import cases, decisions, lookup, overview
+from boardkit.permits import files as permit_files
 from boardkit.permits.models import STATUSES, Permit
 
 ANIMAL_FIELDS = ("name", "species", "breed", "chip")
@@ -119,9 +127,13 @@ def permit_new(ctx: Ctx) -> Response:
             application=application,
             settings=ctx.settings,
             today=org_service.today(),
+            files=ctx.files.get("file", []),
+            store=ctx.store,
         )
-    except ValidationFailed as exc:
+    except (ValidationFailed, TooLarge, UnsupportedType) as exc:
         errors = {k.replace("animal.", "animal_"): _message(v) for k, v in exc.fields.items()}
+        if "file" in errors:
+            errors["file"] = exc.message  # which file and why, in full
         return form_errors(ctx, "permits/new.html", errors or {"_form": exc.message}, **context)
     ctx.flash(_("Tak. Vi har modtaget din sag, og du får en kvittering."))
     return redirect(ctx, "permit", permit_id=permit.id)
@@ -150,6 +162,11 @@ def _detail(ctx: Ctx, permit: Permit, **extra: Any) -> dict[str, Any]:
         "may_withdraw": permit.status in ("submitted", "more_info")
         and lookup.is_tenant_of(ctx.db, ctx.principal, permit),
         "animal": permit.details.get("animal"),
+        "files": permit_files.files_of(ctx.db, permit),
+        "may_attach": lookup.is_staff_for(ctx.principal, permit)
+        or (
+            permit.status in ("submitted", "more_info") and lookup.is_tenant_of(ctx.db, ctx.principal, permit)
+        ),
         "active_nav": "permits",
         **extra,
     }
@@ -200,6 +217,37 @@ def permit_withdraw(ctx: Ctx) -> Response:
 
 
 @page
+def permit_attach(ctx: Ctx) -> Response:
+    ctx.require_login()
+    permit_id = ctx.int_param("permit_id")
+    try:
+        added = permit_files.attach(
+            ctx.db,
+            principal=ctx.principal,
+            permit_id=permit_id,
+            files=ctx.files.get("file", []),
+            store=ctx.store,
+        )
+    except (ValidationFailed, TooLarge, UnsupportedType, Conflict) as exc:
+        permit = lookup.get_permit(ctx.db, principal=ctx.principal, permit_id=permit_id)
+        return form_errors(ctx, "permits/permit.html", {"file": exc.message}, **_detail(ctx, permit))
+    ctx.flash(ngettext("%(num)s fil er tilføjet.", "%(num)s filer er tilføjet.", len(added)))
+    return redirect(ctx, "permit", permit_id=permit_id)
+
+
+@page
+def permit_file(ctx: Ctx) -> Response:
+    ctx.require_login()
+    return permit_files.file_answer(
+        ctx.db,
+        principal=ctx.principal,
+        permit_id=ctx.int_param("permit_id"),
+        file_id=ctx.int_param("file_id"),
+        store=ctx.store,
+    )
+
+
+@page
 def department_permits(ctx: Ctx) -> Response:
     """The board's figures for its department: counts by kind and status, deadlines, handling time."""
     ctx.require_login()
@@ -218,5 +266,7 @@ routes = [
     Route("/permits/{permit_id:id}", permit_page, name="permit"),
     Route("/permits/{permit_id:id}/decision", permit_decide, methods=["POST"], name="permit_decide"),
     Route("/permits/{permit_id:id}/withdraw", permit_withdraw, methods=["POST"], name="permit_withdraw"),
+    Route("/permits/{permit_id:id}/files", permit_attach, methods=["POST"], name="permit_attach"),
+    Route("/permits/{permit_id:id}/files/{file_id:id}", permit_file, name="permit_file"),
     Route("/departments/{department_id:id}/permits", department_permits, name="department_permits"),
 ]

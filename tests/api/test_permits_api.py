@@ -152,3 +152,48 @@ def test_the_board_sees_figures_without_names_and_a_named_case_only_when_delegat
             .where(AuditEntry.action == "permit.opened_by_board", AuditEntry.object_id == permit["id"])
         )
     assert audited == 2
+
+
+def jpeg_bytes() -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), (180, 120, 60)).save(out, "JPEG")
+    return out.getvalue()
+
+
+def test_attachments_are_judged_by_content_and_nothing_is_lost(
+    client: TestClient, headers: dict[str, dict[str, str]]
+) -> None:
+    from tests.meetings.meeting_env import pdf_bytes
+
+    permit = apply_for_dog(client, headers)
+    url = f"/api/v1/permits/{permit['id']}/attachments"
+    added = client.post(
+        url, files={"file": ("hund.jpg", jpeg_bytes(), "image/jpeg")}, headers=headers[RESIDENT]
+    )
+    assert added.status_code == 201 and [f["filename"] for f in added.json()["files"]] == ["hund.jpg"]
+    shown = client.get(added.json()["files"][0]["url"], headers=headers[RESIDENT])
+    assert shown.status_code == 200 and shown.headers["content-type"] == "image/jpeg"
+    assert client.get(added.json()["files"][0]["url"], headers=headers[RESIDENT2]).status_code == 404
+    cases = [
+        (
+            ("stor.pdf", b"%PDF-1.4\n" + b"0" * (30 * 1024 * 1024), "application/pdf"),
+            413,
+            "too_large",
+        ),  # the body
+        (
+            ("stor.pdf", b"%PDF-1.4\n" + b"0" * (21 * 1024 * 1024), "application/pdf"),
+            413,
+            "too_large",
+        ),  # the file
+        (("laast.pdf", pdf_bytes(password="hemmelig"), "application/pdf"), 415, "pdf_locked"),
+        (("falsk.jpg", b"just text, not a photo", "image/jpeg"), 415, "unsupported_media_type"),
+    ]
+    for file, status, code in cases:
+        refused = client.post(url, files={"file": file}, headers=headers[RESIDENT])
+        assert (refused.status_code, refused.json()["error"]["code"]) == (status, code), file[0]
+    files = client.get(f"/api/v1/permits/{permit['id']}", headers=headers[RESIDENT]).json()["files"]
+    assert [f["filename"] for f in files] == ["hund.jpg"]

@@ -102,3 +102,31 @@ def test_the_board_sees_figures_and_no_names(client: TestClient, demo: Database)
     login_as(client, demo, RESIDENT2)
     assert client.get(f"/permits/{dog}").status_code == 404
     assert client.get(f"/departments/{department_id}/permits").status_code == 404
+
+
+def test_a_photo_goes_with_the_application_and_a_bad_file_keeps_the_form(
+    client: TestClient, demo: Database
+) -> None:
+    from tests.api.test_permits_api import jpeg_bytes
+
+    seed(demo)
+    login_as(client, demo, RESIDENT)
+    token = csrf_from(client.get("/permits/new").text)
+    bad = client.post(
+        "/permits/new",
+        data={**FORM, "csrf_token": token},
+        files={"file": ("hund.jpg", b"not a photo", "image/jpeg")},
+    )
+    assert bad.status_code == 422 and "hund.jpg" in bad.text and 'value="Şeker"' in bad.text
+    sent = client.post(
+        "/permits/new",
+        data={**FORM, "csrf_token": token},
+        files={"file": ("Şeker på plænen.jpg", jpeg_bytes(), "image/jpeg")},
+        follow_redirects=False,
+    )
+    assert sent.status_code == 303
+    page = client.get(sent.headers["location"]).text
+    link = re.search(r'href="(/permits/\d+/files/\d+)"', page)
+    assert link is not None and "Şeker på plænen.jpg" in page
+    photo = client.get(link.group(1))
+    assert photo.status_code == 200 and photo.headers["content-type"] == "image/jpeg"

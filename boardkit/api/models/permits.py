@@ -72,6 +72,14 @@ class PermitEvent(Out):
     note: str
 
 
+class PermitFile(Out):
+    id: int
+    filename: str
+    content_type: str
+    size: int
+    url: str
+
+
 class Permit(Out):
     id: int
     kind: str
@@ -94,6 +102,7 @@ class Permit(Out):
     department_id: int
     tenancy_id: int
     history: list[PermitEvent] = []
+    files: list[PermitFile] = []
     url: str
 
 
