@@ -163,6 +163,8 @@ def _detail(ctx: Ctx, permit: Permit, **extra: Any) -> dict[str, Any]:
         and lookup.is_tenant_of(ctx.db, ctx.principal, permit),
         "animal": permit.details.get("animal"),
         "files": permit_files.files_of(ctx.db, permit),
+        "applicant": ctx.db.get(org_service.Person, permit.applicant_id) if permit.applicant_id else None,
+        "home": ctx.db.get(org_service.Tenancy, permit.tenancy_id),
         "may_attach": lookup.is_staff_for(ctx.principal, permit)
         or (
             permit.status in ("submitted", "more_info") and lookup.is_tenant_of(ctx.db, ctx.principal, permit)
