@@ -4,6 +4,7 @@ board's figures per department (no names)."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from starlette.responses import Response
@@ -18,11 +19,12 @@ from boardkit.core.errors import (
     ValidationFailed,
 )
 from boardkit.core.i18n import _, lazy_gettext, ngettext
-from boardkit.core.web import Ctx, form_errors, page, redirect, render
+from boardkit.core.web import Ctx, file_response, form_errors, page, redirect, render
 from boardkit.org import service as org_service
-from boardkit.permits import cases, decisions, lookup, overview
+from boardkit.permits import cases, decisions, lookup, moveout, overview
 from boardkit.permits import files as permit_files
 from boardkit.permits.models import STATUSES, Permit
+from boardkit.permits.moveout_pdf import checklist_pdf, kroner, label
 
 ANIMAL_FIELDS = ("name", "species", "breed", "chip")
 STATUS_NAMES = {
@@ -163,6 +165,7 @@ def _detail(ctx: Ctx, permit: Permit, **extra: Any) -> dict[str, Any]:
         and lookup.is_tenant_of(ctx.db, ctx.principal, permit),
         "animal": permit.details.get("animal"),
         "files": permit_files.files_of(ctx.db, permit),
+        "staff": lookup.is_staff_for(ctx.principal, permit),
         "applicant": ctx.db.get(org_service.Person, permit.applicant_id) if permit.applicant_id else None,
         "home": ctx.db.get(org_service.Tenancy, permit.tenancy_id),
         "may_attach": lookup.is_staff_for(ctx.principal, permit)
@@ -249,6 +252,33 @@ def permit_file(ctx: Ctx) -> Response:
     )
 
 
+def _move_out(ctx: Ctx) -> moveout.Checklist:
+    ctx.require_login()
+    raw = ctx.request.query_params.get("moved_out", "")
+    try:
+        day = date.fromisoformat(raw) if raw else org_service.today()
+    except ValueError:
+        day = org_service.today()
+    return moveout.checklist(
+        ctx.db, principal=ctx.principal, tenancy_id=ctx.int_param("tenancy_id"), moved_out=day
+    )
+
+
+@page
+def move_out_page(ctx: Ctx) -> Response:
+    """The administration's checklist for the inspection when a tenant moves out."""
+    found = _move_out(ctx)
+    return render(ctx, "permits/move_out.html", found=found, kroner=kroner, label=label, active_nav="permits")
+
+
+@page
+def move_out_pdf(ctx: Ctx) -> Response:
+    found = _move_out(ctx)
+    organisation = ctx.db.get(org_service.Organisation, found.department.organisation_id)
+    data = checklist_pdf(found, organisation=organisation.name if organisation else "")
+    return file_response(data, "application/pdf", f"fraflytning-{found.tenancy.number}.pdf", inline=True)
+
+
 @page
 def department_permits(ctx: Ctx) -> Response:
     """The board's figures for its department: counts by kind and status, deadlines, handling time."""
@@ -271,4 +301,6 @@ routes = [
     Route("/permits/{permit_id:id}/files", permit_attach, methods=["POST"], name="permit_attach"),
     Route("/permits/{permit_id:id}/files/{file_id:id}", permit_file, name="permit_file"),
     Route("/departments/{department_id:id}/permits", department_permits, name="department_permits"),
+    Route("/tenancies/{tenancy_id:id}/move-out", move_out_page, name="move_out"),
+    Route("/tenancies/{tenancy_id:id}/move-out.pdf", move_out_pdf, name="move_out_pdf"),
 ]

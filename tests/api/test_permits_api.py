@@ -13,6 +13,7 @@ from boardkit.core.db import Database
 from boardkit.core.models import AuditEntry
 from boardkit.org.models import Person, Residency, Tenancy
 from boardkit.permits.models import Permit, PermitKind
+from tests.browser.conftest import ARTIFACTS
 from tests.helpers import api_token
 from tests.permits.permit_env import ADMIN, CHAIR, RESIDENT, RESIDENT2, seed
 
@@ -197,3 +198,54 @@ def test_attachments_are_judged_by_content_and_nothing_is_lost(
         assert (refused.status_code, refused.json()["error"]["code"]) == (status, code), file[0]
     files = client.get(f"/api/v1/permits/{permit['id']}", headers=headers[RESIDENT]).json()["files"]
     assert [f["filename"] for f in files] == ["hund.jpg"]
+
+
+def test_the_move_out_checklist_gives_the_kitchen_example_as_json_and_pdf(
+    client: TestClient, headers: dict[str, dict[str, str]], demo: Database
+) -> None:
+    import io
+    from datetime import date
+
+    from pypdf import PdfReader
+
+    r = client.post(
+        "/api/v1/permits", json={"kind": "kitchen", "title": "Nyt køkken"}, headers=headers[RESIDENT]
+    )
+    permit = r.json()
+    with demo.transaction() as s:
+        row = s.get(Permit, permit["id"])
+        assert row is not None
+        row.status, row.taken_into_use = "no_objection", date(2020, 6, 1)
+    lines = f"/api/v1/permits/{permit['id']}/invoice-lines"
+    firm = {"cvr": "10150817", "vat_registered": True}
+    for body in (
+        {"description": "Køkken, snedker", "amount_ore": 7_500_000, **firm},
+        {"description": "Eget arbejde", "amount_ore": 500_000, "own_labour": True, **firm},
+        {"description": "Maler uden CVR", "amount_ore": 300_000, "vat_registered": True},
+    ):
+        assert client.post(lines, json=body, headers=headers[ADMIN]).status_code == 201
+    assert (
+        client.post(lines, json={"description": "x", "amount_ore": 1}, headers=headers[RESIDENT]).status_code
+        == 404
+    )
+    bad = client.post(lines, json={"description": "", "amount_ore": 0}, headers=headers[ADMIN])
+    assert bad.status_code == 422 and set(bad.json()["error"]["fields"]) == {"description", "amount_ore"}
+    url = f"/api/v1/tenancies/{permit['tenancy_id']}/move-out-checklist"
+    checklist = client.get(f"{url}?moved_out=2025-06-01", headers=headers[ADMIN]).json()
+    kitchen = next(c for c in checklist["compensation"] if c["permit_id"] == permit["id"])
+    assert (kitchen["eligible_ore"], kitchen["owed_ore"], kitchen["months_used"]) == (
+        7_500_000,
+        5_625_000,
+        60,
+    )
+    assert len(kitchen["excluded"]) == 2
+    assert checklist["total_owed_ore"] == 5_625_000
+    assert {p["kind"] for p in checklist["active"]} >= {"dog", "kitchen"}  # the demo's dog is in force too
+    assert client.get(url, headers=headers[RESIDENT]).status_code == 404
+    assert client.get(f"{url}?moved_out=juni", headers=headers[ADMIN]).status_code == 422
+    pdf = client.get(f"{url}.pdf?moved_out=2025-06-01", headers=headers[ADMIN])
+    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "move-out-checklist.pdf").write_bytes(pdf.content)  # to look at (pdftoppm)
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
+    assert "56.250,00 kr." in text and "Nyt køkken" in text and "Eget arbejde" in text

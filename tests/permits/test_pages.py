@@ -130,3 +130,26 @@ def test_a_photo_goes_with_the_application_and_a_bad_file_keeps_the_form(
     assert link is not None and "Şeker på plænen.jpg" in page
     photo = client.get(link.group(1))
     assert photo.status_code == 200 and photo.headers["content-type"] == "image/jpeg"
+
+
+def test_the_administration_opens_the_move_out_checklist_from_a_case(
+    client: TestClient, demo: Database
+) -> None:
+    seed(demo)
+    with demo.transaction() as s:
+        dog = s.scalar(select(Permit).where(Permit.title == "Hund: Bølle"))
+        assert dog is not None
+        dog_id, tenancy_id = dog.id, dog.tenancy_id
+    login_as(client, demo, ADMIN)
+    page = client.get(f"/permits/{dog_id}").text
+    assert f"/tenancies/{tenancy_id}/move-out" in page
+    checklist = client.get(f"/tenancies/{tenancy_id}/move-out?moved_out=2027-01-31")
+    assert (
+        checklist.status_code == 200
+        and "Hund: Bølle" in checklist.text
+        and "Nyt køkken" not in checklist.text
+    )
+    pdf = client.get(f"/tenancies/{tenancy_id}/move-out.pdf?moved_out=2027-01-31")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    login_as(client, demo, CHAIR)
+    assert client.get(f"/tenancies/{tenancy_id}/move-out").status_code == 404

@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import Field
 
 from boardkit.api.models.common import Date, Out, Page, Time
-from boardkit.api.schema import Body, Flag, Id, Text, one_of
+from boardkit.api.schema import Body, Flag, Id, Money, Text, one_of
 
 PermitStatus = Literal[
     "submitted", "more_info", "acknowledged", "no_objection", "approved", "rejected", "withdrawn", "ended"
@@ -129,3 +129,39 @@ class PermitOverview(Out):
     past_deadline: int
     average_handling_days: float | None
     kinds: list[KindFigures]
+
+
+class InvoiceLineBody(Body):
+    description: Text = ""
+    amount_ore: Money = Field(None, description="The line's amount in øre, VAT included")
+    cvr: Text = Field("", description="The firm's CVR number")
+    vat_registered: Flag = False
+    own_labour: Flag = False
+    white_goods: Flag = False
+
+
+class InvoiceLine(Out):
+    id: int
+    description: str
+    amount_ore: int
+
+
+class Compensation(Out):
+    permit_id: int
+    title: str
+    eligible_ore: int | None
+    base_ore: int | None
+    owed_ore: int | None
+    months_used: int | None
+    life_months: int | None
+    excluded: list[str]
+    problem: str
+
+
+class MoveOutChecklist(Out):
+    tenancy_id: int
+    moved_out: Date
+    active: list[Permit]
+    reestablish: list[int] = Field(description="The ids of the active permits to re-establish")
+    compensation: list[Compensation]
+    total_owed_ore: int
