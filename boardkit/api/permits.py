@@ -211,6 +211,20 @@ def withdraw_permit(ctx: Ctx) -> dict[str, Any]:
 
 
 @doc(
+    "End a pet permit: the animal is gone (its tenants, the administration)",
+    ok=m.Permit,
+    errors=(409,),
+    op_id="endPermit",
+)
+@api
+def end_permit(ctx: Ctx) -> dict[str, Any]:
+    permit = service.report_gone(
+        ctx.db, principal=ctx.principal, permit_id=ctx.int_param("permit_id"), today=org_service.today()
+    )
+    return permit_json(ctx, permit, with_history=True)
+
+
+@doc(
     "Add drawings, quotes or photos to a case (its tenants while it waits; the administration)",
     ok=m.Permit,
     status=201,
@@ -388,6 +402,7 @@ routes = [
     Route("/permits/{permit_id:id}", get_permit, name="permit"),
     Route("/permits/{permit_id:id}/decision", decide_permit, methods=["POST"], name="permit_decision"),
     Route("/permits/{permit_id:id}/withdraw", withdraw_permit, methods=["POST"], name="permit_withdraw"),
+    Route("/permits/{permit_id:id}/end", end_permit, methods=["POST"], name="permit_end"),
     Route(
         "/permits/{permit_id:id}/attachments", add_attachments, methods=["POST"], name="permit_attachments"
     ),

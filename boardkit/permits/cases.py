@@ -20,7 +20,7 @@ from boardkit.core.storage import FileStore
 from boardkit.org import service as org_service
 from boardkit.permits import catalogue, deadlines, lookup
 from boardkit.permits import files as permit_files
-from boardkit.permits.models import WAITING, Permit, PermitEvent, PermitKind
+from boardkit.permits.models import ACTIVE, WAITING, Permit, PermitEvent, PermitKind
 
 NOTICE_KIND = "permit"
 MAX_TEXT = 4000
@@ -216,6 +216,27 @@ def withdraw(db: Session, *, principal: Principal, permit_id: int, settings: Set
         db,
         actor_id=principal.person_id,
         action="permit.withdraw",
+        obj=permit,
+        organisation_id=permit.organisation_id,
+    )
+    return permit
+
+
+def report_gone(db: Session, *, principal: Principal, permit_id: int, today: date) -> Permit:
+    """The resident reports the animal gone: the pet permit ends (it is for that animal only)."""
+    permit = lookup.get_permit(db, principal=principal, permit_id=permit_id, lock=True)
+    if not lookup.is_tenant_of(db, principal, permit) and not lookup.is_staff_for(principal, permit):
+        raise NotFound()
+    if permit.kind.group != "pets" or permit.status not in ACTIVE:
+        raise Conflict(
+            _("Kun en gældende tilladelse til et dyr kan afsluttes her."), code="permit_not_active"
+        )
+    permit.status, permit.ended_on = "ended", today
+    event(db, permit, "ended", principal.person_id)
+    audit.record(
+        db,
+        actor_id=principal.person_id,
+        action="permit.end",
         obj=permit,
         organisation_id=permit.organisation_id,
     )

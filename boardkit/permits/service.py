@@ -4,6 +4,7 @@ re-exports; the modules of the domain import each other directly and never this 
 from __future__ import annotations
 
 from boardkit.permits.cases import Application as Application
+from boardkit.permits.cases import report_gone as report_gone
 from boardkit.permits.cases import submit as submit
 from boardkit.permits.cases import withdraw as withdraw
 from boardkit.permits.catalogue import seed_kinds as seed_kinds

@@ -166,6 +166,9 @@ def _detail(ctx: Ctx, permit: Permit, **extra: Any) -> dict[str, Any]:
         "animal": permit.details.get("animal"),
         "files": permit_files.files_of(ctx.db, permit),
         "staff": lookup.is_staff_for(ctx.principal, permit),
+        "may_end": permit.kind.group == "pets"
+        and permit.status in ("approved", "acknowledged", "no_objection")
+        and lookup.is_tenant_of(ctx.db, ctx.principal, permit),
         "applicant": ctx.db.get(org_service.Person, permit.applicant_id) if permit.applicant_id else None,
         "home": ctx.db.get(org_service.Tenancy, permit.tenancy_id),
         "may_attach": lookup.is_staff_for(ctx.principal, permit)
@@ -218,6 +221,20 @@ def permit_withdraw(ctx: Ctx) -> Response:
         ctx.flash(exc.message, "error")
     else:
         ctx.flash(_("Sagen er trukket tilbage."))
+    return redirect(ctx, "permit", permit_id=permit_id)
+
+
+@page
+def permit_end(ctx: Ctx) -> Response:
+    """ "Dyret er her ikke længere": the pet permit ends."""
+    ctx.require_login()
+    permit_id = ctx.int_param("permit_id")
+    try:
+        cases.report_gone(ctx.db, principal=ctx.principal, permit_id=permit_id, today=org_service.today())
+    except Conflict as exc:
+        ctx.flash(exc.message, "error")
+    else:
+        ctx.flash(_("Tilladelsen er afsluttet."))
     return redirect(ctx, "permit", permit_id=permit_id)
 
 
@@ -299,6 +316,7 @@ routes = [
     Route("/permits/{permit_id:id}/decision", permit_decide, methods=["POST"], name="permit_decide"),
     Route("/permits/{permit_id:id}/withdraw", permit_withdraw, methods=["POST"], name="permit_withdraw"),
     Route("/permits/{permit_id:id}/files", permit_attach, methods=["POST"], name="permit_attach"),
+    Route("/permits/{permit_id:id}/end", permit_end, methods=["POST"], name="permit_end"),
     Route("/permits/{permit_id:id}/files/{file_id:id}", permit_file, name="permit_file"),
     Route("/departments/{department_id:id}/permits", department_permits, name="department_permits"),
     Route("/tenancies/{tenancy_id:id}/move-out", move_out_page, name="move_out"),

@@ -249,3 +249,18 @@ def test_the_move_out_checklist_gives_the_kitchen_example_as_json_and_pdf(
     (ARTIFACTS / "move-out-checklist.pdf").write_bytes(pdf.content)  # to look at (pdftoppm)
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
     assert "56.250,00 kr." in text and "Nyt køkken" in text and "Eget arbejde" in text
+
+
+def test_a_pet_permit_ends_when_the_animal_is_gone(
+    client: TestClient, headers: dict[str, dict[str, str]], demo: Database
+) -> None:
+    with demo.transaction() as s:
+        dog = s.scalar(select(Permit.id).where(Permit.title == "Hund: Bølle"))
+        kitchen = s.scalar(select(Permit.id).where(Permit.title == "Nyt køkken"))
+    assert client.post(f"/api/v1/permits/{dog}/end", headers=headers[RESIDENT2]).status_code == 404
+    ended = client.post(f"/api/v1/permits/{dog}/end", headers=headers[RESIDENT])
+    assert ended.status_code == 200 and ended.json()["status"] == "ended"
+    assert [e["action"] for e in ended.json()["history"]][-1] == "ended"
+    again = client.post(f"/api/v1/permits/{dog}/end", headers=headers[RESIDENT])
+    assert again.status_code == 409 and again.json()["error"]["code"] == "permit_not_active"
+    assert client.post(f"/api/v1/permits/{kitchen}/end", headers=headers[RESIDENT]).status_code == 409
