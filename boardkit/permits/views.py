@@ -21,7 +21,7 @@ from boardkit.core.errors import (
 from boardkit.core.i18n import _, lazy_gettext, ngettext
 from boardkit.core.web import Ctx, file_response, form_errors, page, redirect, render
 from boardkit.org import service as org_service
-from boardkit.permits import cases, decisions, lookup, moveout, overview
+from boardkit.permits import cases, decisions, lookup, moveout, overview, settings
 from boardkit.permits import files as permit_files
 from boardkit.permits.models import STATUSES, Permit
 from boardkit.permits.moveout_pdf import checklist_pdf, kroner, label
@@ -297,6 +297,41 @@ def move_out_pdf(ctx: Ctx) -> Response:
 
 
 @page
+def permit_settings(ctx: Ctx) -> Response:
+    """The administration's kinds and rules: GET the form, POST every kind and the rules at once."""
+    ctx.require_login()
+    organisation, kinds = settings.kinds(ctx.db, principal=ctx.principal)
+    context: dict[str, Any] = {"organisation": organisation, "kinds": kinds, "groups": GROUP_NAMES}
+    if ctx.request.method == "GET":
+        return render(ctx, "permits/settings.html", **context)
+    errors: dict[str, str] = {}
+    for kind in kinds:
+        life = ctx.value(f"life_{kind.code}")
+        choice = settings.KindSettings(
+            track=ctx.value(f"track_{kind.code}"),
+            life_years=int(life) if life.isdigit() and len(life) < 4 else None,
+            reestablish_on_move_out=ctx.value(f"reestablish_{kind.code}") == "1",
+            needs_building_permit=ctx.value(f"building_{kind.code}") == "1",
+            delegated_to_board=ctx.value(f"delegated_{kind.code}") == "1",
+            active=ctx.value(f"active_{kind.code}") == "1",
+        )
+        try:  # every kind is checked, so the form shows every problem (any of them: nothing is saved)
+            settings.update_kind(ctx.db, principal=ctx.principal, code=kind.code, settings=choice)
+        except ValidationFailed as exc:
+            errors |= {f"{k}_{kind.code}": str(v) for k, v in exc.fields.items()}
+    if errors:
+        return form_errors(ctx, "permits/settings.html", errors, **context)
+    settings.update_rules(
+        ctx.db,
+        principal=ctx.principal,
+        explicit_approval=ctx.value("explicit_approval") == "1",
+        banned_breeds=ctx.value("banned_breeds").splitlines(),
+    )
+    ctx.flash(_("Indstillingerne er gemt."))
+    return redirect(ctx, "permit_settings")
+
+
+@page
 def department_permits(ctx: Ctx) -> Response:
     """The board's figures for its department: counts by kind and status, deadlines, handling time."""
     ctx.require_login()
@@ -312,6 +347,7 @@ def department_permits(ctx: Ctx) -> Response:
 routes = [
     Route("/permits", permits_page, name="permits"),
     Route("/permits/new", permit_new, methods=["GET", "POST"], name="permit_new"),
+    Route("/permits/settings", permit_settings, methods=["GET", "POST"], name="permit_settings"),
     Route("/permits/{permit_id:id}", permit_page, name="permit"),
     Route("/permits/{permit_id:id}/decision", permit_decide, methods=["POST"], name="permit_decide"),
     Route("/permits/{permit_id:id}/withdraw", permit_withdraw, methods=["POST"], name="permit_withdraw"),

@@ -127,6 +127,8 @@ def test_dog_applied_for_on_a_phone_approved_with_conditions_and_the_board_sees_
     check(page, "permits-decided-ipad", IPAD)
     approved = wait_for_subject(smtp_server, RESIDENT, "Godkendt: Hund: Şeker")
     assert "Hunden føres i snor på fællesarealerne." in text_part(approved)
+    page.goto(f"{site.url}/permits/settings")
+    check(page, "permits-settings-ipad", IPAD)
     ipad.close()
 
     ipad = browser.new_context(viewport=IPAD, bypass_csp=True, locale="da-DK")

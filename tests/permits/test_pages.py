@@ -153,3 +153,44 @@ def test_the_administration_opens_the_move_out_checklist_from_a_case(
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     login_as(client, demo, CHAIR)
     assert client.get(f"/tenancies/{tenancy_id}/move-out").status_code == 404
+
+
+def test_the_administration_sets_tracks_lives_delegation_and_rules(
+    client: TestClient, demo: Database
+) -> None:
+    from boardkit.core.models import AuditEntry
+    from boardkit.org.models import Organisation
+    from boardkit.permits.models import PermitKind
+
+    seed(demo)
+    login_as(client, demo, RESIDENT)
+    assert client.get("/permits/settings").status_code == 404
+    login_as(client, demo, ADMIN)
+    page = client.get("/permits/settings")
+    assert page.status_code == 200 and "Levetid i år" in page.text
+    with demo.transaction() as s:
+        kinds = list(s.scalars(select(PermitKind).order_by(PermitKind.position)))
+        form = {f"track_{k.code}": k.track for k in kinds} | {f"active_{k.code}": "1" for k in kinds}
+        form |= {f"life_{k.code}": str(k.life_years) for k in kinds if k.life_years}
+    form |= {
+        "csrf_token": csrf_from(page.text),
+        "delegated_dog": "1",
+        "life_kitchen": "25",
+        "explicit_approval": "1",
+    }
+    refused = client.post("/permits/settings", data={**form, "banned_breeds": "Rottweiler"})
+    assert refused.status_code == 422 and "mellem 10 og 20 år" in refused.text
+    saved = client.post(
+        "/permits/settings",
+        data={**form, "life_kitchen": "15", "banned_breeds": "Rottweiler\n"},
+        follow_redirects=False,
+    )
+    assert saved.status_code == 303
+    with demo.transaction() as s:
+        dog = s.scalar(select(PermitKind).where(PermitKind.code == "dog"))
+        kitchen = s.scalar(select(PermitKind).where(PermitKind.code == "kitchen"))
+        assert dog is not None and dog.delegated_to_board and kitchen is not None and kitchen.life_years == 15
+        rules = s.scalar(select(Organisation.rules).where(Organisation.id == dog.organisation_id))
+        assert rules["permits_explicit_approval"] is True and rules["permits_banned_breeds"] == ["Rottweiler"]
+        actions = set(s.scalars(select(AuditEntry.action).where(AuditEntry.action.like("%permit%"))))
+        assert {"permit_kind.update", "organisation.permit_rules"} <= actions
