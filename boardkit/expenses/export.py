@@ -29,6 +29,7 @@ from boardkit.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from boardkit.core.i18n import _
 from boardkit.core.pdf import prep as pdfprep
 from boardkit.core.permissions import Principal
+from boardkit.core.spreadsheet import cell
 from boardkit.core.storage import FileStore
 from boardkit.expenses import flow, rules
 from boardkit.expenses.claims import bank_details
@@ -187,12 +188,6 @@ def _claims(db: Session, batch: ExpenseExport) -> Sequence[ExpenseClaim]:
 # --- CSV ----------------------------------------------------------------------------------
 
 
-def _cell(text: str) -> str:
-    """Text as Excel shows it: a leading = + - @ would start a formula, so it is quoted away."""
-    text = " ".join(text.split())
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
-
-
 def export_csv(db: Session, batch: ExpenseExport, *, secret_key: str) -> bytes:
     """The batch as a CSV for Danish Excel: UTF-8 with BOM, ``;``, one row per line."""
     claims = _claims(db, batch)
@@ -224,9 +219,9 @@ def export_csv(db: Session, batch: ExpenseExport, *, secret_key: str) -> bytes:
                     claim.account.code,
                     kroner(line.amount_ore),
                     kroner(line.vat_ore if line.kind == "receipt" else 0),
-                    _cell(people.get(claim.claimant_id, "")),
+                    cell(people.get(claim.claimant_id, "")),
                     f"{bank[0]} {bank[1]}" if bank else "",
-                    _cell(departments.get(claim.department_id, "")) if claim.department_id else "",
+                    cell(departments.get(claim.department_id, "")) if claim.department_id else "",
                 ]
             )
     return ("\ufeff" + out.getvalue()).encode("utf-8")

@@ -16,6 +16,7 @@ from datetime import date, datetime
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
+from boardkit.core import spreadsheet
 from boardkit.core.errors import NotFound, ValidationFailed
 from boardkit.core.i18n import _
 from boardkit.core.permissions import Principal
@@ -231,7 +232,7 @@ def mileage_summary_csv(rows: Sequence[MileageSummary]) -> bytes:
             writer.writerow(
                 [
                     person.year,
-                    export._cell(person.name),
+                    spreadsheet.cell(person.name),
                     VEHICLE_NAMES.get(v.vehicle, v.vehicle),
                     mileage.format_km(v.km_tenths),
                     export.kroner(v.amount_ore),

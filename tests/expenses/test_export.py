@@ -13,6 +13,7 @@ from pypdf import PdfReader, PdfWriter
 from sqlalchemy import select
 from starlette.testclient import TestClient
 
+from boardkit.core import spreadsheet
 from boardkit.core.db import Database
 from boardkit.core.errors import Conflict, Forbidden, NotFound
 from boardkit.core.models import OutboxEmail
@@ -261,7 +262,10 @@ def test_kroner_and_cells() -> None:
     assert (
         export.kroner(12345) == "123,45" and export.kroner(5) == "0,05" and export.kroner(100000) == "1000,00"
     )
-    assert export._cell("=HYPERLINK(1)") == "'=HYPERLINK(1)" and export._cell("Anne  Berg") == "Anne Berg"
+    assert (
+        spreadsheet.cell("=HYPERLINK(1)") == "'=HYPERLINK(1)"
+        and spreadsheet.cell("Anne  Berg") == "Anne Berg"
+    )
 
 
 def test_trips_get_a_voucher_page_in_the_receipts_pdf(demo: Database, tmp_path: Any) -> None:
