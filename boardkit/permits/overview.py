@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, joinedload
 from boardkit.core.errors import NotFound, ValidationFailed
 from boardkit.core.i18n import _
 from boardkit.core.permissions import Principal
+from boardkit.core.spreadsheet import excel_csv
 from boardkit.core.templating import TZ
 from boardkit.org import service as org_service
 from boardkit.permits.lookup import board_roles_for
@@ -149,3 +150,71 @@ def list_permits(
         db.scalars(query.order_by(Permit.id.desc()).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1))
     )
     return rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
+
+
+EXPORT_LIMIT = 200_000
+EXPORT_HEADER = [
+    "Sag",
+    "Afdeling",
+    "Lejemål",
+    "Adresse",
+    "Ansøger",
+    "Slags",
+    "Status",
+    "Modtaget",
+    "Frist",
+    "Afgjort",
+    "Behandlingstid (dage)",
+]
+
+
+def handling_days(permit: Permit) -> int | None:
+    """Days from received to decided (None while it waits)."""
+    if permit.decided_at is None:
+        return None
+    return (permit.decided_at.astimezone(TZ).date() - permit.received_on).days
+
+
+def export_csv(db: Session, *, principal: Principal, filters: Filters, today: date) -> bytes:
+    """The administration's cases with the filters, as a CSV for Danish Excel."""
+    if not principal.is_staff:
+        raise NotFound()
+    query = (
+        select(Permit, PermitKind.name, org_service.Department, org_service.Tenancy, org_service.Person.name)
+        .join(PermitKind, PermitKind.id == Permit.kind_id)
+        .join(org_service.Department, org_service.Department.id == Permit.department_id)
+        .join(org_service.Tenancy, org_service.Tenancy.id == Permit.tenancy_id)
+        .outerjoin(org_service.Person, org_service.Person.id == Permit.applicant_id)
+        .where(
+            Permit.organisation_id.in_(principal.staff_organisation_ids)
+            | Permit.department_id.in_(principal.staff_department_ids)
+        )
+    )
+    if filters.department_id is not None:
+        query = query.where(Permit.department_id == filters.department_id)
+    if filters.kind:
+        query = query.where(PermitKind.code == filters.kind)
+    if filters.status:
+        query = query.where(Permit.status == filters.status)
+    if filters.at_risk:
+        query = query.where(Permit.status.in_(WAITING), Permit.deadline <= today + timedelta(NEAR_DAYS))
+    rows = db.execute(query.order_by(Permit.id).limit(EXPORT_LIMIT))
+    return excel_csv(
+        EXPORT_HEADER,
+        (
+            [
+                p.id,
+                f"{d.number} {d.name}",
+                t.number,
+                f"{t.address}{', ' + t.unit if t.unit else ''}",
+                applicant or "",
+                kind,
+                p.status,
+                p.received_on.isoformat(),
+                p.deadline.isoformat() if p.deadline else "",
+                p.decided_at.astimezone(TZ).date().isoformat() if p.decided_at else "",
+                handling_days(p) if p.decided_at else "",
+            ]
+            for p, kind, d, t, applicant in rows
+        ),
+    )

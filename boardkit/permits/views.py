@@ -62,6 +62,7 @@ def _list_context(ctx: Ctx, filters: overview.Filters) -> dict[str, Any]:
         + [(k.code, k.name) for k in lookup.kinds_for(ctx.db, principal=ctx.principal)],
         "status_options": [("", _("Alle"))] + [(s, STATUS_NAMES[s]) for s in STATUSES],
         "board_departments": _board_departments(ctx),
+        "handling_days": overview.handling_days,
         "active_nav": "permits",
     }
 
@@ -75,20 +76,35 @@ def _board_departments(ctx: Ctx) -> list[org_service.Department]:
     return sorted(found, key=lambda d: d.number)
 
 
-@page
-def permits_page(ctx: Ctx) -> Response:
-    """ "Tilladelser": a tenant's own cases; the administration's every case, filtered."""
-    ctx.require_login()
+def _filters(ctx: Ctx) -> overview.Filters:
     query = ctx.request.query_params
     department = query.get("department_id", "")
-    filters = overview.Filters(
+    return overview.Filters(
         department_id=int(department) if department.isdigit() and len(department) < 10 else None,
         kind=query.get("kind", "")[:40],
         status=query.get("status", "") if query.get("status", "") in STATUSES else "",
         at_risk=query.get("at_risk") == "1",
         page=ctx.query_int("page") or 1,
     )
-    return render(ctx, "permits/list.html", **_list_context(ctx, filters))
+
+
+@page
+def permits_page(ctx: Ctx) -> Response:
+    """The tenant's own cases; the administration's every case, filtered."""
+    ctx.require_login()
+    return render(ctx, "permits/list.html", **_list_context(ctx, _filters(ctx)))
+
+
+@page
+def permits_csv(ctx: Ctx) -> Response:
+    """The administration's cases with the list's filters, for Excel."""
+    ctx.require_login()
+    data = overview.export_csv(
+        ctx.db, principal=ctx.principal, filters=_filters(ctx), today=org_service.today()
+    )
+    return file_response(
+        data, "text/csv; charset=utf-8", f"tilladelser-{org_service.today().isoformat()}.csv"
+    )
 
 
 def _kind_options(ctx: Ctx) -> list[tuple[str, list[Any]]]:
@@ -347,6 +363,7 @@ def department_permits(ctx: Ctx) -> Response:
 routes = [
     Route("/permits", permits_page, name="permits"),
     Route("/permits/new", permit_new, methods=["GET", "POST"], name="permit_new"),
+    Route("/permits.csv", permits_csv, name="permits_csv"),
     Route("/permits/settings", permit_settings, methods=["GET", "POST"], name="permit_settings"),
     Route("/permits/{permit_id:id}", permit_page, name="permit"),
     Route("/permits/{permit_id:id}/decision", permit_decide, methods=["POST"], name="permit_decide"),

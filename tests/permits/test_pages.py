@@ -194,3 +194,24 @@ def test_the_administration_sets_tracks_lives_delegation_and_rules(
         assert rules["permits_explicit_approval"] is True and rules["permits_banned_breeds"] == ["Rottweiler"]
         actions = set(s.scalars(select(AuditEntry.action).where(AuditEntry.action.like("%permit%"))))
         assert {"permit_kind.update", "organisation.permit_rules"} <= actions
+
+
+def test_the_administration_exports_the_filtered_cases_with_handling_times(
+    client: TestClient, demo: Database
+) -> None:
+    seed(demo)
+    login_as(client, demo, ADMIN)
+    listing = client.get("/permits?status=approved")
+    assert listing.status_code == 200 and "Behandlingstid" in listing.text and "Hent som CSV" in listing.text
+    export = client.get("/permits.csv?status=approved")
+    assert export.status_code == 200 and export.headers["content-type"].startswith("text/csv")
+    text = export.content.decode("utf-8")
+    assert text.startswith(
+        "\ufeffSag;Afdeling;Lejemål;Adresse;Ansøger;Slags;Status;Modtaget;Frist;Afgjort;Behandlingstid"
+    )
+    rows = [line.split(";") for line in text.splitlines()[1:]]
+    assert rows and all(row[6] == "approved" for row in rows)
+    dog = next(row for row in rows if row[5] == "Hund" and "Mads" in row[4])
+    assert dog[10].isdigit()  # days from received to decided
+    login_as(client, demo, RESIDENT)
+    assert client.get("/permits.csv").status_code == 404
