@@ -1,5 +1,6 @@
-"""The permits domain's part of the application: the daily pass of unanswered reports (in batches,
-each in its own short transaction) and the cases' names in the audit log."""
+"""The permits domain's part of the application: its pages, the pass of unanswered reports and the
+daily retention purge (both in batches, each in its own short transaction), and the cases' names
+in the audit log."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from boardkit.core.db import Database
 from boardkit.core.i18n import _
 from boardkit.core.registry import Registry
 from boardkit.org import service as org_service
-from boardkit.permits import views
+from boardkit.permits import retention, views
 from boardkit.permits.decisions import LAPSE_EVERY_SECONDS, LAPSE_KIND, lapse_reports
 from boardkit.permits.models import Permit
 
@@ -35,5 +36,13 @@ def register(reg: Registry) -> None:
                     return
 
     reg.routes(views.routes)
+
+    def purge(database: Database, payload: dict[str, Any]) -> None:
+        while True:
+            with database.transaction() as db:
+                if not retention.purge(db, today=org_service.today()):
+                    return
+
+    reg.every(retention.PURGE_KIND, purge, seconds=retention.PURGE_EVERY_SECONDS, own_transactions=True)
     reg.every(LAPSE_KIND, lapse, seconds=LAPSE_EVERY_SECONDS, own_transactions=True)
     register_object_names("permit", _permits)

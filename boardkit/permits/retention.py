@@ -1,0 +1,89 @@
+"""Retention: a household's permit cases are deleted a configurable time after its tenancy ended
+(``Organisation.rules["permits_retention_years"]``, default 5 years); the cases of a current
+tenancy are kept, whatever their state. Each deletion leaves an audit entry without the content
+(the case's number and kind only). A periodic job runs it daily, in batches."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from boardkit.core import audit
+from boardkit.org import service as org_service
+from boardkit.permits.catalogue import RETENTION_RULE
+from boardkit.permits.models import Permit, PermitEvent, PermitFile, PermitInvoiceLine, PermitKind
+
+DEFAULT_YEARS = 5
+BATCH = 500
+PURGE_KIND = "permits.retention"
+PURGE_EVERY_SECONDS = 24 * 60 * 60
+
+
+def years_before(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+def due_for_deletion(db: Session, *, today: date, limit: int = BATCH) -> list[int]:
+    """Cases whose applicant's tenancy ended longer ago than the organisation keeps them."""
+    found: list[int] = []
+    for organisation in db.scalars(select(org_service.Organisation)):
+        years = (organisation.rules or {}).get(RETENTION_RULE, DEFAULT_YEARS)
+        cutoff = years_before(today, int(years) if isinstance(years, int) and years > 0 else DEFAULT_YEARS)
+        ended = (
+            select(org_service.Residency.id)
+            .where(
+                org_service.Residency.person_id == Permit.applicant_id,
+                org_service.Residency.tenancy_id == Permit.tenancy_id,
+                org_service.Residency.role == "tenant",
+            )
+            .correlate(Permit)
+        )
+        still_there = ended.where(
+            (org_service.Residency.end_date.is_(None)) | (org_service.Residency.end_date >= cutoff)
+        )
+        query = (
+            select(Permit.id)
+            .where(Permit.organisation_id == organisation.id, ended.exists(), ~still_there.exists())
+            .order_by(Permit.id)
+            .limit(limit - len(found))
+        )
+        found += db.scalars(query)
+        if len(found) >= limit:
+            break
+    return found
+
+
+def purge(db: Session, *, today: date, limit: int = BATCH) -> int:
+    """Delete one batch of cases due for deletion; returns how many (0: nothing left)."""
+    ids = due_for_deletion(db, today=today, limit=limit)
+    if not ids:
+        return 0
+    kinds = dict(
+        db.execute(
+            select(Permit.id, PermitKind.code)
+            .join(PermitKind, PermitKind.id == Permit.kind_id)
+            .where(Permit.id.in_(ids))
+        ).all()
+    )
+    organisations = dict(
+        db.execute(select(Permit.id, Permit.organisation_id).where(Permit.id.in_(ids))).all()
+    )
+    for child in (PermitEvent, PermitFile, PermitInvoiceLine):
+        db.execute(delete(child).where(child.permit_id.in_(ids)).execution_options(synchronize_session=False))
+    db.execute(delete(Permit).where(Permit.id.in_(ids)).execution_options(synchronize_session=False))
+    for permit_id in ids:
+        audit.record(
+            db,
+            actor_id=None,
+            action="permit.deleted_by_retention",
+            object_type="permit",
+            object_id=permit_id,
+            organisation_id=organisations[permit_id],
+            summary=kinds[permit_id],  # the kind only: nothing about the household
+        )
+    return len(ids)
