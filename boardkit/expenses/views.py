@@ -9,8 +9,9 @@ from starlette.routing import Route
 
 from boardkit.core.errors import Conflict, Forbidden, ValidationFailed
 from boardkit.core.i18n import _
+from boardkit.core.money import format_kr
 from boardkit.core.web import Ctx, form_errors, page, redirect, render
-from boardkit.expenses import forms, queue, rules, service
+from boardkit.expenses import queue, rules, service
 from boardkit.expenses.models import ExpenseClaim
 from boardkit.org import service as org_service
 
@@ -137,7 +138,7 @@ def claim_context(ctx: Ctx, claim: ExpenseClaim) -> dict[str, Any]:
         "may_decide": administration,
         "retained_until": rules.retained_until(claim),
         "accounts": _accounts(ctx, {claim.organisation_id}),
-        "format_kr": forms.format_kr,
+        "format_kr": format_kr,
         "km_text": service.mileage.km_text,
         "calculation_text": service.mileage.calculation_text,
         "active_nav": "expenses",

@@ -11,10 +11,10 @@ import pytest
 from sqlalchemy import select
 from starlette.testclient import TestClient
 
-from boardkit.core import i18n
+from boardkit.core import i18n, money
 from boardkit.core.db import Database
 from boardkit.core.templating import TZ, fmt_date, fmt_datetime, fmt_money, fmt_number
-from boardkit.expenses import forms, service
+from boardkit.expenses import service
 from boardkit.org.models import Organisation, Person, StaffRole
 from tests.expenses.expense_env import TREASURER, new_claim, receipt, trip, who
 from tests.helpers import csrf_from, login_as
@@ -44,16 +44,16 @@ def test_dates_numbers_and_amounts_follow_the_language() -> None:
         assert fmt_datetime(moment) == "4. december 2026 kl. 19:00"
         assert fmt_date(moment) == "4. december 2026" and fmt_date(moment, "d. MMM y") == "4. dec. 2026"
         assert fmt_money(125_050) == "1.250,50\xa0kr." and fmt_number(12.5, 1) == "12,5"
-        assert fmt_number(20_000) == "20.000" and forms.format_kr(125_050) == "1.250,50"
+        assert fmt_number(20_000) == "20.000" and money.format_kr(125_050) == "1.250,50"
     with i18n.language("en"):
         assert fmt_datetime(moment) == "4 December 2026 at 19:00"
         assert fmt_date(moment) == "4 December 2026" and fmt_date(moment, "d. MMM y") == "4 Dec 2026"
         assert fmt_datetime(moment, "EEEE 'den' d. MMMM 'kl.' HH.mm") == "Friday 4 December at 19:00"
         assert fmt_money(125_050) == "DKK\xa01,250.50" and fmt_number(12.5, 1) == "12.5"
-        assert fmt_number(20_000) == "20,000" and forms.format_kr(125_050) == "1250.50"
+        assert fmt_number(20_000) == "20,000" and money.format_kr(125_050) == "1250.50"
     for typed in ("1.250,50", "1250,50", "1250.50", "1,250.50"):  # Danish or English, both are read
-        assert forms.parse_kr(typed) == 125_050, typed
-    assert forms.parse_kr("1,25") == 125 and forms.parse_kr("1,250") == 125_000
+        assert money.parse_kr(typed) == 125_050, typed
+    assert money.parse_kr("1,25") == 125 and money.parse_kr("1,250") == 125_000
 
 
 def claim_with_history(db: Database) -> int:
