@@ -17,6 +17,7 @@ from boardkit.api import (
     minutes,
     notifications,
     packs,
+    permit_moveout,
     permits,
     print_batches,
     proposals,
@@ -137,6 +138,7 @@ routes = [
     *expense_exports.routes,
     *expense_reports.routes,
     *permits.routes,
+    *permit_moveout.routes,
     Route("/openapi.json", openapi_json, name="openapi"),
     Route("/docs", docs, name="docs"),
 ]

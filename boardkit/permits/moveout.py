@@ -144,3 +144,28 @@ def add_invoice_line(
         organisation_id=permit.organisation_id,
     )
     return row
+
+
+def invoice_lines(db: Session, permit: Permit) -> list[PermitInvoiceLine]:
+    query = select(PermitInvoiceLine).where(PermitInvoiceLine.permit_id == permit.id)
+    return list(db.scalars(query.order_by(PermitInvoiceLine.id)))
+
+
+def set_taken_into_use(db: Session, *, principal: Principal, permit_id: int, day: date) -> Permit:
+    """From when an improvement is written down (the administration)."""
+    permit = lookup.get_permit(db, principal=principal, permit_id=permit_id, lock=True)
+    if not lookup.is_staff_for(principal, permit) or permit.kind.group != "improvement":
+        raise NotFound()
+    if day > org_service.today() or day.year < 1950:
+        raise ValidationFailed(
+            _("Skriv en gyldig dato, ikke i fremtiden."), fields={"taken_into_use": "invalid"}
+        )
+    permit.taken_into_use = day
+    audit.record(
+        db,
+        actor_id=principal.person_id,
+        action="permit.taken_into_use",
+        obj=permit,
+        organisation_id=permit.organisation_id,
+    )
+    return permit

@@ -15,7 +15,7 @@ from boardkit.core.db import Database
 from boardkit.core.i18n import _
 from boardkit.core.registry import Registry
 from boardkit.org import service as org_service
-from boardkit.permits import retention, views
+from boardkit.permits import admin_views, retention, views
 from boardkit.permits.decisions import LAPSE_EVERY_SECONDS, LAPSE_KIND, lapse_reports
 from boardkit.permits.models import Permit
 
@@ -36,6 +36,7 @@ def register(reg: Registry) -> None:
                     return
 
     reg.routes(views.routes)
+    reg.routes(admin_views.routes)
 
     def purge(database: Database, payload: dict[str, Any]) -> None:
         while True:

@@ -4,7 +4,6 @@ board's figures per department (no names)."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from starlette.responses import Response
@@ -19,12 +18,12 @@ from boardkit.core.errors import (
     ValidationFailed,
 )
 from boardkit.core.i18n import _, lazy_gettext, ngettext
-from boardkit.core.web import Ctx, file_response, form_errors, page, redirect, render
+from boardkit.core.web import Ctx, form_errors, page, redirect, render
 from boardkit.org import service as org_service
-from boardkit.permits import cases, decisions, lookup, moveout, overview, settings
+from boardkit.permits import cases, decisions, lookup, moveout, overview
 from boardkit.permits import files as permit_files
 from boardkit.permits.models import STATUSES, Permit
-from boardkit.permits.moveout_pdf import checklist_pdf, kroner, label
+from boardkit.permits.moveout_pdf import kroner
 
 ANIMAL_FIELDS = ("name", "species", "breed", "chip")
 STATUS_NAMES = {
@@ -76,7 +75,7 @@ def _board_departments(ctx: Ctx) -> list[org_service.Department]:
     return sorted(found, key=lambda d: d.number)
 
 
-def _filters(ctx: Ctx) -> overview.Filters:
+def filters_of(ctx: Ctx) -> overview.Filters:
     query = ctx.request.query_params
     department = query.get("department_id", "")
     return overview.Filters(
@@ -92,19 +91,7 @@ def _filters(ctx: Ctx) -> overview.Filters:
 def permits_page(ctx: Ctx) -> Response:
     """The tenant's own cases; the administration's every case, filtered."""
     ctx.require_login()
-    return render(ctx, "permits/list.html", **_list_context(ctx, _filters(ctx)))
-
-
-@page
-def permits_csv(ctx: Ctx) -> Response:
-    """The administration's cases with the list's filters, for Excel."""
-    ctx.require_login()
-    data = overview.export_csv(
-        ctx.db, principal=ctx.principal, filters=_filters(ctx), today=org_service.today()
-    )
-    return file_response(
-        data, "text/csv; charset=utf-8", f"tilladelser-{org_service.today().isoformat()}.csv"
-    )
+    return render(ctx, "permits/list.html", **_list_context(ctx, filters_of(ctx)))
 
 
 def _kind_options(ctx: Ctx) -> list[tuple[str, list[Any]]]:
@@ -170,7 +157,7 @@ def _message(value: object) -> str:
     return str(words.get(str(value), value))
 
 
-def _detail(ctx: Ctx, permit: Permit, **extra: Any) -> dict[str, Any]:
+def detail(ctx: Ctx, permit: Permit, **extra: Any) -> dict[str, Any]:
     return {
         "permit": permit,
         "history": lookup.history(ctx.db, permit),
@@ -182,6 +169,8 @@ def _detail(ctx: Ctx, permit: Permit, **extra: Any) -> dict[str, Any]:
         "animal": permit.details.get("animal"),
         "files": permit_files.files_of(ctx.db, permit),
         "staff": lookup.is_staff_for(ctx.principal, permit),
+        "invoice_lines": moveout.invoice_lines(ctx.db, permit) if permit.kind.group == "improvement" else [],
+        "kroner": kroner,
         "may_end": permit.kind.group == "pets"
         and permit.status in ("approved", "acknowledged", "no_objection")
         and lookup.is_tenant_of(ctx.db, ctx.principal, permit),
@@ -202,7 +191,7 @@ def permit_page(ctx: Ctx) -> Response:
     permit = lookup.get_permit(
         ctx.db, principal=ctx.principal, permit_id=ctx.int_param("permit_id"), later=ctx.bookkeep
     )
-    return render(ctx, "permits/permit.html", **_detail(ctx, permit))
+    return render(ctx, "permits/permit.html", **detail(ctx, permit))
 
 
 @page
@@ -222,7 +211,7 @@ def permit_decide(ctx: Ctx) -> Response:
     except (ValidationFailed, RuleViolation, Conflict) as exc:
         permit = lookup.get_permit(ctx.db, principal=ctx.principal, permit_id=permit_id)
         errors = {k: _message(v) for k, v in exc.fields.items()} or {"_decision": exc.message}
-        return form_errors(ctx, "permits/permit.html", errors, **_detail(ctx, permit))
+        return form_errors(ctx, "permits/permit.html", errors, **detail(ctx, permit))
     ctx.flash(_("Afgørelsen er gemt, og beboeren får besked."))
     return redirect(ctx, "permit", permit_id=permit_id)
 
@@ -268,7 +257,7 @@ def permit_attach(ctx: Ctx) -> Response:
         )
     except (ValidationFailed, TooLarge, UnsupportedType, Conflict) as exc:
         permit = lookup.get_permit(ctx.db, principal=ctx.principal, permit_id=permit_id)
-        return form_errors(ctx, "permits/permit.html", {"file": exc.message}, **_detail(ctx, permit))
+        return form_errors(ctx, "permits/permit.html", {"file": exc.message}, **detail(ctx, permit))
     ctx.flash(ngettext("%(num)s fil er tilføjet.", "%(num)s filer er tilføjet.", len(added)))
     return redirect(ctx, "permit", permit_id=permit_id)
 
@@ -283,68 +272,6 @@ def permit_file(ctx: Ctx) -> Response:
         file_id=ctx.int_param("file_id"),
         store=ctx.store,
     )
-
-
-def _move_out(ctx: Ctx) -> moveout.Checklist:
-    ctx.require_login()
-    raw = ctx.request.query_params.get("moved_out", "")
-    try:
-        day = date.fromisoformat(raw) if raw else org_service.today()
-    except ValueError:
-        day = org_service.today()
-    return moveout.checklist(
-        ctx.db, principal=ctx.principal, tenancy_id=ctx.int_param("tenancy_id"), moved_out=day
-    )
-
-
-@page
-def move_out_page(ctx: Ctx) -> Response:
-    """The administration's checklist for the inspection when a tenant moves out."""
-    found = _move_out(ctx)
-    return render(ctx, "permits/move_out.html", found=found, kroner=kroner, label=label, active_nav="permits")
-
-
-@page
-def move_out_pdf(ctx: Ctx) -> Response:
-    found = _move_out(ctx)
-    organisation = ctx.db.get(org_service.Organisation, found.department.organisation_id)
-    data = checklist_pdf(found, organisation=organisation.name if organisation else "")
-    return file_response(data, "application/pdf", f"fraflytning-{found.tenancy.number}.pdf", inline=True)
-
-
-@page
-def permit_settings(ctx: Ctx) -> Response:
-    """The administration's kinds and rules: GET the form, POST every kind and the rules at once."""
-    ctx.require_login()
-    organisation, kinds = settings.kinds(ctx.db, principal=ctx.principal)
-    context: dict[str, Any] = {"organisation": organisation, "kinds": kinds, "groups": GROUP_NAMES}
-    if ctx.request.method == "GET":
-        return render(ctx, "permits/settings.html", **context)
-    errors: dict[str, str] = {}
-    for kind in kinds:
-        life = ctx.value(f"life_{kind.code}")
-        choice = settings.KindSettings(
-            track=ctx.value(f"track_{kind.code}"),
-            life_years=int(life) if life.isdigit() and len(life) < 4 else None,
-            reestablish_on_move_out=ctx.value(f"reestablish_{kind.code}") == "1",
-            needs_building_permit=ctx.value(f"building_{kind.code}") == "1",
-            delegated_to_board=ctx.value(f"delegated_{kind.code}") == "1",
-            active=ctx.value(f"active_{kind.code}") == "1",
-        )
-        try:  # every kind is checked, so the form shows every problem (any of them: nothing is saved)
-            settings.update_kind(ctx.db, principal=ctx.principal, code=kind.code, settings=choice)
-        except ValidationFailed as exc:
-            errors |= {f"{k}_{kind.code}": str(v) for k, v in exc.fields.items()}
-    if errors:
-        return form_errors(ctx, "permits/settings.html", errors, **context)
-    settings.update_rules(
-        ctx.db,
-        principal=ctx.principal,
-        explicit_approval=ctx.value("explicit_approval") == "1",
-        banned_breeds=ctx.value("banned_breeds").splitlines(),
-    )
-    ctx.flash(_("Indstillingerne er gemt."))
-    return redirect(ctx, "permit_settings")
 
 
 @page
@@ -363,8 +290,6 @@ def department_permits(ctx: Ctx) -> Response:
 routes = [
     Route("/permits", permits_page, name="permits"),
     Route("/permits/new", permit_new, methods=["GET", "POST"], name="permit_new"),
-    Route("/permits.csv", permits_csv, name="permits_csv"),
-    Route("/permits/settings", permit_settings, methods=["GET", "POST"], name="permit_settings"),
     Route("/permits/{permit_id:id}", permit_page, name="permit"),
     Route("/permits/{permit_id:id}/decision", permit_decide, methods=["POST"], name="permit_decide"),
     Route("/permits/{permit_id:id}/withdraw", permit_withdraw, methods=["POST"], name="permit_withdraw"),
@@ -372,6 +297,4 @@ routes = [
     Route("/permits/{permit_id:id}/end", permit_end, methods=["POST"], name="permit_end"),
     Route("/permits/{permit_id:id}/files/{file_id:id}", permit_file, name="permit_file"),
     Route("/departments/{department_id:id}/permits", department_permits, name="department_permits"),
-    Route("/tenancies/{tenancy_id:id}/move-out", move_out_page, name="move_out"),
-    Route("/tenancies/{tenancy_id:id}/move-out.pdf", move_out_pdf, name="move_out_pdf"),
 ]

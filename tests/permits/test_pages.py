@@ -215,3 +215,38 @@ def test_the_administration_exports_the_filtered_cases_with_handling_times(
     assert dog[10].isdigit()  # days from received to decided
     login_as(client, demo, RESIDENT)
     assert client.get("/permits.csv").status_code == 404
+
+
+def test_the_administration_records_invoice_lines_and_the_checklist_counts_them(
+    client: TestClient, demo: Database
+) -> None:
+    seed(demo)
+    with demo.transaction() as s:
+        kitchen = s.scalar(select(Permit).where(Permit.title == "Nyt køkken"))
+        assert kitchen is not None
+        kitchen.status = "no_objection"
+        kitchen_id, tenancy_id = kitchen.id, kitchen.tenancy_id
+    login_as(client, demo, ADMIN)
+    page = client.get(f"/permits/{kitchen_id}").text
+    assert "Fakturaer til godtgørelse" in page
+    form = {
+        "csrf_token": csrf_from(page),
+        "description": "Køkken, snedker",
+        "cvr": "10150817",
+        "vat_registered": "1",
+    }
+    refused = client.post(f"/permits/{kitchen_id}/invoice-lines", data={**form, "amount": "mange penge"})
+    assert (
+        refused.status_code == 422
+        and "75.000,00" in refused.text
+        and 'value="Køkken, snedker"' in refused.text
+    )
+    saved = client.post(
+        f"/permits/{kitchen_id}/invoice-lines",
+        data={**form, "amount": "75.000,00", "taken_into_use": "2020-06-01"},
+        follow_redirects=False,
+    )
+    assert saved.status_code == 303
+    assert "75.000,00 kr." in client.get(f"/permits/{kitchen_id}").text
+    checklist = client.get(f"/tenancies/{tenancy_id}/move-out?moved_out=2025-06-01").text
+    assert "56.250,00 kr." in checklist
