@@ -68,12 +68,23 @@ def permit_invoice_line(ctx: Ctx) -> Response:
     return redirect(ctx, "permit", permit_id=permit_id)
 
 
+def _settings_context(ctx: Ctx) -> dict[str, Any]:
+    organisation, kinds = settings.kinds(ctx.db, principal=ctx.principal)
+    return {
+        "organisation": organisation,
+        "kinds": kinds,
+        "groups": GROUP_NAMES,
+        "maxima": settings.maxima(ctx.db, principal=ctx.principal),
+        "kroner": kroner,
+    }
+
+
 @page
 def permit_settings(ctx: Ctx) -> Response:
     """The administration's kinds and rules: GET the form, POST every kind and the rules at once."""
     ctx.require_login()
-    organisation, kinds = settings.kinds(ctx.db, principal=ctx.principal)
-    context: dict[str, Any] = {"organisation": organisation, "kinds": kinds, "groups": GROUP_NAMES}
+    context = _settings_context(ctx)
+    kinds = context["kinds"]
     if ctx.request.method == "GET":
         return render(ctx, "permits/settings.html", **context)
     errors: dict[str, str] = {}
@@ -130,7 +141,28 @@ def _move_out(ctx: Ctx) -> moveout.Checklist:
     )
 
 
+@page
+def permit_maximum(ctx: Ctx) -> Response:
+    """A dated maximum for compensation (the yearly indexed amount)."""
+    ctx.require_login()
+    raw_day = ctx.value("valid_from")
+    try:
+        day = date.fromisoformat(raw_day) if raw_day else None
+    except ValueError:
+        day = None
+    try:
+        settings.set_maximum(
+            ctx.db, principal=ctx.principal, valid_from=day, amount_ore=parse_kr(ctx.value("max_amount"))
+        )
+    except ValidationFailed as exc:
+        errors = {k: str(v) for k, v in exc.fields.items()}
+        return form_errors(ctx, "permits/settings.html", errors, **_settings_context(ctx))
+    ctx.flash(_("Maksimum er gemt."))
+    return redirect(ctx, "permit_settings")
+
+
 routes = [
+    Route("/permits/settings/maxima", permit_maximum, methods=["POST"], name="permit_maximum"),
     Route(
         "/permits/{permit_id:id}/invoice-lines",
         permit_invoice_line,

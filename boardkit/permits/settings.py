@@ -5,6 +5,7 @@ of the silence rule, banned breeds beyond the law's). Every change is in the aud
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -17,7 +18,7 @@ from boardkit.org import service as org_service
 from boardkit.permits import catalogue
 from boardkit.permits.compensation import MAX_LIFE_YEARS, MIN_LIFE_YEARS
 from boardkit.permits.deadlines import Track
-from boardkit.permits.models import PermitKind
+from boardkit.permits.models import CompensationMaximum, PermitKind
 
 
 @dataclass(frozen=True)
@@ -106,3 +107,46 @@ def update_rules(
             diff={k: [before[k], after[k]] for k in before},
         )
     return organisation
+
+
+def maxima(db: Session, *, principal: Principal) -> list[CompensationMaximum]:
+    query = select(CompensationMaximum).where(
+        CompensationMaximum.organisation_id == organisation_of(principal)
+    )
+    return list(db.scalars(query.order_by(CompensationMaximum.valid_from.desc())))
+
+
+def set_maximum(
+    db: Session, *, principal: Principal, valid_from: date | None, amount_ore: int | None
+) -> None:
+    """The maximum compensation base from ``valid_from`` on (the yearly indexed amount; a new one
+    for the same day replaces it)."""
+    organisation_id = organisation_of(principal)
+    errors = {}
+    if valid_from is None or valid_from.year < 1990:
+        errors["valid_from"] = _("Skriv den dag, beløbet gælder fra.")
+    if amount_ore is None or not 0 < amount_ore <= 100_000_000_00:
+        errors["max_amount"] = _("Skriv beløbet i kroner, fx 75.000,00.")
+    if errors or valid_from is None or amount_ore is None:
+        raise ValidationFailed(_("Nogle felter skal rettes."), fields=errors)
+    row = db.scalar(
+        select(CompensationMaximum).where(
+            CompensationMaximum.organisation_id == organisation_id,
+            CompensationMaximum.valid_from == valid_from,
+        )
+    )
+    before = row.amount_ore if row is not None else None
+    if row is None:
+        row = CompensationMaximum(
+            organisation_id=organisation_id, valid_from=valid_from, amount_ore=amount_ore
+        )
+        db.add(row)
+    row.amount_ore = amount_ore
+    audit.record(
+        db,
+        actor_id=principal.person_id,
+        action="permit.compensation_maximum",
+        obj=row,
+        organisation_id=organisation_id,
+        diff={valid_from.isoformat(): [before, amount_ore]},
+    )

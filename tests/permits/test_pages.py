@@ -250,3 +250,29 @@ def test_the_administration_records_invoice_lines_and_the_checklist_counts_them(
     assert "75.000,00 kr." in client.get(f"/permits/{kitchen_id}").text
     checklist = client.get(f"/tenancies/{tenancy_id}/move-out?moved_out=2025-06-01").text
     assert "56.250,00 kr." in checklist
+
+
+def test_the_administration_sets_a_dated_maximum_that_the_checklist_uses(
+    client: TestClient, demo: Database
+) -> None:
+    from boardkit.permits.models import CompensationMaximum
+
+    seed(demo)
+    login_as(client, demo, ADMIN)
+    page = client.get("/permits/settings").text
+    assert "Intet maksimum er sat." in page
+    token = csrf_from(page)
+    bad = client.post(
+        "/permits/settings/maxima", data={"csrf_token": token, "valid_from": "2020-01-01", "max_amount": "x"}
+    )
+    assert bad.status_code == 422 and 'value="2020-01-01"' in bad.text
+    for amount in ("50.000,00", "60.000,00"):  # the same day again replaces it
+        saved = client.post(
+            "/permits/settings/maxima",
+            data={"csrf_token": token, "valid_from": "2020-01-01", "max_amount": amount},
+            follow_redirects=False,
+        )
+        assert saved.status_code == 303
+    with demo.transaction() as s:
+        assert [m.amount_ore for m in s.scalars(select(CompensationMaximum))] == [6_000_000]
+    assert "60.000,00 kr." in client.get("/permits/settings").text
