@@ -272,3 +272,15 @@ def test_login_requests_are_rate_limited_per_ip(app_settings, db: Database) -> N
             for i in range(7)
         ]
     assert statuses == [200] * 5 + [429, 429]
+
+
+@pytest.mark.postgres
+def test_a_login_with_a_huge_address_is_refused_not_a_server_error(
+    client: TestClient, demo: Database
+) -> None:
+    """The rate limit's key must fit its column (PostgreSQL refused a 5,000-character one: a 500)."""
+    token = csrf_from(client.get("/login").text)
+    junk = "ø" * 5000 + "@example.dk"
+    for _ in range(2):  # the second attempt counts the first under the same (hashed) key
+        r = client.post("/login/password", data={"pw_email": junk, "password": "x", "csrf_token": token})
+        assert r.status_code == 400, r.text[:200]
