@@ -16,7 +16,7 @@ from boardkit.core.web import Ctx, file_response, form_errors, page, redirect, r
 from boardkit.org import service as org_service
 from boardkit.permits import lookup, moveout, overview, settings
 from boardkit.permits.compensation import InvoiceLine
-from boardkit.permits.moveout_pdf import checklist_pdf, kroner, label
+from boardkit.permits.moveout_pdf import checklist_pdf, label
 from boardkit.permits.views import GROUP_NAMES, detail, filters_of
 
 
@@ -75,7 +75,6 @@ def _settings_context(ctx: Ctx) -> dict[str, Any]:
         "kinds": kinds,
         "groups": GROUP_NAMES,
         "maxima": settings.maxima(ctx.db, principal=ctx.principal),
-        "kroner": kroner,
     }
 
 
@@ -118,7 +117,7 @@ def permit_settings(ctx: Ctx) -> Response:
 def move_out_page(ctx: Ctx) -> Response:
     """The administration's checklist for the inspection when a tenant moves out."""
     found = _move_out(ctx)
-    return render(ctx, "permits/move_out.html", found=found, kroner=kroner, label=label, active_nav="permits")
+    return render(ctx, "permits/move_out.html", found=found, label=label, active_nav="permits")
 
 
 @page

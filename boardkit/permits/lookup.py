@@ -16,12 +16,12 @@ from collections.abc import Callable, Hashable
 from functools import partial
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session, joinedload
 
-from boardkit.core import audit
+from boardkit.core import audit, permissions
 from boardkit.core.errors import NotFound
-from boardkit.core.permissions import Principal
+from boardkit.core.permissions import Principal, Resource
 from boardkit.org import service as org_service
 from boardkit.permits.models import Permit, PermitEvent, PermitKind
 
@@ -29,9 +29,18 @@ Later = Callable[[Hashable, Callable[[Session], Any]], None]
 
 
 def is_staff_for(principal: Principal, permit: Permit) -> bool:
-    return (
-        permit.organisation_id in principal.staff_organisation_ids
-        or permit.department_id in principal.staff_department_ids
+    return is_staff_in(principal, permit.organisation_id, permit.department_id)
+
+
+def is_staff_in(principal: Principal, organisation_id: int, department_id: int) -> bool:
+    """The administration of the organisation or of the department (the one permission policy)."""
+    return permissions.is_staff_for(principal, Resource(organisation_id, department_id))
+
+
+def staff_cases(principal: Principal) -> ColumnElement[bool]:
+    """The cases this staff member administers, as a query condition."""
+    return Permit.organisation_id.in_(principal.staff_organisation_ids) | Permit.department_id.in_(
+        principal.staff_department_ids
     )
 
 

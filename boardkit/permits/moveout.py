@@ -52,10 +52,7 @@ def _staff_tenancy(
     if (
         tenancy is None
         or department is None
-        or not (
-            department.organisation_id in principal.staff_organisation_ids
-            or department.id in principal.staff_department_ids
-        )
+        or not lookup.is_staff_in(principal, department.organisation_id, department.id)
     ):
         raise NotFound()
     return tenancy, department

@@ -4,14 +4,9 @@ from __future__ import annotations
 
 from boardkit.core import pdf
 from boardkit.core.i18n import _
-from boardkit.core.templating import fmt_date
+from boardkit.core.templating import fmt_date, fmt_money
 from boardkit.permits.models import Permit
 from boardkit.permits.moveout import Checklist
-
-
-def kroner(ore: int) -> str:
-    whole, rest = divmod(ore, 100)
-    return f"{whole:,}".replace(",", ".") + f",{rest:02d} kr."
 
 
 def label(permit: Permit) -> str:
@@ -38,15 +33,15 @@ def checklist_pdf(found: Checklist, *, organisation: str) -> bytes:
             blocks.append(pdf.Facts([(item.permit.title, item.problem)], label_w=60))
             continue
         rows = [
-            (_("Fakturaer der tæller"), kroner(owed.eligible_ore)),
-            (_("Grundlag efter maksimum"), kroner(owed.base_ore)),
+            (_("Fakturaer der tæller"), fmt_money(owed.eligible_ore)),
+            (_("Grundlag efter maksimum"), fmt_money(owed.base_ore)),
             (_("Brugt"), _("%(used)s af %(life)s måneder", used=owed.months_used, life=owed.life_months)),
-            (_("Godtgørelse"), kroner(owed.owed_ore)),
+            (_("Godtgørelse"), fmt_money(owed.owed_ore)),
         ]
         rows += [(_("Tæller ikke"), f"{line.description}: {why}") for line, why in owed.excluded]
         blocks += [pdf.Paragraph(item.permit.title, style="B"), pdf.Facts(rows, label_w=60)]
     blocks.append(
-        pdf.Paragraph(_("Godtgørelse i alt: %(total)s", total=kroner(found.total_owed_ore)), style="B")
+        pdf.Paragraph(_("Godtgørelse i alt: %(total)s", total=fmt_money(found.total_owed_ore)), style="B")
     )
     spec = pdf.LetterSpec(
         sender_name=organisation,

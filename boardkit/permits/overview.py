@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, joinedload
 
 from boardkit.core.errors import NotFound, ValidationFailed
@@ -15,7 +16,7 @@ from boardkit.core.permissions import Principal
 from boardkit.core.spreadsheet import excel_csv
 from boardkit.core.templating import TZ
 from boardkit.org import service as org_service
-from boardkit.permits.lookup import board_roles_for
+from boardkit.permits.lookup import board_roles_for, is_staff_in, staff_cases
 from boardkit.permits.models import STATUSES, WAITING, Permit, PermitKind
 
 NEAR_DAYS = 14  # a waiting report whose deadline is this close is "near its deadline"
@@ -45,11 +46,8 @@ class DepartmentOverview:
 
 
 def may_see_overview(principal: Principal, department: org_service.Department) -> bool:
-    return (
-        department.organisation_id in principal.staff_organisation_ids
-        or department.id in principal.staff_department_ids
-        or bool(board_roles_for(principal, department.id))
-    )
+    in_board = bool(board_roles_for(principal, department.id))
+    return in_board or is_staff_in(principal, department.organisation_id, department.id)
 
 
 def department_overview(
@@ -119,32 +117,38 @@ class Filters:
     page: int = 1
 
 
+Q = TypeVar("Q", bound=Select)
+
+
+def _filtered(query: Q, filters: Filters, today: date) -> Q:
+    """``query`` narrowed by the list's filters (422 for a status that does not exist)."""
+    if filters.status and filters.status not in STATUSES:
+        raise ValidationFailed(_("Ukendt status."), fields={"status": "invalid"})
+    if filters.department_id is not None:
+        query = query.where(Permit.department_id == filters.department_id)
+    if filters.kind:
+        query = query.where(Permit.kind_id.in_(select(PermitKind.id).where(PermitKind.code == filters.kind)))
+    if filters.status:
+        query = query.where(Permit.status == filters.status)
+    if filters.at_risk:
+        query = query.where(Permit.status.in_(WAITING), Permit.deadline <= today + timedelta(NEAR_DAYS))
+    return query
+
+
 def list_permits(
     db: Session, *, principal: Principal, filters: Filters, today: date
 ) -> tuple[list[Permit], bool]:
     """Cases by name: a resident's own homes' cases, or, for the administration, every case of its
     organisations with the filters; newest first. Returns the page and whether there is more."""
-    if filters.status and filters.status not in STATUSES:
-        raise ValidationFailed(_("Ukendt status."), fields={"status": "invalid"})
     query = select(Permit).options(joinedload(Permit.kind))
     if principal.is_staff:
-        query = query.where(
-            Permit.organisation_id.in_(principal.staff_organisation_ids)
-            | Permit.department_id.in_(principal.staff_department_ids)
-        )
+        query = query.where(staff_cases(principal))
     elif principal.person_id is not None:
         homes = [t.id for t in org_service.rented_homes(db, person_id=principal.person_id)]
         query = query.where(Permit.tenancy_id.in_(homes))
     else:
         return [], False
-    if filters.department_id is not None:
-        query = query.where(Permit.department_id == filters.department_id)
-    if filters.kind:
-        query = query.join(PermitKind, PermitKind.id == Permit.kind_id).where(PermitKind.code == filters.kind)
-    if filters.status:
-        query = query.where(Permit.status == filters.status)
-    if filters.at_risk:
-        query = query.where(Permit.status.in_(WAITING), Permit.deadline <= today + timedelta(NEAR_DAYS))
+    query = _filtered(query, filters, today)
     page = max(filters.page, 1)
     rows = list(
         db.scalars(query.order_by(Permit.id.desc()).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1))
@@ -185,20 +189,9 @@ def export_csv(db: Session, *, principal: Principal, filters: Filters, today: da
         .join(org_service.Department, org_service.Department.id == Permit.department_id)
         .join(org_service.Tenancy, org_service.Tenancy.id == Permit.tenancy_id)
         .outerjoin(org_service.Person, org_service.Person.id == Permit.applicant_id)
-        .where(
-            Permit.organisation_id.in_(principal.staff_organisation_ids)
-            | Permit.department_id.in_(principal.staff_department_ids)
-        )
+        .where(staff_cases(principal))
     )
-    if filters.department_id is not None:
-        query = query.where(Permit.department_id == filters.department_id)
-    if filters.kind:
-        query = query.where(PermitKind.code == filters.kind)
-    if filters.status:
-        query = query.where(Permit.status == filters.status)
-    if filters.at_risk:
-        query = query.where(Permit.status.in_(WAITING), Permit.deadline <= today + timedelta(NEAR_DAYS))
-    rows = db.execute(query.order_by(Permit.id).limit(EXPORT_LIMIT))
+    rows = db.execute(_filtered(query, filters, today).order_by(Permit.id).limit(EXPORT_LIMIT))
     return excel_csv(
         EXPORT_HEADER,
         (

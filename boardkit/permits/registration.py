@@ -4,12 +4,13 @@ in the audit log."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from boardkit.core import jobs
 from boardkit.core.audit import ObjectRef, register_object_names
 from boardkit.core.db import Database
 from boardkit.core.i18n import _
@@ -26,24 +27,24 @@ def _permits(db: Session, ids: Collection[int]) -> dict[int, ObjectRef]:
     return {i: ObjectRef(_("Tilladelsessag %(n)s", n=i)) for i in rows}
 
 
+def in_batches(step: Callable[[Session], int]) -> jobs.OwnHandler:
+    """A job that runs ``step`` in short transactions of its own until a step finds nothing to do."""
+
+    def run(database: Database, payload: dict[str, Any]) -> None:
+        while True:
+            with database.transaction() as db:
+                if not step(db):
+                    return
+
+    return run
+
+
 def register(reg: Registry) -> None:
     settings = reg.settings
-
-    def lapse(database: Database, payload: dict[str, Any]) -> None:
-        while True:
-            with database.transaction() as db:
-                if not lapse_reports(db, today=org_service.today(), settings=settings):
-                    return
-
     reg.routes(views.routes)
     reg.routes(admin_views.routes)
-
-    def purge(database: Database, payload: dict[str, Any]) -> None:
-        while True:
-            with database.transaction() as db:
-                if not retention.purge(db, today=org_service.today()):
-                    return
-
-    reg.every(retention.PURGE_KIND, purge, seconds=retention.PURGE_EVERY_SECONDS, own_transactions=True)
+    lapse = in_batches(lambda db: lapse_reports(db, today=org_service.today(), settings=settings))
+    purge = in_batches(lambda db: retention.purge(db, today=org_service.today()))
     reg.every(LAPSE_KIND, lapse, seconds=LAPSE_EVERY_SECONDS, own_transactions=True)
+    reg.every(retention.PURGE_KIND, purge, seconds=retention.PURGE_EVERY_SECONDS, own_transactions=True)
     register_object_names("permit", _permits)

@@ -4,13 +4,13 @@ board's figures per department (no names)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from starlette.responses import Response
 from starlette.routing import Route
 
 from boardkit.core.errors import (
-    AppError,
     Conflict,
     RuleViolation,
     TooLarge,
@@ -23,7 +23,6 @@ from boardkit.org import service as org_service
 from boardkit.permits import cases, decisions, lookup, moveout, overview
 from boardkit.permits import files as permit_files
 from boardkit.permits.models import STATUSES, Permit
-from boardkit.permits.moveout_pdf import kroner
 
 ANIMAL_FIELDS = ("name", "species", "breed", "chip")
 STATUS_NAMES = {
@@ -170,7 +169,6 @@ def detail(ctx: Ctx, permit: Permit, **extra: Any) -> dict[str, Any]:
         "files": permit_files.files_of(ctx.db, permit),
         "staff": lookup.is_staff_for(ctx.principal, permit),
         "invoice_lines": moveout.invoice_lines(ctx.db, permit) if permit.kind.group == "improvement" else [],
-        "kroner": kroner,
         "may_end": permit.kind.group == "pets"
         and permit.status in ("approved", "acknowledged", "no_objection")
         and lookup.is_tenant_of(ctx.db, ctx.principal, permit),
@@ -216,31 +214,37 @@ def permit_decide(ctx: Ctx) -> Response:
     return redirect(ctx, "permit", permit_id=permit_id)
 
 
-@page
-def permit_withdraw(ctx: Ctx) -> Response:
+def _step(ctx: Ctx, run: Callable[[int], object], done: str) -> Response:
+    """A resident's one-button step on a case: done, or refused with the reason (404 stays 404)."""
     ctx.require_login()
     permit_id = ctx.int_param("permit_id")
     try:
-        cases.withdraw(ctx.db, principal=ctx.principal, permit_id=permit_id, settings=ctx.settings)
-    except AppError as exc:
+        run(permit_id)
+    except Conflict as exc:
         ctx.flash(exc.message, "error")
     else:
-        ctx.flash(_("Sagen er trukket tilbage."))
+        ctx.flash(done)
     return redirect(ctx, "permit", permit_id=permit_id)
+
+
+@page
+def permit_withdraw(ctx: Ctx) -> Response:
+    def run(permit_id: int) -> object:
+        return cases.withdraw(ctx.db, principal=ctx.principal, permit_id=permit_id, settings=ctx.settings)
+
+    return _step(ctx, run, _("Sagen er trukket tilbage."))
 
 
 @page
 def permit_end(ctx: Ctx) -> Response:
     """ "Dyret er her ikke længere": the pet permit ends."""
-    ctx.require_login()
-    permit_id = ctx.int_param("permit_id")
-    try:
-        cases.report_gone(ctx.db, principal=ctx.principal, permit_id=permit_id, today=org_service.today())
-    except Conflict as exc:
-        ctx.flash(exc.message, "error")
-    else:
-        ctx.flash(_("Tilladelsen er afsluttet."))
-    return redirect(ctx, "permit", permit_id=permit_id)
+
+    def run(permit_id: int) -> object:
+        return cases.report_gone(
+            ctx.db, principal=ctx.principal, permit_id=permit_id, today=org_service.today()
+        )
+
+    return _step(ctx, run, _("Tilladelsen er afsluttet."))
 
 
 @page

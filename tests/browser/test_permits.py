@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import io
 import re
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from email.header import decode_header, make_header
 from typing import Any
 
 import pytest
@@ -19,6 +17,8 @@ from sqlalchemy import select
 from boardkit.core.db import Database
 from boardkit.org.models import Department, Person, Residency, Tenancy
 from tests.browser.conftest import IPAD, PHONE, DemoCopy, LiveServer, axe_violations, screenshot, start_live
+from tests.browser.test_login_flow import log_in
+from tests.browser.test_proposals import wait_for_subject
 from tests.smtp import SMTPServer, text_part
 
 pytestmark = pytest.mark.browser
@@ -48,33 +48,6 @@ def site(
     db.dispose()
 
 
-def log_in(page: Any, site: Site, smtp: SMTPServer, email: str) -> None:
-    seen = len(smtp.inbox.to(email))
-    page.goto(f"{site.url}/login")
-    page.get_by_label("E-mailadresse").first.fill(email)
-    page.get_by_role("button", name="Send mig et login-link").click()
-    page.get_by_text("Tjek din e-mail").wait_for()
-    deadline, link = time.monotonic() + 15, None
-    while link is None and time.monotonic() < deadline:
-        for message in smtp.inbox.to(email)[seen:]:
-            link = link or re.search(r"http://127\.0\.0\.1:\d+/login/link/[\w-]+", text_part(message))
-        time.sleep(0.1)
-    assert link, f"no login link to {email}"
-    page.goto(link.group(0))
-    page.get_by_role("button", name="Log ind").click()
-    page.wait_for_url(f"{site.url}/")
-
-
-def wait_for_subject(smtp: SMTPServer, address: str, words: str, timeout: float = 15) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        for message in smtp.inbox.to(address):
-            if words in str(make_header(decode_header(message["Subject"]))):
-                return message
-        time.sleep(0.1)
-    raise AssertionError(f"no mail about {words!r} to {address}")
-
-
 def check(page: Any, name: str, viewport: dict[str, int]) -> None:
     assert axe_violations(page) == [], name
     assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"], name
@@ -92,7 +65,7 @@ def test_dog_applied_for_on_a_phone_approved_with_conditions_and_the_board_sees_
 ) -> None:
     phone = browser.new_context(viewport=PHONE, bypass_csp=True, locale="da-DK")
     page = phone.new_page()
-    log_in(page, site, smtp_server, RESIDENT)
+    log_in(page, site.server, smtp_server, RESIDENT)
     page.goto(f"{site.url}/permits")
     check(page, "permits-list-phone", PHONE)
     page.get_by_role("link", name="Søg om tilladelse").click()
@@ -116,7 +89,7 @@ def test_dog_applied_for_on_a_phone_approved_with_conditions_and_the_board_sees_
 
     ipad = browser.new_context(viewport=IPAD, bypass_csp=True, locale="da-DK")
     page = ipad.new_page()
-    log_in(page, site, smtp_server, ADMIN)
+    log_in(page, site.server, smtp_server, ADMIN)
     page.goto(case_url)
     check(page, "permits-decide-ipad", IPAD)
     page.get_by_label("Godkend").check()
@@ -133,7 +106,7 @@ def test_dog_applied_for_on_a_phone_approved_with_conditions_and_the_board_sees_
 
     ipad = browser.new_context(viewport=IPAD, bypass_csp=True, locale="da-DK")
     page = ipad.new_page()
-    log_in(page, site, smtp_server, CHAIR)
+    log_in(page, site.server, smtp_server, CHAIR)
     page.goto(f"{site.url}/permits")
     page.get_by_role("link", name="Tal for Engparken").click()
     page.get_by_role("heading", name="Tilladelser i Engparken").wait_for()

@@ -247,9 +247,9 @@ def test_the_administration_records_invoice_lines_and_the_checklist_counts_them(
         follow_redirects=False,
     )
     assert saved.status_code == 303
-    assert "75.000,00 kr." in client.get(f"/permits/{kitchen_id}").text
+    assert "75.000,00\xa0kr." in client.get(f"/permits/{kitchen_id}").text
     checklist = client.get(f"/tenancies/{tenancy_id}/move-out?moved_out=2025-06-01").text
-    assert "56.250,00 kr." in checklist
+    assert "56.250,00\xa0kr." in checklist
 
 
 def test_the_administration_sets_a_dated_maximum_that_the_checklist_uses(
@@ -275,4 +275,21 @@ def test_the_administration_sets_a_dated_maximum_that_the_checklist_uses(
         assert saved.status_code == 303
     with demo.transaction() as s:
         assert [m.amount_ore for m in s.scalars(select(CompensationMaximum))] == [6_000_000]
-    assert "60.000,00 kr." in client.get("/permits/settings").text
+    assert "60.000,00\xa0kr." in client.get("/permits/settings").text
+
+
+def test_a_stranger_cannot_withdraw_or_end_someone_elses_case(client: TestClient, demo: Database) -> None:
+    seed(demo)
+    with demo.transaction() as s:
+        dog = s.scalar(select(Permit.id).where(Permit.title == "Hund: Bølle"))
+        kitchen = s.scalar(select(Permit.id).where(Permit.title == "Nyt køkken"))
+    login_as(client, demo, RESIDENT2)
+    token = csrf_from(client.get("/permits").text)
+    for url in (f"/permits/{kitchen}/withdraw", f"/permits/{dog}/end"):
+        assert client.post(url, data={"csrf_token": token}, follow_redirects=False).status_code == 404, url
+    login_as(client, demo, RESIDENT)
+    token = csrf_from(client.get("/permits").text)
+    refused = client.post(
+        f"/permits/{dog}/withdraw", data={"csrf_token": token}
+    )  # decided: a reason, not a 404
+    assert refused.status_code == 200 and "Sagen er afgjort" in refused.text
