@@ -22,7 +22,7 @@ from boardkit.core.web import Ctx, form_errors, page, redirect, render
 from boardkit.org import service as org_service
 from boardkit.permits import cases, decisions, lookup, moveout, overview
 from boardkit.permits import files as permit_files
-from boardkit.permits.models import STATUSES, Permit
+from boardkit.permits.models import ACTIVE, STATUSES, WAITING, Permit
 
 ANIMAL_FIELDS = ("name", "species", "breed", "chip")
 STATUS_NAMES = {
@@ -157,27 +157,22 @@ def _message(value: object) -> str:
 
 
 def detail(ctx: Ctx, permit: Permit, **extra: Any) -> dict[str, Any]:
+    staff = lookup.is_staff_for(ctx.principal, permit)
+    tenant = lookup.is_tenant_of(ctx.db, ctx.principal, permit)
+    waiting = permit.status in WAITING
     return {
         "permit": permit,
         "history": lookup.history(ctx.db, permit),
-        "may_decide": lookup.may_decide(ctx.principal, permit)
-        and permit.status in ("submitted", "more_info")
-        and permit.route != "acknowledge",
-        "may_withdraw": permit.status in ("submitted", "more_info")
-        and lookup.is_tenant_of(ctx.db, ctx.principal, permit),
+        "may_decide": lookup.may_decide(ctx.principal, permit) and waiting and permit.route != "acknowledge",
+        "may_withdraw": waiting and tenant,
+        "may_end": tenant and permit.kind.group == "pets" and permit.status in ACTIVE,
+        "may_attach": staff or (waiting and tenant),
+        "staff": staff,
         "animal": permit.details.get("animal"),
         "files": permit_files.files_of(ctx.db, permit),
-        "staff": lookup.is_staff_for(ctx.principal, permit),
         "invoice_lines": moveout.invoice_lines(ctx.db, permit) if permit.kind.group == "improvement" else [],
-        "may_end": permit.kind.group == "pets"
-        and permit.status in ("approved", "acknowledged", "no_objection")
-        and lookup.is_tenant_of(ctx.db, ctx.principal, permit),
         "applicant": ctx.db.get(org_service.Person, permit.applicant_id) if permit.applicant_id else None,
         "home": ctx.db.get(org_service.Tenancy, permit.tenancy_id),
-        "may_attach": lookup.is_staff_for(ctx.principal, permit)
-        or (
-            permit.status in ("submitted", "more_info") and lookup.is_tenant_of(ctx.db, ctx.principal, permit)
-        ),
         "active_nav": "permits",
         **extra,
     }
