@@ -175,7 +175,7 @@ def _organisation_id(s: Any, short_name: str | None) -> int:
     return int(orgs[0].id)
 
 
-IMPORT_HELP = """Check a residents or memberships file against the database and show what it would
+IMPORT_HELP = """Check a residents, memberships or permits file against the database and show what it would
 change (a dry run: nothing is written). With --apply the file is imported, all or nothing. A
 residents file that ends more than the allowed share of a department's residencies (the
 organisation's rule import_move_out_percent, default 10) is imported only with
@@ -184,6 +184,7 @@ organisation's rule import_move_out_percent, default 10) is imported only with
 
 
 def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
+    from boardkit.app import compose
     from boardkit.org.importing.service import import_csv
 
     path = Path(args.file)
@@ -195,6 +196,7 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
         return 2
     migrate.upgrade(settings.database_url)
     db = _db(settings)
+    compose(db, settings)  # domains register the kinds of file they import (e.g. permits)
     with db.transaction() as s:
         report = import_csv(
             s,
@@ -254,17 +256,18 @@ def cmd_createadmin(settings: Settings, args: argparse.Namespace) -> int:
     from boardkit.accounts.service import set_password
     from boardkit.org import service as org_service
     from boardkit.org.models import Organisation, StaffRole
+    from boardkit.permits.service import seed_kinds
 
     migrate.upgrade(settings.database_url)
     db = _db(settings)
     with db.transaction() as s:
         if s.scalar(select(Organisation.id).limit(1)) is None:
-            s.add(
-                Organisation(
-                    name=args.organisation_name or "Boligorganisation", short_name=args.organisation or "org"
-                )
+            organisation = Organisation(
+                name=args.organisation_name or "Boligorganisation", short_name=args.organisation or "org"
             )
+            s.add(organisation)
             s.flush()
+            seed_kinds(s, organisation_id=organisation.id)
         org_id = _organisation_id(s, args.organisation)
         person = org_service.get_person_by_email(s, email=args.email)
         if person is None:

@@ -12,12 +12,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 import httpx
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from boardkit.core import auth
 from boardkit.core.db import Database
 from boardkit.core.models import ApiToken
 from boardkit.org.models import Person, StaffRole
+from boardkit.permits.catalogue import DEFAULT_KINDS
+from boardkit.permits.models import PermitKind
 from tests.helpers import boardkit as run
 from tests.smtp import free_port
 
@@ -59,6 +61,8 @@ def test_demo_token_createadmin_and_reset(tmp_path: Path, sqlite_demo_template: 
         person = s.scalar(select(Person).where(Person.email == "ny@example.dk"))
         assert person is not None and person.password_hash and person.password_hash.startswith("$argon2")
         assert s.scalar(select(StaffRole.role).where(StaffRole.person_id == person.id)) == "admin"
+        # A new organisation starts with the default permit kinds (no page writes them on a read).
+        assert s.scalar(select(func.count()).select_from(PermitKind)) == len(DEFAULT_KINDS)
     db.dispose()
 
     reset = run(tmp_path, "demo", "--reset")

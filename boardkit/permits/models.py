@@ -57,6 +57,8 @@ class Permit(Base):
     __table_args__ = (
         Index("ix_permit_status_deadline", "status", "deadline"),
         Index("ix_permit_department_kind_status", "department_id", "kind_id", "status"),
+        # An imported case is known by the administration system's number (several NULLs are fine).
+        Index("uq_permit_organisation_external_ref", "organisation_id", "external_ref", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

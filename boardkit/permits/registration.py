@@ -16,7 +16,8 @@ from boardkit.core.db import Database
 from boardkit.core.i18n import _
 from boardkit.core.registry import Registry
 from boardkit.org import service as org_service
-from boardkit.permits import admin_views, retention, views
+from boardkit.org.importing import service as importing
+from boardkit.permits import admin_views, imports, retention, views
 from boardkit.permits.decisions import LAPSE_EVERY_SECONDS, LAPSE_KIND, lapse_reports
 from boardkit.permits.models import Permit
 
@@ -48,3 +49,4 @@ def register(reg: Registry) -> None:
     reg.every(LAPSE_KIND, lapse, seconds=LAPSE_EVERY_SECONDS, own_transactions=True)
     reg.every(retention.PURGE_KIND, purge, seconds=retention.PURGE_EVERY_SECONDS, own_transactions=True)
     register_object_names("permit", _permits)
+    importing.register_format(imports.FORMAT)

@@ -45,7 +45,7 @@ def kinds(db: Session, *, principal: Principal) -> tuple[org_service.Organisatio
     rows = db.scalars(
         select(PermitKind).where(PermitKind.organisation_id == organisation.id).order_by(PermitKind.position)
     )
-    return organisation, list(rows) or catalogue.seed_kinds(db, organisation_id=organisation.id)
+    return organisation, list(rows)
 
 
 def update_kind(db: Session, *, principal: Principal, code: str, settings: KindSettings) -> PermitKind:

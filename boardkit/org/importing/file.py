@@ -1,6 +1,8 @@
 """Reading an import file: bytes → decoded text → a CSV table with physical line numbers (docs/import.md).
 
-Pure code, no database. Anything wrong with the file as a whole raises :class:`FileError`.
+Which kind of file it is (residents, memberships, a domain's own kind such as permits) is told by its
+header: the :class:`Layout` whose required columns it holds most of. Pure code, no database.
+Anything wrong with the file as a whole raises :class:`FileError`.
 """
 
 from __future__ import annotations
@@ -8,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from boardkit.core.i18n import _, ngettext
@@ -43,6 +46,15 @@ class FileError(Exception):
         super().__init__(message)
         self.message = message
         self.line = line
+
+
+@dataclass(frozen=True)
+class Layout:
+    """The columns of one kind of file."""
+
+    kind: str
+    required: tuple[str, ...]
+    optional: tuple[str, ...] = ()
 
 
 @dataclass
@@ -87,27 +99,26 @@ def normalise_header(name: str) -> str:
     return _ALIASES.get(key, key)
 
 
-def _kind(columns: list[str]) -> str:
-    if "bestyrelse" in columns:
-        return MEMBERSHIPS
-    if "lejemaal_nr" in columns or "adresse" in columns:
-        return RESIDENTS
+def _layout(columns: list[str], layouts: Sequence[Layout]) -> Layout:
+    """The layout whose required columns the header holds most of (the first on a tie); at least two,
+    so that a file of something else altogether is told so rather than given a list of missing columns."""
+    best = max(layouts, key=lambda layout: len(set(layout.required) & set(columns)))
+    if len(set(best.required) & set(columns)) >= 2:
+        return best
+    headers = [";".join(layout.required[:3]) + ";…" for layout in layouts]
+    examples = f"{', '.join(headers[:-1])} {_('eller')} {headers[-1]}" if len(headers) > 1 else headers[0]
     raise FileError(
         _(
-            "Overskriften passer hverken til en beboerfil eller en bestyrelsesfil. Første linje skal "
-            "indeholde kolonnenavnene, fx afdeling_nr;afdeling_navn;lejemaal_nr;… eller "
-            "person_nr;bestyrelse;type;…"
+            "Overskriften passer ikke til nogen af de filer, der kan importeres. Første linje skal "
+            "indeholde kolonnenavnene, fx %(examples)s",
+            examples=examples,
         ),
         1,
     )
 
 
-def _check_columns(kind: str, columns: list[str]) -> None:
-    required, optional = (
-        (RESIDENT_REQUIRED, RESIDENT_OPTIONAL)
-        if kind == RESIDENTS
-        else (MEMBERSHIP_REQUIRED, MEMBERSHIP_OPTIONAL)
-    )
+def _check_columns(layout: Layout, columns: list[str]) -> None:
+    required, optional = layout.required, layout.optional
     duplicates = sorted({c for c in columns if columns.count(c) > 1})
     if duplicates:
         raise FileError(
@@ -125,7 +136,7 @@ def _check_columns(kind: str, columns: list[str]) -> None:
         raise FileError(" ".join(parts), 1)
 
 
-def read_table(data: bytes) -> Table:
+def read_table(data: bytes, layouts: Sequence[Layout]) -> Table:
     """Decode and split the file into a header and rows numbered by their physical line."""
     text = decode(data)
     first = text.lstrip("\r\n").splitlines()[0]
@@ -144,9 +155,9 @@ def read_table(data: bytes) -> Table:
                 continue
             if table is None:
                 columns = [normalise_header(c) for c in cells]
-                kind = _kind(columns)
-                _check_columns(kind, columns)
-                table = Table(kind, columns)
+                layout = _layout(columns, layouts)
+                _check_columns(layout, columns)
+                table = Table(layout.kind, columns)
                 continue
             width = len(table.columns)
             if len(cells) > width and not any(cells[width:]):

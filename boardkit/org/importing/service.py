@@ -1,9 +1,10 @@
 """Master-data import from the administration system's CSV files (formats: docs/import.md).
 
-Two kinds of file — residents ("beboere") and board memberships ("bestyrelser") — recognised by
-their header. An import is all-or-nothing: the whole file is checked against itself and the
-database first; any error and nothing is written, every bad line is reported. A dry run stops
-after the plan. Importing the same file twice changes nothing.
+Kinds of file — residents ("beboere"), board memberships ("bestyrelser"), and what other domains
+register with :func:`register_format` (e.g. permits, "tilladelser") — are recognised by their
+header. An import is all-or-nothing: the whole file is checked against itself and the database
+first; any error and nothing is written, every bad line is reported. A dry run stops after the
+plan. Importing the same file twice changes nothing.
 
 A residents file ends the residencies of its departments that it does not list. So that a file
 cut short cannot silently move out a department, a file that would end more than a share of a
@@ -15,9 +16,10 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TypeVar
+from datetime import date
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import select, text
 from sqlalchemy.exc import SQLAlchemyError
@@ -28,25 +30,125 @@ from boardkit.core.i18n import _, lazy_gettext, ngettext
 from boardkit.org.importing import members as import_members
 from boardkit.org.importing import residents as import_residents
 from boardkit.org.importing.apply import apply_memberships, apply_residents
-from boardkit.org.importing.file import MEMBERSHIPS, RESIDENTS, FileError, Table, read_table
-from boardkit.org.importing.rows import Problems, parse_membership, parse_resident
+from boardkit.org.importing.file import (
+    MEMBERSHIP_OPTIONAL,
+    MEMBERSHIP_REQUIRED,
+    MEMBERSHIPS,
+    RESIDENT_OPTIONAL,
+    RESIDENT_REQUIRED,
+    RESIDENTS,
+    FileError,
+    Layout,
+    Table,
+    read_table,
+)
+from boardkit.org.importing.rows import Cells, Problems, Tally, chunks, parse_membership, parse_resident, show
 from boardkit.org.models import Department, Organisation
 from boardkit.org.periods import today
 
 log = logging.getLogger("boardkit.import")
 MAX_ERRORS = 500
-KIND_LABELS = {RESIDENTS: "beboerfil", MEMBERSHIPS: "bestyrelsesfil"}
 T = TypeVar("T")
 MOVE_OUT_RULE = "import_move_out_percent"
 MOVE_OUT_DEFAULT_PERCENT = 10
-COUNT_LABELS = {
-    "departments": lazy_gettext("afdelinger"),
-    "tenancies": lazy_gettext("lejemål"),
-    "persons": lazy_gettext("personer"),
-    "residencies": lazy_gettext("bopæle"),
-    "boards": lazy_gettext("bestyrelser"),
-    "memberships": lazy_gettext("medlemskaber"),
-}
+__all__ = ["Cells", "FileError", "ImportFormat", "Layout", "Problems", "Table", "Tally", "chunks", "show"]
+
+
+class Plan(Protocol):
+    """What a file would change; only ``tally`` is read here, the format's ``apply`` writes the rest."""
+
+    tally: Tally
+
+
+@dataclass(frozen=True)
+class ImportFormat:
+    """One kind of import file: its columns, and how it is checked against the database and written.
+
+    ``plan(db, table, organisation_id=, today=, errors=)`` checks every row, adds each problem to
+    ``errors`` and returns a plan of the changes; ``apply(db, plan, organisation_id=, today=)``
+    writes them with a few bulk statements. Neither commits."""
+
+    layout: Layout
+    audit_label: str  # in the audit log, which keeps the source language: "beboerfil"
+    title: Any  # shown with the dry run: "Beboerfil" (a lazy translation)
+    labels: Mapping[str, Any]  # the objects it counts, in lower case: {"tenancies": "lejemål"}
+    plan: Callable[..., Plan]
+    apply: Callable[..., None]
+    help_template: str  # the file's columns, shown on the import page
+
+
+_FORMATS: dict[str, ImportFormat] = {}
+
+
+def register_format(fmt: ImportFormat) -> None:
+    """Make a kind of file importable (page, command line); registering a kind again replaces it."""
+    _FORMATS[fmt.layout.kind] = fmt
+
+
+def formats() -> list[ImportFormat]:
+    return list(_FORMATS.values())
+
+
+def _rows(
+    parse: Callable[[int, dict[str, str]], tuple[T | None, list[str]]], table: Table, errors: Problems
+) -> list[T]:
+    rows: list[T] = []
+    for line, cells in table.rows:
+        row, problems = parse(line, cells)
+        if row is None:
+            errors.extend((line, p) for p in problems)
+        else:
+            rows.append(row)
+    return rows
+
+
+def _plan_residents(
+    db: Session, table: Table, *, organisation_id: int, today: date, errors: Problems
+) -> import_residents.ResidentPlan:
+    rows = _rows(parse_resident, table, errors)
+    return import_residents.plan_residents(
+        db, rows, organisation_id=organisation_id, today=today, errors=errors
+    )
+
+
+def _plan_memberships(
+    db: Session, table: Table, *, organisation_id: int, today: date, errors: Problems
+) -> import_members.MembershipPlan:
+    rows = _rows(parse_membership, table, errors)
+    return import_members.plan_memberships(db, rows, organisation_id=organisation_id, errors=errors)
+
+
+def _apply_memberships(db: Session, plan: import_members.MembershipPlan, **_: Any) -> None:
+    apply_memberships(db, plan)
+
+
+register_format(
+    ImportFormat(
+        Layout(RESIDENTS, RESIDENT_REQUIRED, RESIDENT_OPTIONAL),
+        "beboerfil",
+        lazy_gettext("Beboerfil"),
+        {
+            "departments": lazy_gettext("afdelinger"),
+            "tenancies": lazy_gettext("lejemål"),
+            "persons": lazy_gettext("personer"),
+            "residencies": lazy_gettext("bopæle"),
+        },
+        _plan_residents,
+        apply_residents,
+        "org/import_residents.html",
+    )
+)
+register_format(
+    ImportFormat(
+        Layout(MEMBERSHIPS, MEMBERSHIP_REQUIRED, MEMBERSHIP_OPTIONAL),
+        "bestyrelsesfil",
+        lazy_gettext("Bestyrelsesfil"),
+        {"boards": lazy_gettext("bestyrelser"), "memberships": lazy_gettext("medlemskaber")},
+        _plan_memberships,
+        _apply_memberships,
+        "org/import_memberships.html",
+    )
+)
 
 
 @dataclass(frozen=True)
@@ -67,7 +169,7 @@ class MoveOut:
 class ImportReport:
     """What an import found and did (or, in a dry run, would do)."""
 
-    kind: str  # "residents", "memberships", or "" when the file could not be read
+    kind: str  # "residents", "memberships", another registered kind, or "" when the file could not be read
     ok: bool
     dry_run: bool
     errors: list[tuple[int, str]] = field(default_factory=list)  # (line, reason); line 0 = the whole file
@@ -82,6 +184,8 @@ class ImportReport:
     move_outs: list[MoveOut] = field(default_factory=list)
     move_out_percent: int = MOVE_OUT_DEFAULT_PERCENT
     confirmation_error: str = ""
+    title: str = ""  # the kind of file, e.g. "Beboerfil"
+    labels: Mapping[str, Any] = field(default_factory=dict)  # what the counts count
 
     @property
     def ending(self) -> int:
@@ -109,7 +213,7 @@ class ImportReport:
                 )
                 if c[k]
             ]
-            parts.append(f"{COUNT_LABELS.get(kind, kind)}: {', '.join(figures) or '0'}")
+            parts.append(f"{self.labels.get(kind, kind)}: {', '.join(figures) or '0'}")
         return "; ".join(parts)
 
 
@@ -119,19 +223,6 @@ def _failed(report: ImportReport, errors: list[tuple[int, str]]) -> ImportReport
     report.error_total = len(errors)
     report.errors = list(errors[:MAX_ERRORS])
     return report
-
-
-def _parse(
-    table: Table, parse: Callable[[int, dict[str, str]], tuple[T | None, list[str]]], errors: Problems
-) -> list[T]:
-    rows: list[T] = []
-    for line, cells in table.rows:
-        row, problems = parse(line, cells)
-        if row is None:
-            errors.extend((line, p) for p in problems)
-        else:
-            rows.append(row)
-    return rows
 
 
 def move_out_percent(db: Session, organisation_id: int) -> int:
@@ -175,27 +266,23 @@ def import_csv(
     report = ImportReport(kind="", ok=True, dry_run=dry_run, sha256=hashlib.sha256(data).hexdigest())
     errors = Problems()
     try:
-        table = read_table(data)
-        residents = _parse(table, parse_resident, errors) if table.kind == RESIDENTS else []
-        members = _parse(table, parse_membership, errors) if table.kind == MEMBERSHIPS else []
+        table = read_table(data, [f.layout for f in _FORMATS.values()])
     except FileError as exc:
         return _failed(report, [(exc.line, exc.message)])
     except Exception:  # a bad file must come back as a report, never as a server error
         log.exception("import file could not be parsed")
         return _failed(report, [(0, _("Filen kunne ikke læses som CSV."))])
-    report.kind, report.rows = table.kind, len(table.rows)
+    fmt = _FORMATS[table.kind]
+    report.kind, report.rows, report.title, report.labels = table.kind, len(table.rows), fmt.title, fmt.labels
     if db.get_bind().dialect.name == "postgresql":
         # psycopg prepares repeated statements; a generic plan made while the tables were small
         # (seq scan × long IN list) would make a re-import of 10,000 rows take seconds per lookup.
         db.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
     day = today()
-    plan: import_residents.ResidentPlan | import_members.MembershipPlan
-    if table.kind == RESIDENTS:
-        plan = import_residents.plan_residents(
-            db, residents, organisation_id=organisation_id, today=day, errors=errors
-        )
-    else:
-        plan = import_members.plan_memberships(db, members, organisation_id=organisation_id, errors=errors)
+    try:
+        plan = fmt.plan(db, table, organisation_id=organisation_id, today=day, errors=errors)
+    except FileError as exc:  # a planner may find the file as a whole wrong
+        return _failed(report, [(exc.line, exc.message)])
     report.counts, report.changes, report.change_total = (
         plan.tally.counts,
         plan.tally.changes,
@@ -229,16 +316,13 @@ def import_csv(
         return report
     # The audit log keeps its summaries in the source language (Danish), with Danish plurals.
     rows = f"{report.rows} række" if report.rows == 1 else f"{report.rows} rækker"
-    summary = f"Import af {KIND_LABELS[table.kind]} ({rows}, sha256 {report.sha256}): " + report.summary()
+    summary = f"Import af {fmt.audit_label} ({rows}, sha256 {report.sha256}): " + report.summary()
     if report.needs_confirmation:
         summary += f"; {report.ending} {'udflytning' if report.ending == 1 else 'udflytninger'} bekræftet"
     try:
         # A savepoint: should the database refuse (a concurrent change), nothing of the import remains.
         with db.begin_nested():
-            if isinstance(plan, import_residents.ResidentPlan):
-                apply_residents(db, plan, organisation_id=organisation_id, today=day)
-            else:
-                apply_memberships(db, plan)
+            fmt.apply(db, plan, organisation_id=organisation_id, today=day)
             audit.record(
                 db,
                 actor_id=actor_id,

@@ -19,7 +19,7 @@ from boardkit.core.i18n import _
 from boardkit.core.web import Ctx, form_errors, page, redirect, render
 from boardkit.org import service
 from boardkit.org.importing.file import MAX_BYTES
-from boardkit.org.importing.service import ImportReport, import_csv, move_out_percent
+from boardkit.org.importing.service import ImportReport, formats, import_csv, move_out_percent
 
 TEMPLATE = "org/import.html"
 SHA256 = re.compile(r"[0-9a-f]{64}")
@@ -71,6 +71,7 @@ def import_page(ctx: Ctx) -> Response:
     common: dict[str, Any] = {
         "active_nav": "org:index",
         "move_out_percent": move_out_percent(ctx.db, organisation_id),
+        "format_help": [f.help_template for f in formats()],
     }
     if ctx.request.method == "GET":
         return render(ctx, TEMPLATE, report=None, **common)

@@ -123,7 +123,7 @@ def test_bad_rows_are_listed_by_line_with_422_and_nothing_imported(
         (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00", "beboere.csv", "NUL-tegn"),
         (b"\xff\xd8\xff\xe0 JFIF \x81\x8d", "photo.csv", "UTF-8 eller Windows-1252"),
         (b"", "tom.csv", "Filen er tom"),
-        (b"navn,alder\nAnna,40\n", "x.csv", "Linje 1: Overskriften passer hverken"),
+        (b"navn,alder\nAnna,40\n", "x.csv", "Linje 1: Overskriften passer ikke"),
     ],
 )
 def test_a_file_that_is_no_csv_gets_a_clear_error(

@@ -401,7 +401,7 @@ def test_bad_memberships_are_reported(db: Database, org: int) -> None:
         (b"\x81\x8d\x8f\x90\x9d" * 10, 0, "UTF-8 eller Windows-1252"),
         (b"navn;adresse\x07;by\n", 1, "styretegn"),
         (b"hello world\nthis is not csv\n", 1, "kolonnenavne"),
-        (b"foo;bar\n1;2\n", 1, "hverken"),
+        (b"foo;bar\n1;2\n", 1, "passer ikke til nogen"),
         (
             b"afdeling_nr;afdeling_navn;lejemaal_nr;adresse;by;person_nr;navn;farve\n1;2;3;4;5;6;7;8\n",
             1,
