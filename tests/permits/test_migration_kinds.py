@@ -19,16 +19,14 @@ def test_organisations_without_kinds_get_the_defaults(tmp_path: Path) -> None:
     db = Database(url)
     try:
         with db.engine.begin() as conn:
-            conn.execute(
-                text(
-                    "INSERT INTO organisation (id, name, short_name, rules, created_at) VALUES (1, 'A', 'a', '{}', '2026-01-01')"
+            for n, name in ((1, "A"), (2, "B")):
+                conn.execute(
+                    text(
+                        "INSERT INTO organisation (id, name, short_name, rules, created_at) "
+                        "VALUES (:id, :name, :name, '{}', '2026-01-01')"
+                    ),
+                    {"id": n, "name": name},
                 )
-            )
-            conn.execute(
-                text(
-                    "INSERT INTO organisation (id, name, short_name, rules, created_at) VALUES (2, 'B', 'b', '{}', '2026-01-01')"
-                )
-            )
             conn.execute(
                 text(
                     'INSERT INTO permit_kind (organisation_id, code, name, "group", track, '
