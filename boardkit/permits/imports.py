@@ -357,9 +357,7 @@ def _columns(values: dict[str, Any]) -> dict[str, Any]:
 def apply(db: Session, plan: PermitPlan, *, organisation_id: int, today: date) -> None:
     """Write the plan with bulk statements, and an "imported" event on each case it touches."""
     if plan.new:
-        db.execute(
-            insert(PERMIT), [{"organisation_id": organisation_id, **_columns(v)} for v in plan.new]
-        )
+        db.execute(insert(PERMIT), [{"organisation_id": organisation_id, **_columns(v)} for v in plan.new])
     if plan.updates:
         db.execute(update(Permit), [_columns(v) for v in plan.updates])
     ids = [u["id"] for u in plan.updates]
