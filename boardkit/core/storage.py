@@ -1,6 +1,9 @@
 """Files behind a small interface: content-addressed (sha256), written once, never overwritten.
 
-Originals are never deleted; only derived copies that can be made again (drawn packs) are.
+One stored file may be referred to from several domains (the same PDF attached to a meeting and to a
+permit case), so a file is deleted only when no registered column refers to it any more: each domain
+names its columns with :func:`register_references`, and :func:`unreferenced` asks them all. Derived
+copies that can be made again (drawn packs) and files whose records retention deleted go this way.
 Everything under the data directory is the server's alone: folders 0700, files 0600 (uploaded
 receipts, minutes, mail with login links), whatever the process's umask.
 """
@@ -10,10 +13,32 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+from collections.abc import Collection
 from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 PRIVATE_DIR = 0o700
 PRIVATE_FILE = 0o600
+_REFERENCES: dict[str, tuple[Any, ...]] = {}
+
+
+def register_references(owner: str, *columns: Any) -> None:
+    """The columns in which ``owner`` keeps the sha256 of stored files (registering again replaces)."""
+    _REFERENCES[owner] = columns
+
+
+def unreferenced(db: Session, shas: Collection[str]) -> set[str]:
+    """Those of ``shas`` no registered column refers to: safe to delete once this transaction commits."""
+    left = set(shas)
+    for columns in _REFERENCES.values():
+        for column in columns:
+            if not left:
+                return left
+            left -= set(db.scalars(select(column).where(column.in_(left)).distinct()))
+    return left
 
 
 def private_dir(path: Path, *, tighten: bool = False) -> Path:
@@ -94,5 +119,5 @@ class FileStore:
         return self.path(sha256).is_file()
 
     def delete(self, sha256: str) -> None:
-        """Remove a derived copy (callers check nothing else refers to it)."""
+        """Remove a file; callers check with :func:`unreferenced` that nothing refers to it."""
         self.path(sha256).unlink(missing_ok=True)

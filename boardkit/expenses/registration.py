@@ -8,11 +8,12 @@ from collections.abc import Collection
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from boardkit.core import storage
 from boardkit.core.audit import ObjectRef, register_object_names
 from boardkit.core.i18n import _
 from boardkit.core.registry import Registry
 from boardkit.expenses import flow_views, line_views, report_views, views
-from boardkit.expenses.models import ExpenseClaim
+from boardkit.expenses.models import ExpenseClaim, ExpenseLine
 
 
 def _claims(db: Session, ids: Collection[int]) -> dict[int, ObjectRef]:
@@ -27,3 +28,6 @@ def register(reg: Registry) -> None:
     for module in (flow_views, report_views, views, line_views):  # the order the routes are tried in
         reg.routes(module.routes)
     register_object_names("expense_claim", _claims)
+    storage.register_references(
+        "expenses", ExpenseLine.original_sha256, ExpenseLine.clean_sha256, ExpenseLine.preview_sha256
+    )

@@ -8,13 +8,14 @@ from collections.abc import Collection
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from boardkit.core import search
+from boardkit.core import search, storage
 from boardkit.core.audit import ObjectRef, register_object_names
+from boardkit.core.models import PreparedFile
 from boardkit.core.registry import Registry
 from boardkit.meetings import reminders, search_docs, views
 from boardkit.meetings.invitations import registration as invitations
 from boardkit.meetings.minutes import registration as minutes
-from boardkit.meetings.models import AgendaItem, Attachment, Meeting
+from boardkit.meetings.models import AgendaItem, Attachment, Meeting, PackFile, PrintBatch
 from boardkit.meetings.packs import registration as packs
 from boardkit.meetings.proposals import registration as proposals
 
@@ -50,5 +51,9 @@ def register(reg: Registry) -> None:
         "attachment": _attachments,
     }.items():
         register_object_names(object_type, names)
+    # The stored files meetings refer to (a pack's prepared copies are the meetings' too).
+    storage.register_references(
+        "meetings", Attachment.sha256, PackFile.sha256, PrintBatch.pdf_sha256, PreparedFile.prepared_sha256
+    )
     for sub in (packs, proposals, invitations, minutes):
         sub.register(reg)

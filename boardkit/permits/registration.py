@@ -1,6 +1,6 @@
 """The permits domain's part of the application: its pages, the pass of unanswered reports and the
-daily retention purge (both in batches, each in its own short transaction), and the cases' names
-in the audit log."""
+daily retention purge (both in batches, each in its own short transaction), its kind of import
+file, the column of stored files it refers to, and the cases' names in the audit log."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from boardkit.core import jobs
+from boardkit.core import jobs, storage
 from boardkit.core.audit import ObjectRef, register_object_names
 from boardkit.core.db import Database
 from boardkit.core.i18n import _
@@ -19,7 +19,7 @@ from boardkit.org import service as org_service
 from boardkit.org.importing import service as importing
 from boardkit.permits import admin_views, imports, retention, views
 from boardkit.permits.decisions import LAPSE_EVERY_SECONDS, LAPSE_KIND, lapse_reports
-from boardkit.permits.models import Permit
+from boardkit.permits.models import Permit, PermitFile
 
 
 def _permits(db: Session, ids: Collection[int]) -> dict[int, ObjectRef]:
@@ -45,8 +45,12 @@ def register(reg: Registry) -> None:
     reg.routes(views.routes)
     reg.routes(admin_views.routes)
     lapse = in_batches(lambda db: lapse_reports(db, today=org_service.today(), settings=settings))
-    purge = in_batches(lambda db: retention.purge(db, today=org_service.today()))
+
+    def purge(database: Database, payload: dict[str, Any]) -> None:
+        retention.run(database, store=storage.FileStore(settings.files_dir), today=org_service.today())
+
     reg.every(LAPSE_KIND, lapse, seconds=LAPSE_EVERY_SECONDS, own_transactions=True)
     reg.every(retention.PURGE_KIND, purge, seconds=retention.PURGE_EVERY_SECONDS, own_transactions=True)
     register_object_names("permit", _permits)
     importing.register_format(imports.FORMAT)
+    storage.register_references("permits", PermitFile.sha256)

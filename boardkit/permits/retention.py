@@ -1,7 +1,9 @@
 """Retention: a household's permit cases are deleted a configurable time after its tenancy ended
 (``Organisation.rules["permits_retention_years"]``, default 5 years); the cases of a current
 tenancy are kept, whatever their state. Each deletion leaves an audit entry without the content
-(the case's number and kind only). A periodic job runs it daily, in batches."""
+(the case's number and kind only). A periodic job runs it daily, in batches; once a batch has
+committed, its files are deleted from the store unless something else (another case, a meeting)
+refers to the same stored file."""
 
 from __future__ import annotations
 
@@ -10,7 +12,8 @@ from datetime import date
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from boardkit.core import audit
+from boardkit.core import audit, storage
+from boardkit.core.db import Database
 from boardkit.org import service as org_service
 from boardkit.permits.catalogue import RETENTION_RULE
 from boardkit.permits.models import Permit, PermitEvent, PermitFile, PermitInvoiceLine, PermitKind
@@ -58,11 +61,14 @@ def due_for_deletion(db: Session, *, today: date, limit: int = BATCH) -> list[in
     return found
 
 
-def purge(db: Session, *, today: date, limit: int = BATCH) -> int:
-    """Delete one batch of cases due for deletion; returns how many (0: nothing left)."""
+def purge(db: Session, *, today: date, limit: int = BATCH, files: set[str] | None = None) -> int:
+    """Delete one batch of cases due for deletion; returns how many (0: nothing left). The stored
+    files of the deleted cases are added to ``files``, for :func:`delete_files` after the commit."""
     ids = due_for_deletion(db, today=today, limit=limit)
     if not ids:
         return 0
+    if files is not None:
+        files.update(db.scalars(select(PermitFile.sha256).where(PermitFile.permit_id.in_(ids))))
     kinds = dict(
         db.execute(
             select(Permit.id, PermitKind.code)
@@ -87,3 +93,28 @@ def purge(db: Session, *, today: date, limit: int = BATCH) -> int:
             summary=kinds[permit_id],  # the kind only: nothing about the household
         )
     return len(ids)
+
+
+def delete_files(database: Database, store: storage.FileStore, shas: set[str]) -> int:
+    """Delete the stored files nothing refers to any more (asked after the purge committed, so a
+    rolled-back purge never loses a file); returns how many."""
+    if not shas:
+        return 0
+    with database.transaction(readonly=True) as db:
+        gone = storage.unreferenced(db, shas)
+    for sha in gone:
+        store.delete(sha)
+    return len(gone)
+
+
+def run(database: Database, *, store: storage.FileStore, today: date) -> int:
+    """The daily job: every batch in a short transaction of its own, then its files; returns the count."""
+    total = 0
+    while True:
+        files: set[str] = set()
+        with database.transaction() as db:
+            count = purge(db, today=today, files=files)
+        delete_files(database, store, files)
+        total += count
+        if not count:
+            return total

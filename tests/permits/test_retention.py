@@ -4,16 +4,20 @@ entry without content; the cases of a current tenancy stay."""
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
+from boardkit.app import compose
 from boardkit.core.db import Database
 from boardkit.core.models import AuditEntry
+from boardkit.core.storage import FileStore
+from boardkit.meetings.models import AgendaItem, Attachment
 from boardkit.org.models import Person, Residency
 from boardkit.permits import retention
-from boardkit.permits.models import Permit, PermitEvent
-from tests.permits.permit_env import RESIDENT, seed, set_rule
+from boardkit.permits.models import Permit, PermitEvent, PermitFile
+from tests.permits.permit_env import RESIDENT, SETTINGS, seed, set_rule
 
 pytestmark = pytest.mark.postgres  # a correlated EXISTS per organisation
 
@@ -76,3 +80,29 @@ def test_cases_stay_while_the_tenancy_is_current_or_ended_lately_or_the_rule_say
     with demo.transaction() as s:
         set_rule(s, "permits_retention_years", 5)
     assert purge_all(demo) == 2
+
+
+def test_the_files_of_deleted_cases_go_unless_something_else_refers_to_them(
+    demo: Database, tmp_path: Path
+) -> None:
+    compose(demo, SETTINGS)  # every domain names the columns that refer to stored files
+    store = FileStore(tmp_path / "files")
+    own, shared = store.put(b"%PDF-1.4 only the case's drawing"), store.put(b"%PDF-1.4 also a meeting's")
+    ids = moved_out(demo, date(2021, 12, 3))
+    with demo.transaction() as s:
+        for n, sha in enumerate((own, shared)):
+            s.add(
+                PermitFile(
+                    permit_id=ids[0], sha256=sha, filename=f"{n}.pdf", content_type="application/pdf", size=9
+                )
+            )
+        item = s.scalar(select(AgendaItem.id).limit(1))
+        s.add(
+            Attachment(
+                agenda_item_id=item, filename="x.pdf", content_type="application/pdf", sha256=shared, size=9
+            )
+        )
+    assert retention.run(demo, store=store, today=TODAY) == 2
+    assert not store.exists(own)  # nothing refers to it any more
+    assert store.exists(shared)  # the meeting's attachment still does
+    assert retention.run(demo, store=store, today=TODAY) == 0

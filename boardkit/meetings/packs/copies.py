@@ -25,7 +25,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from boardkit.core import i18n
+from boardkit.core import i18n, storage
 from boardkit.core.i18n import _
 from boardkit.core.models import PreparedFile
 from boardkit.core.pdf import prep as pdfprep
@@ -288,7 +288,6 @@ def prune_copies(db: Session, *, store: FileStore, meeting_id: int, variant: str
         return 0
     db.execute(delete(PackFile).where(PackFile.id.in_([row.id for row in old])))
     shas = {row.sha256 for row in old}
-    still_used = set(db.scalars(select(PackFile.sha256).where(PackFile.sha256.in_(shas))))
-    for sha in shas - still_used:
+    for sha in storage.unreferenced(db, shas):
         store.delete(sha)
     return len(old)
