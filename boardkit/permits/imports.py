@@ -28,9 +28,10 @@ from boardkit.permits.models import Permit, PermitEvent, PermitKind
 
 KIND = "permits"
 IMPORTED = "imported"  # the event of a case that came in through an import
-REQUIRED = ("sag_nr", "afdeling_nr", "lejemaal_nr", "type", "status", "modtaget")
+# A case belongs to a tenant's lease (it is theirs to see, and goes some years after they move out),
+# so the tenant is required: cases of former tenants stay in the old system.
+REQUIRED = ("sag_nr", "afdeling_nr", "lejemaal_nr", "person_nr", "type", "status", "modtaget")
 OPTIONAL = (
-    "person_nr",
     "titel",
     "beskrivelse",
     "afgjort",
@@ -130,6 +131,7 @@ def parse_row(line: int, cells: dict[str, str]) -> tuple[PermitRow | None, list[
     c = importing.Cells(cells)
     ref = _text(c, "sag_nr", required=True)
     department, tenancy = c.text("afdeling_nr", required=True), c.text("lejemaal_nr", required=True)
+    person_nr = c.text("person_nr", required=True)
     kind = c.text("type", required=True)
     cells["status"] = "_".join(cells.get("status", "").split())
     status = c.choice("status", STATUSES, required=True)
@@ -154,7 +156,6 @@ def parse_row(line: int, cells: dict[str, str]) -> tuple[PermitRow | None, list[
     row_texts = (_text(c, "titel"), _text(c, "beskrivelse"), _text(c, "betingelser"))
     if c.errors or received is None or status is None:
         return None, c.errors
-    person_nr = c.text("person_nr")
     title, description, conditions = row_texts
     return (
         PermitRow(
@@ -221,7 +222,7 @@ def _existing(db: Session, organisation_id: int, refs: list[str]) -> tuple[dict[
 
 
 def _values(
-    row: PermitRow, kind: PermitKind, home: tuple[int, int], person_id: int | None, rules: dict[str, Any]
+    row: PermitRow, kind: PermitKind, home: tuple[int, int], person_id: int, rules: dict[str, Any]
 ) -> dict[str, Any]:
     track = deadlines.Track(kind.track)
     building = row.building or kind.needs_building_permit
@@ -314,10 +315,10 @@ def plan(
                 department=row.department[:20],
             )
             errors.add(row.line, message)
-        person_id = tenants.get((row.person_nr, home[1])) if row.person_nr and home else None
-        if row.person_nr and home and person_id is None:
+        person_id = tenants.get((row.person_nr, home[1])) if home else None
+        if home and person_id is None:
             errors.add(row.line, _("person_nr %(nr)s er ikke lejer af lejemålet.", nr=row.person_nr[:60]))
-        if kind is None or home is None:
+        if kind is None or home is None or person_id is None:
             continue
         _check(row, kind, rules, errors)
         values = _values(row, kind, home, person_id, rules)
