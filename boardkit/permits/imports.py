@@ -233,7 +233,8 @@ def _values(
     )
     details: dict[str, Any] = {}
     if kind.group == "pets":
-        details["animal"] = {**row.animal, "species": kind.name, "assistance_dog": False, "insured": False}
+        animal = {"name": "", "breed": "", "chip": "", **row.animal}
+        details["animal"] = {**animal, "species": kind.name, "assistance_dog": False, "insured": False}
     name = row.animal.get("name")
     return {
         "department_id": home[0],

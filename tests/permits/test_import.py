@@ -19,7 +19,7 @@ from boardkit.org.importing.service import ImportReport, import_csv
 from boardkit.org.models import Department, Organisation, Person, Residency, Tenancy
 from boardkit.permits.models import Permit, PermitEvent
 from tests.helpers import boardkit as run_cli
-from tests.helpers import csrf_from, login_as
+from tests.helpers import api_token, csrf_from, login_as
 from tests.permits.permit_env import ADMIN, RESIDENT
 
 pytestmark = pytest.mark.postgres
@@ -238,6 +238,12 @@ def test_the_import_page_takes_a_permits_file(client: TestClient, demo: Database
     done = client.post(url, data={"csrf_token": csrf_from(dry.text), "sha256": sha}, follow_redirects=True)
     assert "Importen er gennemført: tilladelsessager: 3 oprettet" in done.text
     assert set(cases(demo)) == {"ADM-1001", "ADM-1002", "ADM-1003"}
+    dog = cases(demo)["ADM-1001"].id
+    case = client.get(f"/permits/{dog}").text
+    assert "Hentet fra administrationssystemet" in case and "Hunden skal føres i snor" in case
+    # The resident whose case it is sees it in the API too (the response is checked against the schema).
+    mine = client.get(f"/api/v1/permits/{dog}", headers=api_token(demo, RESIDENT)).json()
+    assert mine["status"] == "approved" and mine["conditions"] == "Hunden skal føres i snor"
 
 
 def test_the_command_line_imports_a_permits_file(tmp_path: Path) -> None:
