@@ -18,8 +18,8 @@ from boardkit.core.notify.models import Notice
 from boardkit.org.importing.service import ImportReport, import_csv
 from boardkit.org.models import Department, Organisation, Person, Residency, Tenancy
 from boardkit.permits.models import Permit, PermitEvent
-from tests.helpers import boardkit as run_cli
 from tests.helpers import api_token, csrf_from, login_as
+from tests.helpers import boardkit as run_cli
 from tests.permits.permit_env import ADMIN, RESIDENT
 
 pytestmark = pytest.mark.postgres
