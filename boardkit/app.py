@@ -35,13 +35,14 @@ from boardkit.core.web import error_page, json_error, unavailable
 from boardkit.core.web.pagecache import PageCache
 from boardkit.expenses import registration as expenses
 from boardkit.meetings import registration as meetings
+from boardkit.onboarding import registration as onboarding
 from boardkit.org import registration as org
 from boardkit.org import service as org_service
 from boardkit.permits import registration as permits
 
 # Every domain's register(reg), in the order their routes are tried ("/admin/notices" before
 # "/admin"; accounts' mount at "/" goes last whatever the order).
-DOMAINS = (mail, notify, search, dashboard, meetings, expenses, permits, org, api, accounts)
+DOMAINS = (mail, notify, search, dashboard, meetings, expenses, permits, onboarding, org, api, accounts)
 
 log = logging.getLogger("boardkit")
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
