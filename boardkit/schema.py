@@ -5,8 +5,17 @@ from boardkit.core.db import Base
 from boardkit.core.notify import models as notify_models
 from boardkit.expenses import models as expenses_models
 from boardkit.meetings import models as meetings_models
+from boardkit.onboarding import models as onboarding_models
 from boardkit.org import models as org_models
 from boardkit.permits import models as permits_models
 
 metadata = Base.metadata
-MODULES = (core_models, notify_models, org_models, meetings_models, expenses_models, permits_models)
+MODULES = (
+    core_models,
+    notify_models,
+    org_models,
+    meetings_models,
+    expenses_models,
+    permits_models,
+    onboarding_models,
+)
