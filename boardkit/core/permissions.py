@@ -36,6 +36,9 @@ class Principal:
     resident_department_ids: frozenset[int] = frozenset()
     staff_organisation_ids: frozenset[int] = frozenset()
     staff_department_ids: frozenset[int] = frozenset()
+    # Boards whose closed items wait for this member's signature of a declaration (onboarding's
+    # "kræver underskrevet erklæring"); staff are never locked out.
+    closed_locked_boards: frozenset[int] = frozenset()
 
     @property
     def is_staff(self) -> bool:
@@ -97,7 +100,9 @@ def can(p: Principal, action: Action, r: Resource) -> bool:
         return staff or role in MANAGING_ROLES
     if action is Action.VIEW_CLOSED:
         # Substitutes only step in when called; closed items stay with the sitting board.
-        return staff or (role is not None and role != "substitute")
+        if staff:
+            return True
+        return role is not None and role != "substitute" and r.board_id not in p.closed_locked_boards
     # VIEW
     if staff or role is not None:
         return not r.closed or can(p, Action.VIEW_CLOSED, r)

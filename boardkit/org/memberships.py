@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import cast
 
@@ -134,7 +135,24 @@ def add_membership(
         summary=f"{person.name} → {board.name}",
         diff=audit.changes({}, audit.snapshot(membership, MEMBERSHIP_FIELDS)),
     )
+    started(db, [membership])
     return membership
+
+
+MembershipHook = Callable[[Session, Membership], None]
+_ON_START: dict[str, MembershipHook] = {}
+
+
+def on_membership_added(owner: str, hook: MembershipHook) -> None:
+    """Call ``hook(db, membership)`` in the same transaction whenever a membership is added (on the
+    board page or by an import); registering again replaces."""
+    _ON_START[owner] = hook
+
+
+def started(db: Session, memberships: list[Membership]) -> None:
+    for membership in memberships:
+        for hook in _ON_START.values():
+            hook(db, membership)
 
 
 def get_membership(db: Session, *, board: Board, membership_id: int) -> Membership:

@@ -6,6 +6,7 @@ domains import this module; the modules of ``org`` import each other directly, n
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 from sqlalchemy import or_, select
@@ -35,6 +36,7 @@ from boardkit.org.memberships import add_membership as add_membership
 from boardkit.org.memberships import check_membership as check_membership
 from boardkit.org.memberships import get_membership as get_membership
 from boardkit.org.memberships import lock_board as lock_board
+from boardkit.org.memberships import on_membership_added as on_membership_added
 from boardkit.org.memberships import update_membership as update_membership
 
 # The models other domains read through this module.
@@ -99,6 +101,9 @@ def build_principal(db: Session, *, person_id: int, day: date | None = None) -> 
     staff = db.execute(
         select(StaffRole.organisation_id, StaffRole.department_id).where(StaffRole.person_id == person_id)
     ).all()
+    locked: set[int] = set()
+    for gate in _CLOSED_ITEM_GATES.values():
+        locked |= gate(db, person_id, frozenset(board_roles))
     return Principal(
         person_id=person_id,
         board_roles=board_roles,
@@ -106,7 +111,18 @@ def build_principal(db: Session, *, person_id: int, day: date | None = None) -> 
         resident_department_ids=frozenset(departments),
         staff_organisation_ids=frozenset(o for o, d in staff if d is None),
         staff_department_ids=frozenset(d for _o, d in staff if d is not None),
+        closed_locked_boards=frozenset(locked),
     )
+
+
+ClosedItemGate = Callable[[Session, int, frozenset[int]], set[int]]
+_CLOSED_ITEM_GATES: dict[str, ClosedItemGate] = {}
+
+
+def register_closed_item_gate(owner: str, gate: ClosedItemGate) -> None:
+    """``gate(db, person_id, board_ids)`` names the boards whose closed items stay locked for the
+    person (e.g. until they have signed a declaration); registering again replaces."""
+    _CLOSED_ITEM_GATES[owner] = gate
 
 
 def load_identity(db: Session, person_id: int) -> Identity | None:

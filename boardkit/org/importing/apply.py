@@ -15,6 +15,7 @@ from boardkit.core.db import utcnow
 from boardkit.org.importing.members import MembershipPlan
 from boardkit.org.importing.residents import ADDRESS_FIELDS, ResidentPlan
 from boardkit.org.importing.rows import chunks
+from boardkit.org.memberships import started
 from boardkit.org.models import Board, Department, Membership, Person, Residency, Tenancy
 
 
@@ -106,3 +107,8 @@ def apply_memberships(db: Session, plan: MembershipPlan) -> None:
             for m in plan.new_memberships
         ]
         _insert(db, Membership, values)
+        # What other domains do when a membership starts (onboarding), as on the board page.
+        keys = {(v["board_id"], v["person_id"], v["start_date"]) for v in values}
+        boards = sorted({k[0] for k in keys})
+        added = db.scalars(select(Membership).where(Membership.board_id.in_(boards)))
+        started(db, [m for m in added if (m.board_id, m.person_id, m.start_date) in keys])

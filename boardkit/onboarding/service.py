@@ -1,0 +1,20 @@
+"""The onboarding domain's public face: what pages, the API and other domains call."""
+
+from __future__ import annotations
+
+from boardkit.onboarding import declarations as _declarations
+from boardkit.onboarding.assign import assign as assign
+from boardkit.onboarding.assign import programme_role as programme_role
+from boardkit.onboarding.declarations import locked_boards as locked_boards
+from boardkit.onboarding.declarations import sign as sign
+from boardkit.onboarding.programmes import ModuleInput as ModuleInput
+from boardkit.onboarding.programmes import add_module as add_module
+from boardkit.onboarding.programmes import programme as programme
+from boardkit.onboarding.programmes import publish as publish
+from boardkit.onboarding.progress import board_status as board_status
+from boardkit.onboarding.progress import current as current
+from boardkit.onboarding.progress import my_programmes as my_programmes
+from boardkit.onboarding.progress import record as record
+
+create_declaration = _declarations.create
+new_declaration_version = _declarations.new_version
