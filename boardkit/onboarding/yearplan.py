@@ -35,6 +35,9 @@ last day (31 May 2027 → 28 February 2027 → 27 February 2027).
 
 ``statutory`` marks the dates the law or the statutes set (the budget meeting and its notice,
 proposal and material deadlines); the others are the board's practice.
+
+``to_ics_events`` turns a plan into all-day events for the personal calendar feed
+(``core.calendar_extras``).
 """
 
 from __future__ import annotations
@@ -46,6 +49,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from boardkit.core.calendar_extras import FeedEvent
 from boardkit.core.i18n import _, ngettext
 from boardkit.core.templating import TZ, fmt_date
 from boardkit.meetings import service as meetings_service
@@ -281,3 +285,22 @@ def year_plan(
     events.append(_inspection_event(rules, year))
     events += [_constituting_event(rules, day) for day in sorted(set(elections or ()))]
     return sorted((e for e in events if e.day.year == year), key=lambda e: (e.day, KINDS.index(e.kind)))
+
+
+def to_ics_events(events: Iterable[YearEvent], *, board_name: str, uid_prefix: str) -> list[FeedEvent]:
+    """The plan as all-day events for the personal calendar feed (``core.calendar_extras``).
+
+    Each UID is ``uid_prefix`` with the event's kind and day (``yearplan-7@example.dk`` gives
+    ``yearplan-7-budget_meeting-20260331@example.dk``), so it stays the same while the rules do.
+    """
+    local, at, domain = uid_prefix.partition("@")
+    return [
+        FeedEvent(
+            day=e.day,
+            uid=f"{local}-{e.kind}-{e.day:%Y%m%d}{at}{domain}",
+            summary=f"{board_name}: {e.title}",
+            description=e.note,
+            organizer=board_name,
+        )
+        for e in events
+    ]

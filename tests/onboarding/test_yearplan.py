@@ -1,15 +1,26 @@
 """The year plan (årshjul): the budget meeting's last day and its deadlines, the accounts, the inspection walk
-and the constituting board meeting, from the organisation's rules. Pure computations: no database."""
+and the constituting board meeting, from the organisation's rules (pure computations: no database); and
+its events in the personal calendar feed through ``core.calendar_extras`` (the last test, on the demo)."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
+import icalendar
 import pytest
+import vobject
+from starlette.testclient import TestClient
 
-from boardkit.core import i18n
+from boardkit.core import calendar_extras, i18n
+from boardkit.core.db import Database
+from boardkit.meetings import calendar
 from boardkit.onboarding import yearplan
-from boardkit.onboarding.yearplan import YearEvent, budget_meeting_deadline, year_plan
+from boardkit.onboarding.yearplan import YearEvent, budget_meeting_deadline, to_ics_events, year_plan
+from boardkit.org import service as org_service
+from tests.helpers import login_as, person_id
+from tests.meetings.ics_check import unfold
+from tests.meetings.meeting_env import CHAIR
 
 BUDGET = ("notice_by", "proposals_due", "material_due", "budget_meeting")
 
@@ -167,3 +178,95 @@ def test_the_plan_is_sorted_by_day_and_in_the_readers_language() -> None:
     titles = {e.kind: e.title for e in english}
     assert titles["budget_meeting"] == "Budget meeting (ordinary department meeting) no later than"
     assert titles["inspection"] == "Inspection walk in May"
+
+
+# --- in the calendar feed ---------------------------------------------------------------------------------
+
+
+def july_plan_events(prefix: str) -> list[calendar_extras.FeedEvent]:
+    plan = year_plan({"financial_year_start": "07-01"}, year=2026)
+    return to_ics_events(plan, board_name="Afdelingsbestyrelsen Test", uid_prefix=prefix)
+
+
+def all_day(text: str) -> dict[str, tuple[date, date, str, str]]:
+    """The all-day events as both parsers read them: uid → (start, end, summary, description)."""
+    found = {}
+    for ev in icalendar.Calendar.from_ical(text).walk("VEVENT"):
+        start = ev.decoded("DTSTART")
+        if type(start) is date:
+            found[str(ev["UID"])] = (start, ev.decoded("DTEND"), str(ev["SUMMARY"]), str(ev["DESCRIPTION"]))
+    for ev in vobject.readOne(text).vevent_list:
+        if type(ev.dtstart.value) is date:
+            assert found[ev.uid.value] == (
+                ev.dtstart.value,
+                ev.dtend.value,
+                ev.summary.value,
+                ev.description.value,
+            )
+            assert ev.organizer.params["CN"] == ["Afdelingsbestyrelsen Test"]
+    return found
+
+
+def test_the_plan_as_all_day_events_with_stable_uids() -> None:
+    events = july_plan_events("yearplan-7@example.dk")
+    assert [e.uid for e in events][:4] == [
+        "yearplan-7-notice_by-20260303@example.dk",
+        "yearplan-7-proposals_due-20260317@example.dk",
+        "yearplan-7-material_due-20260324@example.dk",
+        "yearplan-7-budget_meeting-20260331@example.dk",
+    ]
+    assert events[3].summary == "Afdelingsbestyrelsen Test: Budgetmøde (ordinært afdelingsmøde) senest"
+    assert len({e.uid for e in events}) == len(events)
+    text = calendar.feed(
+        [], base_url="https://x", mail_from="b@example.dk", agendas={}, name="M", extras=events
+    )
+    lines = unfold(text)
+    assert "DTSTART;VALUE=DATE:20260331" in lines and "DTEND;VALUE=DATE:20260401" in lines
+    assert all(len(raw.encode()) <= 75 for raw in text.split("\r\n"))
+    found = all_day(text)
+    assert found["yearplan-7-budget_meeting-20260331@example.dk"][:2] == (date(2026, 3, 31), date(2026, 4, 1))
+    assert "2026/27" in found["yearplan-7-budget_meeting-20260331@example.dk"][3]
+
+
+def test_providers_are_asked_in_order_and_registering_again_replaces(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(calendar_extras, "_PROVIDERS", {})
+    one = calendar_extras.FeedEvent(day=date(2026, 5, 1), uid="b", summary="B")
+    two = calendar_extras.FeedEvent(day=date(2026, 3, 1), uid="a", summary="A")
+    calendar_extras.register_feed_events("x", lambda db, person, boards: [one])
+    calendar_extras.register_feed_events("y", lambda db, person, boards: [two] if 3 in boards else [])
+    assert calendar_extras.feed_events(None, person_id=1, board_ids=[3]) == [two, one]  # type: ignore[arg-type]
+    calendar_extras.register_feed_events("x", lambda db, person, boards: [])
+    assert calendar_extras.feed_events(None, person_id=1, board_ids=[2]) == []  # type: ignore[arg-type]
+
+
+def test_a_registered_providers_events_appear_in_the_personal_feed(
+    client: TestClient, demo: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    asked: list[tuple[int, frozenset[int]]] = []
+
+    def provider(db: object, person: int, boards: frozenset[int]) -> list[calendar_extras.FeedEvent]:
+        asked.append((person, boards))
+        return july_plan_events(f"yearplan-{person}@test")
+
+    monkeypatch.setattr(calendar_extras, "_PROVIDERS", {})
+    calendar_extras.register_feed_events("onboarding", provider)
+    login_as(client, demo, CHAIR)
+    found = re.search(r"http://testserver(/calendar/[^<\"\s]+\.ics)", client.get("/profile").text)
+    assert found
+    client.cookies.clear()  # calendar apps have no session
+    r = client.get(found.group(1))
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/calendar")
+    chair = person_id(demo, CHAIR)
+    with demo.transaction() as s:
+        boards = frozenset(org_service.build_principal(s, person_id=chair).board_roles)
+    assert asked == [(chair, boards)] and boards
+    events = all_day(r.text)
+    assert events[f"yearplan-{chair}-budget_meeting-20260331@test"] == (
+        date(2026, 3, 31),
+        date(2026, 4, 1),
+        "Afdelingsbestyrelsen Test: Budgetmøde (ordinært afdelingsmøde) senest",
+        next(e.description for e in july_plan_events("x") if e.day == date(2026, 3, 31)),
+    )
+    assert len(events) == len(july_plan_events("x"))
+    meetings = [e for e in icalendar.Calendar.from_ical(r.text).walk("VEVENT") if str(e["UID"]) not in events]
+    assert meetings, "the meetings are still in the feed"
