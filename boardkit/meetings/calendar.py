@@ -19,12 +19,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from email.utils import parseaddr
 from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
+from boardkit.core.calendar_extras import FeedEvent
 from boardkit.core.db import utcnow
 from boardkit.core.i18n import _, current_language
 from boardkit.core.i18n import language as i18n_language
@@ -32,6 +33,7 @@ from boardkit.core.templating import TZ
 from boardkit.meetings.models import Meeting
 
 PRODID = "-//boardkit//Meetings//DA"
+DEFAULT_ORGANIZER_NAME = "boardkit"  # an extra event's organiser when it names none
 TZID = "Europe/Copenhagen"
 PARTSTAT = {"accepted": "ACCEPTED", "declined": "DECLINED", "tentative": "TENTATIVE"}
 DEFAULT_ALARM_MINUTES = 120
@@ -253,6 +255,31 @@ def event_lines(
     return lines
 
 
+def _day(value: date) -> str:
+    return f"{value.year:04d}{value.month:02d}{value.day:02d}"
+
+
+def all_day_lines(event: FeedEvent, *, stamp: str, address: str) -> list[str]:
+    """One all-day VEVENT (``core.calendar_extras``): a date, not a time, so no TZID; free time."""
+    lines = [
+        "BEGIN:VEVENT",
+        fold(f"UID:{text(event.uid)}"),
+        "SEQUENCE:0",
+        stamp,
+        f"DTSTART;VALUE=DATE:{_day(event.day)}",
+        f"DTEND;VALUE=DATE:{_day(event.day + timedelta(days=1))}",
+        fold(f"SUMMARY:{text(event.summary)}"),
+    ]
+    if event.description:
+        lines.append(fold(f"DESCRIPTION:{text(event.description)}"))
+    return [
+        *lines,
+        "TRANSP:TRANSPARENT",
+        organizer_line(Organizer(address, event.organizer or DEFAULT_ORGANIZER_NAME)),
+        "END:VEVENT",
+    ]
+
+
 def calendar(events: Iterable[list[str]], *, method: str, name: str = "") -> str:
     """A VCALENDAR around events, with the VTIMEZONE their TZID refers to."""
     lines = ["BEGIN:VCALENDAR", f"PRODID:{PRODID}", "VERSION:2.0", "CALSCALE:GREGORIAN", f"METHOD:{method}"]
@@ -307,8 +334,10 @@ def feed(
     agendas: dict[int, list[AgendaEntry]],
     name: str,
     alarm_minutes: int = DEFAULT_ALARM_MINUTES,
+    extras: Iterable[FeedEvent] = (),
 ) -> str:
-    """A subscription calendar (METHOD:PUBLISH): one event per meeting, cancelled ones included."""
+    """A subscription calendar (METHOD:PUBLISH): one event per meeting, cancelled ones included, then
+    the all-day ``extras`` (other domains' events, ``core.calendar_extras``)."""
     stamp = f"DTSTAMP:{utc(utcnow())}"
     address = parseaddr(mail_from)[1] or "noreply@boardkit.local"
     language = current_language()
@@ -326,6 +355,7 @@ def feed(
         )
         lines[3] = stamp
         events.append(lines)
+    events += [all_day_lines(e, stamp=stamp, address=address) for e in extras]
     return calendar(events, method="PUBLISH", name=name)
 
 

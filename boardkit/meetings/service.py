@@ -64,7 +64,9 @@ from boardkit.meetings.rsvp import can_see_rsvps as can_see_rsvps
 from boardkit.meetings.rsvp import require_invitee as require_invitee
 from boardkit.meetings.rsvp import rsvp_summary as rsvp_summary
 from boardkit.meetings.rsvp import set_rsvp as set_rsvp
+from boardkit.meetings.timeline import milestones as milestones
 from boardkit.meetings.timeline import milestones_of as milestones_of
+from boardkit.meetings.timeline import rules_for as rules_for
 from boardkit.meetings.timeline import rules_of as rules_of
 from boardkit.meetings.timeline import timeline_of as timeline_of
 from boardkit.org import service as org_service

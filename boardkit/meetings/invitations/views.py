@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, joinedload
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from boardkit.core import calendar_extras
 from boardkit.core.db import utcnow
 from boardkit.core.errors import NotFound, RuleViolation, ValidationFailed
 from boardkit.core.i18n import _, ngettext
@@ -224,7 +225,8 @@ def answer_by_link(ctx: Ctx) -> Response:
 
 
 def feed_text(db: Session, *, principal: Principal, base_url: str, mail_from: str) -> str:
-    """The person's meetings (``access.in_own_diary``), last year and ahead, as one PUBLISH calendar."""
+    """The person's meetings (``access.in_own_diary``), last year and ahead, as one PUBLISH calendar, with
+    the all-day events other domains give for the person and their boards (``core.calendar_extras``)."""
     meetings = [
         m
         for m in lookup.list_meetings(db, principal=principal, start=utcnow() - FEED_PAST, limit=FEED_LIMIT)
@@ -240,8 +242,13 @@ def feed_text(db: Session, *, principal: Principal, base_url: str, mail_from: st
         # As in notices: the meeting's numbers, a closed item untitled, person cases left out.
         for meeting_id, position, title, closed in rows:
             agendas[meeting_id].append((position, None if closed else title))
+    extras = (
+        calendar_extras.feed_events(db, person_id=principal.person_id, board_ids=principal.board_roles)
+        if principal.person_id is not None
+        else []
+    )
     return calendar.feed(
-        meetings, base_url=base_url, mail_from=mail_from, agendas=agendas, name=_("Mine møder")
+        meetings, base_url=base_url, mail_from=mail_from, agendas=agendas, name=_("Mine møder"), extras=extras
     )
 
 
