@@ -5,9 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import icalendar
 import vobject
+
+COPENHAGEN = ZoneInfo("Europe/Copenhagen")
 
 
 def unfold(text: str) -> list[str]:
@@ -75,8 +78,13 @@ def parse(text: str, *, method: str) -> list[Event]:
         stamp = ve.dtstamp.value
         assert stamp.tzinfo is not None and stamp.utcoffset() == timedelta(0), "DTSTAMP must be UTC"
         start, end = ve.dtstart.value, ve.dtend.value
-        # Local Copenhagen time from the file's VTIMEZONE (+01:00 in winter, +02:00 in summer).
-        assert start.utcoffset() in (timedelta(hours=1), timedelta(hours=2))
+        # Local Copenhagen time from the file's VTIMEZONE (+01:00 in winter, +02:00 in summer), or UTC
+        # for a time in the hour that happens twice the night the clocks go back.
+        if start.utcoffset() == timedelta(0):
+            local = start.astimezone(COPENHAGEN)
+            assert local.replace(fold=1 - local.fold).utcoffset() != local.utcoffset(), "UTC for no reason"
+        else:
+            assert start.utcoffset() in (timedelta(hours=1), timedelta(hours=2))
         # Both parsers agree on the instant (icalendar uses its own zone database for the TZID). Compared
         # in UTC: Python never calls a time in the repeated autumn hour equal to one in another zone.
         assert ie.decoded("DTSTART").astimezone(UTC) == start.astimezone(UTC)
