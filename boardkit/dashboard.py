@@ -24,6 +24,7 @@ from boardkit.meetings import service as meetings_service
 from boardkit.meetings.minutes import service as minutes_service
 from boardkit.meetings.proposals import service as proposals_service
 from boardkit.meetings.views import has_route
+from boardkit.onboarding import service as onboarding_service
 from boardkit.org import service as org_service
 
 
@@ -48,6 +49,7 @@ def home(ctx: Ctx) -> Response:
         resident=resident_home(ctx) if ctx.principal.resident_department_ids else None,
         to_attest=len(expense_service.queue.awaiting_attestation(ctx.db, principal=ctx.principal)),
         to_approve=expense_service.queue.count_queue(ctx.db, principal=ctx.principal).get("attested", 0),
+        onboarding=onboarding_service.current(ctx.db, person_id=ctx.person_id, today=org_service.today()),
         active_nav="home",
     )
 

@@ -251,3 +251,37 @@ if (window.DKFDS) {
   if (clean && window.history && history.replaceState) history.replaceState(null, "", clean);
   form.submit();
 })();
+
+/* --- Onboarding videos: tell the server how far the player got (done at 90%); without this
+   file the "Markér som set" button does the same. ------------------------------------------ */
+(function () {
+  "use strict";
+  var video = document.getElementById("onboarding-video");
+  var form = document.getElementById("mark-done");
+  if (!video || !form || !window.fetch) return;
+  var url = video.getAttribute("data-progress-url");
+  var token = form.querySelector("input[name=csrf_token]").value;
+  var sent = 0;
+  var watched = 0;
+  var last = null;
+
+  function report(force) {
+    if (!force && watched - sent < 5) return;
+    sent = watched;
+    var body = new FormData();
+    body.append("csrf_token", token);
+    body.append("seconds", String(Math.floor(watched)));
+    fetch(url, { method: "POST", body: body, credentials: "same-origin", headers: { "X-Requested-With": "fetch" } });
+  }
+
+  video.addEventListener("timeupdate", function () {
+    // Count only time actually played (seeking ahead does not count as watching).
+    var now = video.currentTime;
+    if (last !== null && now > last && now - last < 2) watched += now - last;
+    last = now;
+    report(false);
+  });
+  video.addEventListener("seeking", function () { last = video.currentTime; });
+  video.addEventListener("pause", function () { report(true); });
+  video.addEventListener("ended", function () { report(true); });
+})();
