@@ -42,6 +42,7 @@ from boardkit.permits import registration as permits
 
 # Every domain's register(reg), in the order their routes are tried ("/admin/notices" before
 # "/admin"; accounts' mount at "/" goes last whatever the order).
+VIDEO_UPLOAD_PATH = "/admin/onboarding/videos"  # the one route that takes large bodies
 DOMAINS = (mail, notify, search, dashboard, meetings, expenses, permits, onboarding, org, api, accounts)
 
 log = logging.getLogger("boardkit")
@@ -101,16 +102,18 @@ class RefuseTooLarge:
     large before it is read, one that grows too large as it is read (Starlette's own limit would
     answer plain text, whatever the app says)."""
 
-    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, *, max_bytes: int, larger: dict[str, int] | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.larger = larger or {}  # exact paths that take more (the video upload)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.larger.get(scope["path"], self.max_bytes)
         length = Headers(scope=scope).get("content-length", "")
-        if length.isdigit() and int(length) > self.max_bytes:
+        if length.isdigit() and int(length) > limit:
             response = await http_error(Request(scope, receive), HTTPException(413))
             await response(scope, receive, send)
             return
@@ -120,7 +123,7 @@ class RefuseTooLarge:
             nonlocal seen
             message = await receive()
             seen += len(message.get("body", b""))
-            if seen > self.max_bytes:
+            if seen > limit:
                 raise HTTPException(413)  # answered by http_error, like any other
             return message
 
@@ -212,7 +215,11 @@ def create_app(
         routes=reg.app_routes(),
         middleware=[
             Middleware(SecurityHeaders, hsts=settings.base_url.startswith("https://")),
-            Middleware(RefuseTooLarge, max_bytes=settings.max_body_bytes),
+            Middleware(
+                RefuseTooLarge,
+                max_bytes=settings.max_body_bytes,
+                larger={VIDEO_UPLOAD_PATH: settings.max_video_bytes},
+            ),
         ],
         exception_handlers={HTTPException: http_error, 500: server_error},
         lifespan=lifespan,

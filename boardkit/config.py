@@ -27,6 +27,8 @@ class Settings:
     mail_from: str = "boardkit <noreply@boardkit.local>"
     inprocess_worker: bool = True
     max_body_bytes: int = 25 * 1024 * 1024
+    # Onboarding videos are uploaded to one route only, which takes bodies up to this size.
+    max_video_bytes: int = 1024 * 1024 * 1024
     login_link_minutes: int = 15
     session_days: int = 30
     retry_base_seconds: float = 30.0
@@ -99,6 +101,7 @@ def load_settings(env: dict[str, str] | None = None, env_file: str | os.PathLike
         mail_from=raw.get("mail_from", Settings.mail_from),
         inprocess_worker=_bool(raw.get("inprocess_worker", "1")),
         max_body_bytes=int(raw.get("max_body_bytes", str(Settings.max_body_bytes))),
+        max_video_bytes=int(raw.get("max_video_bytes", str(Settings.max_video_bytes))),
         retry_base_seconds=float(raw.get("retry_base_seconds", "30")),
         secure_cookies=_bool(raw.get("secure_cookies", "1" if base_url.startswith("https://") else "0")),
         sms_url=raw.get("sms_url", ""),

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import tempfile
 from collections.abc import Collection
 from pathlib import Path
@@ -111,6 +112,27 @@ class FileStore:
             Path(tmp).unlink(missing_ok=True)
             raise
         return digest
+
+    def put_file(self, source: Path) -> str:
+        """Store a file that is on disk already (a large upload) without reading it into memory."""
+        digest = hashlib.sha256()
+        with source.open("rb") as fh:
+            for chunk in iter(lambda: fh.read(1024 * 1024), b""):
+                digest.update(chunk)
+        sha = digest.hexdigest()
+        target = self.path(sha)
+        if target.is_file():
+            return sha
+        private_dir(target.parent)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+        try:
+            with os.fdopen(fd, "wb") as out, source.open("rb") as fh:
+                shutil.copyfileobj(fh, out, 1024 * 1024)
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        return sha
 
     def get(self, sha256: str) -> bytes:
         return self.path(sha256).read_bytes()

@@ -8,6 +8,7 @@ import json
 from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -70,6 +71,13 @@ class Upload:
     filename: str
     content_type: str
     data: bytes
+    # A large file (over ``SPOOL_BYTES``) stays on disk here and ``data`` is empty: only the
+    # route that takes large bodies (the video upload) gets one, and it reads the file from disk.
+    path: Path | None = None
+
+    @property
+    def size(self) -> int:
+        return self.path.stat().st_size if self.path is not None else len(self.data)
 
 
 @dataclass

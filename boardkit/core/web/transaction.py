@@ -8,11 +8,15 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import secrets
+import shutil
+import tempfile
 import time
 from collections.abc import Callable
 from datetime import datetime
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -32,6 +36,7 @@ from boardkit.core.errors import (
     ServiceUnavailable,
 )
 from boardkit.core.i18n import _
+from boardkit.core.storage import private_dir
 from boardkit.core.web.context import (
     CSRF_COOKIE,
     LANG_COOKIE,
@@ -61,9 +66,7 @@ async def read_body(request: Request, ctx_kwargs: dict[str, Any], *, parse_json:
             for key, value in data.multi_items():
                 if isinstance(value, UploadFile):
                     if value.filename:
-                        files.setdefault(key, []).append(
-                            Upload(value.filename, value.content_type or "", await value.read())
-                        )
+                        files.setdefault(key, []).append(await _upload(request, value))
                 else:
                     form.setdefault(key, []).append(value.replace("\x00", ""))
         ctx_kwargs.update(form=form, files=files)
@@ -74,6 +77,33 @@ async def read_body(request: Request, ctx_kwargs: dict[str, Any], *, parse_json:
                 ctx_kwargs["body"] = _without_nul(json.loads(raw))
             except ValueError as exc:
                 raise AppError(_("Ugyldig JSON i forespørgslen."), code="malformed_json") from exc
+
+
+SPOOL_BYTES = 32 * 1024 * 1024  # a larger file stays on disk (only the video upload takes one)
+SPOOL_KEEP_SECONDS = 3600
+
+
+async def _upload(request: Request, value: UploadFile) -> Upload:
+    if (value.size or 0) <= SPOOL_BYTES:
+        return Upload(value.filename or "", value.content_type or "", await value.read())
+    settings: Settings = request.app.state.settings
+    path = await run_in_threadpool(_spool, value, settings.data_dir / "tmp" / "uploads")
+    return Upload(value.filename or "", value.content_type or "", b"", path=path)
+
+
+def _spool(value: UploadFile, folder: Path) -> Path:
+    """Copy a large upload to a private file under the data directory (the view removes it; one
+    left behind by a refused request goes an hour later)."""
+    private_dir(folder)
+    cutoff = time.time() - SPOOL_KEEP_SECONDS
+    for old in folder.glob("upload-*"):
+        if old.stat().st_mtime < cutoff:
+            old.unlink(missing_ok=True)
+    fd, name = tempfile.mkstemp(dir=folder, prefix="upload-")
+    value.file.seek(0)
+    with os.fdopen(fd, "wb") as out:
+        shutil.copyfileobj(value.file, out, 1024 * 1024)
+    return Path(name)
 
 
 def _without_nul(value: Any) -> Any:
