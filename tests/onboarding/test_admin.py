@@ -16,7 +16,10 @@ from tests.onboarding.onboarding_env import ADMIN, CHAIR, make_programme
 
 pytestmark = pytest.mark.postgres
 
-VTT = "WEBVTT\n\n00:00.000 --> 00:01.500\nVelkommen i bestyrelsen\n\n00:01.500 --> 00:03.000\nSådan læser du mødemappen\n"
+VTT = (
+    "WEBVTT\n\n00:00.000 --> 00:01.500\nVelkommen i bestyrelsen\n\n"
+    "00:01.500 --> 00:03.000\nSådan læser du mødemappen\n"
+)
 
 
 @pytest.fixture(scope="module")
