@@ -188,3 +188,12 @@ def signed_at(db: Session, *, person_id: int, declaration_id: int) -> Signature 
     """The person's signature of the current version, if any."""
     version = current_version(db, declaration_id)
     return signature(db, version_id=version.id, person_id=person_id) if version else None
+
+
+def sign_and_version(
+    db: Session, *, principal: Principal, declaration_id: int
+) -> tuple[Signature, DeclarationVersion]:
+    signed = sign(db, principal=principal, declaration_id=declaration_id)
+    version = db.get(DeclarationVersion, signed.version_id)
+    assert version is not None
+    return signed, version

@@ -143,7 +143,7 @@ def record(
         progress.seconds_watched = max(progress.seconds_watched, watched)
         if progress.seconds_watched >= WATCHED_SHARE * module.video.duration:
             mark_done(db, progress, by=principal.person_id)
-    if done:
+    if done and progress.done_at is None:
         if module.kind == "declaration":
             raise Conflict(
                 _("En erklæring er først gennemført, når du har underskrevet den."), code="sign_first"
@@ -156,3 +156,23 @@ def record(
             raise Conflict(_("Formanden markerer denne opgave som gjort."), code="chair_ticks")
         mark_done(db, progress, by=principal.person_id)
     return progress
+
+
+def step_of_module(db: Session, *, person_id: int, module_id: int) -> int:
+    """The person's step for a module (in their newest programme that has it); 404 when none."""
+    found = db.scalar(
+        select(Progress.id)
+        .join(Assignment, Assignment.id == Progress.assignment_id)
+        .where(Assignment.person_id == person_id, Progress.module_id == module_id)
+        .order_by(Assignment.started_on.desc(), Assignment.id.desc())
+        .limit(1)
+    )
+    if found is None:
+        raise NotFound()
+    return found
+
+
+def one_step(db: Session, *, progress_id: int, today: date) -> Step:
+    progress = db.get(Progress, progress_id)
+    assert progress is not None
+    return Step(progress, progress.module, progress.done_at is None and progress.due_on < today)
