@@ -5,6 +5,7 @@ stored files it refers to, and the names of its objects in the audit log."""
 from __future__ import annotations
 
 from collections.abc import Collection
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -12,7 +13,7 @@ from sqlalchemy.orm import Session
 from boardkit.core import storage
 from boardkit.core.audit import ObjectRef, register_object_names
 from boardkit.core.registry import Registry
-from boardkit.onboarding import admin_views, assign, declarations, views
+from boardkit.onboarding import admin_views, assign, declarations, reminders, views
 from boardkit.onboarding.models import Caption, Declaration, Module, Video
 from boardkit.org import service as org_service
 
@@ -26,6 +27,11 @@ def register(reg: Registry) -> None:
     settings = reg.settings
     reg.routes(views.routes)
     reg.routes(admin_views.routes)
+
+    def remind(db: Session, payload: dict[str, Any]) -> None:
+        reminders.remind(db, today=org_service.today(), settings=settings)
+
+    reg.every(reminders.KIND, remind, seconds=reminders.EVERY_SECONDS)
 
     def started(db: Session, membership: org_service.Membership) -> None:
         assign.assign(db, membership, settings=settings)

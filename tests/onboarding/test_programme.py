@@ -178,3 +178,30 @@ def test_a_gating_declaration_locks_closed_items_until_signed(demo: Database) ->
         service.new_declaration_version(s, declaration, actor_id=None, text="Ny tekst: jeg lover det igen.")
     with demo.transaction(readonly=True) as s:
         assert not can(who(s, TREASURER), Action.VIEW_CLOSED, closed)  # a new version asks again
+
+
+def test_reminders_come_7_and_14_days_after_the_due_day_then_stop(demo: Database) -> None:
+    from boardkit.onboarding import reminders
+    from tests.onboarding.onboarding_env import SETTINGS
+
+    env = make_programme(demo)
+    person = new_member(demo, env)
+    due = START + timedelta(days=14)  # the declaration; the tasks are due later
+    sent = []
+    for day in (
+        due + timedelta(days=6),
+        due + timedelta(days=7),
+        due + timedelta(days=7),
+        due + timedelta(days=14),
+        due + timedelta(days=40),
+    ):
+        with demo.transaction() as s:
+            sent.append(reminders.remind(s, today=day, settings=SETTINGS))
+    assert sent[:4] == [0, 1, 0, 1]
+    with demo.transaction(readonly=True) as s:
+        subjects = s.scalars(
+            select(Notice.subject).where(Notice.kind == "onboarding", Notice.subject.like("Påmindelse%"))
+        ).all()
+        assert subjects and all("trin i Kom godt i gang" in t for t in subjects)
+        declaration = steps(demo, person)["Underskriv tavshedserklæringen"]
+        assert declaration.reminders_sent == 2  # and never a third
