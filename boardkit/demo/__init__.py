@@ -31,6 +31,7 @@ from boardkit.demo.accounts import (
 from boardkit.demo.expenses import add_demo_expenses
 from boardkit.demo.meetings import add_agendas, add_meetings
 from boardkit.demo.minutes import add_demo_minutes
+from boardkit.demo.onboarding import add_demo_onboarding
 from boardkit.demo.org import add_organisation
 from boardkit.demo.packs import add_demo_packs
 from boardkit.demo.people import Builder, ascii_fold, demo_email
@@ -84,6 +85,7 @@ def load_demo(
     if store is not None:
         add_demo_packs(db, store=store, board=ab_eng, admin=admin)
         add_demo_minutes(db, board=ab_eng)
+        add_demo_onboarding(db, store=store, organisation_id=org.id, board=ab_eng)
         if secret_key:  # bank accounts are stored encrypted with the installation's key
             add_demo_expenses(
                 db,
