@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from boardkit.core import storage
 from boardkit.core.audit import ObjectRef, register_object_names
 from boardkit.core.registry import Registry
-from boardkit.onboarding import assign, declarations, views
+from boardkit.onboarding import assign, contact_views, declarations, views
 from boardkit.onboarding.models import Caption, Declaration, Module, Video
 from boardkit.org import service as org_service
 
@@ -25,6 +25,7 @@ def _declarations(db: Session, ids: Collection[int]) -> dict[int, ObjectRef]:
 def register(reg: Registry) -> None:
     settings = reg.settings
     reg.routes(views.routes)
+    reg.routes(contact_views.routes)
 
     def started(db: Session, membership: org_service.Membership) -> None:
         assign.assign(db, membership, settings=settings)
