@@ -16,6 +16,7 @@ from boardkit.api import (
     meetings,
     minutes,
     notifications,
+    onboarding,
     packs,
     permit_moveout,
     permits,
@@ -139,6 +140,7 @@ routes = [
     *expense_reports.routes,
     *permits.routes,
     *permit_moveout.routes,
+    *onboarding.routes,
     Route("/openapi.json", openapi_json, name="openapi"),
     Route("/docs", docs, name="docs"),
 ]
