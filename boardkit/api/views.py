@@ -16,6 +16,7 @@ from boardkit.api import (
     meetings,
     minutes,
     notifications,
+    onboarding,
     onboarding_progress,
     packs,
     permit_moveout,
@@ -141,6 +142,7 @@ routes = [
     *permits.routes,
     *permit_moveout.routes,
     *onboarding_progress.routes,
+    *onboarding.routes,
     Route("/openapi.json", openapi_json, name="openapi"),
     Route("/docs", docs, name="docs"),
 ]

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from boardkit.core import storage
 from boardkit.core.audit import ObjectRef, register_object_names
 from boardkit.core.registry import Registry
-from boardkit.onboarding import admin_views, assign, declarations, reminders, views
+from boardkit.onboarding import admin_views, assign, contact_views, declarations, reminders, views
 from boardkit.onboarding.models import Caption, Declaration, Module, Video
 from boardkit.org import service as org_service
 
@@ -27,6 +27,7 @@ def register(reg: Registry) -> None:
     settings = reg.settings
     reg.routes(views.routes)
     reg.routes(admin_views.routes)
+    reg.routes(contact_views.routes)
 
     def remind(db: Session, payload: dict[str, Any]) -> None:
         reminders.remind(db, today=org_service.today(), settings=settings)

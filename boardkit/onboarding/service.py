@@ -6,6 +6,8 @@ from boardkit.onboarding import declarations as _declarations
 from boardkit.onboarding import progress as _progress
 from boardkit.onboarding.assign import assign as assign
 from boardkit.onboarding.assign import programme_role as programme_role
+from boardkit.onboarding.contacts import DepartmentContacts as DepartmentContacts
+from boardkit.onboarding.contacts import list_contacts as list_contacts
 from boardkit.onboarding.declarations import locked_boards as locked_boards
 from boardkit.onboarding.declarations import sign as sign
 from boardkit.onboarding.programmes import ModuleInput as ModuleInput
