@@ -165,13 +165,13 @@ def board_status(ctx: Ctx) -> dict[str, Any]:
 routes = [
     Route("/onboarding", my_onboarding, name="onboarding"),
     Route(
-        "/onboarding/modules/{module_id:int}/progress",
+        "/onboarding/modules/{module_id:id}/progress",
         record_progress,
         methods=["POST"],
         name="onboarding_progress",
     ),
     Route(
-        "/declarations/{declaration_id:int}/sign", sign_declaration, methods=["POST"], name="declaration_sign"
+        "/declarations/{declaration_id:id}/sign", sign_declaration, methods=["POST"], name="declaration_sign"
     ),
-    Route("/boards/{board_id:int}/onboarding-status", board_status, name="board_onboarding_status"),
+    Route("/boards/{board_id:id}/onboarding-status", board_status, name="board_onboarding_status"),
 ]
