@@ -270,7 +270,7 @@ if (window.DKFDS) {
     sent = watched;
     var body = new FormData();
     body.append("csrf_token", token);
-    body.append("seconds", String(Math.floor(watched)));
+    body.append("seconds", watched.toFixed(1));
     fetch(url, { method: "POST", body: body, credentials: "same-origin", headers: { "X-Requested-With": "fetch" } });
   }
 
@@ -282,6 +282,7 @@ if (window.DKFDS) {
     report(false);
   });
   video.addEventListener("seeking", function () { last = video.currentTime; });
+  video.addEventListener("play", function () { last = video.currentTime; });
   video.addEventListener("pause", function () { report(true); });
   video.addEventListener("ended", function () { report(true); });
 })();
