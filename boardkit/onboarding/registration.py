@@ -40,3 +40,8 @@ def register(reg: Registry) -> None:
         "onboarding", Video.sha256, Video.poster_sha256, Caption.sha256, Module.document_sha256
     )
     register_object_names("declaration", _declarations)
+
+    # The year plan (årshjul): its pages.
+    from boardkit.onboarding import yearplan_views
+
+    reg.routes(yearplan_views.routes)

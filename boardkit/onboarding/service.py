@@ -15,6 +15,9 @@ from boardkit.onboarding.progress import board_status as board_status
 from boardkit.onboarding.progress import current as current
 from boardkit.onboarding.progress import my_programmes as my_programmes
 from boardkit.onboarding.progress import record as record
+from boardkit.onboarding.yearplan import YearEvent as YearEvent
+from boardkit.onboarding.yearplan_board import BoardPlan as BoardPlan
+from boardkit.onboarding.yearplan_board import board_plan as board_plan
 
 create_declaration = _declarations.create
 new_declaration_version = _declarations.new_version
