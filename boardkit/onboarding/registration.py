@@ -41,7 +41,8 @@ def register(reg: Registry) -> None:
     )
     register_object_names("declaration", _declarations)
 
-    # The year plan (årshjul): its pages.
-    from boardkit.onboarding import yearplan_views
+    # The year plan (årshjul): its pages and its events in each member's calendar feed.
+    from boardkit.onboarding import yearplan_feed, yearplan_views
 
     reg.routes(yearplan_views.routes)
+    yearplan_feed.register(reg)
