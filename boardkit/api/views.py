@@ -21,6 +21,7 @@ from boardkit.api import (
     permits,
     print_batches,
     proposals,
+    yearplan,
 )
 from boardkit.api import search as search_api
 from boardkit.api.models import boards as b
@@ -139,6 +140,7 @@ routes = [
     *expense_reports.routes,
     *permits.routes,
     *permit_moveout.routes,
+    *yearplan.routes,
     Route("/openapi.json", openapi_json, name="openapi"),
     Route("/docs", docs, name="docs"),
 ]
