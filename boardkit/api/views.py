@@ -23,6 +23,7 @@ from boardkit.api import (
     permits,
     print_batches,
     proposals,
+    yearplan,
 )
 from boardkit.api import search as search_api
 from boardkit.api.models import boards as b
@@ -143,6 +144,7 @@ routes = [
     *permit_moveout.routes,
     *onboarding_progress.routes,
     *onboarding.routes,
+    *yearplan.routes,
     Route("/openapi.json", openapi_json, name="openapi"),
     Route("/docs", docs, name="docs"),
 ]

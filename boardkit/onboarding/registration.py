@@ -13,7 +13,16 @@ from sqlalchemy.orm import Session
 from boardkit.core import storage
 from boardkit.core.audit import ObjectRef, register_object_names
 from boardkit.core.registry import Registry
-from boardkit.onboarding import admin_views, assign, contact_views, declarations, reminders, views
+from boardkit.onboarding import (
+    admin_views,
+    assign,
+    contact_views,
+    declarations,
+    reminders,
+    views,
+    yearplan_feed,
+    yearplan_views,
+)
 from boardkit.onboarding.models import Caption, Declaration, Module, Video
 from boardkit.org import service as org_service
 
@@ -48,3 +57,7 @@ def register(reg: Registry) -> None:
         "onboarding", Video.sha256, Video.poster_sha256, Caption.sha256, Module.document_sha256
     )
     register_object_names("onboarding_declaration", _declarations)
+
+    # The year plan (årshjul): its pages and its events in each member's calendar feed.
+    reg.routes(yearplan_views.routes)
+    yearplan_feed.register(reg)

@@ -21,6 +21,9 @@ from boardkit.onboarding.progress import my_programmes as my_programmes
 from boardkit.onboarding.progress import one_step as one_step
 from boardkit.onboarding.progress import record as record
 from boardkit.onboarding.progress import step_of_module as step_of_module
+from boardkit.onboarding.yearplan import YearEvent as YearEvent
+from boardkit.onboarding.yearplan_board import BoardPlan as BoardPlan
+from boardkit.onboarding.yearplan_board import board_plan as board_plan
 
 create_declaration = _declarations.create
 new_declaration_version = _declarations.new_version

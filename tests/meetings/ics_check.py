@@ -1,9 +1,13 @@
-"""Read an iCalendar text back with two independent parsers (vobject, icalendar) and check it ourselves."""
+"""Read an iCalendar text back with two independent parsers (vobject, icalendar) and check it ourselves.
+
+Meetings have a start and end in local time (``DTSTART;TZID=Europe/Copenhagen``); the personal feed
+also holds all-day events of other domains (``core.calendar_extras``, e.g. the year plan), written as
+dates (``DTSTART;VALUE=DATE``): those come back with ``all_day`` set and ``start``/``end`` as dates."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -31,7 +35,7 @@ class Event:
 
     uid: str
     sequence: int
-    start: datetime
+    start: datetime  # a date for an all-day event
     end: datetime
     summary: str
     location: str
@@ -42,6 +46,7 @@ class Event:
     attendees: list[tuple[str, dict[str, Any]]]  # (mailto address, params)
     alarm_actions: list[str]
     alarm_trigger: timedelta | None
+    all_day: bool = False
 
 
 def parse(text: str, *, method: str) -> list[Event]:
@@ -57,9 +62,16 @@ def parse(text: str, *, method: str) -> list[Event]:
     # The time zone the events' TZID points at is defined in the file (Outlook needs it).
     assert "BEGIN:VTIMEZONE" in lines and "TZID:Europe/Copenhagen" in lines
     times = [line for line in lines[lines.index("END:VTIMEZONE") :] if line.startswith(("DTSTART", "DTEND"))]
-    assert any(line.startswith("DTSTART;TZID=Europe/Copenhagen:") for line in times), "no DTSTART with TZID"
+    days = [line for line in times if line.startswith(("DTSTART;VALUE=DATE:", "DTEND;VALUE=DATE:"))]
+    times = [line for line in times if line not in days]
+    if times:
+        assert any(line.startswith("DTSTART;TZID=Europe/Copenhagen:") for line in times), (
+            "no DTSTART with TZID"
+        )
     for line in times:  # local time, or UTC only where local time is ambiguous (the night clocks go back)
         assert ";TZID=Europe/Copenhagen:" in line or line.endswith("Z"), line
+    for line in days:  # an all-day event: a bare date, YYYYMMDD
+        assert len(line.rsplit(":", 1)[1]) == 8 and line.rsplit(":", 1)[1].isdigit(), line
 
     # Parser 1: vobject, which builds the zone from the file's own VTIMEZONE.
     v = vobject.readOne(text)
@@ -78,6 +90,9 @@ def parse(text: str, *, method: str) -> list[Event]:
         stamp = ve.dtstamp.value
         assert stamp.tzinfo is not None and stamp.utcoffset() == timedelta(0), "DTSTAMP must be UTC"
         start, end = ve.dtstart.value, ve.dtend.value
+        if type(start) is date:
+            events.append(_all_day(ve, ie))
+            continue
         # Local Copenhagen time from the file's VTIMEZONE (+01:00 in winter, +02:00 in summer), or UTC
         # for a time in the hour that happens twice the night the clocks go back.
         if start.utcoffset() == timedelta(0):
@@ -117,6 +132,39 @@ def parse(text: str, *, method: str) -> list[Event]:
             )
         )
     return events
+
+
+def _all_day(ve: Any, ie: Any) -> Event:
+    """An all-day VEVENT: dates in both parsers, the end the day after the last day, free time, no
+    attendees (nobody is invited to a date of a plan)."""
+    start, end = ve.dtstart.value, ve.dtend.value
+    assert type(end) is date and end > start, "an all-day event ends on a later date"
+    assert ie.decoded("DTSTART") == start and ie.decoded("DTEND") == end
+    assert str(ie["UID"]) == ve.uid.value
+    assert int(ie["SEQUENCE"]) == int(ve.sequence.value)
+    assert ve.transp.value == "TRANSPARENT", "an all-day event of a plan must not block the day"
+    assert not getattr(ve, "attendee_list", []), "an all-day event has no attendees"
+    return Event(
+        uid=ve.uid.value,
+        sequence=int(ve.sequence.value),
+        start=start,
+        end=end,
+        summary=ve.summary.value,
+        location="",
+        url=ve.url.value if hasattr(ve, "url") else "",
+        description=ve.description.value if hasattr(ve, "description") else "",
+        status=ve.status.value if hasattr(ve, "status") else "",
+        organizer=ve.organizer.value,
+        attendees=[],
+        alarm_actions=[a.action.value for a in getattr(ve, "valarm_list", [])],
+        alarm_trigger=None,
+        all_day=True,
+    )
+
+
+def meetings(events: list[Event]) -> list[Event]:
+    """The meetings of a feed: its events without the all-day ones."""
+    return [e for e in events if not e.all_day]
 
 
 def one(text: str, *, method: str) -> Event:
