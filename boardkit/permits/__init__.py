@@ -2,6 +2,8 @@
 deadline of a report (8 weeks, July not counted), decisions, compensation for improvements, the
 move-out checklist, and the board's overview without personal data.
 
-So far: ``deadlines`` (how a case is decided and by when) and ``compensation`` (godtgørelse, written
-down over the item's life); ``catalogue`` holds the default kinds an organisation starts with.
+``catalogue`` holds the default kinds, ``deadlines`` how a case is decided and by when, ``cases``
+and ``decisions`` the case itself, ``overview`` the lists and the board's figures, ``compensation``
+and ``moveout`` what is owed and re-established on moving out, ``imports`` the import of existing
+permits, ``retention`` the deletion of closed cases; ``service`` is the face other code uses.
 """
