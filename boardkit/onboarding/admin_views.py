@@ -11,13 +11,20 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from boardkit.core.errors import AppError, NotFound
-from boardkit.core.i18n import _
+from boardkit.core.i18n import _, lazy_gettext
 from boardkit.core.web import Ctx, form_errors, page, prepare, redirect, render
 from boardkit.onboarding import declarations, programmes, videos
 from boardkit.onboarding.models import ROLES, Declaration, Module, Programme, Video
 from boardkit.org import service as org_service
 
 TEMPLATE = "onboarding/admin.html"
+ROLE_NAMES = {
+    "member": lazy_gettext("Medlem"),
+    "chair": lazy_gettext("Formand"),
+    "treasurer": lazy_gettext("Kasserer"),
+    "substitute": lazy_gettext("Suppleant"),
+    "organisation_board": lazy_gettext("Organisationsbestyrelsen"),
+}
 
 
 def _organisation(ctx: Ctx) -> int:
@@ -46,10 +53,17 @@ def _context(ctx: Ctx, organisation_id: int) -> dict[str, Any]:
         "programmes": progs,
         "videos": found,
         "declarations": texts,
-        "programme_options": [(p.id, p.title) for p in progs],
+        "programme_options": [(p.id, f"{p.title} · {ROLE_NAMES.get(p.role, p.role)}") for p in progs],
+        "document_options": [
+            (m.id, f"{m.title} · {ROLE_NAMES.get(p.role, p.role)}")
+            for p in progs
+            for m in p.modules
+            if m.kind == "document"
+        ],
         "video_options": [("", "–")] + [(v.id, v.filename) for v in found],
         "declaration_options": [("", "–")] + [(d.id, d.title) for d, _v in texts],
         "roles": ROLES,
+        "role_names": ROLE_NAMES,
         "active_nav": "org:index",
     }
 
@@ -261,9 +275,9 @@ def declaration_version(ctx: Ctx) -> Response:
             ctx, TEMPLATE, {"declaration_id": _("Vælg en erklæring.")}, **_context(ctx, organisation_id)
         )
     try:
-        declarations.new_version(ctx.db, declaration, actor_id=ctx.person_id, text=ctx.value("text"))
+        declarations.new_version(ctx.db, declaration, actor_id=ctx.person_id, text=ctx.value("version_text"))
     except AppError as exc:
-        return _again(ctx, organisation_id, exc, "text")
+        return _again(ctx, organisation_id, exc, "version_text", {"text": "version_text"})
     declaration.gates_closed_items = ctx.value("gates") == "1"
     ctx.flash(_("Erklæringen er gemt. Ændret tekst skal underskrives igen."))
     return redirect(ctx, "onboarding_admin")

@@ -140,3 +140,70 @@ def test_a_two_gigabyte_upload_is_refused_before_it_is_read(client: TestClient, 
 def test_only_the_administration_sees_the_page(client: TestClient, demo: Database) -> None:
     login_as(client, demo, CHAIR)
     assert client.get("/admin/onboarding").status_code == 404
+
+
+def test_a_document_step_and_a_new_declaration_version(client: TestClient, demo: Database) -> None:
+    from boardkit.core.pdf import FONT, FONTS_DIR, Document
+    from boardkit.onboarding.models import DeclarationVersion
+
+    env = make_programme(demo)
+    login_as(client, demo, ADMIN)
+    with demo.transaction(readonly=True) as s:
+        programme_id = s.scalar(select(Module.programme_id))
+    added = post(
+        client,
+        "/admin/onboarding/modules",
+        {
+            "programme_id": str(programme_id),
+            "kind": "document",
+            "module_title": "Læs husordenen",
+            "due_days": "14",
+        },
+    )
+    assert "Trinnet er tilføjet" in added.text
+    with demo.transaction(readonly=True) as s:
+        module_id = s.scalar(select(Module.id).where(Module.kind == "document"))
+    assert post(client, f"/admin/onboarding/modules/{module_id}/publish", {}).status_code == 409  # no PDF yet
+    text_file = post(
+        client,
+        "/admin/onboarding/documents",
+        {"module_id": str(module_id)},
+        {"file": ("husorden.pdf", b"hej", "application/pdf")},
+    )
+    assert text_file.status_code == 415
+    pdf = Document(FONTS_DIR)
+    pdf.add_page()
+    pdf.set_font(FONT, "", 12)
+    pdf.cell(0, 10, "Husorden for Engparken")
+    saved = post(
+        client,
+        "/admin/onboarding/documents",
+        {"module_id": str(module_id)},
+        {"file": ("Husorden.pdf", bytes(pdf.output()), "application/pdf")},
+    )
+    assert "Dokumentet er gemt" in saved.text
+    assert (
+        "Trinnet er offentliggjort" in post(client, f"/admin/onboarding/modules/{module_id}/publish", {}).text
+    )
+
+    empty = post(
+        client,
+        "/admin/onboarding/declaration-versions",
+        {"declaration_id": str(env.declaration_id), "version_text": ""},
+    )
+    assert empty.status_code == 422
+    done = post(
+        client,
+        "/admin/onboarding/declaration-versions",
+        {
+            "declaration_id": str(env.declaration_id),
+            "version_text": "Ny tekst om tavshedspligt.",
+            "gates": "1",
+        },
+    )
+    assert "Ændret tekst skal underskrives igen" in done.text
+    with demo.transaction(readonly=True) as s:
+        numbers = s.scalars(
+            select(DeclarationVersion.number).where(DeclarationVersion.declaration_id == env.declaration_id)
+        ).all()
+        assert sorted(numbers) == [1, 2]
