@@ -12,6 +12,7 @@ import hashlib
 from collections.abc import Collection
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from boardkit.core import audit
@@ -131,8 +132,13 @@ def sign(db: Session, *, principal: Principal, declaration_id: int) -> Signature
     if found is not None:
         return found
     signed = Signature(version_id=version.id, person_id=principal.person_id, sha256=version.sha256)
-    db.add(signed)
-    db.flush()
+    try:
+        with db.begin_nested():  # the same person signing twice at once: one signature, no error
+            db.add(signed)
+    except IntegrityError:
+        again = signature(db, version_id=version.id, person_id=principal.person_id)
+        assert again is not None
+        return again
     steps = db.scalars(
         select(Progress)
         .join(Module, Module.id == Progress.module_id)

@@ -205,3 +205,34 @@ def test_reminders_come_7_and_14_days_after_the_due_day_then_stop(demo: Database
         assert subjects and all("trin i Kom godt i gang" in t for t in subjects)
         declaration = steps(demo, person)["Underskriv tavshedserklæringen"]
         assert declaration.reminders_sent == 2  # and never a third
+
+
+def test_signing_twice_at_once_makes_one_signature(demo: Database) -> None:
+    import threading
+
+    env = make_programme(demo)
+    person = new_member(demo, env)
+    barrier = threading.Barrier(2)
+    results: list[object] = []
+
+    def sign() -> None:
+        barrier.wait()
+        try:
+            with demo.transaction() as s:
+                signed = service.sign(
+                    s,
+                    principal=org_service.build_principal(s, person_id=person),
+                    declaration_id=env.declaration_id,
+                )
+                results.append(signed.sha256)
+        except Exception as exc:
+            results.append(exc)
+
+    threads = [threading.Thread(target=sign) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert len(results) == 2 and all(isinstance(r, str) for r in results), results
+    with demo.transaction(readonly=True) as s:
+        assert s.scalar(select(func.count()).select_from(Signature).where(Signature.person_id == person)) == 1
