@@ -34,6 +34,7 @@ from boardkit.core.search import registration as search
 from boardkit.core.web import error_page, json_error, unavailable
 from boardkit.core.web.pagecache import PageCache
 from boardkit.expenses import registration as expenses
+from boardkit.forum import registration as forum
 from boardkit.meetings import registration as meetings
 from boardkit.onboarding import registration as onboarding
 from boardkit.org import registration as org
@@ -43,7 +44,20 @@ from boardkit.permits import registration as permits
 # Every domain's register(reg), in the order their routes are tried ("/admin/notices" before
 # "/admin"; accounts' mount at "/" goes last whatever the order).
 VIDEO_UPLOAD_PATH = "/admin/onboarding/videos"  # the one route that takes large bodies
-DOMAINS = (mail, notify, search, dashboard, meetings, expenses, permits, onboarding, org, api, accounts)
+DOMAINS = (
+    mail,
+    notify,
+    search,
+    dashboard,
+    meetings,
+    expenses,
+    permits,
+    onboarding,
+    forum,
+    org,
+    api,
+    accounts,
+)
 
 log = logging.getLogger("boardkit")
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"

@@ -4,6 +4,7 @@ from boardkit.core import models as core_models
 from boardkit.core.db import Base
 from boardkit.core.notify import models as notify_models
 from boardkit.expenses import models as expenses_models
+from boardkit.forum import models as forum_models
 from boardkit.meetings import models as meetings_models
 from boardkit.onboarding import models as onboarding_models
 from boardkit.org import models as org_models
@@ -18,4 +19,5 @@ MODULES = (
     expenses_models,
     permits_models,
     onboarding_models,
+    forum_models,
 )
