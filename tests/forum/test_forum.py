@@ -105,7 +105,7 @@ def test_three_flags_hide_a_bulletin_post_and_a_moderator_restores_it(
     client: TestClient, demo: Database
 ) -> None:
     compose(demo, SETTINGS)
-    board_id, department_id, _t = ids(demo)
+    _board_id, department_id, _t = ids(demo)
     bulletin = f"/departments/{department_id}/bulletin"
     login_as(client, demo, RESIDENT)
     no_rules = post(client, bulletin, bulletin, {"title": "Boremaskine", "body": "Lånes ud"})
