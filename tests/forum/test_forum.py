@@ -55,7 +55,8 @@ def test_a_thread_with_a_mention_a_reply_and_strangers_kept_out(client: TestClie
         forum,
         {
             "title": "Legepladsen",
-            "body": f"Hej @{treasurer}, kan du se på tilbuddet?\n\n<script>alert(1)</script> [x](javascript:alert(1))",
+            "body": f"Hej @{treasurer}, kan du se på tilbuddet?\n\n"
+            "<script>alert(1)</script> [x](javascript:alert(1))",
         },
     )
     assert made.status_code == 200 and "Tråden er oprettet" in made.text
