@@ -94,10 +94,10 @@ def thread_posts(
             .limit(PAGE + 1)
         )
     )
-    return thread, _views(db, principal, posts[:PAGE]), len(posts) > PAGE
+    return thread, views_of(db, principal, posts[:PAGE]), len(posts) > PAGE
 
 
-def _views(db: Session, principal: Principal, posts: list[Post]) -> list[PostView]:
+def views_of(db: Session, principal: Principal, posts: list[Post]) -> list[PostView]:
     names = _names(db, {p.author_id for p in posts})
     files: dict[int, list[PostFile]] = {}
     ids = [p.id for p in posts]
@@ -135,7 +135,7 @@ def bulletin(
         .where(Post.state != "deleted")
         .order_by(Thread.announcement.desc(), Thread.created_at.desc())
     ).all()
-    views = _views(db, principal, [p for _t, p in rows])
+    views = views_of(db, principal, [p for _t, p in rows])
     shown = [(t, v) for (t, _p), v in zip(rows, views, strict=True) if v.shown]
     return space, shown
 
