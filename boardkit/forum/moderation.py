@@ -15,7 +15,7 @@ from boardkit.core.db import utcnow
 from boardkit.core.errors import NotFound, ValidationFailed
 from boardkit.core.i18n import _
 from boardkit.core.permissions import Principal
-from boardkit.forum import access
+from boardkit.forum import access, search_docs
 from boardkit.forum.models import Flag, Post
 
 FLAGS_TO_HIDE = 3
@@ -77,6 +77,7 @@ def moderate(
     else:
         post.state, post.body, post.html, post.deleted_at = "deleted", "", "", utcnow()
     post.moderation_reason = reason
+    search_docs.changed(db, post.thread)
     audit.record(
         db,
         actor_id=principal.person_id,

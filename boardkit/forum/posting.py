@@ -23,7 +23,7 @@ from boardkit.core.errors import Conflict, NotFound, RateLimited, ValidationFail
 from boardkit.core.i18n import _
 from boardkit.core.permissions import Principal
 from boardkit.core.storage import FileStore
-from boardkit.forum import access, markup
+from boardkit.forum import access, markup, search_docs
 from boardkit.forum.models import CATEGORIES, Mention, Post, Revision, Space, Thread
 from boardkit.meetings import service as meetings_service
 from boardkit.org import service as org_service
@@ -133,6 +133,7 @@ def _write(
     mentioned = markup.find_mentions(body, _members(db, thread.space.board_id)) - {author_id}
     db.add_all(Mention(post_id=post.id, person_id=p) for p in sorted(mentioned))
     db.flush()
+    search_docs.changed(db, thread)
     for hook in _AFTER_POST.values():
         hook(db, post.id, settings)
     return post
@@ -279,6 +280,7 @@ def edit(db: Session, *, principal: Principal, post_id: int, body: str) -> Post:
         return post
     db.add(Revision(post_id=post.id, body=post.body, html=post.html))
     post.body, post.html, post.edited_at = body.strip(), markup.render(body.strip()), utcnow()
+    search_docs.changed(db, post.thread)
     return post
 
 
@@ -288,6 +290,7 @@ def delete(db: Session, *, principal: Principal, post_id: int) -> Post:
     post.body, post.html, post.state, post.deleted_at = "", "", "deleted", utcnow()
     for revision in db.scalars(select(Revision).where(Revision.post_id == post.id)):
         db.delete(revision)
+    search_docs.changed(db, post.thread)
     return post
 
 

@@ -8,11 +8,11 @@ from collections.abc import Collection
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from boardkit.core import storage
+from boardkit.core import search, storage
 from boardkit.core.audit import ObjectRef, register_object_names
 from boardkit.core.i18n import _
 from boardkit.core.registry import Registry
-from boardkit.forum import views
+from boardkit.forum import search_docs, views
 from boardkit.forum.models import Post, PostFile, Thread
 
 
@@ -28,6 +28,7 @@ def _posts(db: Session, ids: Collection[int]) -> dict[int, ObjectRef]:
 
 def register(reg: Registry) -> None:
     reg.routes(views.routes)
+    search.register_provider(search_docs.PROVIDER, search_docs.thread_documents)
     storage.register_references("forum", PostFile.sha256, PostFile.preview_sha256)
     register_object_names("forum_thread", _threads)
     register_object_names("forum_post", _posts)
