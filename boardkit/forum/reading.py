@@ -151,23 +151,22 @@ def mark_read(db: Session, *, person_id: int, thread_id: int, at: datetime | Non
         state.read_at = at or utcnow()
 
 
-def unread(db: Session, *, principal: Principal) -> int:
-    """Threads with news in the person's boards' forums (for the dashboard and the header)."""
+def unread(db: Session, *, principal: Principal) -> dict[int, int]:
+    """Per board: the threads with news in its forum since the person last read them."""
     if not principal.board_roles or principal.person_id is None:
-        return 0
+        return {}
     read = (
         select(ThreadState.thread_id, ThreadState.read_at)
         .where(ThreadState.person_id == principal.person_id)
         .subquery()
     )
-    return int(
-        db.scalar(
-            select(func.count())
-            .select_from(Thread)
-            .join(Space, Space.id == Thread.space_id)
-            .outerjoin(read, read.c.thread_id == Thread.id)
-            .where(Space.kind == "board", Space.board_id.in_(list(principal.board_roles)))
-            .where(or_(read.c.read_at.is_(None), and_(read.c.read_at < Thread.last_post_at)))
-        )
-        or 0
+    rows = db.execute(
+        select(Space.board_id, func.count())
+        .select_from(Thread)
+        .join(Space, Space.id == Thread.space_id)
+        .outerjoin(read, read.c.thread_id == Thread.id)
+        .where(Space.kind == "board", Space.board_id.in_(list(principal.board_roles)))
+        .where(or_(read.c.read_at.is_(None), and_(read.c.read_at < Thread.last_post_at)))
+        .group_by(Space.board_id)
     )
+    return {board_id: count for board_id, count in rows if board_id is not None}
