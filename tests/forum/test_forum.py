@@ -64,7 +64,12 @@ def test_a_thread_with_a_mention_a_reply_and_strangers_kept_out(client: TestClie
     with demo.transaction(readonly=True) as s:
         thread = s.scalar(select(Thread).where(Thread.title == "Legepladsen"))
         assert thread is not None
-        mentioned = s.scalars(select(Person.email).join(Mention, Mention.person_id == Person.id)).all()
+        mentioned = s.scalars(
+            select(Person.email)
+            .join(Mention, Mention.person_id == Person.id)
+            .join(Post, Post.id == Mention.post_id)
+            .where(Post.thread_id == thread.id)
+        ).all()
         assert mentioned == [TREASURER]
     url = f"/forum/threads/{thread.id}"
     login_as(client, demo, TREASURER)
