@@ -264,7 +264,8 @@ def _card(doc: pdf.Document, post: PosterPost, week_of: date) -> _Card:
             doc.set_fill_color(*TAGS.get(post.category or "", TAGS["other"]))
             doc.rect(x, y, tag_w, TAG_H, style="F", round_corners=True, corner_radius=1.5)
             doc.set_text_color(*INK)
-            doc.put(x + 2.5, y, tag_w - 5, label, size=TAG_SIZE, h=TAG_H, style="B")
+            # (a hair of slack: the width measured again must not round above the room)
+            doc.put(x + 2.5, y, tag_w - 4.9, label, size=TAG_SIZE, h=TAG_H, style="B")
             y += TAG_H + 1.5
         doc.set_text_color(*INK)
         for line in title:
