@@ -120,6 +120,37 @@ def bulletin_poster(
     week = _("Uge %(week)s, %(year)s", week=iso.week, year=iso.year)
     heading = _("Opslagstavlen · %(department)s", department=department)
     doc = pdf.new_document(title=f"{heading}, {week}", author=organisation, subject=url)
+    try:
+        _draw(
+            doc,
+            organisation=organisation,
+            heading=heading,
+            week=week,
+            posts=posts,
+            url=url,
+            week_of=week_of,
+            printed=printed,
+        )
+    except BaseException:
+        for font in doc.fonts.values():  # rendering closes the font files; a failure must too
+            close = getattr(font, "close", None)
+            if close is not None:
+                close()
+        raise
+    return pdf.finish(doc)
+
+
+def _draw(
+    doc: pdf.Document,
+    *,
+    organisation: str,
+    heading: str,
+    week: str,
+    posts: Sequence[PosterPost],
+    url: str,
+    week_of: date,
+    printed: date,
+) -> None:
     doc.set_lang(i18n.current_language())
     doc.add_page()  # measuring needs a page
     ordered = sorted(posts, key=lambda p: (not p.announcement, -p.posted_on.toordinal()))
@@ -140,7 +171,6 @@ def bulletin_poster(
             for n, line in enumerate(more):
                 doc.put(X, y + n * MORE_H, W, line, size=MORE_SIZE, h=MORE_H, style="B")
         _footer(doc, organisation=organisation, url=url, printed=printed, number=number, total=len(pages))
-    return pdf.finish(doc)
 
 
 # --- measuring -----------------------------------------------------------------------------
