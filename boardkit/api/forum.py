@@ -16,6 +16,7 @@ from boardkit.api.schema import parse
 from boardkit.core.errors import NotFound
 from boardkit.core.templating import TZ
 from boardkit.core.web import Ctx, api
+from boardkit.core.web.files import file_response
 from boardkit.forum import service
 from boardkit.org import service as org_service
 
@@ -283,7 +284,33 @@ def moderate(ctx: Ctx) -> dict[str, Any]:
     return out(_post(ctx, service.post_view(ctx.db, principal=ctx.principal, post=post)))
 
 
+@doc(
+    "The bulletin board as an A4 poster for the stairwell (PDF with a QR code)",
+    content="application/pdf",
+    errors=(404,),
+    op_id="getBulletinPoster",
+)
+@api
+def bulletin_pdf(ctx: Ctx) -> Response:
+    ctx.require_login()
+    department_id = ctx.int_param("department_id")
+    today = org_service.today()
+    posts = service.poster_posts(ctx.db, principal=ctx.principal, department_id=department_id, today=today)
+    department = ctx.db.get(org_service.Department, department_id)
+    organisation = ctx.db.get(org_service.Organisation, department.organisation_id) if department else None
+    assert department is not None and organisation is not None
+    data = service.bulletin_poster(
+        organisation=organisation.name,
+        department=department.name,
+        posts=posts,
+        url=ctx.absolute_url("department", department_id=department_id),
+        week_of=today,
+    )
+    return file_response(data, "application/pdf", f"Opslagstavlen {department.name}.pdf", inline=True)
+
+
 routes = [
+    Route("/departments/{department_id:id}/bulletin.pdf", bulletin_pdf, methods=["GET"], name="bulletin_pdf"),
     Route("/boards/{board_id:id}/threads", list_threads, methods=["GET"], name="forum_threads"),
     Route("/boards/{board_id:id}/threads", create_thread, methods=["POST"], name="forum_thread_create"),
     Route("/threads/{thread_id:id}", get_thread, methods=["GET"], name="forum_thread"),

@@ -16,9 +16,11 @@ from sqlalchemy.orm import Session
 from boardkit.core.db import utcnow
 from boardkit.core.errors import NotFound
 from boardkit.core.permissions import Principal
-from boardkit.forum import access
+from boardkit.core.templating import TZ
+from boardkit.forum import access, markup
 from boardkit.forum.models import Post, PostFile, Space, Thread, ThreadState
 from boardkit.forum.moderation import shown_to
+from boardkit.forum.poster import PosterPost
 from boardkit.org import service as org_service
 
 PAGE = 50
@@ -170,3 +172,24 @@ def unread(db: Session, *, principal: Principal) -> dict[int, int]:
         .group_by(Space.board_id)
     )
     return {board_id: count for board_id, count in rows if board_id is not None}
+
+
+def poster_posts(db: Session, *, principal: Principal, department_id: int, today: date) -> list[PosterPost]:
+    """The bulletin board as the stairwell sees it: open, visible posts only (never a flagged one,
+    whoever prints it); authors by first name and department."""
+    _space, rows = bulletin(db, principal=principal, department_id=department_id, today=today)
+    department = db.get(org_service.Department, department_id)
+    place = department.name if department else ""
+    return [
+        PosterPost(
+            title=thread.title,
+            text=markup.plain(view.post.body, limit=2000),
+            category=thread.category,
+            author=f"{first_name(view.author)}, {place}" if view.author else place,
+            posted_on=thread.created_at.astimezone(TZ).date(),
+            expires_on=thread.expires_on,
+            announcement=thread.announcement,
+        )
+        for thread, view in rows
+        if view.post.state == "visible"
+    ]

@@ -10,6 +10,7 @@ from boardkit.forum import posting as _posting
 from boardkit.forum import reading as _reading
 from boardkit.forum.models import Post as Post
 from boardkit.forum.models import Thread as Thread
+from boardkit.forum.poster import bulletin_poster as bulletin_poster
 from boardkit.forum.posting import BulletinInput as BulletinInput
 from boardkit.forum.reading import PostView as PostView
 from boardkit.forum.reading import first_name as first_name
@@ -24,6 +25,7 @@ board_threads = _reading.board_threads
 thread_posts = _reading.thread_posts
 bulletin = _reading.bulletin
 unread = _reading.unread
+poster_posts = _reading.poster_posts
 flag = _moderation.flag
 moderate = _moderation.moderate
 

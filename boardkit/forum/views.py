@@ -14,7 +14,7 @@ from boardkit.core.errors import AppError, NotFound
 from boardkit.core.i18n import _
 from boardkit.core.web import Ctx, form_errors, page, redirect, render
 from boardkit.core.web.files import file_response
-from boardkit.forum import access, moderation, posting, reading
+from boardkit.forum import access, moderation, poster, posting, reading
 from boardkit.forum.models import Post, PostFile
 from boardkit.org import service as org_service
 
@@ -313,7 +313,28 @@ def post_preview(ctx: Ctx) -> Response:
     return file_response(ctx.store.path(found.preview_sha256), "image/jpeg", "preview.jpg", inline=True)
 
 
+@page
+def bulletin_pdf(ctx: Ctx) -> Response:
+    """ "Udskriv opslagstavlen": an A4 poster of the open posts for the stairwell, with a QR code."""
+    ctx.require_login()
+    department_id = ctx.int_param("department_id")
+    today = org_service.today()
+    posts = reading.poster_posts(ctx.db, principal=ctx.principal, department_id=department_id, today=today)
+    department = ctx.db.get(org_service.Department, department_id)
+    organisation = ctx.db.get(org_service.Organisation, department.organisation_id) if department else None
+    assert department is not None and organisation is not None
+    data = poster.bulletin_poster(
+        organisation=organisation.name,
+        department=department.name,
+        posts=posts,
+        url=ctx.absolute_url("department", department_id=department_id),
+        week_of=today,
+    )
+    return file_response(data, "application/pdf", f"Opslagstavlen {department.name}.pdf", inline=True)
+
+
 routes = [
+    Route("/departments/{department_id:int}/bulletin.pdf", bulletin_pdf, name="bulletin_pdf"),
     Route("/forum/files/{file_id:int}", post_file, name="forum_file"),
     Route("/forum/files/{file_id:int}/preview", post_preview, name="forum_preview"),
     Route("/boards/{board_id:int}/forum", board_forum, methods=["GET", "POST"], name="board_forum"),

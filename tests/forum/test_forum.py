@@ -152,3 +152,26 @@ def test_three_flags_hide_a_bulletin_post_and_a_moderator_restores_it(
         actions = s.scalars(select(AuditEntry.action).where(AuditEntry.object_type == "forum_post")).all()
         assert "forum.flagged" in actions and "forum.restore" in actions
         assert s.get(Post, target.id).state == "visible"  # type: ignore[union-attr]
+
+
+def test_the_stairwell_poster_reads_back_and_passes_qpdf(
+    client: TestClient, demo: Database, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    import io
+    import subprocess
+
+    from pypdf import PdfReader
+
+    compose(demo, SETTINGS)
+    _board, department_id, _t = ids(demo)
+    login_as(client, demo, RESIDENT)
+    page = client.get(f"/departments/{department_id}/bulletin.pdf")
+    assert page.status_code == 200 and page.headers["content-type"] == "application/pdf"
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(page.content)).pages)
+    assert "Engparken" in text and "Vandet lukkes tirsdag" in text and "Boremaskine til udlån" in text
+    assert "Sælges" not in text  # the advert hidden by flags stays off the stairwell
+    path = tmp_path / "poster.pdf"
+    path.write_bytes(page.content)
+    assert subprocess.run(["qpdf", "--check", str(path)], capture_output=True).returncode == 0
+    login_as(client, demo, OTHER_RESIDENT)
+    assert client.get(f"/departments/{department_id}/bulletin.pdf").status_code == 404
