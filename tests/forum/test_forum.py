@@ -38,6 +38,26 @@ def ids(db: Database) -> tuple[int, int, str]:
         return board.id, department, treasurer
 
 
+def neighbour(db: Database) -> str:
+    """Another Engparken resident with an e-mail address (not on its board)."""
+    from boardkit.org.models import Membership, Residency, Tenancy
+
+    with db.transaction(readonly=True) as s:
+        email = s.scalar(
+            select(Person.email)
+            .join(Residency, Residency.person_id == Person.id)
+            .join(Tenancy, Tenancy.id == Residency.tenancy_id)
+            .join(Department, Department.id == Tenancy.department_id)
+            .where(Department.name == "Engparken", Person.email.is_not(None))
+            .where(
+                Person.email.not_in([RESIDENT, CHAIR, TREASURER]), Person.email.not_like("%@demo.boardkit.dk")
+            )
+            .limit(1)
+        )
+        assert email
+        return email
+
+
 def post(client: TestClient, url: str, form_url: str, data: dict[str, str]):  # type: ignore[no-untyped-def]
     return client.post(
         url, data={"csrf_token": csrf_from(client.get(form_url).text), **data}, follow_redirects=True
@@ -122,14 +142,14 @@ def test_three_flags_hide_a_bulletin_post_and_a_moderator_restores_it(
         bulletin,
         {
             "house_rules": "1",
-            "title": "Boremaskine til udlån",
+            "title": "Hækkesaks til udlån",
             "body": "Spørg i opgang 3",
             "category": "lend",
         },
     )
-    assert "Dit opslag er sat op" in made.text and "Boremaskine til udlån" in made.text
+    assert "Dit opslag er sat op" in made.text and "Hækkesaks til udlån" in made.text
     with demo.transaction(readonly=True) as s:
-        target = s.scalar(select(Post).join(Thread).where(Thread.title == "Boremaskine til udlån"))
+        target = s.scalar(select(Post).join(Thread).where(Thread.title == "Hækkesaks til udlån"))
         assert target is not None
     flag = f"/forum/posts/{target.id}/flag"
     with demo.transaction(readonly=True) as s:
@@ -142,6 +162,10 @@ def test_three_flags_hide_a_bulletin_post_and_a_moderator_restores_it(
         hidden = s.get(Post, target.id)
         assert hidden is not None and hidden.flag_count == 3 and hidden.state == "flagged"
     login_as(client, demo, RESIDENT)  # the author still sees it, marked; other residents do not
+    assert "Hækkesaks til udlån" in client.get(bulletin).text
+    login_as(client, demo, neighbour(demo))
+    seen = client.get(bulletin).text
+    assert "Hækkesaks til udlån" not in seen
     login_as(client, demo, CHAIR)
     moderate = f"/forum/posts/{target.id}/moderate"
     refused = post(client, moderate, bulletin, {"action": "restore", "reason": ""})
@@ -152,6 +176,8 @@ def test_three_flags_hide_a_bulletin_post_and_a_moderator_restores_it(
         actions = s.scalars(select(AuditEntry.action).where(AuditEntry.object_type == "forum_post")).all()
         assert "forum.flagged" in actions and "forum.restore" in actions
         assert s.get(Post, target.id).state == "visible"  # type: ignore[union-attr]
+    login_as(client, demo, neighbour(demo))
+    assert "Hækkesaks til udlån" in client.get(bulletin).text  # restored: everyone sees it again
 
 
 def test_the_stairwell_poster_reads_back_and_passes_qpdf(
