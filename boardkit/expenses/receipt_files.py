@@ -6,8 +6,9 @@ the event loop with them.
 
 * The original is returned byte for byte, for the bookkeeping record.
 * Photos (JPEG, PNG, HEIC/HEIF) are turned upright by their EXIF orientation, converted to sRGB
-  and re-encoded without any metadata (EXIF with GPS, XMP, IPTC, comments, text chunks, ICC):
-  JPEG and HEIC as JPEG, PNG as PNG. Photos beyond :data:`CLEAN_MAX_SIDE` are scaled down.
+  and re-encoded without any metadata (EXIF with GPS, XMP, IPTC, comments, text chunks, ICC) by
+  :mod:`boardkit.core.photos`: JPEG and HEIC as JPEG, PNG as PNG. Photos beyond
+  :data:`CLEAN_MAX_SIDE` are scaled down.
 * PDFs pass :mod:`boardkit.core.pdf.prep`: a locked file is refused, and the clean copy holds only
   page content (no JavaScript, embedded files or actions). Page 1 is drawn for the preview by
   poppler's ``pdftoppm`` when installed; else the preview is a placeholder without a hash.
@@ -24,15 +25,13 @@ import subprocess
 import tempfile
 from dataclasses import dataclass
 from functools import cache
-from io import BytesIO
 from pathlib import Path
 
-from PIL import Image, ImageCms, ImageDraw, ImageFont, ImageOps
+from PIL import Image, ImageDraw, ImageFont
 
-from boardkit.core import uploads
-from boardkit.core.errors import TooLarge, UnsupportedType
+from boardkit.core import photos, uploads
+from boardkit.core.errors import UnsupportedType
 from boardkit.core.i18n import _, ngettext
-from boardkit.core.pdf import image as pdfimage
 from boardkit.core.pdf import prep as pdfprep
 
 ACCEPTED = frozenset({uploads.JPEG, uploads.PNG, uploads.HEIC, uploads.PDF})
@@ -43,7 +42,6 @@ PREVIEW_SIDE = 1200
 PREVIEW_TYPE = uploads.JPEG
 DUPLICATE_DISTANCE = 6  # phash bits that may differ between two photos of the same receipt
 RENDER_TIMEOUT_SECONDS = 20
-ALPHA_MODES = ("RGBA", "LA", "PA", "RGBa", "La")
 
 
 @dataclass(frozen=True)
@@ -109,122 +107,23 @@ def _cosines() -> tuple[tuple[float, ...], ...]:
 
 
 def _process_image(data: bytes, filename: str, kind: str) -> ProcessedReceipt:
-    image = _decode(data, filename)
-    try:
-        image = ImageOps.exif_transpose(image)
-    except Exception:  # EXIF too broken to read an orientation from: shown as stored
-        image = image.copy()
-    image = _to_srgb(image)
-    if max(image.size) > CLEAN_MAX_SIDE:
-        image.thumbnail((CLEAN_MAX_SIDE, CLEAN_MAX_SIDE), Image.Resampling.LANCZOS, reducing_gap=3.0)
-    # Nothing the camera wrote may ride along into what we save; a palette's transparent
-    # colour is part of the picture.
-    image.info = {k: v for k, v in image.info.items() if k == "transparency"}
+    image = photos.clean(data, filename, max_pixels=MAX_PIXELS, max_side=CLEAN_MAX_SIDE)
     if kind == uploads.PNG:
-        clean, clean_type = _png(image), uploads.PNG
+        clean, clean_type = photos.png(image), uploads.PNG
     else:
-        clean, clean_type = _jpeg(image, quality=90), uploads.JPEG
-    shown = _flatten(image)
-    shown.thumbnail((PREVIEW_SIDE, PREVIEW_SIDE), Image.Resampling.LANCZOS, reducing_gap=2.0)
+        clean, clean_type = photos.jpeg(image, quality=90), uploads.JPEG
+    shown = photos.preview(image, PREVIEW_SIDE)
     return ProcessedReceipt(
         original=data,
         content_type=kind,
         clean=clean,
         clean_type=clean_type,
-        preview=_jpeg(shown, quality=82),
+        preview=photos.jpeg(shown, quality=82),
         phash=phash(shown),
         width=image.width,
         height=image.height,
         pages=1,
     )
-
-
-def _decode(data: bytes, filename: str) -> Image.Image:
-    """The image decoded; refused before decoding when its header claims too many pixels."""
-    pdfimage.register_heif()
-    too_large = TooLarge(
-        _(
-            "Billedet “%(name)s” er for stort: over %(mp)s megapixel. Tag billedet med en lavere "
-            "opløsning, og prøv igen.",
-            name=filename,
-            mp=MAX_PIXELS // 1_000_000,
-        ),
-        code="too_many_pixels",
-        fields={"file": "too_many_pixels"},
-    )
-    corrupt = UnsupportedType(
-        _("Billedet “%(name)s” er beskadiget og kan ikke læses. Prøv at tage det igen.", name=filename),
-        code="corrupt_file",
-        fields={"file": "corrupt"},
-    )
-    try:
-        image = Image.open(BytesIO(data))
-        if image.width * image.height > MAX_PIXELS:
-            raise too_large
-        if image.format == "JPEG" and max(image.size) > CLEAN_MAX_SIDE:
-            # Decode a huge JPEG at 1/2, 1/4 … of its size straight away (far faster), keeping
-            # at least 85% of the longest side a clean copy may have.
-            scale = 0.85 * CLEAN_MAX_SIDE / max(image.size)
-            image.draft("RGB", (math.ceil(image.width * scale), math.ceil(image.height * scale)))
-        image.load()
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise too_large from exc
-    except TooLarge:
-        raise
-    except Exception as exc:  # Pillow raises many kinds on broken or truncated files
-        raise corrupt from exc
-    return image
-
-
-def _to_srgb(image: Image.Image) -> Image.Image:
-    """Colours converted from the embedded ICC profile (Display P3, Adobe RGB, CMYK …) to sRGB,
-    so the copy needs no profile; without one (or with a broken one) the pixels are taken as
-    sRGB."""
-    profile = image.info.get("icc_profile")
-    if profile:
-        try:
-            source = ImageCms.ImageCmsProfile(BytesIO(profile))
-            if "srgb" not in ImageCms.getProfileDescription(source).lower():
-                mode = "RGBA" if image.mode in ALPHA_MODES else "RGB"
-                converted = ImageCms.profileToProfile(image, source, _srgb(), outputMode=mode)
-                if converted is not None:
-                    image = converted
-        except (ImageCms.PyCMSError, OSError, ValueError, TypeError):
-            pass
-    if image.mode == "CMYK":
-        image = image.convert("RGB")
-    elif image.mode in ("I;16", "I;16B", "I;16L", "I"):  # 16-bit greyscale PNG
-        image = image.point(lambda v: v / 256).convert("L")
-    return image
-
-
-@cache
-def _srgb() -> ImageCms.ImageCmsProfile:
-    return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
-
-
-def _flatten(image: Image.Image) -> Image.Image:
-    """RGB on white paper (transparency and palettes resolved), a new image."""
-    if image.mode in ALPHA_MODES or image.mode == "P" or "transparency" in image.info:
-        rgba = image.convert("RGBA")
-        paper = Image.new("RGB", image.size, (255, 255, 255))
-        paper.paste(rgba, mask=rgba.getchannel("A"))
-        return paper
-    return image.convert("RGB")
-
-
-def _jpeg(image: Image.Image, *, quality: int) -> bytes:
-    if image.mode not in ("RGB", "L"):
-        image = _flatten(image)
-    out = BytesIO()
-    image.save(out, "JPEG", quality=quality, exif=b"")
-    return out.getvalue()
-
-
-def _png(image: Image.Image) -> bytes:
-    out = BytesIO()
-    image.save(out, "PNG", compress_level=6)
-    return out.getvalue()
 
 
 # --- PDFs --------------------------------------------------------------------------------
@@ -256,7 +155,7 @@ def _process_pdf(data: bytes, filename: str) -> ProcessedReceipt:
         content_type=uploads.PDF,
         clean=prepared.pdf,
         clean_type=uploads.PDF,
-        preview=_jpeg(shown, quality=82),
+        preview=photos.jpeg(shown, quality=82),
         phash=phash(first) if first is not None else None,
         width=round(pdfprep.A4_W),
         height=round(pdfprep.A4_H),

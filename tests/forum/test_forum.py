@@ -40,7 +40,7 @@ def ids(db: Database) -> tuple[int, int, str]:
 
 def neighbour(db: Database) -> str:
     """Another Engparken resident with an e-mail address (not on its board)."""
-    from boardkit.org.models import Membership, Residency, Tenancy
+    from boardkit.org.models import Residency, Tenancy
 
     with db.transaction(readonly=True) as s:
         email = s.scalar(
