@@ -20,6 +20,7 @@ from boardkit.core.registry import Registry
 from boardkit.core.web import Ctx, page, render
 from boardkit.core.web.pagecache import cacheable
 from boardkit.expenses import service as expense_service
+from boardkit.forum import service as forum_service
 from boardkit.meetings import service as meetings_service
 from boardkit.meetings.minutes import service as minutes_service
 from boardkit.meetings.proposals import service as proposals_service
@@ -49,6 +50,7 @@ def home(ctx: Ctx) -> Response:
         resident=resident_home(ctx) if ctx.principal.resident_department_ids else None,
         to_attest=len(expense_service.queue.awaiting_attestation(ctx.db, principal=ctx.principal)),
         to_approve=expense_service.queue.count_queue(ctx.db, principal=ctx.principal).get("attested", 0),
+        forum_unread=forum_service.unread(ctx.db, principal=ctx.principal),
         onboarding=onboarding_service.current(ctx.db, person_id=ctx.person_id, today=org_service.today()),
         active_nav="home",
     )

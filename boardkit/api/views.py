@@ -12,6 +12,7 @@ from boardkit.api import (
     expense_exports,
     expense_reports,
     expenses,
+    forum,
     invitations,
     meetings,
     minutes,
@@ -145,6 +146,7 @@ routes = [
     *onboarding_progress.routes,
     *onboarding.routes,
     *yearplan.routes,
+    *forum.routes,
     Route("/openapi.json", openapi_json, name="openapi"),
     Route("/docs", docs, name="docs"),
 ]

@@ -30,6 +30,7 @@ from boardkit.demo.accounts import (
 )
 from boardkit.demo.contacts import add_demo_contacts
 from boardkit.demo.expenses import add_demo_expenses
+from boardkit.demo.forum import add_demo_forum
 from boardkit.demo.meetings import add_agendas, add_meetings
 from boardkit.demo.minutes import add_demo_minutes
 from boardkit.demo.onboarding import add_demo_onboarding
@@ -83,6 +84,7 @@ def load_demo(
     add_demo_permits(
         db, organisation=org, resident=b.by_email[RESIDENT_EMAIL], department_id=ab_eng.department_id
     )
+    add_demo_forum(db, board=ab_eng)
     add_demo_contacts(db, organisation=org)
     if store is not None:
         add_demo_packs(db, store=store, board=ab_eng, admin=admin)

@@ -36,7 +36,7 @@ from boardkit.core.models import Job
 from boardkit.core.permissions import Principal
 
 INDEX = "search.index"
-KINDS = ("meeting", "agenda_item", "proposal", "attachment", "minutes", "decision")
+KINDS = ("meeting", "agenda_item", "proposal", "attachment", "minutes", "decision", "forum_thread")
 MAX_QUERY_CHARS = 500
 MAX_TERMS = 12
 PAGE_SIZE = 20
@@ -154,7 +154,7 @@ def reader_scopes(p: Principal) -> frozenset[str]:
     scopes: set[str] = set()
     for board_id, role in p.board_roles.items():
         scopes.add(board_scope(board_id))
-        if role != "substitute":
+        if role != "substitute" and board_id not in p.closed_locked_boards:
             scopes.add(closed_scope(board_id))
     for department_id in p.resident_department_ids:
         scopes.add(public_scope(department_id))

@@ -22,6 +22,7 @@ def kind_labels() -> dict[str, str]:
         "minutes": _("Referater"),
         "decision": _("Beslutninger"),
         "attachment": _("Bilag"),
+        "forum_thread": _("Forumtråde"),
     }
 
 
@@ -34,6 +35,7 @@ def kind_names() -> dict[str, str]:
         "minutes": _("Referat"),
         "decision": _("Beslutning"),
         "attachment": _("Bilag"),
+        "forum_thread": _("Forumtråd"),
     }
 
 
