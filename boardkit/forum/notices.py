@@ -29,7 +29,8 @@ nor its text nor its author, only the space.
 
 from __future__ import annotations
 
-import re
+import html
+import sys
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -46,7 +47,7 @@ from boardkit.core.db import Database, utcnow
 from boardkit.core.i18n import _, ngettext
 from boardkit.core.registry import Registry
 from boardkit.core.templating import TZ
-from boardkit.forum import preferences
+from boardkit.forum import markup, preferences
 from boardkit.forum.audience import audience
 from boardkit.forum.models import Digest, Mention, Post, Preference, Space, Thread, ThreadState
 from boardkit.org import service as org_service
@@ -66,20 +67,11 @@ T = TypeVar("T")
 
 # --- what a mail says ----------------------------------------------------------------------
 
-_TAG = re.compile(r"<[^>]*>")
-_IMAGE_OR_LINK = re.compile(r"!?\[([^\]]*)\]\((?:[^()]|\([^()]*\))*\)")  # one level of () in a URL
-_LINE_MARK = re.compile(r"^\s{0,3}(?:#{1,6}|>+|[-*+]|\d+[.)])\s+", re.MULTILINE)
-_FENCE = re.compile(r"^\s*(?:```|~~~).*$", re.MULTILINE)
-_EMPHASIS = re.compile(r"[*`~]+|(?<!\w)_+|_+(?!\w)")
-
 
 def excerpt(markdown: str, limit: int = EXCERPT_CHARS) -> str:
-    """The post as one line of plain text, at most ``limit`` characters (cut at a word, with "…")."""
-    text = _TAG.sub(" ", markdown)
-    text = _IMAGE_OR_LINK.sub(r"\1", text)
-    text = _FENCE.sub(" ", text)
-    text = _LINE_MARK.sub("", text)
-    text = " ".join(_EMPHASIS.sub("", text).split())
+    """The post as one line of plain text (``markup.plain``, its HTML entities decoded for a text
+    mail), at most ``limit`` characters: cut at a word, with "…"."""
+    text = html.unescape(markup.plain(markdown, limit=sys.maxsize))
     if len(text) <= limit:
         return text
     cut = text[: limit - 1]
@@ -230,6 +222,11 @@ def after_post(db: Session, *, post_id: int, settings: Settings) -> int:
         )
         told += _deliveries(db, notice.id)
     return told
+
+
+def on_post(db: Session, post_id: int, settings: Settings) -> int:
+    """``after_post`` as the posting service's hook (``posting.after_post("notices", on_post)``)."""
+    return after_post(db, post_id=post_id, settings=settings)
 
 
 def _at_once_text(
