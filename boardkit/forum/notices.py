@@ -395,7 +395,9 @@ def _claim_statement(db: Session) -> Insert:
     )
 
 
-def queue_digests(db: Session, plan: DigestPlan, due: Sequence[Due], *, settings: Settings) -> int:
+def queue_digests(
+    db: Session, plan: DigestPlan, due: Sequence[Due], *, settings: Settings, now: datetime | None = None
+) -> int:
     """Send the digests of ``due`` (part of ``plan.due``) not sent yet; returns how many.
 
     Only those a digital channel reaches get one (and a ``Digest`` row); the row is inserted
@@ -411,7 +413,7 @@ def queue_digests(db: Session, plan: DigestPlan, due: Sequence[Due], *, settings
     due = [d for d in due if d.person_id in reached]
     if not due:
         return 0
-    now = utcnow()
+    now = now or utcnow()
     claimed = set(
         db.scalars(
             _claim_statement(db).values(
@@ -507,7 +509,7 @@ def run_digest_job(database: Database, *, settings: Settings, now: datetime | No
     sent = 0
     for part in _chunks(plan.due, BATCH):
         with database.transaction() as s:
-            sent += queue_digests(s, plan, part, settings=settings)
+            sent += queue_digests(s, plan, part, settings=settings, now=now)
     return sent
 
 
