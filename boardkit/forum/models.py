@@ -27,8 +27,9 @@ class Space(Base):
 
     __tablename__ = "forum_space"
     __table_args__ = (
-        UniqueConstraint("kind", "board_id"),
-        UniqueConstraint("kind", "department_id"),
+        # Named: the naming convention's "uq_<table>_<first column>" would give both the same name.
+        UniqueConstraint("kind", "board_id", name="uq_forum_space_kind_board_id"),
+        UniqueConstraint("kind", "department_id", name="uq_forum_space_kind_department_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -12,7 +12,7 @@ from boardkit.core import search, storage
 from boardkit.core.audit import ObjectRef, register_object_names
 from boardkit.core.i18n import _
 from boardkit.core.registry import Registry
-from boardkit.forum import files, posting, search_docs, views
+from boardkit.forum import files, notices, posting, search_docs, views
 from boardkit.forum.models import Post, PostFile, Thread
 
 
@@ -32,6 +32,8 @@ def register(reg: Registry) -> None:
     storage.register_references("forum", PostFile.sha256, PostFile.preview_sha256)
     register_object_names("forum_thread", _threads)
     register_object_names("forum_post", _posts)
+    notices.register_jobs(reg)
+    posting.after_post("notices", notices.on_post)
     posting.on_files(
         "forum",
         lambda db, post_id, uploads, store: files.store_files(db, post_id, files.check_files(uploads), store),

@@ -13,6 +13,11 @@ paper household who have a digital channel get the notice digitally too. A perso
 without a household (a board member) and without a digital channel gets a letter of their own at
 home (``registry.homes``); only without a known home are they recorded as unreachable.
 
+A **digital-only** notice (``digital_only=True``: the forum's, whose bulletin reaches everybody
+else through the poster in the stairwell) goes only to those with a digital channel: no letter,
+no household, nobody recorded as unreachable; and since no household is involved, a delivery
+that fails for good never falls back to paper.
+
 Non-urgent notices (neither important nor statutory) wait for the weekly digest of those who
 chose it and are reached by e-mail; everything else goes out at once. Deliveries run as jobs
 after the caller's commit.
@@ -111,6 +116,7 @@ def plan_notice(
     settings: Settings,
     important: bool = False,
     statutory: bool = False,
+    digital_only: bool = False,
 ) -> Plan:
     """Each addressee's channel and the households that get paper, as ``send_notice`` will do (reads only)."""
     tenancy_of: dict[int, int | None] = {}
@@ -145,6 +151,8 @@ def plan_notice(
             asked_paper.add(tenancy_id)
         decisions.append(Decision(person_id, tenancy_id, contact, channel, status))
 
+    if digital_only:  # those without a digital channel are left out, and no household is involved
+        return Plan([replace(d, tenancy_id=None) for d in decisions if d.channel is not None], [])
     on_paper = [
         homes[t] for t in tenancies if t in homes and (homes[t].paper or t in asked_paper or t not in reached)
     ]
@@ -199,6 +207,7 @@ def send_notice(
     object_id: int | None = None,
     sender_id: int | None = None,
     reminder_days: int | None = 7,
+    digital_only: bool = False,
     settings: Settings,
 ) -> Notice:
     """Send a notice to people and households by their channels (see the module's docstring)."""
@@ -225,7 +234,14 @@ def send_notice(
     db.add(notice)
     db.flush()
 
-    plan = plan_notice(db, addressees=addressees, settings=settings, important=important, statutory=statutory)
+    plan = plan_notice(
+        db,
+        addressees=addressees,
+        settings=settings,
+        important=important,
+        statutory=statutory,
+        digital_only=digital_only,
+    )
     rows: list[NoticeDelivery] = []
     for d in plan.decisions:
         contact, channel = d.contact, d.channel

@@ -49,8 +49,8 @@ def upgrade() -> None:
             ["organisation_id"], ["organisation.id"], name=op.f("fk_forum_space_organisation_id_organisation")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_forum_space")),
-        sa.UniqueConstraint("kind", "board_id", name=op.f("uq_forum_space_kind")),
-        sa.UniqueConstraint("kind", "department_id", name=op.f("uq_forum_space_kind")),
+        sa.UniqueConstraint("kind", "board_id", name=op.f("uq_forum_space_kind_board_id")),
+        sa.UniqueConstraint("kind", "department_id", name=op.f("uq_forum_space_kind_department_id")),
     )
     with op.batch_alter_table("forum_space", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_forum_space_organisation_id"), ["organisation_id"], unique=False)

@@ -61,3 +61,35 @@ def test_the_plan_is_what_is_sent(db: Database, settings: Settings, urgent: bool
     sent = Counter((p, c, "queued" if (c, st) == ("email", "sent") else st) for p, c, st in rows)
     assert sent == planned
     assert letters == len(plan.letters)
+
+
+def test_a_digital_only_notice_never_becomes_paper(db: Database, settings: Settings) -> None:
+    """``digital_only`` (the forum's notices): those without a digital channel are left out — no
+    household letter, no letter home to someone addressed alone, nobody recorded as unreachable."""
+    settings = settings.with_(
+        database_url=db.url, sms_url="http://127.0.0.1:9/sms", sms_key="k", digital_post_url=""
+    )
+    env = build(db)
+    digital = {"Anna": "email", "Bo": "sms", "Erik": "email", "Gurli": "sms", "Hugo": "sms", "Ib": "email"}
+    alone = [notify.Addressee(p) for p in env.people.values()]  # Carl, without a channel, has a home
+    for addressees, reached in ((env.addressees, digital), (alone, {**digital, "Admin": "email"})):
+        with db.transaction() as s:
+            plan = notify.plan_notice(s, addressees=addressees, settings=settings, digital_only=True)
+        assert {d.contact.name: d.channel for d in plan.decisions} == reached
+        assert plan.letters == [] and plan.unreachable == []
+        assert all(d.tenancy_id is None for d in plan.decisions)
+        notice_id = send(db, env, settings, addressees=addressees, digital_only=True)
+        with db.transaction() as s:
+            rows = s.execute(
+                select(NoticeDelivery.person_id, NoticeDelivery.channel, NoticeDelivery.tenancy_id).where(
+                    NoticeDelivery.notice_id == notice_id
+                )
+            ).all()
+        assert sorted((p, c) for p, c, _t in rows) == sorted((d.person_id, d.channel) for d in plan.decisions)
+        assert {t for _p, _c, t in rows} == {None}
+    with db.transaction() as s:
+        assert s.scalar(select(func.count()).select_from(Letter)) == 0
+    # Without the flag, Carl (no channel, a home) would get a letter of his own.
+    with db.transaction() as s:
+        plan = notify.plan_notice(s, addressees=[notify.Addressee(env.people["Carl"])], settings=settings)
+    assert [h.resident_names for h in plan.letters] == [("Carl",)]
