@@ -309,7 +309,35 @@ def bulletin_pdf(ctx: Ctx) -> Response:
     return file_response(data, "application/pdf", f"Opslagstavlen {department.name}.pdf", inline=True)
 
 
+@doc(
+    "Choose what I hear from a board's forum or a bulletin board",
+    ok=m.PreferenceOut,
+    body=m.PreferenceBody,
+    errors=(404, 422),
+    op_id="setForumPreference",
+)
+@api
+def set_preference(ctx: Ctx) -> dict[str, Any]:
+    ctx.require_login()
+    body = parse(ctx, m.PreferenceBody)
+    space = service.space_for(
+        ctx.db, principal=ctx.principal, board_id=body.board_id, department_id=body.department_id
+    )
+    found = service.set_preference(
+        ctx.db, person_id=ctx.person_id, space_id=space.id, level=body.level, hide_content=body.hide_content
+    )
+    return out(
+        m.PreferenceOut(
+            board_id=space.board_id,
+            department_id=space.department_id,
+            level=found.level,
+            hide_content=found.hide_content,
+        )
+    )
+
+
 routes = [
+    Route("/forum-preferences", set_preference, methods=["PUT"], name="forum_preferences"),
     Route("/departments/{department_id:id}/bulletin.pdf", bulletin_pdf, methods=["GET"], name="bulletin_pdf"),
     Route("/boards/{board_id:id}/threads", list_threads, methods=["GET"], name="forum_threads"),
     Route("/boards/{board_id:id}/threads", create_thread, methods=["POST"], name="forum_thread_create"),

@@ -56,6 +56,10 @@ def find_board_space(db: Session, *, board_id: int) -> Space | None:
     return db.scalar(select(Space).where(Space.kind == "board", Space.board_id == board_id))
 
 
+def find_bulletin_space(db: Session, *, department_id: int) -> Space | None:
+    return db.scalar(select(Space).where(Space.kind == "bulletin", Space.department_id == department_id))
+
+
 def board_department(db: Session, board_id: int | None) -> int | None:
     board = db.get(org_service.Board, board_id) if board_id else None
     return board.department_id if board else None

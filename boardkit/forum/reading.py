@@ -13,6 +13,7 @@ from datetime import date, datetime
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
+from boardkit.core import notify
 from boardkit.core.db import utcnow
 from boardkit.core.errors import NotFound
 from boardkit.core.permissions import Principal
@@ -119,17 +120,12 @@ def bulletin(
     department = db.get(org_service.Department, department_id)
     if department is None:
         raise NotFound()
-    space = (
-        access.bulletin_space(db, department_id=department_id)
-        if access.may_read(
-            db,
-            principal,
-            Space(organisation_id=department.organisation_id, kind="bulletin", department_id=department_id),
-        )
-        else None
-    )
-    if space is None:
+    probe = Space(organisation_id=department.organisation_id, kind="bulletin", department_id=department_id)
+    if not access.may_read(db, principal, probe):
         raise NotFound()
+    space = access.find_bulletin_space(db, department_id=department_id)
+    if space is None:  # nobody has posted yet (reading makes nothing)
+        return probe, []
     rows = db.execute(
         select(Thread, Post)
         .join(Post, Post.thread_id == Thread.id)
@@ -143,7 +139,9 @@ def bulletin(
 
 
 def mark_read(db: Session, *, person_id: int, thread_id: int, at: datetime | None = None) -> None:
-    """Note that the person has read the thread up to now (after the response: bookkeeping)."""
+    """Note that the person has read the thread up to now, and its notices with it (after the
+    response: bookkeeping)."""
+    notify.mark_object_read(db, person_id=person_id, object_type="forum_thread", object_id=thread_id)
     state = db.scalar(
         select(ThreadState).where(ThreadState.person_id == person_id, ThreadState.thread_id == thread_id)
     )

@@ -90,3 +90,38 @@ def test_threads_replies_bulletin_and_moderation(client: TestClient, demo: Datab
     )
     mine = client.get(f"/api/v1/departments/{department}/bulletin", headers=resident).json()["items"]
     assert any(t["title"] == "Cykel fundet" for t in mine)  # the author still sees their hidden post
+
+
+def test_preferences_by_board_or_department(client: TestClient, demo: Database) -> None:
+    with demo.transaction(readonly=True) as s:
+        board = s.scalar(select(Board.id).where(Board.name == "Afdelingsbestyrelsen i Engparken"))
+        department = s.scalar(select(Department.id).where(Department.name == "Engparken"))
+    treasurer, stranger = (
+        api_token(demo, "kasserer@demo.boardkit.dk"),
+        api_token(demo, "beboer2@demo.boardkit.dk"),
+    )
+    saved = client.put(
+        "/api/v1/forum-preferences",
+        json={"board_id": board, "level": "digest", "hide_content": False},
+        headers=treasurer,
+    )
+    assert saved.status_code == 200 and saved.json() == {
+        "board_id": board,
+        "department_id": None,
+        "level": "digest",
+        "hide_content": False,
+    }
+    assert (
+        client.put(
+            "/api/v1/forum-preferences",
+            json={"department_id": department, "level": "sometimes"},
+            headers=treasurer,
+        ).status_code
+        == 422
+    )
+    assert (
+        client.put(
+            "/api/v1/forum-preferences", json={"board_id": board, "level": "off"}, headers=stranger
+        ).status_code
+        == 404
+    )

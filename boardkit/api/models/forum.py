@@ -87,3 +87,19 @@ class BulletinBody(Body):
 class ModerationBody(Body):
     action: str = one_of(("hide", "restore", "delete"))
     reason: Text
+
+
+class PreferenceBody(Body):
+    """What I hear from one space: a board's forum (``board_id``) or a bulletin board (``department_id``)."""
+
+    board_id: int | None = None
+    department_id: int | None = None
+    level: str = one_of(("all", "mentions", "digest", "off"))
+    hide_content: Flag = Field(True, description="Mails carry only a link, never the post's text")
+
+
+class PreferenceOut(Out):
+    board_id: int | None
+    department_id: int | None
+    level: Literal["all", "mentions", "digest", "off"]
+    hide_content: bool
