@@ -1,6 +1,7 @@
 """Demo forum: a dozen threads in Engparken's board forum (one on the next meeting's agenda, one
 mentioning the chair) and about fifteen posts on Engparken's bulletin board, one of them hidden
-by three flags and waiting for review. Rows are added directly: the demo sends no mail for them."""
+by three flags and waiting for review. Rows are added directly, all older than the day's digest
+window (from 17:00 yesterday), so loading the demo sends no mail for them."""
 
 from __future__ import annotations
 
@@ -127,7 +128,7 @@ def add_demo_forum(db: Session, *, board: Board) -> None:
     day = today()
     for n, (category, title, text) in enumerate(BULLETIN):
         author = residents[n % len(residents)]
-        at = now - timedelta(days=n, hours=2)
+        at = now - timedelta(days=2 + n, hours=2)
         thread = Thread(
             space_id=bulletin.id,
             title=title,
@@ -154,8 +155,8 @@ def add_demo_forum(db: Session, *, board: Board) -> None:
         space_id=bulletin.id,
         title="Vandet lukkes tirsdag",
         created_by=chair.id,
-        created_at=now - timedelta(hours=5),
-        last_post_at=now - timedelta(hours=5),
+        created_at=now - timedelta(days=2),
+        last_post_at=now - timedelta(days=2),
         post_count=1,
         category="other",
         expires_on=day + timedelta(days=7),

@@ -337,3 +337,10 @@ def put_on_agenda(db: Session, *, principal: Principal, thread_id: int) -> int:
         summary=f"{meeting.title}: {thread.title}",
     )
     return meeting.id
+
+
+def agenda_meeting(db: Session, thread: Thread) -> int | None:
+    """The meeting whose agenda the thread is on (for the link back), if any."""
+    if thread.agenda_item_id is None:
+        return None
+    return meetings_service.meeting_of_item(db, item_id=thread.agenda_item_id)

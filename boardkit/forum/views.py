@@ -85,6 +85,7 @@ def _thread_context(ctx: Ctx, thread_id: int) -> dict[str, Any]:
         "page_number": _page_number(ctx),
         "board": ctx.db.get(org_service.Board, space.board_id) if space.board_id else None,
         "moderator": access.may_moderate(ctx.db, ctx.principal, space),
+        "agenda_meeting": posting.agenda_meeting(ctx.db, thread),
         "active_nav": "home",
     }
 

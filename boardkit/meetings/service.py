@@ -346,3 +346,9 @@ def rsvps_for(db: Session, *, principal: Principal, meeting: Meeting) -> RsvpSum
     if not can_see_rsvps(principal, meeting_resource(meeting)):
         raise Forbidden(_("Kun bestyrelsen og administrationen kan se, hvem der kommer."))
     return rsvp_summary(db, meeting=meeting)
+
+
+def meeting_of_item(db: Session, *, item_id: int) -> int | None:
+    """The meeting an agenda item belongs to (a forum thread links back to it)."""
+    item = db.get(AgendaItem, item_id)
+    return item.meeting_id if item is not None else None

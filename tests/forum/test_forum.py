@@ -201,3 +201,31 @@ def test_the_stairwell_poster_reads_back_and_passes_qpdf(
     assert subprocess.run(["qpdf", "--check", str(path)], capture_output=True).returncode == 0
     login_as(client, demo, OTHER_RESIDENT)
     assert client.get(f"/departments/{department_id}/bulletin.pdf").status_code == 404
+
+
+def test_a_thread_goes_on_the_next_meetings_agenda_with_a_link_back(
+    client: TestClient, demo: Database
+) -> None:
+    from boardkit.meetings.models import AgendaItem
+
+    compose(demo, SETTINGS)
+    board_id, _d, _t = ids(demo)
+    forum = f"/boards/{board_id}/forum"
+    login_as(client, demo, CHAIR)
+    made = post(client, forum, forum, {"title": "Cykelstativer", "body": "Skal vi købe flere?"})
+    thread_url = made.url.path
+    thread_id = int(thread_url.rsplit("/", 1)[1])
+    placed = post(client, f"{thread_url}/agenda", thread_url, {})
+    assert "Tråden er sat på dagsordenen." in placed.text and "Cykelstativer" in placed.text
+    with demo.transaction(readonly=True) as s:
+        thread = s.get(Thread, thread_id)
+        assert thread is not None and thread.agenda_item_id is not None
+        item = s.get(AgendaItem, thread.agenda_item_id)
+        assert item is not None and f"/forum/threads/{thread_id}" in item.description
+    page = client.get(thread_url).text
+    assert "Står på dagsordenen" in page and f'href="/meetings/{item.meeting_id}"' in page
+    again = post(client, f"{thread_url}/agenda", thread_url, {})
+    assert again.status_code == 409
+    login_as(client, demo, TREASURER)  # a member who does not manage the meetings
+    made = post(client, forum, forum, {"title": "Nøgler", "body": "Hvem har nøglen til kælderen?"})
+    assert post(client, f"{made.url.path}/agenda", made.url.path, {}).status_code == 404
