@@ -23,7 +23,7 @@ from boardkit.core.errors import Conflict, NotFound, RateLimited, ValidationFail
 from boardkit.core.i18n import _
 from boardkit.core.permissions import Principal
 from boardkit.core.storage import FileStore
-from boardkit.forum import access, markup, search_docs
+from boardkit.forum import access, markup, reading, search_docs
 from boardkit.forum.models import CATEGORIES, Mention, Post, Revision, Space, Thread
 from boardkit.meetings import service as meetings_service
 from boardkit.org import service as org_service
@@ -134,6 +134,7 @@ def _write(
     db.add_all(Mention(post_id=post.id, person_id=p) for p in sorted(mentioned))
     db.flush()
     search_docs.changed(db, thread)
+    reading.mark_read(db, person_id=author_id, thread_id=thread.id, at=now)  # one's own post is no news
     for hook in _AFTER_POST.values():
         hook(db, post.id, settings)
     return post

@@ -50,6 +50,20 @@ def test_threads_replies_bulletin_and_moderation(client: TestClient, demo: Datab
     listed = client.get(f"/api/v1/boards/{board}/threads", headers=treasurer).json()["items"]
     assert [t["title"] for t in listed][:1] == ["Budget"]
     assert client.get(f"/api/v1/threads/{thread}", headers=resident).status_code == 404
+    intruder = client.post(
+        f"/api/v1/boards/{board}/threads", json={"title": "Hej", "body": "Må jeg?"}, headers=resident
+    )
+    assert intruder.status_code == 404  # a resident cannot post in the board's forum
+    assert (
+        client.post(
+            f"/api/v1/threads/{thread}/replies", json={"body": "Og her?"}, headers=resident
+        ).status_code
+        == 404
+    )
+    # The treasurer's own reply is the news: not unread for her, unread for the chair.
+    assert next(t for t in listed if t["id"] == thread)["unread"] is False
+    for_chair = client.get(f"/api/v1/boards/{board}/threads", headers=chair).json()["items"]
+    assert next(t for t in for_chair if t["id"] == thread)["unread"] is True
     assert client.get(f"/api/v1/boards/{board}/threads", headers=stranger).status_code == 404
     assert client.delete(f"/api/v1/posts/{post_id}", headers=treasurer).json()["state"] == "deleted"
 
