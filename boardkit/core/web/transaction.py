@@ -9,6 +9,7 @@ import asyncio
 import json
 import logging
 import os
+import random
 import secrets
 import shutil
 import tempfile
@@ -153,6 +154,9 @@ def _run_view(
                 raise
             if kind == "conflict" and attempt == 1:
                 log.info("%s %s lost a race, running it again: %s", request.method, request.url.path, exc)
+                # A moment's pause first: PostgreSQL does not queue row locks fairly, so a retry at
+                # once can take a lock back from the winner still waiting for it, and lose again.
+                time.sleep(random.uniform(0.05, 0.15))
                 continue
             log.warning("%s %s answered 503 (%s): %s", request.method, request.url.path, kind, exc)
             raise unavailable(kind) from exc
