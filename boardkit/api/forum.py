@@ -30,13 +30,13 @@ def _page(ctx: Ctx) -> int:
     return int(raw) if raw.isdigit() and 0 < int(raw) < 10_000 else 1
 
 
-def _post(ctx: Ctx, view: service.PostView, *, author: str | None = None) -> m.PostOut:
+def _post(ctx: Ctx, view: service.PostView) -> m.PostOut:
     p = view.post
     visible = p.state != "deleted" and view.shown
     return m.PostOut(
         id=p.id,
         thread_id=p.thread_id,
-        author=author if author is not None else view.author,
+        author=view.author,
         state=p.state,
         html=p.html if visible else None,
         body=p.body if visible and p.author_id == ctx.person_id else None,
@@ -54,6 +54,11 @@ def _post(ctx: Ctx, view: service.PostView, *, author: str | None = None) -> m.P
             for f in (view.files if visible else [])
         ],
     )
+
+
+def _post_of(ctx: Ctx, post: service.Post) -> dict[str, Any]:
+    """A post just written, edited, flagged or moderated, as this reader sees it."""
+    return out(_post(ctx, service.post_view(ctx.db, principal=ctx.principal, post=post)))
 
 
 def _thread(ctx: Ctx, thread: service.Thread, posts: list[m.PostOut], next_url: str | None) -> m.ThreadOut:
@@ -163,8 +168,7 @@ def reply(ctx: Ctx) -> Response:
         body=body.body,
         settings=ctx.settings,
     )
-    view = service.post_view(ctx.db, principal=ctx.principal, post=post)
-    return JSONResponse(out(_post(ctx, view)), status_code=201)
+    return JSONResponse(_post_of(ctx, post), status_code=201)
 
 
 @doc(
@@ -179,7 +183,7 @@ def edit_post(ctx: Ctx) -> dict[str, Any]:
     ctx.require_login()
     body = parse(ctx, m.ReplyBody)
     post = service.edit(ctx.db, principal=ctx.principal, post_id=ctx.int_param("post_id"), body=body.body)
-    return out(_post(ctx, service.post_view(ctx.db, principal=ctx.principal, post=post)))
+    return _post_of(ctx, post)
 
 
 @doc("Delete my post: the text goes, a marker stays", ok=m.PostOut, errors=(404, 409), op_id="deletePost")
@@ -187,19 +191,14 @@ def edit_post(ctx: Ctx) -> dict[str, Any]:
 def delete_post(ctx: Ctx) -> dict[str, Any]:
     ctx.require_login()
     post = service.delete(ctx.db, principal=ctx.principal, post_id=ctx.int_param("post_id"))
-    return out(_post(ctx, service.post_view(ctx.db, principal=ctx.principal, post=post)))
+    return _post_of(ctx, post)
 
 
 def _bulletin(ctx: Ctx, department_id: int) -> m.BulletinList:
     _space, rows = service.bulletin(
         ctx.db, principal=ctx.principal, department_id=department_id, today=org_service.today()
     )
-    department = ctx.db.get(org_service.Department, department_id)
-    place = department.name if department else ""
-    items = []
-    for thread, view in rows:
-        author = f"{service.first_name(view.author)}, {place}" if view.author else ""
-        items.append(_thread(ctx, thread, [_post(ctx, view, author=author)], None))
+    items = [_thread(ctx, thread, [_post(ctx, view)], None) for thread, view in rows]
     return m.BulletinList(department_id=department_id, items=items)
 
 
@@ -259,7 +258,7 @@ def post_bulletin(ctx: Ctx) -> Response:
 def flag(ctx: Ctx) -> dict[str, Any]:
     ctx.require_login()
     post = service.flag(ctx.db, principal=ctx.principal, post_id=ctx.int_param("post_id"))
-    return out(_post(ctx, service.post_view(ctx.db, principal=ctx.principal, post=post)))
+    return _post_of(ctx, post)
 
 
 @doc(
@@ -281,7 +280,7 @@ def moderate(ctx: Ctx) -> dict[str, Any]:
         reason=body.reason,
         settings=ctx.settings,
     )
-    return out(_post(ctx, service.post_view(ctx.db, principal=ctx.principal, post=post)))
+    return _post_of(ctx, post)
 
 
 @doc(
@@ -294,19 +293,14 @@ def moderate(ctx: Ctx) -> dict[str, Any]:
 def bulletin_pdf(ctx: Ctx) -> Response:
     ctx.require_login()
     department_id = ctx.int_param("department_id")
-    today = org_service.today()
-    posts = service.poster_posts(ctx.db, principal=ctx.principal, department_id=department_id, today=today)
-    department = ctx.db.get(org_service.Department, department_id)
-    organisation = ctx.db.get(org_service.Organisation, department.organisation_id) if department else None
-    assert department is not None and organisation is not None
-    data = service.bulletin_poster(
-        organisation=organisation.name,
-        department=department.name,
-        posts=posts,
+    data, name = service.poster_pdf(
+        ctx.db,
+        principal=ctx.principal,
+        department_id=department_id,
+        today=org_service.today(),
         url=ctx.absolute_url("department", department_id=department_id),
-        week_of=today,
     )
-    return file_response(data, "application/pdf", f"Opslagstavlen {department.name}.pdf", inline=True)
+    return file_response(data, "application/pdf", name, inline=True)
 
 
 @doc(

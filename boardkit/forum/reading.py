@@ -18,7 +18,7 @@ from boardkit.core.db import utcnow
 from boardkit.core.errors import NotFound
 from boardkit.core.permissions import Principal
 from boardkit.core.templating import TZ
-from boardkit.forum import access, markup
+from boardkit.forum import access, markup, poster
 from boardkit.forum.models import Post, PostFile, Space, Thread, ThreadState
 from boardkit.forum.moderation import shown_to
 from boardkit.forum.poster import PosterPost
@@ -46,8 +46,15 @@ def _names(db: Session, ids: set[int | None]) -> dict[int, str]:
     return {i: p.name for i, p in org_service.get_people(db, ids=[i for i in ids if i]).items()}
 
 
-def first_name(name: str) -> str:
-    return name.split()[0] if name.split() else name
+def _author(db: Session, post: Post, name: str) -> str:
+    """How a post's author is shown: by name in a board's forum; on a bulletin board by first name
+    and department only, never more (the one place that rule lives)."""
+    space = post.thread.space
+    if space.kind != "bulletin" or not name:
+        return name
+    department = db.get(org_service.Department, space.department_id)
+    first = name.split()[0]
+    return f"{first}, {department.name}" if department else first
 
 
 def board_threads(
@@ -108,7 +115,12 @@ def views_of(db: Session, principal: Principal, posts: list[Post]) -> list[PostV
         for f in db.scalars(select(PostFile).where(PostFile.post_id.in_(ids)).order_by(PostFile.id)):
             files.setdefault(f.post_id, []).append(f)
     return [
-        PostView(p, names.get(p.author_id or 0, ""), shown_to(db, principal, p), files.get(p.id, []))
+        PostView(
+            p,
+            _author(db, p, names.get(p.author_id or 0, "")),
+            shown_to(db, principal, p),
+            files.get(p.id, []),
+        )
         for p in posts
     ]
 
@@ -172,18 +184,22 @@ def unread(db: Session, *, principal: Principal) -> dict[int, int]:
     return {board_id: count for board_id, count in rows if board_id is not None}
 
 
-def poster_posts(db: Session, *, principal: Principal, department_id: int, today: date) -> list[PosterPost]:
-    """The bulletin board as the stairwell sees it: open, visible posts only (never a flagged one,
-    whoever prints it); authors by first name and department."""
+def poster_pdf(
+    db: Session, *, principal: Principal, department_id: int, today: date, url: str
+) -> tuple[bytes, str]:
+    """ "Udskriv opslagstavlen": the bulletin board as the stairwell sees it — open, visible posts
+    only (never a flagged one, whoever prints it) — as an A4 poster with a QR code to ``url``;
+    returns the PDF and its file name."""
     _space, rows = bulletin(db, principal=principal, department_id=department_id, today=today)
     department = db.get(org_service.Department, department_id)
-    place = department.name if department else ""
-    return [
+    assert department is not None  # bulletin() answered 404 otherwise
+    organisation = db.get(org_service.Organisation, department.organisation_id)
+    posts = [
         PosterPost(
             title=thread.title,
             text=markup.plain(view.post.body, limit=2000),
             category=thread.category,
-            author=f"{first_name(view.author)}, {place}" if view.author else place,
+            author=view.author or department.name,
             posted_on=thread.created_at.astimezone(TZ).date(),
             expires_on=thread.expires_on,
             announcement=thread.announcement,
@@ -191,3 +207,11 @@ def poster_posts(db: Session, *, principal: Principal, department_id: int, today
         for thread, view in rows
         if view.post.state == "visible"
     ]
+    data = poster.bulletin_poster(
+        organisation=organisation.name if organisation else "",
+        department=department.name,
+        posts=posts,
+        url=url,
+        week_of=today,
+    )
+    return data, f"Opslagstavlen {department.name}.pdf"

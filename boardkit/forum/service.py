@@ -14,10 +14,8 @@ from boardkit.forum import reading as _reading
 from boardkit.forum.models import Post as Post
 from boardkit.forum.models import Space as Space
 from boardkit.forum.models import Thread as Thread
-from boardkit.forum.poster import bulletin_poster as bulletin_poster
 from boardkit.forum.posting import BulletinInput as BulletinInput
 from boardkit.forum.reading import PostView as PostView
-from boardkit.forum.reading import first_name as first_name
 from boardkit.org import service as org_service
 
 start_thread = _posting.start_thread
@@ -30,7 +28,7 @@ board_threads = _reading.board_threads
 thread_posts = _reading.thread_posts
 bulletin = _reading.bulletin
 unread = _reading.unread
-poster_posts = _reading.poster_posts
+poster_pdf = _reading.poster_pdf
 flag = _moderation.flag
 moderate = _moderation.moderate
 

@@ -14,7 +14,7 @@ from boardkit.core.errors import AppError, NotFound
 from boardkit.core.i18n import _
 from boardkit.core.web import Ctx, form_errors, page, redirect, render
 from boardkit.core.web.files import file_response
-from boardkit.forum import access, moderation, poster, posting, reading
+from boardkit.forum import access, moderation, posting, reading
 from boardkit.forum.models import Post, PostFile
 from boardkit.org import service as org_service
 
@@ -24,6 +24,14 @@ CATEGORY_NAMES = {
     "found": "Fundet/mistet",
     "other": "Andet",
 }
+
+
+def _again(ctx: Ctx, template: str, exc: AppError, **context: Any) -> Response:
+    """The form again with the service's messages and status (a 404 stays a 404)."""
+    if exc.status == 404:
+        raise exc
+    errors = {k: str(v) for k, v in exc.fields.items()} or {"body": exc.message}
+    return form_errors(ctx, template, errors, status_code=exc.status, **context)
 
 
 def _page_number(ctx: Ctx) -> int:
@@ -63,12 +71,7 @@ def board_forum(ctx: Ctx) -> Response:
             store=ctx.store,
         )
     except AppError as exc:
-        if exc.status == 404:
-            raise
-        errors = {k: str(v) for k, v in exc.fields.items()} or {"body": exc.message}
-        return form_errors(
-            ctx, "forum/board.html", errors, status_code=exc.status, **_board_context(ctx, board_id)
-        )
+        return _again(ctx, "forum/board.html", exc, **_board_context(ctx, board_id))
     ctx.flash(_("Tråden er oprettet."))
     return redirect(ctx, "forum_thread", thread_id=thread.id)
 
@@ -115,12 +118,7 @@ def thread_page(ctx: Ctx) -> Response:
             store=ctx.store,
         )
     except AppError as exc:
-        if exc.status == 404:
-            raise
-        errors = {k: str(v) for k, v in exc.fields.items()} or {"body": exc.message}
-        return form_errors(
-            ctx, "forum/thread.html", errors, status_code=exc.status, **_thread_context(ctx, thread_id)
-        )
+        return _again(ctx, "forum/thread.html", exc, **_thread_context(ctx, thread_id))
     ctx.flash(_("Dit svar er gemt."))
     response = redirect(ctx, "forum_thread", thread_id=thread_id)
     response.headers["location"] += f"#post-{post.id}"
@@ -153,12 +151,7 @@ def edit_post(ctx: Ctx) -> Response:
     try:
         posting.edit(ctx.db, principal=ctx.principal, post_id=post_id, body=ctx.value("body"))
     except AppError as exc:
-        if exc.status == 404:
-            raise
-        errors = {k: str(v) for k, v in exc.fields.items()} or {"body": exc.message}
-        return form_errors(
-            ctx, "forum/edit.html", errors, status_code=exc.status, post=post, active_nav="home"
-        )
+        return _again(ctx, "forum/edit.html", exc, post=post, active_nav="home")
     ctx.flash(_("Indlægget er rettet. Den tidligere tekst kan ses i historikken."))
     return _back(ctx, post)
 
@@ -233,7 +226,6 @@ def _bulletin_context(ctx: Ctx, department_id: int) -> dict[str, Any]:
         "may_post": department_id in ctx.principal.resident_department_ids,
         "may_announce": access.may_announce(ctx.principal, space),
         "moderator": access.may_moderate(ctx.db, ctx.principal, space),
-        "first_name": reading.first_name,
         "today": today,
         "active_nav": "home",
     }
@@ -273,14 +265,10 @@ def bulletin_page(ctx: Ctx) -> Response:
             store=ctx.store,
         )
     except AppError as exc:
-        if exc.status == 404:
-            raise
-        errors = {k: str(v) for k, v in exc.fields.items()} or {"body": exc.message}
-        return form_errors(
+        return _again(
             ctx,
             "forum/bulletin.html",
-            errors,
-            status_code=exc.status,
+            exc,
             **_bulletin_context(ctx, department_id),
         )
     ctx.flash(_("Dit opslag er sat op."))
@@ -319,19 +307,14 @@ def bulletin_pdf(ctx: Ctx) -> Response:
     """ "Udskriv opslagstavlen": an A4 poster of the open posts for the stairwell, with a QR code."""
     ctx.require_login()
     department_id = ctx.int_param("department_id")
-    today = org_service.today()
-    posts = reading.poster_posts(ctx.db, principal=ctx.principal, department_id=department_id, today=today)
-    department = ctx.db.get(org_service.Department, department_id)
-    organisation = ctx.db.get(org_service.Organisation, department.organisation_id) if department else None
-    assert department is not None and organisation is not None
-    data = poster.bulletin_poster(
-        organisation=organisation.name,
-        department=department.name,
-        posts=posts,
+    data, name = reading.poster_pdf(
+        ctx.db,
+        principal=ctx.principal,
+        department_id=department_id,
+        today=org_service.today(),
         url=ctx.absolute_url("department", department_id=department_id),
-        week_of=today,
     )
-    return file_response(data, "application/pdf", f"Opslagstavlen {department.name}.pdf", inline=True)
+    return file_response(data, "application/pdf", name, inline=True)
 
 
 routes = [

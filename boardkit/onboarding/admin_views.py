@@ -4,7 +4,7 @@ their caption tracks, and declarations with their versions."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import select
 from starlette.responses import Response
@@ -12,12 +12,19 @@ from starlette.routing import Route
 
 from boardkit.core.errors import AppError, NotFound
 from boardkit.core.i18n import _, lazy_gettext
-from boardkit.core.web import Ctx, form_errors, page, prepare, redirect, render
+from boardkit.core.web import Ctx, Upload, form_errors, page, prepare, redirect, render
 from boardkit.onboarding import declarations, programmes, videos
 from boardkit.onboarding.models import ROLES, Declaration, Module, Programme, Video
 from boardkit.org import service as org_service
 
 TEMPLATE = "onboarding/admin.html"
+
+
+class _Owned(Protocol):
+    organisation_id: int
+
+
+M = TypeVar("M", bound=_Owned)
 ROLE_NAMES = {
     "member": lazy_gettext("Medlem"),
     "chair": lazy_gettext("Formand"),
@@ -68,16 +75,30 @@ def _context(ctx: Ctx, organisation_id: int) -> dict[str, Any]:
     }
 
 
+def _refuse(ctx: Ctx, organisation_id: int, errors: dict[str, str], status_code: int = 422) -> Response:
+    """The page again with a message on each form field named in ``errors``; nothing is saved."""
+    return form_errors(ctx, TEMPLATE, errors, status_code=status_code, **_context(ctx, organisation_id))
+
+
 def _again(
     ctx: Ctx, organisation_id: int, exc: AppError, field: str, names: dict[str, str] | None = None
 ) -> Response:
     """The page again with the service's messages on the form's fields (``names`` maps the
-    service's field names to the form's)."""
+    service's field names to the form's; a message without a field goes on ``field``)."""
     names = names or {}
-    errors = {names.get(k, k): str(v) for k, v in exc.fields.items() if len(str(v)) > 12} or {
-        field: exc.message
-    }
-    return form_errors(ctx, TEMPLATE, errors, status_code=exc.status, **_context(ctx, organisation_id))
+    errors = {names.get(k, k): str(v) for k, v in exc.fields.items()} or {field: exc.message}
+    return _refuse(ctx, organisation_id, errors, exc.status)
+
+
+def _upload(ctx: Ctx) -> Upload | None:
+    return next(iter(ctx.files.get("file", [])), None)
+
+
+def _owned(ctx: Ctx, model: type[M], field: str, organisation_id: int) -> M | None:
+    """The organisation's row whose id the form's ``field`` names (None for anything else)."""
+    number = _number(ctx.value(field))
+    found = ctx.db.get(model, number) if number else None
+    return found if found is not None and found.organisation_id == organisation_id else None
 
 
 @page
@@ -103,9 +124,8 @@ def add_programme(ctx: Ctx) -> Response:
 
 
 def _programme(ctx: Ctx, organisation_id: int) -> Programme:
-    number = _number(ctx.value("programme_id"))
-    found = ctx.db.get(Programme, number) if number else None
-    if found is None or found.organisation_id != organisation_id:
+    found = _owned(ctx, Programme, "programme_id", organisation_id)
+    if found is None:
         raise NotFound()
     return found
 
@@ -125,20 +145,19 @@ def _number(raw: str) -> int | None:
 def add_module(ctx: Ctx) -> Response:
     organisation_id = _organisation(ctx)
     prog = _programme(ctx, organisation_id)
+    due_days = _number(ctx.value("due_days")) if ctx.value("due_days") else 14
+    if due_days is None:
+        return _refuse(ctx, organisation_id, {"due_days": _("Skriv et antal dage.")})
     data = programmes.ModuleInput(
         kind=ctx.value("kind"),
         title=ctx.value("module_title"),
         body=ctx.value("body"),
-        due_days=_number(ctx.value("due_days")) if ctx.value("due_days") else 14,  # type: ignore[arg-type]
+        due_days=due_days,
         url=ctx.value("url"),
         video_id=_number(ctx.value("module_video_id")),
         declaration_id=_number(ctx.value("module_declaration_id")),
         tick_by=ctx.value("tick_by") or "member",
     )
-    if data.due_days is None:
-        return form_errors(
-            ctx, TEMPLATE, {"due_days": _("Skriv et antal dage.")}, **_context(ctx, organisation_id)
-        )
     try:
         programmes.add_module(ctx.db, prog, data, actor_id=ctx.person_id)
     except AppError as exc:
@@ -167,11 +186,9 @@ def publish_module(ctx: Ctx) -> Response:
 @page
 def module_document(ctx: Ctx) -> Response:
     organisation_id = _organisation(ctx)
-    upload = next(iter(ctx.files.get("file", [])), None)
+    upload = _upload(ctx)
     if upload is None:
-        return form_errors(
-            ctx, TEMPLATE, {"document": _("Vælg en PDF-fil.")}, **_context(ctx, organisation_id)
-        )
+        return _refuse(ctx, organisation_id, {"document": _("Vælg en PDF-fil.")})
     try:
         programmes.attach_document(
             ctx.db, _module(ctx, organisation_id), upload, store=ctx.store, actor_id=ctx.person_id
@@ -184,7 +201,7 @@ def module_document(ctx: Ctx) -> Response:
 
 def _inspect(ctx: Ctx) -> object:
     """Before the write transaction: the video checked, measured, given a poster and stored (slow)."""
-    upload = next(iter(ctx.files.get("file", [])), None)
+    upload = _upload(ctx)
     if ctx.identity is None or upload is None or org_service.staff_organisation(ctx.principal) is None:
         return None
     try:
@@ -202,12 +219,7 @@ def add_video(ctx: Ctx) -> Response:
     organisation_id = _organisation(ctx)
     found = ctx.prepared
     if found is None:
-        return form_errors(
-            ctx,
-            TEMPLATE,
-            {"video": _("Vælg en videofil (MP4 eller WebM).")},
-            **_context(ctx, organisation_id),
-        )
+        return _refuse(ctx, organisation_id, {"video": _("Vælg en videofil (MP4 eller WebM).")})
     if isinstance(found, AppError):
         return _again(ctx, organisation_id, found, "video")
     video = videos.add_video(ctx.db, organisation_id=organisation_id, actor_id=ctx.person_id, inspected=found)
@@ -223,15 +235,12 @@ def add_video(ctx: Ctx) -> Response:
 @page
 def add_captions(ctx: Ctx) -> Response:
     organisation_id = _organisation(ctx)
-    number = _number(ctx.value("video_id"))
-    video = ctx.db.get(Video, number) if number else None
-    if video is None or video.organisation_id != organisation_id:
-        return form_errors(ctx, TEMPLATE, {"video_id": _("Vælg en video.")}, **_context(ctx, organisation_id))
-    upload = next(iter(ctx.files.get("file", [])), None)
+    video = _owned(ctx, Video, "video_id", organisation_id)
+    if video is None:
+        return _refuse(ctx, organisation_id, {"video_id": _("Vælg en video.")})
+    upload = _upload(ctx)
     if upload is None:
-        return form_errors(
-            ctx, TEMPLATE, {"captions": _("Vælg en WebVTT-fil.")}, **_context(ctx, organisation_id)
-        )
+        return _refuse(ctx, organisation_id, {"captions": _("Vælg en WebVTT-fil.")})
     try:
         videos.add_caption(
             ctx.db,
@@ -268,12 +277,9 @@ def add_declaration(ctx: Ctx) -> Response:
 @page
 def declaration_version(ctx: Ctx) -> Response:
     organisation_id = _organisation(ctx)
-    number = _number(ctx.value("declaration_id"))
-    declaration = ctx.db.get(Declaration, number) if number else None
-    if declaration is None or declaration.organisation_id != organisation_id:
-        return form_errors(
-            ctx, TEMPLATE, {"declaration_id": _("Vælg en erklæring.")}, **_context(ctx, organisation_id)
-        )
+    declaration = _owned(ctx, Declaration, "declaration_id", organisation_id)
+    if declaration is None:
+        return _refuse(ctx, organisation_id, {"declaration_id": _("Vælg en erklæring.")})
     try:
         declarations.new_version(ctx.db, declaration, actor_id=ctx.person_id, text=ctx.value("version_text"))
     except AppError as exc:

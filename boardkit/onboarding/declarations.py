@@ -74,7 +74,8 @@ def new_version(
     text = text.strip()
     if not text or len(text) > MAX_TEXT:
         raise ValidationFailed(
-            _("Skriv erklæringens tekst (højst 20.000 tegn)."), fields={"text": "required"}
+            _("Nogle felter skal rettes."),
+            fields={"text": _("Skriv erklæringens tekst (højst 20.000 tegn).")},
         )
     current = current_version(db, declaration.id)
     if current is not None and current.text == text:

@@ -40,7 +40,7 @@ def programme(
 ) -> Programme:
     """The organisation's programme for ``role``, made (with ``title``) when there is none yet."""
     if role not in ROLES:
-        raise ValidationFailed(_("Ukendt rolle."), fields={"role": "invalid"})
+        raise ValidationFailed(_("Ukendt rolle."), fields={"role": _("Ukendt rolle.")})
     found = db.scalar(
         select(Programme).where(Programme.organisation_id == organisation_id, Programme.role == role)
     )

@@ -101,7 +101,7 @@ def add_caption(
 ) -> Caption:
     """A caption track (replacing the language's earlier one), with its text as the transcript."""
     if language not in LANGUAGES:
-        raise ValidationFailed(_("Vælg et sprog."), fields={"language": "invalid"})
+        raise ValidationFailed(_("Vælg et sprog."), fields={"language": _("Vælg et sprog.")})
     try:
         cues = captions.parse_vtt(data)
     except captions.CaptionError as exc:

@@ -23,9 +23,9 @@ from boardkit.onboarding import service as onboarding
 from boardkit.onboarding.models import Caption, Video
 from boardkit.org import service as org_service
 from boardkit.org.models import Board, Organisation
-from tests.browser.conftest import IPAD, DemoCopy, LiveServer, axe_violations, screenshot, start_live
+from tests.browser.conftest import IPAD, DemoCopy, LiveServer, start_live
 from tests.browser.test_login_flow import log_in
-from tests.browser.test_proposals import wait_for_subject
+from tests.browser.test_proposals import check, wait_for_subject
 from tests.smtp import SMTPServer
 
 pytestmark = pytest.mark.browser
@@ -119,12 +119,6 @@ def site(
     db.dispose()
 
 
-def check(page: Any, name: str) -> None:
-    assert axe_violations(page) == [], name
-    assert page.evaluate("document.documentElement.scrollWidth") <= IPAD["width"], name
-    screenshot(page, name)
-
-
 def test_a_new_member_watches_with_captions_signs_and_the_chair_follows(
     browser: Any, site: Site, smtp_server: SMTPServer
 ) -> None:
@@ -145,16 +139,16 @@ def test_a_new_member_watches_with_captions_signs_and_the_chair_follows(
     card = page.locator("#getting-started-heading")
     card.wait_for()
     assert "0 af 3 trin gjort" in page.locator("main").inner_text()
-    check(page, "onboarding-dashboard-ipad")
+    check(page, "onboarding-dashboard-ipad", IPAD)
     page.get_by_role("link", name="Se alle trin").click()
     page.wait_for_url(f"{site.url}/onboarding")
-    check(page, "onboarding-programme-ipad")
+    check(page, "onboarding-programme-ipad", IPAD)
 
     page.get_by_role("link", name="Velkommen i bestyrelsen").click()
     page.wait_for_url(re.compile(rf"{re.escape(site.url)}/onboarding/steps/\d+$"))
     video = page.locator("#onboarding-video")
     assert video.locator("track[srclang=da][default]").count() == 1
-    check(page, "onboarding-video-ipad")
+    check(page, "onboarding-video-ipad", IPAD)
     page.evaluate(
         "() => { const v = document.getElementById('onboarding-video'); v.muted = true; return v.play(); }"
     )
@@ -174,7 +168,7 @@ def test_a_new_member_watches_with_captions_signs_and_the_chair_follows(
     page.get_by_role("link", name="Underskriv tavshedserklæringen").click()
     page.get_by_role("button", name="Jeg har læst erklæringen og underskriver den").click()
     page.get_by_text("Du har underskrevet erklæringen.").wait_for()
-    check(page, "onboarding-signed-ipad")
+    check(page, "onboarding-signed-ipad", IPAD)
     page.goto(f"{site.url}/")
     assert "2 af 3 trin gjort" in page.locator("main").inner_text()
     ipad.close()
@@ -185,5 +179,5 @@ def test_a_new_member_watches_with_captions_signs_and_the_chair_follows(
     page.goto(f"{site.url}/boards/{site.board_id}/onboarding")
     row = page.get_by_role("row").filter(has_text=NAME)
     assert "67 %" in row.inner_text() and "Mød driftschefen" in row.inner_text()
-    check(page, "onboarding-status-ipad")
+    check(page, "onboarding-status-ipad", IPAD)
     ipad.close()

@@ -16,9 +16,9 @@ from sqlalchemy import select
 
 from boardkit.core.db import Database
 from boardkit.org.models import Department, Person, Residency, Tenancy
-from tests.browser.conftest import IPAD, PHONE, DemoCopy, LiveServer, axe_violations, screenshot, start_live
+from tests.browser.conftest import IPAD, PHONE, DemoCopy, LiveServer, start_live
 from tests.browser.test_login_flow import log_in
-from tests.browser.test_proposals import wait_for_subject
+from tests.browser.test_proposals import check, wait_for_subject
 from tests.smtp import SMTPServer, text_part
 
 pytestmark = pytest.mark.browser
@@ -46,12 +46,6 @@ def site(
     yield Site(server, db)
     server.stop()
     db.dispose()
-
-
-def check(page: Any, name: str, viewport: dict[str, int]) -> None:
-    assert axe_violations(page) == [], name
-    assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"], name
-    screenshot(page, name)
 
 
 def photo() -> bytes:
