@@ -23,6 +23,7 @@ def kind_labels() -> dict[str, str]:
         "decision": _("Beslutninger"),
         "attachment": _("Bilag"),
         "forum_thread": _("Forumtråde"),
+        "library_document": _("Bibliotekets dokumenter"),
     }
 
 
@@ -36,6 +37,7 @@ def kind_names() -> dict[str, str]:
         "decision": _("Beslutning"),
         "attachment": _("Bilag"),
         "forum_thread": _("Forumtråd"),
+        "library_document": _("Dokument i biblioteket"),
     }
 
 
