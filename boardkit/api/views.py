@@ -14,6 +14,7 @@ from boardkit.api import (
     expenses,
     forum,
     invitations,
+    library,
     meetings,
     minutes,
     notifications,
@@ -147,6 +148,7 @@ routes = [
     *onboarding.routes,
     *yearplan.routes,
     *forum.routes,
+    *library.routes,
     Route("/openapi.json", openapi_json, name="openapi"),
     Route("/docs", docs, name="docs"),
 ]

@@ -36,7 +36,9 @@ pytestmark = pytest.mark.postgres
 
 def upload(client: TestClient, url: str, form_url: str, data: dict[str, str], name: str, content: bytes):  # type: ignore[no-untyped-def]
     token = csrf_from(client.get(form_url).text)
-    return client.post(url, data={"csrf_token": token, **data}, files={"file": (name, content)}, follow_redirects=True)
+    return client.post(
+        url, data={"csrf_token": token, **data}, files={"file": (name, content)}, follow_redirects=True
+    )
 
 
 def count(db: Database, model: type) -> int:
@@ -44,12 +46,16 @@ def count(db: Database, model: type) -> int:
         return s.scalar(select(func.count()).select_from(model)) or 0
 
 
-def test_a_document_gets_versions_and_the_old_ones_stay(client: TestClient, demo: Database, app_settings: Settings) -> None:
+def test_a_document_gets_versions_and_the_old_ones_stay(
+    client: TestClient, demo: Database, app_settings: Settings
+) -> None:
     compose(demo, app_settings)
     e = env(demo)
     library = f"/boards/{e.board_id}/library"
     login_as(client, demo, CHAIR)
-    made = upload(client, library, library, {"kind": "statutes", "title": "Vedtægter 2024"}, "vedtaegter.pdf", pdf("v1"))
+    made = upload(
+        client, library, library, {"kind": "statutes", "title": "Vedtægter 2024"}, "vedtaegter.pdf", pdf("v1")
+    )
     assert made.status_code == 200, made.text
     assert "Dokumentet er gemt i biblioteket." in made.text
     doc_url = str(made.url)
@@ -89,20 +95,36 @@ def test_a_program_or_script_is_refused_in_danish_and_nothing_is_kept(
     e = env(demo)
     library = f"/boards/{e.board_id}/library"
     login_as(client, demo, CHAIR)
-    answer = upload(client, library, library, {"kind": "house_rules", "title": "Husorden"}, name, EXECUTABLES[name])
+    answer = upload(
+        client, library, library, {"kind": "house_rules", "title": "Husorden"}, name, EXECUTABLES[name]
+    )
     assert answer.status_code == 415
-    assert name in answer.text and ("program eller et script" in answer.text or "kan ikke bruges" in answer.text)
+    assert name in answer.text and (
+        "program eller et script" in answer.text or "kan ikke bruges" in answer.text
+    )
     assert 'value="Husorden"' in answer.text  # what was typed is still there
     assert count(demo, LibraryDocument) == 0 and count(demo, DocumentVersion) == 0
 
 
-def test_office_documents_pass_and_a_disguised_file_does_not(client: TestClient, demo: Database, app_settings: Settings) -> None:
+def test_office_documents_pass_and_a_disguised_file_does_not(
+    client: TestClient, demo: Database, app_settings: Settings
+) -> None:
     compose(demo, app_settings)
     e = env(demo)
     library = f"/boards/{e.board_id}/library"
     login_as(client, demo, CHAIR)
-    assert upload(client, library, library, {"kind": "maintenance_plan", "title": "Plan"}, "plan.docx", docx()).status_code == 200
-    assert upload(client, library, library, {"kind": "other", "title": "Referat"}, "referat.odt", odt()).status_code == 200
+    assert (
+        upload(
+            client, library, library, {"kind": "maintenance_plan", "title": "Plan"}, "plan.docx", docx()
+        ).status_code
+        == 200
+    )
+    assert (
+        upload(
+            client, library, library, {"kind": "other", "title": "Referat"}, "referat.odt", odt()
+        ).status_code
+        == 200
+    )
     zipped = upload(client, library, library, {"kind": "other", "title": "Zip"}, "pakke.docx", plain_zip())
     assert zipped.status_code == 415
     renamed = upload(client, library, library, {"kind": "other", "title": "Omdøbt"}, "plan.pdf", docx())
@@ -142,7 +164,9 @@ def test_a_contract_keeps_its_facts_and_needs_an_administration_contact(
     assert contract.admin_contact and contract.term_end and contract.term_end.year == 2028
 
 
-def test_strangers_get_404_and_members_may_read_but_not_keep(client: TestClient, demo: Database, app_settings: Settings) -> None:
+def test_strangers_get_404_and_members_may_read_but_not_keep(
+    client: TestClient, demo: Database, app_settings: Settings
+) -> None:
     compose(demo, app_settings)
     e = env(demo)
     library = f"/boards/{e.board_id}/library"
@@ -175,7 +199,11 @@ def test_documents_are_found_by_the_board_and_never_by_residents(
         client,
         library,
         library,
-        {"kind": "maintenance_rules", "title": "Vedligeholdelsesreglement", "description": "Om istandsættelse ved fraflytning"},
+        {
+            "kind": "maintenance_rules",
+            "title": "Vedligeholdelsesreglement",
+            "description": "Om istandsættelse ved fraflytning",
+        },
         "v.pdf",
         pdf("Malerbehandling af vægge"),
     )
@@ -184,6 +212,10 @@ def test_documents_are_found_by_the_board_and_never_by_residents(
         found = api_search(client, demo, TREASURER, "istandsættelse")
         assert [h["kind"] for h in found if h["title"] == "Vedligeholdelsesreglement"] == ["library_document"]
         for reader in (RESIDENT, MEMBER_ELSEWHERE):
-            assert not [h for h in api_search(client, demo, reader, "istandsættelse") if h["kind"] == "library_document"]
+            assert not [
+                h
+                for h in api_search(client, demo, reader, "istandsættelse")
+                if h["kind"] == "library_document"
+            ]
     finally:
         search_index.close_all()

@@ -36,10 +36,14 @@ def test_issue_and_return_with_their_refusals(demo: Database, app_settings: Sett
             s,
             principal=chair,
             board_id=e.board_id,
-            data=service.ItemInput(kind="key", label="Vaskerinøgle", opens="Vaskeriet", number="nøgle 1 af 2"),
+            data=service.ItemInput(
+                kind="key", label="Vaskerinøgle", opens="Vaskeriet", number="nøgle 1 af 2"
+            ),
         )
         with pytest.raises(Forbidden):
-            service.create_item(s, principal=treasurer, board_id=e.board_id, data=service.ItemInput("key", "X"))
+            service.create_item(
+                s, principal=treasurer, board_id=e.board_id, data=service.ItemInput("key", "X")
+            )
         with pytest.raises(ValidationFailed):  # only board members hold the board's keys
             service.issue(s, principal=chair, item_id=key.id, person_id=e.resident)
         service.issue(s, principal=chair, item_id=key.id, person_id=e.treasurer)
@@ -68,9 +72,15 @@ def test_a_departure_makes_tasks_that_close_and_escalate_once(demo: Database, ap
     left = utcnow() - timedelta(days=20)
     with demo.transaction() as s:
         chair = org_service.build_principal(s, person_id=e.chair)
-        key = service.create_item(s, principal=chair, board_id=e.board_id, data=service.ItemInput("key", "Nøgle til mødelokalet"))
-        fob = service.create_item(s, principal=chair, board_id=e.board_id, data=service.ItemInput("fob", "Brik til cykelkælderen"))
-        code = service.create_item(s, principal=chair, board_id=e.board_id, data=service.ItemInput("code", "Alarmkode"))
+        key = service.create_item(
+            s, principal=chair, board_id=e.board_id, data=service.ItemInput("key", "Nøgle til mødelokalet")
+        )
+        fob = service.create_item(
+            s, principal=chair, board_id=e.board_id, data=service.ItemInput("fob", "Brik til cykelkælderen")
+        )
+        code = service.create_item(
+            s, principal=chair, board_id=e.board_id, data=service.ItemInput("code", "Alarmkode")
+        )
         for item in (key, fob, code):
             service.issue(s, principal=chair, item_id=item.id, person_id=e.treasurer)
         service.issue(s, principal=chair, item_id=code.id, person_id=e.chair)
@@ -80,7 +90,11 @@ def test_a_departure_makes_tasks_that_close_and_escalate_once(demo: Database, ap
         assert [t.kind for t in tasks] == ["return", "return", "change"]
         assert all(t.due_at == left + timedelta(days=14) for t in tasks)
         states = {h.label: h.state for h in service.handover_keys(s, board_id=e.board_id)}
-        assert states == {"Nøgle til mødelokalet": "overdue", "Brik til cykelkælderen": "overdue", "Alarmkode": "overdue"}
+        assert states == {
+            "Nøgle til mødelokalet": "overdue",
+            "Brik til cykelkælderen": "overdue",
+            "Alarmkode": "overdue",
+        }
         service.return_item(s, principal=chair, item_id=fob.id, person_id=e.treasurer)
     with demo.transaction() as s:
         assert service.escalate_overdue(s, settings=app_settings) == 2  # the fob came back
@@ -98,11 +112,15 @@ def test_a_departure_makes_tasks_that_close_and_escalate_once(demo: Database, ap
         assert keys["Alarmkode"].changed_on == org_service.today()
         assert keys["Nøgle til mødelokalet"].state == "returned"
         # The treasurer no longer knows the code; the chair still does.
-        knowers = s.scalars(select(Holding.person_id).where(Holding.item_id == code.id, Holding.returned_on.is_(None))).all()
+        knowers = s.scalars(
+            select(Holding.person_id).where(Holding.item_id == code.id, Holding.returned_on.is_(None))
+        ).all()
         assert knowers == [e.chair]
 
 
-def test_the_keys_page_registers_and_refuses_clearly(client: TestClient, demo: Database, app_settings: Settings) -> None:
+def test_the_keys_page_registers_and_refuses_clearly(
+    client: TestClient, demo: Database, app_settings: Settings
+) -> None:
     compose(demo, app_settings)
     e = env(demo)
     page = f"/boards/{e.board_id}/keys"
@@ -111,7 +129,12 @@ def test_the_keys_page_registers_and_refuses_clearly(client: TestClient, demo: D
     assert 'name="password"' not in html and 'name="code"' not in html  # no field for a secret
     made = client.post(
         page,
-        data={"csrf_token": csrf_from(html), "kind": "key", "label": "Nøgle til redskabsskuret", "number": "nøgle 3 af 4"},
+        data={
+            "csrf_token": csrf_from(html),
+            "kind": "key",
+            "label": "Nøgle til redskabsskuret",
+            "number": "nøgle 3 af 4",
+        },
         follow_redirects=True,
     )
     assert made.status_code == 200 and "Nøgle til redskabsskuret" in made.text and "nøgle 3 af 4" in made.text
@@ -120,13 +143,25 @@ def test_the_keys_page_registers_and_refuses_clearly(client: TestClient, demo: D
         (view,) = service.list_items(s, principal=chair, board_id=e.board_id)
     item_id = view.item.id
     token = csrf_from(made.text)
-    issued = client.post(f"/keys/{item_id}/issue", data={"csrf_token": token, "person_id": str(e.treasurer)}, follow_redirects=True)
+    issued = client.post(
+        f"/keys/{item_id}/issue",
+        data={"csrf_token": token, "person_id": str(e.treasurer)},
+        follow_redirects=True,
+    )
     assert "Udleveringen er registreret." in issued.text and "Kasserer" in issued.text
     wrong = client.post(f"/keys/{item_id}/return", data={"csrf_token": token, "person_id": str(e.chair)})
     assert wrong.status_code == 409 and "aldrig har haft" in wrong.text
-    back = client.post(f"/keys/{item_id}/return", data={"csrf_token": token, "person_id": str(e.treasurer)}, follow_redirects=True)
+    back = client.post(
+        f"/keys/{item_id}/return",
+        data={"csrf_token": token, "person_id": str(e.treasurer)},
+        follow_redirects=True,
+    )
     assert "Afleveringen er registreret." in back.text
-    twice = client.post(f"/keys/{item_id}/return", data={"csrf_token": token, "person_id": str(e.treasurer)}, follow_redirects=True)
+    twice = client.post(
+        f"/keys/{item_id}/return",
+        data={"csrf_token": token, "person_id": str(e.treasurer)},
+        follow_redirects=True,
+    )
     assert twice.status_code == 200
     login_as(client, demo, TREASURER)
     assert "Nøgle til redskabsskuret" in client.get(page).text

@@ -31,7 +31,16 @@ class NoticeList(Page):
 
 
 class Hit(Out):
-    kind: Literal["meeting", "agenda_item", "proposal", "attachment", "minutes", "decision", "forum_thread", "library_document"]
+    kind: Literal[
+        "meeting",
+        "agenda_item",
+        "proposal",
+        "attachment",
+        "minutes",
+        "decision",
+        "forum_thread",
+        "library_document",
+    ]
     id: int
     title: str
     highlights: list[str] = Field(

@@ -36,7 +36,16 @@ from boardkit.core.models import Job
 from boardkit.core.permissions import Principal
 
 INDEX = "search.index"
-KINDS = ("meeting", "agenda_item", "proposal", "attachment", "minutes", "decision", "forum_thread", "library_document")
+KINDS = (
+    "meeting",
+    "agenda_item",
+    "proposal",
+    "attachment",
+    "minutes",
+    "decision",
+    "forum_thread",
+    "library_document",
+)
 MAX_QUERY_CHARS = 500
 MAX_TERMS = 12
 PAGE_SIZE = 20
