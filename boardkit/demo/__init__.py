@@ -7,7 +7,7 @@ now (upcoming meetings should stay upcoming) and never touch the random stream.
 
 One module per domain: ``accounts`` (the fixed facts), ``people`` (names and the random stream),
 ``org`` (organisation, residents, boards), ``meetings`` (meetings and agendas), and the extras
-only ``boardkit demo`` adds: ``packs``, ``minutes``, ``expenses``.
+only ``boardkit demo`` adds: ``packs``, ``minutes``, ``expenses``, ``library``.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from boardkit.demo.accounts import (
 from boardkit.demo.contacts import add_demo_contacts
 from boardkit.demo.expenses import add_demo_expenses
 from boardkit.demo.forum import add_demo_forum
+from boardkit.demo.library import add_demo_library
 from boardkit.demo.meetings import add_agendas, add_meetings
 from boardkit.demo.minutes import add_demo_minutes
 from boardkit.demo.onboarding import add_demo_onboarding
@@ -90,6 +91,7 @@ def load_demo(
         add_demo_packs(db, store=store, board=ab_eng, admin=admin)
         add_demo_minutes(db, board=ab_eng)
         add_demo_onboarding(db, store=store, organisation_id=org.id, board=ab_eng)
+        add_demo_library(db, store=store, board=ab_eng, admin=admin)
         if secret_key:  # bank accounts are stored encrypted with the installation's key
             add_demo_expenses(
                 db,
