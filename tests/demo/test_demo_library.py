@@ -50,6 +50,7 @@ def test_engparken_has_a_library_and_a_keys_register(tmp_path: Path) -> None:
             for document in s.scalars(select(service.LibraryDocument)):
                 latest = document.latest
                 assert latest is not None
-                assert document.title.split()[0] in PdfReader(store.path(latest.sha256)).pages[0].extract_text()
+                text = PdfReader(store.path(latest.sha256)).pages[0].extract_text()
+                assert document.title.split()[0] in text
     finally:
         db.dispose()
