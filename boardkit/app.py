@@ -35,6 +35,7 @@ from boardkit.core.web import error_page, json_error, unavailable
 from boardkit.core.web.pagecache import PageCache
 from boardkit.expenses import registration as expenses
 from boardkit.forum import registration as forum
+from boardkit.handover import registration as handover
 from boardkit.meetings import registration as meetings
 from boardkit.onboarding import registration as onboarding
 from boardkit.org import registration as org
@@ -54,6 +55,7 @@ DOMAINS = (
     permits,
     onboarding,
     forum,
+    handover,
     org,
     api,
     accounts,

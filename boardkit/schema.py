@@ -5,6 +5,7 @@ from boardkit.core.db import Base
 from boardkit.core.notify import models as notify_models
 from boardkit.expenses import models as expenses_models
 from boardkit.forum import models as forum_models
+from boardkit.handover import models as handover_models
 from boardkit.meetings import models as meetings_models
 from boardkit.onboarding import models as onboarding_models
 from boardkit.org import models as org_models
@@ -20,4 +21,5 @@ MODULES = (
     permits_models,
     onboarding_models,
     forum_models,
+    handover_models,
 )
