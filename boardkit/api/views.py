@@ -13,6 +13,7 @@ from boardkit.api import (
     expense_reports,
     expenses,
     forum,
+    handover,
     invitations,
     meetings,
     minutes,
@@ -147,6 +148,7 @@ routes = [
     *onboarding.routes,
     *yearplan.routes,
     *forum.routes,
+    *handover.routes,
     Route("/openapi.json", openapi_json, name="openapi"),
     Route("/docs", docs, name="docs"),
 ]

@@ -20,13 +20,15 @@ from sqlalchemy.orm import Session
 from boardkit.config import Settings
 from boardkit.core import audit, jobs
 from boardkit.core.db import Database, utcnow
-from boardkit.core.errors import NotFound, ValidationFailed
+from boardkit.core.errors import Forbidden, NotFound, ValidationFailed
 from boardkit.core.i18n import _
 from boardkit.core.permissions import Action, Principal, can
 from boardkit.core.storage import FileStore
 from boardkit.handover import pdf as handover_pdf
 from boardkit.handover import snapshot, sources
 from boardkit.handover.models import REASONS, HandoverPack
+
+__all__ = ["HandoverPack"]
 from boardkit.org import service as org_service
 
 PDF_JOB = "handover.pdf"
@@ -88,7 +90,7 @@ def generate(
 
     ``actor_id`` None: the system (a membership that ended, a confirmed transition) — nothing is
     checked about the actor. Otherwise the actor must manage the board (chair, vice chair,
-    administration; 404 for anyone who cannot see it). ``reason`` "change" is made once per
+    administration; 404 for anyone who cannot see the board, 403 for a member who may not). ``reason`` "change" is made once per
     departing membership: asking again gives the pack made before."""
     if reason not in REASONS:
         raise ValidationFailed(_("Ukendt anledning."), fields={"reason": _("Ukendt anledning.")})
@@ -98,7 +100,10 @@ def generate(
     if actor_id is not None:
         principal = org_service.build_principal(db, person_id=actor_id)
         org_service.get_board(db, principal=principal, board_id=board_id)  # 404 for outsiders
-        org_service.get_board(db, principal=principal, board_id=board_id, action=Action.MANAGE)
+        if not may_generate(principal, board):
+            raise Forbidden(
+                _("Kun formanden, næstformanden og administrationen kan lave en overdragelsesmappe.")
+            )
     departing = None
     if departing_person_id is not None:
         departing = _membership(db, board_id=board_id, person_id=departing_person_id)

@@ -9,7 +9,7 @@ from typing import Any
 from starlette.responses import Response
 from starlette.routing import Route
 
-from boardkit.core.errors import ValidationFailed
+from boardkit.core.errors import Forbidden, ValidationFailed
 from boardkit.core.i18n import _
 from boardkit.core.web import Ctx, file_response, form_errors, page, redirect, render
 from boardkit.handover import service
@@ -58,7 +58,7 @@ def board_packs(ctx: Ctx) -> Response:
                 reason="on_demand",
                 successor_person_id=int(raw) if raw.isdigit() else None,
             )
-        except ValidationFailed as exc:
+        except (ValidationFailed, Forbidden) as exc:
             errors = exc.fields or {"_pack": exc.message}
             return form_errors(
                 ctx, "handover/list.html", errors, **{**_list_context(ctx, board_id), "errors": errors}
@@ -125,7 +125,9 @@ def pack_checklist(ctx: Ctx) -> Response:
             )
         except ValidationFailed as exc:
             errors = exc.fields or {"_checklist": exc.message}
-            return form_errors(ctx, "handover/checklist.html", errors, **{**context, "errors": errors})
+            context.pop("errors")
+            context.pop("values")
+            return form_errors(ctx, "handover/checklist.html", errors, **context)
         ctx.flash(_("Tak. Din tjekliste er bekræftet."))
         return redirect(ctx, "handover_checklist", pack_id=pack_id)
     return render(ctx, "handover/checklist.html", **context)
