@@ -90,8 +90,9 @@ def generate(
 
     ``actor_id`` None: the system (a membership that ended, a confirmed transition) — nothing is
     checked about the actor. Otherwise the actor must manage the board (chair, vice chair,
-    administration; 404 for anyone who cannot see the board, 403 for a member who may not). ``reason`` "change" is made once per
-    departing membership: asking again gives the pack made before."""
+    administration; 404 for anyone who cannot see the board, 403 for a member who may not).
+    ``reason`` "change" is made once per departing membership: asking again gives the pack made
+    before."""
     if reason not in REASONS:
         raise ValidationFailed(_("Ukendt anledning."), fields={"reason": _("Ukendt anledning.")})
     board = db.get(org_service.Board, board_id)

@@ -71,7 +71,12 @@ def _decision_cells(d: sources.DecisionRow, clean: Scrubber, *, status: bool) ->
 
 
 def _open_cases(
-    db: Session, board_id: int, decisions: list[sources.DecisionRow], has_status: bool, clean: Scrubber
+    db: Session,
+    board_id: int,
+    decisions: list[sources.DecisionRow],
+    has_status: bool,
+    clean: Scrubber,
+    today: date,
 ) -> dict[str, Any]:
     carried = sources.carried_over(db, board_id=board_id)
     items = [
@@ -84,11 +89,18 @@ def _open_cases(
         ]
         for i in carried or []
     ]
-    open_rows = [_decision_cells(d, clean, status=True) for d in decisions if d.status in OPEN]
+    # Without a status in the register every decision counts as open: those of the last year are
+    # shown (the register section has the whole term).
+    recent = date.fromordinal(today.toordinal() - TERM_DAYS)
+    open_rows = [
+        _decision_cells(d, clean, status=True)
+        for d in decisions
+        if d.status in OPEN and (has_status or d.decided_on >= recent)
+    ]
     note = (
         ""
         if has_status
-        else _("Beslutningerne har endnu ingen status i registret: alle periodens beslutninger er vist.")
+        else _("Beslutningerne har endnu ingen status i registret: årets beslutninger er vist som åbne.")
     )
     return _section(
         "open_cases",
@@ -359,7 +371,7 @@ def build(
             facts.append([_("Overdrages til"), org_service.role_name(parties.successor_role)])
         facts.append([_("Periode"), _("%(since)s til %(until)s", since=_day(since), until=_day(today))])
         sections = [
-            _open_cases(db, board.id, decisions, has_status, clean),
+            _open_cases(db, board.id, decisions, has_status, clean, today),
             _decisions(decisions, since, clean),
             _budget(db, board.id, board.organisation_id, today.year),
             _contracts(db, board.id, clean),
