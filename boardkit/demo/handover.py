@@ -61,7 +61,17 @@ def add_demo_handover(db: Session, *, store: FileStore, board: Board) -> handove
     pack.created_at = made
     pack.content = {
         **pack.content,
-        "facts": [[k, fmt_date(TERM_2025) if k == "Lavet" else v] for k, v in pack.content["facts"]],
+        "facts": [
+            [
+                k,
+                fmt_date(TERM_2025)
+                if k == "Lavet"
+                else f"{fmt_date(FORMER_START)} til {fmt_date(ended)}"
+                if k == "Periode"
+                else v,
+            ]
+            for k, v in pack.content["facts"]
+        ],
     }
     handover_service.confirm_checklist(
         db,

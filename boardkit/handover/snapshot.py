@@ -334,7 +334,7 @@ def _contacts(
             _table(
                 "",
                 [_("Rolle"), _("Navn"), _("Hjælper med"), _("Telefon"), _("E-mail")],
-                [0.16, 0.18, 0.30, 0.14, 0.22],
+                [0.15, 0.17, 0.27, 0.17, 0.24],
                 rows,
                 _("Administrationen har ikke oplyst kontakter."),
             )
