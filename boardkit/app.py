@@ -35,6 +35,7 @@ from boardkit.core.web import error_page, json_error, unavailable
 from boardkit.core.web.pagecache import PageCache
 from boardkit.expenses import registration as expenses
 from boardkit.forum import registration as forum
+from boardkit.handover import registration as handover
 from boardkit.library import registration as library
 from boardkit.meetings import registration as meetings
 from boardkit.onboarding import registration as onboarding
@@ -56,6 +57,7 @@ DOMAINS = (
     onboarding,
     forum,
     library,
+    handover,
     org,
     api,
     accounts,

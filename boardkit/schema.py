@@ -5,6 +5,7 @@ from boardkit.core.db import Base
 from boardkit.core.notify import models as notify_models
 from boardkit.expenses import models as expenses_models
 from boardkit.forum import models as forum_models
+from boardkit.handover import models as handover_models
 from boardkit.library import models as library_models
 from boardkit.meetings import models as meetings_models
 from boardkit.onboarding import models as onboarding_models
@@ -22,4 +23,5 @@ MODULES = (
     onboarding_models,
     forum_models,
     library_models,
+    handover_models,
 )

@@ -13,6 +13,7 @@ from boardkit.api import (
     expense_reports,
     expenses,
     forum,
+    handover,
     invitations,
     library,
     meetings,
@@ -149,6 +150,7 @@ routes = [
     *yearplan.routes,
     *forum.routes,
     *library.routes,
+    *handover.routes,
     Route("/openapi.json", openapi_json, name="openapi"),
     Route("/docs", docs, name="docs"),
 ]

@@ -7,7 +7,7 @@ now (upcoming meetings should stay upcoming) and never touch the random stream.
 
 One module per domain: ``accounts`` (the fixed facts), ``people`` (names and the random stream),
 ``org`` (organisation, residents, boards), ``meetings`` (meetings and agendas), and the extras
-only ``boardkit demo`` adds: ``packs``, ``minutes``, ``expenses``, ``library``.
+only ``boardkit demo`` adds: ``packs``, ``minutes``, ``expenses``, ``library``, ``handover``.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from boardkit.demo.accounts import (
 from boardkit.demo.contacts import add_demo_contacts
 from boardkit.demo.expenses import add_demo_expenses
 from boardkit.demo.forum import add_demo_forum
+from boardkit.demo.handover import add_demo_handover
 from boardkit.demo.library import add_demo_library
 from boardkit.demo.meetings import add_agendas, add_meetings
 from boardkit.demo.minutes import add_demo_minutes
@@ -101,4 +102,5 @@ def load_demo(
                 chair=b.by_email[CHAIR_EMAIL],
                 secret_key=secret_key,
             )
+        add_demo_handover(db, store=store, board=ab_eng)
     return org

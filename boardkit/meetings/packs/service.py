@@ -34,6 +34,7 @@ from boardkit.meetings.models import AgendaItem, Meeting, PackRead, PackVersion
 from boardkit.meetings.pack_queue import BUILD as BUILD
 from boardkit.meetings.pack_queue import publish_pack as publish_pack
 from boardkit.meetings.pack_queue import queue_build as queue_build
+from boardkit.meetings.packs import layout as layout  # the pack's look, for documents drawn like it
 from boardkit.meetings.packs.build import audience, build_packs, latest_version, make_handlers
 from boardkit.meetings.packs.copies import Drawing, draw_copy, save_copy
 from boardkit.meetings.packs.manifest import variants_for

@@ -1,0 +1,187 @@
+"""Where the pack's material comes from: the other domains' service modules, read as the system.
+
+Some inputs come from parts that may be missing in a tree (the library of issue 16, the decisions'
+status and carried-over items of the minutes): each is looked up by name on its service module
+(``getattr(service, name, None)``) and an absent one gives an empty section (or, for decisions,
+the existing register with every decision counted as open), so the pack works without them and
+uses them once they are there. Everything here reads; nothing checks the reader (the service does).
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from types import ModuleType
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from boardkit.core.errors import NotFound, ValidationFailed
+from boardkit.core.permissions import Principal
+from boardkit.core.templating import TZ
+from boardkit.expenses import service as expense_service
+from boardkit.meetings import service as meetings_service
+from boardkit.meetings.minutes import service as minutes_service
+from boardkit.onboarding import service as onboarding_service
+from boardkit.org import service as org_service
+
+REGISTER_LIMIT = 5000  # a board's decisions over many years: far fewer
+
+
+def system_reader(organisation_id: int) -> Principal:
+    """Who reads the board's material for a pack: the organisation's administration (the pack
+    itself decides what of it is shown, and to whom)."""
+    return Principal(person_id=0, staff_organisation_ids=frozenset({organisation_id}))
+
+
+def _library() -> ModuleType | None:
+    try:
+        return importlib.import_module("boardkit.library.service")
+    except ModuleNotFoundError:
+        return None
+
+
+def _call(module: ModuleType | None, name: str, *args: Any, **kwargs: Any) -> list[Any] | None:
+    """``module.name(*args, **kwargs)`` as a list, or None when the function is not there."""
+    found: Callable[..., Any] | None = getattr(module, name, None) if module is not None else None
+    if found is None:
+        return None
+    return list(found(*args, **kwargs))
+
+
+def field(row: Any, name: str, default: Any = None) -> Any:
+    """A field of a dataclass, a row or a dict."""
+    if isinstance(row, dict):
+        return row.get(name, default)
+    return getattr(row, name, default)
+
+
+# --- the library: documents, contracts, keys ----------------------------------------------------
+
+
+def documents(db: Session, *, board_id: int) -> list[Any] | None:
+    return _call(_library(), "handover_documents", db, board_id=board_id)
+
+
+def contracts(db: Session, *, board_id: int) -> list[Any] | None:
+    return _call(_library(), "handover_contracts", db, board_id=board_id)
+
+
+def keys(db: Session, *, board_id: int) -> list[Any] | None:
+    return _call(_library(), "handover_keys", db, board_id=board_id)
+
+
+# --- the minutes: carried-over items and decisions -------------------------------------------------
+
+
+def carried_over(db: Session, *, board_id: int) -> list[Any] | None:
+    return _call(minutes_service, "carried_over_items", db, board_id=board_id)
+
+
+@dataclass(frozen=True)
+class DecisionRow:
+    decided_on: date
+    item_number: int
+    item_title: str
+    text: str
+    closed: bool
+    status: str  # open | in_progress | done
+
+
+def _row(d: Any, *, default_status: str) -> DecisionRow:
+    decided = field(d, "decided_on")
+    return DecisionRow(
+        decided_on=decided if isinstance(decided, date) else date.fromisoformat(str(decided)),
+        item_number=int(field(d, "item_number", 0) or 0),
+        item_title=str(field(d, "item_title", "") or field(d, "title", "") or ""),
+        text=str(field(d, "text", "") or ""),
+        closed=bool(field(d, "closed", False)),
+        status=str(field(d, "status", default_status) or default_status),
+    )
+
+
+def decisions(
+    db: Session, *, board_id: int, organisation_id: int, since: date
+) -> tuple[list[DecisionRow], bool]:
+    """The board's decisions since ``since``, oldest first, and whether they carry a status (False:
+    the register has no status yet and every decision counts as open)."""
+    of_board = getattr(minutes_service, "decisions_of_board", None)
+    if of_board is not None:
+        rows = [_row(d, default_status="open") for d in of_board(db, board_id=board_id, since=since)]
+        return sorted(rows, key=lambda r: (r.decided_on, r.item_number)), True
+    entries = minutes_service.list_decisions(
+        db, principal=system_reader(organisation_id), limit=REGISTER_LIMIT
+    )
+    rows = [
+        _row(e.decision, default_status="open")
+        for e in entries
+        if e.decision.board_id == board_id and e.decision.decided_on >= since
+    ]
+    return sorted(rows, key=lambda r: (r.decided_on, r.item_number)), False
+
+
+# --- expenses, the year plan, contacts ---------------------------------------------------------------
+
+
+def budget(db: Session, *, board_id: int, organisation_id: int, year: int) -> Any | None:
+    """The board's budget overview of ``year`` (``expenses.service.reports.budget_overview``)."""
+    try:
+        return expense_service.reports.budget_overview(
+            db, principal=system_reader(organisation_id), board_id=board_id, year=year
+        )
+    except (NotFound, ValidationFailed):
+        return None
+
+
+@dataclass(frozen=True)
+class PlanRow:
+    day: date
+    title: str
+    note: str
+    kind: str  # the plan's kind, or "meeting"
+
+
+def year_plan(db: Session, *, board_id: int, organisation_id: int, today: date) -> list[PlanRow]:
+    """The next twelve months: the year plan's events (department boards) and the board's meetings."""
+    until = today + timedelta(days=365)
+    reader = system_reader(organisation_id)
+    rows: list[PlanRow] = []
+    try:
+        plan = onboarding_service.board_plan(db, principal=reader, board_id=board_id, today=today)
+    except NotFound:
+        plan = None
+    if plan is not None:
+        rows += [PlanRow(e.day, e.title, e.note, e.kind) for e in plan.events if today <= e.day < until]
+    meetings = meetings_service.list_meetings(
+        db,
+        principal=reader,
+        board_id=board_id,
+        start=datetime.combine(today, time(), tzinfo=TZ),
+        end=datetime.combine(until, time(), tzinfo=TZ),
+        limit=500,
+    )
+    rows += [
+        PlanRow(m.starts_at.astimezone(TZ).date(), m.title, "", "meeting")
+        for m in meetings
+        if m.status != "cancelled"
+    ]
+    return sorted(rows, key=lambda r: (r.day, r.kind != "meeting", r.title))
+
+
+def contacts(db: Session, *, department_id: int | None, organisation_id: int) -> list[Any]:
+    """The administration's contacts for the board's department (none for a board without one)."""
+    if department_id is None:
+        return []
+    try:
+        found = onboarding_service.list_contacts(
+            db, principal=system_reader(organisation_id), department_id=department_id
+        )
+    except NotFound:
+        return []
+    return list(found.contacts)
+
+
+def role_name(role: str) -> str:
+    return org_service.role_name(role)
