@@ -17,8 +17,8 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from boardkit.core import audit, storage
-from boardkit.core.retention import service as retention
 from boardkit.core.db import Database
+from boardkit.core.retention import service as retention
 from boardkit.org import service as org_service
 from boardkit.permits.catalogue import RETENTION_RULE
 from boardkit.permits.models import Permit, PermitEvent, PermitFile, PermitInvoiceLine, PermitKind

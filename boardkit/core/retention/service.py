@@ -162,7 +162,9 @@ def run(
             log.exception("retention rule %s failed", name)
             failed.append(name)
     for r in runs:
-        log.info("retention %s: %s; %s stored file(s) deleted", r.name, _counts(r.result.counts), r.files_deleted)
+        log.info(
+            "retention %s: %s; %s stored file(s) deleted", r.name, _counts(r.result.counts), r.files_deleted
+        )
     if failed:
         raise RuntimeError(f"retention rules failed: {', '.join(failed)}")
     return runs
