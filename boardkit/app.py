@@ -30,6 +30,7 @@ from boardkit.core.i18n import _
 from boardkit.core.mail import registration as mail
 from boardkit.core.notify import registration as notify
 from boardkit.core.registry import Registry
+from boardkit.core.retention import registration as retention
 from boardkit.core.search import registration as search
 from boardkit.core.web import error_page, json_error, unavailable
 from boardkit.core.web.pagecache import PageCache
@@ -50,6 +51,7 @@ DOMAINS = (
     mail,
     notify,
     search,
+    retention,
     dashboard,
     meetings,
     expenses,

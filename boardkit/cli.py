@@ -1,4 +1,4 @@
-"""The command line: serve, worker, demo, db, import, reindex, token create, createadmin."""
+"""The command line: serve, worker, demo, db, import, reindex, retention, token create, createadmin."""
 
 from __future__ import annotations
 
@@ -238,6 +238,30 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_retention(settings: Settings, args: argparse.Namespace) -> int:
+    from boardkit.app import compose
+    from boardkit.core.retention import service as retention
+    from boardkit.core.storage import FileStore
+
+    migrate.upgrade(settings.database_url)
+    db = _db(settings)
+    compose(db, settings)  # every domain registers its rules
+    today = retention.today()
+    if args.dry_run:
+        for name in retention.rule_names():
+            result = retention.dry_run_rule(db, name=name, today=today)
+            print(f"{name}: {_counts(result.counts)}")
+        print("Dry run: nothing was deleted.", file=sys.stderr)
+        return 0
+    for run in retention.run(db, store=FileStore(settings.files_dir), today=today):
+        print(f"{run.name}: {_counts(run.result.counts)}; {run.files_deleted} stored file(s) deleted")
+    return 0
+
+
+def _counts(counts: dict[str, int]) -> str:
+    return ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "nothing"
+
+
 def cmd_token(settings: Settings, args: argparse.Namespace) -> int:
     from boardkit.org import service as org_service
 
@@ -329,6 +353,10 @@ def parser() -> argparse.ArgumentParser:
     )
     imp.add_argument("--organisation", help="short name of the organisation")
     sub.add_parser("reindex", help="rebuild the search index from the database")
+    keep = sub.add_parser(
+        "retention", help="apply the retention rules now, as the nightly job does (README: Retention)"
+    )
+    keep.add_argument("--dry-run", action="store_true", help="show what would be deleted, delete nothing")
     token = sub.add_parser("token", help="API tokens")
     token_sub = token.add_subparsers(dest="token_command", required=True)
     create = token_sub.add_parser("create", help="make an API token and print it")
@@ -351,6 +379,7 @@ COMMANDS = {
     "db": cmd_db,
     "import": cmd_import,
     "reindex": cmd_reindex,
+    "retention": cmd_retention,
     "token": cmd_token,
     "createadmin": cmd_createadmin,
 }

@@ -129,3 +129,26 @@ def test_serve_keeps_personal_links_out_of_its_log(tmp_path: Path) -> None:
     assert "/login/link/******** HTTP/1.1" in log and "/n/********" in log, log
     assert "Hemmelig" not in log
     assert oct((tmp_path / "var").stat().st_mode & 0o777) == "0o700"
+
+
+def test_retention_runs_every_rule_and_a_dry_run_deletes_nothing(
+    tmp_path: Path, sqlite_demo_template: Callable[[], Path]
+) -> None:
+    from boardkit.core.models import AuditEntry
+
+    shutil.copy(sqlite_demo_template(), tmp_path / "boardkit.sqlite3")
+    dry = run(tmp_path, "retention", "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    assert "Dry run: nothing was deleted." in dry.stderr
+    for rule in ("expenses.claims", "meetings.person_cases", "permits.closed_cases"):
+        assert f"{rule}: " in dry.stdout
+    db = Database(f"sqlite:///{tmp_path / 'boardkit.sqlite3'}")
+    retention_entries = select(func.count(AuditEntry.id)).where(AuditEntry.action == "retention.deleted")
+    with db.transaction() as s:
+        assert s.scalar(retention_entries) == 0
+    done = run(tmp_path, "retention")
+    assert done.returncode == 0, done.stderr
+    assert "permits.closed_cases: permits 0; 0 stored file(s) deleted" in done.stdout  # the demo is recent
+    with db.transaction() as s:
+        assert s.scalar(retention_entries) == 3
+    db.dispose()

@@ -240,7 +240,8 @@ def mark_paid(
 def delete_claim(db: Session, *, principal: Principal, claim_id: int, today: date | None = None) -> None:
     """A draft is the claimant's to delete; a submitted claim is a voucher, kept 5 years (409 before)."""
     claim = claims.get_claim(db, principal=principal, claim_id=claim_id, lock=True)
-    keep_until = rules.retained_until(claim)
+    organisation = db.get(org_service.Organisation, claim.organisation_id)
+    keep_until = rules.retained_until(claim, organisation.rules if organisation else None)
     if keep_until is None:
         if not rules.is_claimant(principal, claim):
             raise Forbidden(_("Kun den, der har lagt ud, kan slette sin kladde."), code="not_claimant")

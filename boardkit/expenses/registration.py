@@ -1,5 +1,5 @@
-"""The expenses domain's part of the application: the claim, line, flow and report pages, and the
-claims' names in the audit log."""
+"""The expenses domain's part of the application: the claim, line, flow and report pages, the
+claims' names in the audit log and the retention rule of claims past their 5 years."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from boardkit.core import storage
 from boardkit.core.audit import ObjectRef, register_object_names
 from boardkit.core.i18n import _
 from boardkit.core.registry import Registry
-from boardkit.expenses import flow_views, line_views, report_views, views
+from boardkit.core.retention import service as core_retention
+from boardkit.expenses import flow_views, line_views, report_views, retention, views
 from boardkit.expenses.models import ExpenseClaim, ExpenseLine
 
 
@@ -31,3 +32,4 @@ def register(reg: Registry) -> None:
     storage.register_references(
         "expenses", ExpenseLine.original_sha256, ExpenseLine.clean_sha256, ExpenseLine.preview_sha256
     )
+    core_retention.register_rule(retention.RULE, retention.rule)

@@ -8,8 +8,11 @@ claims once submitted; everybody else gets 404, exactly as if the claim did not 
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from boardkit.core.db import utcnow
 from boardkit.core.i18n import _
@@ -25,6 +28,8 @@ EARLIEST = date(2000, 1, 1)
 SECOND_APPROVAL_RULE = "expense_second_approval_ore"
 SECOND_APPROVAL_DEFAULT_ORE = 500_000  # 5,000 kr
 RETENTION_YEARS = 5
+FINANCIAL_YEAR_START_RULE = "financial_year_start"
+_MONTH_DAY = re.compile(r"\d{2}-\d{2}")
 BOARD_READERS = frozenset({"chair", "vice_chair", "treasurer"})
 EDITABLE = ("draft",)
 
@@ -184,8 +189,25 @@ def financial_year(claim: ExpenseClaim) -> int:
     return when.astimezone(TZ).year
 
 
-def retained_until(claim: ExpenseClaim) -> date | None:
-    """The first day the claim may be deleted (5 years after its financial year); None for a draft."""
+def financial_year_start(org_rules: Mapping[str, Any] | None, day: date) -> date:
+    """The first day of the financial year ``day`` falls in: the organisation rule
+    ``financial_year_start`` ("MM-DD", as the year plan reads it), else 1 January."""
+    month, first = 1, 1
+    value = (org_rules or {}).get(FINANCIAL_YEAR_START_RULE)
+    if isinstance(value, str) and _MONTH_DAY.fullmatch(value):
+        try:
+            date(2001, int(value[:2]), int(value[3:]))  # not a leap year: 02-29 is refused
+            month, first = int(value[:2]), int(value[3:])
+        except ValueError:
+            pass
+    start = date(day.year, month, first)
+    return start if start <= day else start.replace(year=day.year - 1)
+
+
+def retained_until(claim: ExpenseClaim, org_rules: Mapping[str, Any] | None = None) -> date | None:
+    """The first day the claim may be deleted (5 years after the end of its financial year, by the
+    organisation's ``org_rules``); None for a draft."""
     if claim.submitted_at is None:
         return None
-    return date(financial_year(claim) + RETENTION_YEARS + 1, 1, 1)
+    start = financial_year_start(org_rules, claim.submitted_at.astimezone(TZ).date())
+    return start.replace(year=start.year + RETENTION_YEARS + 1)

@@ -84,6 +84,9 @@ class AgendaItem(Base):
     # A closed item about a person or a complaint (personalesag, klagesag): residents do not even
     # see that it exists — it is left out of everything they get, not shown as "Lukket punkt".
     person_case: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Set when retention deleted a person case's material (description, files, notes): the item
+    # then says so wherever it is shown; its title and the minutes stay.
+    material_deleted_at: Mapped[datetime | None]
     presenter: Mapped[str] = mapped_column(String(200), default="")
     minutes_allotted: Mapped[int | None]
     # "proposals" marks the item that collects residents' proposals at a department meeting.

@@ -1,5 +1,5 @@
 """The meetings domain's part of the application: the meeting core (pages, search material, the
-reminder task, audit names), then each sub-domain's own ``register``."""
+reminder task, audit names, the retention rule of person cases), then each sub-domain's own ``register``."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from boardkit.core import search, storage
 from boardkit.core.audit import ObjectRef, register_object_names
 from boardkit.core.models import PreparedFile
 from boardkit.core.registry import Registry
-from boardkit.meetings import reminders, search_docs, views
+from boardkit.core.retention import service as core_retention
+from boardkit.meetings import reminders, retention, search_docs, views
 from boardkit.meetings.invitations import registration as invitations
 from boardkit.meetings.minutes import registration as minutes
 from boardkit.meetings.models import AgendaItem, Attachment, Meeting, PackFile, PrintBatch
@@ -55,5 +56,6 @@ def register(reg: Registry) -> None:
     storage.register_references(
         "meetings", Attachment.sha256, PackFile.sha256, PrintBatch.pdf_sha256, PreparedFile.prepared_sha256
     )
+    core_retention.register_rule(retention.RULE, retention.rule)
     for sub in (packs, proposals, invitations, minutes):
         sub.register(reg)

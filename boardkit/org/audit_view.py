@@ -94,6 +94,7 @@ def action_label(action: str) -> str:
         "expense.pay": _("Udlæg udbetalt"),
         "expense.flag.decide": _("Udlæg: mulig dublet afgjort"),
         "expense.delete": _("Udlæg slettet"),
+        "retention.deleted": _("Slettet efter opbevaringsreglerne"),
     }
     return labels.get(action, action)
 
@@ -166,6 +167,9 @@ def field_label(key: str) -> str:
         "emails": _("E-mails"),
         "letters": _("Breve"),
         "unreachable": _("Uden adresse"),
+        "counts": _("Antal"),
+        "ids": _("Id'er"),
+        "day": _("Dag"),
     }
     return labels.get(key, key.replace("_", " ").capitalize())
 

@@ -1,5 +1,5 @@
 """The permits domain's part of the application: its pages, the pass of unanswered reports and the
-daily retention purge (both in batches, each in its own short transaction), its kind of import
+retention rule of closed cases (run nightly by core's retention job), its kind of import
 file, the column of stored files it refers to, and the cases' names in the audit log."""
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from boardkit.core.audit import ObjectRef, register_object_names
 from boardkit.core.db import Database
 from boardkit.core.i18n import _
 from boardkit.core.registry import Registry
+from boardkit.core.retention import service as core_retention
 from boardkit.org import service as org_service
 from boardkit.org.importing import service as importing
 from boardkit.permits import admin_views, imports, retention, views
@@ -46,11 +47,8 @@ def register(reg: Registry) -> None:
     reg.routes(admin_views.routes)
     lapse = in_batches(lambda db: lapse_reports(db, today=org_service.today(), settings=settings))
 
-    def purge(database: Database, payload: dict[str, Any]) -> None:
-        retention.run(database, store=storage.FileStore(settings.files_dir), today=org_service.today())
-
     reg.every(LAPSE_KIND, lapse, seconds=LAPSE_EVERY_SECONDS, own_transactions=True)
-    reg.every(retention.PURGE_KIND, purge, seconds=retention.PURGE_EVERY_SECONDS, own_transactions=True)
+    core_retention.register_rule(retention.RULE, retention.rule)
     register_object_names("permit", _permits)
     importing.register_format(imports.FORMAT)
     storage.register_references("permits", PermitFile.sha256)

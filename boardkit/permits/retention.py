@@ -3,7 +3,11 @@
 tenancy are kept, whatever their state. Each deletion leaves an audit entry without the content
 (the case's number and kind only). A periodic job runs it daily, in batches; once a batch has
 committed, its files are deleted from the store unless something else (another case, a meeting)
-refers to the same stored file."""
+refers to the same stored file.
+
+The rule is registered with core's retention job (``core.retention``, rule :data:`RULE`), which
+runs it nightly in batches with the other domains' rules and writes what it deleted to the audit
+log; each deleted case also keeps its own audit entry (``permit.deleted_by_retention``)."""
 
 from __future__ import annotations
 
@@ -14,14 +18,14 @@ from sqlalchemy.orm import Session
 
 from boardkit.core import audit, storage
 from boardkit.core.db import Database
+from boardkit.core.retention import service as retention
 from boardkit.org import service as org_service
 from boardkit.permits.catalogue import RETENTION_RULE
 from boardkit.permits.models import Permit, PermitEvent, PermitFile, PermitInvoiceLine, PermitKind
 
 DEFAULT_YEARS = 5
 BATCH = 500
-PURGE_KIND = "permits.retention"
-PURGE_EVERY_SECONDS = 24 * 60 * 60
+RULE = "permits.closed_cases"
 
 
 def years_before(day: date, years: int) -> date:
@@ -64,7 +68,10 @@ def due_for_deletion(db: Session, *, today: date, limit: int = BATCH) -> list[in
 def purge(db: Session, *, today: date, limit: int = BATCH, files: set[str] | None = None) -> int:
     """Delete one batch of cases due for deletion; returns how many (0: nothing left). The stored
     files of the deleted cases are added to ``files``, for :func:`delete_files` after the commit."""
-    ids = due_for_deletion(db, today=today, limit=limit)
+    return _delete(db, due_for_deletion(db, today=today, limit=limit), files=files)
+
+
+def _delete(db: Session, ids: list[int], *, files: set[str] | None) -> int:
     if not ids:
         return 0
     if files is not None:
@@ -95,26 +102,15 @@ def purge(db: Session, *, today: date, limit: int = BATCH, files: set[str] | Non
     return len(ids)
 
 
-def delete_files(database: Database, store: storage.FileStore, shas: set[str]) -> int:
-    """Delete the stored files nothing refers to any more (asked after the purge committed, so a
-    rolled-back purge never loses a file); returns how many."""
-    if not shas:
-        return 0
-    with database.transaction(readonly=True) as db:
-        gone = storage.unreferenced(db, shas)
-    for sha in gone:
-        store.delete(sha)
-    return len(gone)
+def rule(db: Session, today: date, limit: int) -> retention.RetentionResult:
+    """The retention rule: one batch of cases deleted, with their ids and stored files."""
+    ids = due_for_deletion(db, today=today, limit=limit)
+    files: set[str] = set()
+    count = _delete(db, ids, files=files)
+    return retention.RetentionResult(counts={"permits": count}, ids={"permit": ids}, files=files)
 
 
 def run(database: Database, *, store: storage.FileStore, today: date) -> int:
-    """The daily job: every batch in a short transaction of its own, then its files; returns the count."""
-    total = 0
-    while True:
-        files: set[str] = set()
-        with database.transaction() as db:
-            count = purge(db, today=today, files=files)
-        delete_files(database, store, files)
-        total += count
-        if not count:
-            return total
+    """Apply the rule now (as the nightly job does): every batch in a short transaction of its
+    own, then its files; returns the count."""
+    return retention.run_rule(database, store=store, name=RULE, today=today).result.total

@@ -158,6 +158,7 @@ def _spec(
                 redacted=item["redacted"],
                 files=files,
                 note=notes.get(item["id"], ""),
+                material_deleted=bool(item.get("material_deleted")),
             )
         )
     return pack_pdf.PackSpec(

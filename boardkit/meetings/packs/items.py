@@ -30,6 +30,11 @@ if TYPE_CHECKING:
 LINE = 5.2  # description line height
 
 
+def material_deleted_text() -> str:
+    """What an item whose material retention deleted says, in the pack's language."""
+    return _("Materialet er slettet efter opbevaringsreglerne.")
+
+
 def kind_label(kind: str) -> str:
     return {"information": _("Orientering"), "discussion": _("Drøftelse"), "decision": _("Beslutning")}.get(
         kind, kind
@@ -65,6 +70,8 @@ def item(
     flow = Flow(book, footer=footer, continued=continued, continued_h=9)
     _heading(flow, book, item)
     files = [] if item.redacted else list(enumerate(item.files))
+    if item.material_deleted and not item.redacted:
+        text_lines(flow, book.lines(material_deleted_text(), W, size=10.5), size=10.5, h=LINE)
     if not item.redacted:
         for n, paragraph in enumerate(
             p for p in item.description.replace("\r", "").split("\n\n") if p.strip()

@@ -44,7 +44,7 @@ def _file(attachment: Any) -> dict[str, Any]:
 
 
 def _item(item: AgendaItem, number: int, *, redacted: bool, extra: list[Any]) -> dict[str, Any]:
-    return {
+    found = {
         "id": item.id,
         "number": number,
         "title": item.title,
@@ -55,6 +55,21 @@ def _item(item: AgendaItem, number: int, *, redacted: bool, extra: list[Any]) ->
         "presenter": "" if redacted else item.presenter,
         "files": [] if redacted else [_file(a) for a in [*item.attachments, *extra]],
     }
+    # Retention took the material of a person case: its place and title stay.
+    return found if item.material_deleted_at is None else _forgotten(found)
+
+
+def _forgotten(item: dict[str, Any]) -> dict[str, Any]:
+    return {**item, "description": "", "files": [], "material_deleted": True}
+
+
+def forget_material(manifest: dict[str, Any], item_ids: set[int]) -> dict[str, Any]:
+    """The manifest with the material of ``item_ids`` taken out, as :func:`build_manifest` now
+    makes it for an item whose material retention deleted (the same manifest if none is in it)."""
+    if not any(i["id"] in item_ids and not i.get("material_deleted") for i in manifest["items"]):
+        return manifest
+    items = [_forgotten(i) if i["id"] in item_ids else i for i in manifest["items"]]
+    return {**manifest, "items": items}
 
 
 def build_manifest(

@@ -44,6 +44,7 @@ class PackItem:
     redacted: bool = False  # public pack: title + "Lukket punkt" only, no description/files
     files: tuple[PackFile, ...] = ()
     note: str = ""  # the reader's private note, printed on the item page when given
+    material_deleted: bool = False  # retention deleted a person case's material: said on its page
 
 
 @dataclass(frozen=True)
