@@ -23,9 +23,9 @@ from boardkit.core import audit
 from boardkit.core.db import utcnow
 from boardkit.core.errors import Forbidden, NotFound, ValidationFailed
 from boardkit.core.i18n import _
-from boardkit.core.permissions import Principal
+from boardkit.core.permissions import Action, Principal, Resource, can
 from boardkit.core.templating import TZ
-from boardkit.meetings import access, lookup
+from boardkit.meetings import lookup
 from boardkit.meetings.minutes_models import DECISION_STATUSES
 from boardkit.meetings.models import AgendaItem, Decision, Meeting, Minutes
 from boardkit.org import service as org_service
@@ -152,6 +152,18 @@ def list_decisions(
     return [Entry(d, title, dept, board) for d, title, dept, board in rows]
 
 
+def decision_entry(db: Session, *, decision: Decision) -> Entry:
+    """A decision with the names the register shows next to it."""
+    row = db.execute(
+        select(Meeting.title, org_service.Department.name, org_service.Board.name)
+        .select_from(Meeting)
+        .join(org_service.Board, org_service.Board.id == decision.board_id)
+        .join(org_service.Department, org_service.Department.id == decision.department_id, isouter=True)
+        .where(Meeting.id == decision.meeting_id)
+    ).one()
+    return Entry(decision, row[0], row[1], row[2])
+
+
 def years(db: Session, *, principal: Principal) -> list[int]:
     """The years that have decisions this reader may see (for the filter)."""
     year = extract("year", Decision.decided_on)
@@ -202,9 +214,14 @@ def get_decision(db: Session, *, principal: Principal, decision_id: int) -> tupl
     return row[0], row[1]
 
 
-def may_set_status(principal: Principal, meeting: Meeting) -> bool:
+def may_set_status(principal: Principal, decision: Decision) -> bool:
     """The chair, the vice chair and the administration say how far a decision has come."""
-    return access.can_manage(principal, meeting)
+    resource = Resource(
+        organisation_id=decision.organisation_id,
+        department_id=decision.department_id,
+        board_id=decision.board_id,
+    )
+    return can(principal, Action.MANAGE, resource)
 
 
 def set_status(
@@ -214,7 +231,7 @@ def set_status(
     reader may not see it, 403 when they may not change it, 422 for an unknown status or a long note.
     ``note`` None keeps the note; the same status and note again changes nothing."""
     decision, meeting = get_decision(db, principal=principal, decision_id=decision_id)
-    if not may_set_status(principal, meeting):
+    if not may_set_status(principal, decision):
         raise Forbidden(
             _("Kun formanden, næstformanden og administrationen kan ændre en beslutnings status.")
         )

@@ -31,6 +31,7 @@ from boardkit.meetings.minutes.content import blank_content as blank_content
 from boardkit.meetings.minutes.content import build_content as build_content
 from boardkit.meetings.minutes.content import save_minutes as save_minutes
 from boardkit.meetings.minutes.decisions import BoardDecision as BoardDecision
+from boardkit.meetings.minutes.decisions import decision_entry as decision_entry
 from boardkit.meetings.minutes.decisions import decisions_of_board as decisions_of_board
 from boardkit.meetings.minutes.decisions import get_decision as get_decision
 from boardkit.meetings.minutes.decisions import list_decisions as list_decisions
@@ -57,3 +58,4 @@ from boardkit.meetings.minutes.versions import Change as Change
 from boardkit.meetings.minutes.versions import diff_content as diff_content
 from boardkit.meetings.minutes.versions import list_versions as list_versions
 from boardkit.meetings.minutes.versions import version_diff as version_diff
+from boardkit.meetings.minutes_models import DECISION_STATUSES as DECISION_STATUSES
