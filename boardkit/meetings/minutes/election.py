@@ -136,7 +136,7 @@ def current_seats(db: Session, meeting: Meeting) -> list[Seat]:
     before the meeting's day, and every substitute (the meeting elects the substitutes anew)."""
     day = meeting_day(meeting)
     seats: dict[int, Seat] = {}
-    for m in org_service.list_board_members(db, board_id=meeting.board_id):
+    for m in org_service.list_board_members(db, board_id=meeting.board_id, include_ended=True):
         if m.start_date > day or (m.end_date is not None and m.end_date < day - RECENTLY_ENDED):
             continue
         leaves = m.role == "substitute" or (m.end_date is not None and m.end_date <= day)

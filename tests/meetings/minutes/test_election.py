@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 from starlette.testclient import TestClient
 
 from boardkit.core.db import Database
@@ -16,7 +16,7 @@ from boardkit.meetings.minutes import approval
 from boardkit.meetings.minutes import service as minutes_service
 from boardkit.meetings.minutes.election import meeting_day
 from boardkit.meetings.models import Meeting, Minutes
-from boardkit.org.models import Person
+from boardkit.org.models import Membership, Person
 from tests.helpers import api_token, login_as
 from tests.meetings.meeting_env import CHAIR, RESIDENT, TREASURER
 from tests.meetings.minutes.election_env import engparken
@@ -321,3 +321,34 @@ def test_residents_see_the_elected_once_published(client: TestClient, demo: Data
     page = client.get(f"/meetings/{meeting_id}/minutes")
     assert page.status_code == 200
     assert names(demo, [board.outsiders[0]])[board.outsiders[0]] in page.text
+
+
+def test_who_leaves_by_default(client: TestClient, demo: Database) -> None:
+    """Ticked in advance: a member whose term ends on or before the meeting's day and every current
+    substitute; a member whose term goes on is not."""
+    meeting_id = held_department_meeting(demo)
+    board = engparken(demo)
+    ending, staying = board.members[-1], board.members[-2]
+    with demo.transaction() as s:
+        meeting = s.get(Meeting, meeting_id)
+        assert meeting is not None
+        day = meeting_day(meeting)
+        s.execute(
+            update(Membership)
+            .where(
+                Membership.person_id == ending, Membership.role != "substitute", Membership.end_date.is_(None)
+            )
+            .values(end_date=day)
+        )
+    login_as(client, demo, CHAIR)
+    html = client.get(f"/meetings/{meeting_id}/minutes/edit").text
+
+    def ticked(pid: int) -> bool:
+        return bool(
+            re.search(
+                rf'id="leaving-{pid}" name="leaving-{pid}" value="1" class="form-checkbox" checked', html
+            )
+        )
+
+    assert ticked(ending) and all(ticked(p) for p in board.substitutes)
+    assert not ticked(staying) and f'id="leaving-{staying}"' in html
