@@ -47,6 +47,7 @@ def minutes_json(ctx: Ctx, meeting: Meeting, minutes: Any) -> dict[str, Any]:
         residents_present=content.get("residents_present"),
         households_represented=content.get("households_represented"),
         items=[m.MinutesItem.model_validate(item) for item in content.get("items", [])],
+        election=m.Election.model_validate(content["election"]) if content.get("election") else None,
         submitted_at=_iso(minutes.submitted_at),
         approved_at=_iso(minutes.approved_at),
         published_at=_iso(minutes.published_at),
@@ -87,10 +88,28 @@ def _input(body: m.MinutesBody) -> minutes_service.MinutesInput:
         households_represented=body.households_represented,
         items=[
             minutes_service.ItemInput(
-                agenda_item_id=i.agenda_item_id, notes=i.notes, decision=i.decision, votes=i.votes
+                agenda_item_id=i.agenda_item_id,
+                notes=i.notes,
+                decision=i.decision,
+                votes=i.votes,
+                carried_over=i.carried_over,
             )
             for i in body.items
         ],
+        election=_election(body.election),
+    )
+
+
+def _election(body: m.ElectionIn | None) -> minutes_service.ElectionInput | None:
+    if body is None:
+        return None
+    s = minutes_service
+    return s.ElectionInput(
+        elected=[s.ElectedInput(e.person_id, e.role, e.term_end, e.until_year) for e in body.elected],
+        substitutes=[
+            s.SubstituteInput(x.person_id, x.order, x.term_end, x.until_year) for x in body.substitutes
+        ],
+        leaving=list(body.leaving),
     )
 
 
@@ -193,6 +212,7 @@ def minutes_pdf(ctx: Ctx) -> Response:
         Query("department_id", {"type": "integer"}),
         Query("year", {"type": "integer", "minimum": 1900, "maximum": 2999}),
         Query("q", {"type": "string", "maxLength": 200}, "words to find"),
+        Query("status", {"type": "string", "enum": ["open", "in_progress", "done"]}),
     ),
 )
 @api
@@ -209,30 +229,68 @@ def list_decisions(ctx: Ctx) -> dict[str, Any]:
     q = query.get("q", "")
     if len(q) > 200:
         raise AppError(_("Søgningen må højst have 200 tegn."), code="query_too_long")
+    status = query.get("status") or None
+    if status is not None and status not in minutes_service.DECISION_STATUSES:
+        raise ValidationFailed(_("Vælg åben, i gang eller udført."), fields={"status": "invalid"})
     entries = minutes_service.list_decisions(
-        ctx.db, principal=ctx.principal, department_id=ctx.query_int("department_id"), year=year, q=q
+        ctx.db,
+        principal=ctx.principal,
+        department_id=ctx.query_int("department_id"),
+        year=year,
+        q=q,
+        status=status,
     )
     items = [
-        m.Decision(
-            id=e.decision.id,
-            meeting_id=e.decision.meeting_id,
-            meeting_title=e.meeting_title,
-            agenda_item_id=e.decision.agenda_item_id,
-            item_number=e.decision.item_number,
-            item_title=e.decision.item_title,
-            department_id=e.decision.department_id,
-            department_name=e.department_name,
-            board_id=e.decision.board_id,
-            board_name=e.board_name,
-            date=e.decision.decided_on.isoformat(),
-            text=e.decision.text,
-            closed=e.decision.closed,
-            votes=e.decision.votes,
-            minutes_url=ctx.absolute_url("minutes", meeting_id=e.decision.meeting_id),
-        )
-        for e in entries
+        decision_json(ctx, e.decision, e.meeting_title, e.department_name, e.board_name) for e in entries
     ]
     return out(m.DecisionList(items=items, next=None))
+
+
+def decision_json(
+    ctx: Ctx, d: Any, meeting_title: str, department_name: str | None, board_name: str
+) -> m.Decision:
+    return m.Decision(
+        id=d.id,
+        meeting_id=d.meeting_id,
+        meeting_title=meeting_title,
+        agenda_item_id=d.agenda_item_id,
+        item_number=d.item_number,
+        item_title=d.item_title,
+        department_id=d.department_id,
+        department_name=department_name,
+        board_id=d.board_id,
+        board_name=board_name,
+        date=d.decided_on.isoformat(),
+        text=d.text,
+        closed=d.closed,
+        votes=d.votes,
+        minutes_url=ctx.absolute_url("minutes", meeting_id=d.meeting_id),
+        status=d.status,
+        status_changed_at=_iso(d.status_changed_at),
+        status_note=d.status_note,
+    )
+
+
+@doc(
+    "Set a decision's status (chair, vice chair, admin): open, in_progress or done, with an optional note",
+    ok=m.Decision,
+    body=m.DecisionStatusBody,
+    errors=(403, 422),
+    op_id="setDecisionStatus",
+)
+@api
+def patch_decision(ctx: Ctx) -> dict[str, Any]:
+    """Set a decision's status (404 when I may not see it, 403 when I may not change it, 422 bad status)."""
+    body = parse(ctx, m.DecisionStatusBody)
+    decision = minutes_service.set_decision_status(
+        ctx.db,
+        principal=ctx.principal,
+        decision_id=ctx.int_param("decision_id"),
+        status=body.status,
+        note=body.note if body.given("note") else None,
+    )
+    entry = minutes_service.decision_entry(ctx.db, decision=decision)
+    return out(decision_json(ctx, decision, entry.meeting_title, entry.department_name, entry.board_name))
 
 
 routes = [
@@ -255,4 +313,5 @@ routes = [
     ),
     Route("/meetings/{meeting_id:id}/minutes.pdf", minutes_pdf, name="minutes_pdf"),
     Route("/decisions", list_decisions, name="decisions"),
+    Route("/decisions/{decision_id:id}", patch_decision, methods=["PATCH"], name="decision_patch"),
 ]

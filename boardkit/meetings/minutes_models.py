@@ -17,6 +17,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from boardkit.core.db import Base, utcnow
 
 MINUTES_STATUSES = ("draft", "submitted", "approved", "published")
+# Whether a decision has been carried out (the chair, the vice chair and the administration say so).
+DECISION_STATUSES = ("open", "in_progress", "done")
 
 
 class Minutes(Base):
@@ -83,7 +85,8 @@ class MinutesComment(Base):
 
 
 class Decision(Base):
-    """One decision of approved minutes, for the register: rewritten each time the minutes are approved."""
+    """One decision of approved minutes, for the register: brought up to date each time the minutes are
+    approved (and hidden while a later edit waits for approval)."""
 
     __tablename__ = "decision"
     __table_args__ = (Index("ix_decision_department_day", "department_id", "decided_on"),)
@@ -101,3 +104,7 @@ class Decision(Base):
     text: Mapped[str] = mapped_column(Text)
     closed: Mapped[bool] = mapped_column(default=False)
     votes: Mapped[dict[str, int] | None] = mapped_column(JSON)
+    # Carried out? Kept when the minutes are approved again (matched by agenda item).
+    status: Mapped[str] = mapped_column(String(20), default="open", server_default="open")
+    status_changed_at: Mapped[datetime | None]
+    status_note: Mapped[str] = mapped_column(Text, default="", server_default="")

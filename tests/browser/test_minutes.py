@@ -7,6 +7,7 @@ import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import pytest
@@ -187,4 +188,32 @@ def test_minutes_form_is_accessible(browser: Any, site: Site, smtp_server: SMTPS
     page.goto(f"{site.server.url}/meetings/{other}/minutes/edit")
     check_axe(page, "minutes form")
     screenshot(page, "minutes-form-phone")
+    context.close()
+
+
+def test_the_election_part_of_a_department_meetings_form_is_accessible(
+    browser: Any, site: Site, smtp_server: SMTPServer
+) -> None:
+    """At iPad size: the chair records an election (a resident picked from the list by address, a
+    term as a year, the default of who leaves) and the minutes show it."""
+    meeting_id = held_department_meeting(site.db)
+    context = browser.new_context(viewport=IPAD, locale="da-DK")
+    page = context.new_page()
+    log_in(page, site.server, smtp_server, CHAIR)
+    page.goto(f"{site.server.url}/meetings/{meeting_id}/minutes/edit")
+    check_axe(page, "minutes form with an election")
+    page.check("#election")
+    person = page.locator("#el_person-0 option").nth(1)
+    name, value = person.inner_text(), person.get_attribute("value")
+    page.select_option("#el_person-0", value=value)
+    page.fill("#el_term-0", "2099")
+    page.get_by_role("button", name="Gem referatet").click()
+    assert page.locator("#el_term-0-error").is_visible()  # 2099 is more than ten years ahead
+    check_axe(page, "minutes form with an election error")
+    page.fill("#el_term-0", str(date.today().year + 2))
+    page.get_by_role("button", name="Gem referatet").click()
+    page.wait_for_url(f"**/meetings/{meeting_id}/minutes")
+    assert name in page.locator("#election").inner_text()
+    check_axe(page, "minutes with an election")
+    screenshot(page, "minutes-election-ipad")
     context.close()

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BeforeValidator, Field
 
 from boardkit.api.models.common import Date, Out, Page, Time, Url, Votes
-from boardkit.api.schema import Body, Number, Text, fail, one_of
+from boardkit.api.schema import Body, Day, Flag, Id, Number, Text, fail, one_of
 from boardkit.core.i18n import _, lazy_gettext
 
 VOTES_TEXT = "Whole numbers from 0; at department meetings at most 2 per household represented"
@@ -62,6 +62,35 @@ class MinutesItemIn(Body):
     notes: Text = ""
     decision: Text = ""
     votes: VotesIn = None
+    carried_over: Flag = Field(False, description="Udsat til næste møde")
+
+
+TERM_TEXT = (
+    "A term ends on term_end (a date after the meeting) or at the ordinary department meeting of until_year"
+)
+
+
+class ElectedIn(Body):
+    person_id: Id
+    role: Text = one_of(["member", "chair"], "member", description="chair: elected directly by the meeting")
+    term_end: Day = Field(None, description=TERM_TEXT)
+    until_year: Number = None
+
+
+class SubstituteIn(Body):
+    person_id: Id
+    order: Number = Field(None, description="1, 2 …: the order substitutes step in")
+    term_end: Day = Field(None, description=TERM_TEXT)
+    until_year: Number = None
+
+
+class ElectionIn(Body):
+    """The election of an ordinary department meeting: elected must be adults of the department's
+    households; leaving are current members and substitutes (person ids)."""
+
+    elected: list[ElectedIn] = []
+    substitutes: list[SubstituteIn] = []
+    leaving: list[Id] = []
 
 
 class MinutesBody(Body):
@@ -76,10 +105,16 @@ class MinutesBody(Body):
     residents_present: Number = None
     households_represented: Number = None
     items: list[Annotated[MinutesItemIn, BeforeValidator(_minutes_item)]] = []
+    election: ElectionIn | None = Field(None, description="Ordinary department meetings only; null: none")
 
 
 class CommentBody(Body):
     text: Text = ""
+
+
+class DecisionStatusBody(Body):
+    status: Text = one_of(["open", "in_progress", "done"])
+    note: Text = Field("", description="Left out: the note is kept; empty: no note")
 
 
 # --- answers --------------------------------------------------------------------------------
@@ -104,6 +139,35 @@ class MinutesItem(Out):
     decision: str = ""
     votes: Votes | None = Field(None, description=VOTES_TEXT)
     redacted: bool = Field(False, description="A closed item as residents see it: number only")
+    carried_over: bool = Field(False, description="Udsat til næste møde")
+
+
+class Elected(Out):
+    person_id: int
+    name: str
+    role: Literal["member", "chair"]
+    term_end: Date | None
+    until_year: int | None
+
+
+class ElectedSubstitute(Out):
+    person_id: int
+    name: str
+    order: int
+    term_end: Date | None
+    until_year: int | None
+
+
+class Leaving(Out):
+    person_id: int
+    name: str
+    role: str
+
+
+class Election(Out):
+    elected: list[Elected]
+    substitutes: list[ElectedSubstitute]
+    leaving: list[Leaving]
 
 
 class Approval(Out):
@@ -130,6 +194,7 @@ class Minutes(Out):
     residents_present: int | None
     households_represented: int | None
     items: list[MinutesItem]
+    election: Election | None = Field(None, description="Ordinary department meetings: the election result")
     submitted_at: Time | None
     approved_at: Time | None
     published_at: Time | None
@@ -166,6 +231,9 @@ class Decision(Out):
     closed: bool
     votes: Votes | None = Field(description=VOTES_TEXT)
     minutes_url: Url
+    status: Literal["open", "in_progress", "done"]
+    status_changed_at: Time | None = None
+    status_note: str = ""
 
 
 class DecisionList(Page):

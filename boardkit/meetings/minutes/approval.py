@@ -13,6 +13,7 @@ twice is a conflict (409); somebody who is not on the board gets 404, like for a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -37,6 +38,15 @@ from boardkit.org import service as org_service
 from boardkit.org.service import Person
 
 RULES = ("all_present", "chair")
+
+ApprovedHook = Callable[[Session, Minutes, Meeting], None]
+_ON_APPROVED: dict[str, ApprovedHook] = {}
+
+
+def on_minutes_approved(owner: str, hook: ApprovedHook) -> None:
+    """Call ``hook(db, minutes, meeting)`` in the approving transaction when the last approval locks
+    a version of minutes (status ``approved``, decisions in the register); registering again replaces."""
+    _ON_APPROVED[owner] = hook
 
 
 @dataclass(frozen=True)
@@ -222,6 +232,8 @@ def approve(
     minutes.status, minutes.approved_at = "approved", utcnow()
     decisions.sync_decisions(db, meeting=meeting, minutes=minutes)
     minutes_search.changed(db, meeting.id)
+    for hook in list(_ON_APPROVED.values()):
+        hook(db, minutes, meeting)
     told = {pid for pid in (minutes.submitted_by, *required_ids_of_chair(db, meeting)) if pid is not None}
     people = org_service.get_people(db, ids=told)
     _mail(

@@ -6,7 +6,9 @@ The content is one JSON document::
      "attendance": [{"person_id", "name", "status": present|absent|excused}],
      "residents_present": int | None, "households_represented": int | None,   # department meetings
      "items": [{"agenda_item_id", "number", "title", "closed", "person_case", "notes", "decision",
-                "votes": {"for", "against", "blank"} | None}]}
+                "votes": {"for", "against", "blank"} | None,
+                "carried_over": true (absent: false)}],          # "Udsat til næste møde"
+     "election": {...} | None}                                  # ordinary department meetings: election.py
 
 A draft is edited in place. Once submitted, every change makes a new version (the approvals of
 the earlier one stop counting, see ``minutes.approval``); published minutes are final.
@@ -17,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from boardkit.core import audit
@@ -27,8 +29,9 @@ from boardkit.core.i18n import _, ngettext
 from boardkit.core.permissions import Principal
 from boardkit.meetings.minutes import search as minutes_search
 from boardkit.meetings.minutes.access import find_minutes, require_edit
+from boardkit.meetings.minutes.election import ElectionInput, build_election
 from boardkit.meetings.minutes.versions import diff_content
-from boardkit.meetings.models import Decision, Meeting, Minutes, MinutesVersion
+from boardkit.meetings.models import Meeting, Minutes, MinutesVersion
 from boardkit.org import service as org_service
 
 ATTENDANCE = ("present", "absent", "excused")
@@ -42,6 +45,7 @@ class ItemInput:
     notes: str = ""
     decision: str = ""
     votes: dict[str, int] | None = None
+    carried_over: bool = False  # "Udsat til næste møde"
 
 
 @dataclass
@@ -53,6 +57,7 @@ class MinutesInput:
     residents_present: int | None = None
     households_represented: int | None = None
     items: list[ItemInput] = field(default_factory=list)
+    election: ElectionInput | None = None  # ordinary department meetings
 
 
 def blank_content(db: Session, meeting: Meeting) -> dict[str, Any]:
@@ -83,7 +88,7 @@ def _pos(item: Any) -> int:
 
 
 def _item_entry(item: Any, data: ItemInput) -> dict[str, Any]:
-    return {
+    entry: dict[str, Any] = {
         "agenda_item_id": item.id,
         "number": item.position,
         "title": item.title,
@@ -94,6 +99,9 @@ def _item_entry(item: Any, data: ItemInput) -> dict[str, Any]:
         "decision": data.decision.strip(),
         "votes": dict(data.votes) if data.votes is not None else None,
     }
+    if data.carried_over:  # absent means not carried over (so older minutes compare equal)
+        entry["carried_over"] = True
+    return entry
 
 
 def _households(db: Session, meeting: Meeting) -> int:
@@ -153,9 +161,10 @@ def build_content(db: Session, meeting: Meeting, data: MinutesInput) -> dict[str
             errors[f"{prefix}.decision"] = _("Højst %(n)s tegn.", n=5000)
         if entry.votes is not None:
             _check_votes(entry.votes, f"{prefix}.votes", department, households, errors)
+    election = build_election(db, meeting, data.election, errors)
     if errors:
         raise ValidationFailed(_("Nogle felter skal rettes."), fields=errors)
-    return {
+    content: dict[str, Any] = {
         "meeting_chair": data.meeting_chair.strip(),
         "minute_taker": data.minute_taker.strip(),
         "minute_taker_id": data.minute_taker_id,
@@ -167,6 +176,9 @@ def build_content(db: Session, meeting: Meeting, data: MinutesInput) -> dict[str
             for item in sorted(meeting.items, key=_pos)
         ],
     }
+    if election is not None:
+        content["election"] = election
+    return content
 
 
 def _check_votes(
@@ -222,8 +234,7 @@ def save_minutes(db: Session, *, principal: Principal, meeting: Meeting, data: M
                 minutes_id=minutes.id, number=minutes.version, content=content, created_by=actor_id
             )
         )
-        minutes.status, minutes.approved_at = "submitted", None
-        db.execute(delete(Decision).where(Decision.minutes_id == minutes.id))
+        minutes.status, minutes.approved_at = "submitted", None  # its decisions leave the register
     minutes.content = content
     minutes.updated_at = utcnow()
     db.flush()

@@ -17,6 +17,7 @@ from boardkit.core.permissions import Principal
 from boardkit.core.templating import fmt_datetime
 from boardkit.core.web import file_response
 from boardkit.meetings.minutes import access as minutes_access
+from boardkit.meetings.minutes import election
 from boardkit.meetings.models import Meeting, Minutes
 from boardkit.meetings.packs.layout import BLUE, CLOSED_FILL, GREY, INK, RULE, Flow, W, X, tag
 from boardkit.meetings.packs.pdf import meeting_kind
@@ -47,6 +48,7 @@ def render_minutes(spec: MinutesSpec) -> bytes:
         _attendance(book, flow, spec)
         for item in spec.content.get("items", []):
             _item(book, flow, item)
+        _election(flow, spec)
         flow.commit()
         return book.render()
 
@@ -160,6 +162,32 @@ def _item(book: pdfbook.Book, flow: Flow, item: dict[str, Any]) -> None:
             _line(flow, text, size=10, colour=GREY)
     if not item.get("notes") and not item.get("decision"):
         _line(flow, _("Intet referat til punktet."), size=10, colour=GREY)
+    if item.get("carried_over"):
+        _line(flow, _("Udsat til næste møde"), size=10, style="B", colour=BLUE)
+    flow.gap(3)
+
+
+def _election(flow: Flow, spec: MinutesSpec) -> None:
+    shown = election.display(spec.content)
+    if shown is None:
+        return
+    _heading(flow, _("Valg til afdelingsbestyrelsen"))
+    _line(flow, _("Valgte medlemmer"), style="B", colour=BLUE)
+    for e in shown["elected"]:
+        _line(flow, f"{e['name']} ({e['role_text']}, {e['term_text']})", size=10)
+    if not shown["elected"]:
+        _line(flow, _("Ingen."), size=10, colour=GREY)
+    flow.gap(2)
+    _line(flow, _("Suppleanter i rækkefølge"), style="B", colour=BLUE)
+    for sub in shown["substitutes"]:
+        _line(flow, f"{sub['order']}. {sub['name']} ({sub['term_text']})", size=10)
+    if not shown["substitutes"]:
+        _line(flow, _("Ingen."), size=10, colour=GREY)
+    if shown["leaving"]:
+        flow.gap(2)
+        _line(flow, _("Udtræder af bestyrelsen"), style="B", colour=BLUE)
+        for x in shown["leaving"]:
+            _line(flow, f"{x['name']} ({x['role_text']})", size=10)
     flow.gap(3)
 
 

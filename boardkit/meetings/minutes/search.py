@@ -77,7 +77,7 @@ def _documents(minutes: Minutes, meeting: Meeting, decisions: list[Decision]) ->
         params={"meeting_id": meeting.id},
         date=meeting.starts_at,
     )
-    for d in decisions:
+    for d in decisions if minutes.status in ("approved", "published") else []:
         yield Document(
             kind="decision",
             id=d.id,

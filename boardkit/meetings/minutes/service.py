@@ -22,6 +22,7 @@ from boardkit.meetings.minutes.approval import approvers as approvers
 from boardkit.meetings.minutes.approval import comment as comment
 from boardkit.meetings.minutes.approval import comments as comments
 from boardkit.meetings.minutes.approval import may_approve as may_approve
+from boardkit.meetings.minutes.approval import on_minutes_approved as on_minutes_approved
 from boardkit.meetings.minutes.approval import required_ids as required_ids
 from boardkit.meetings.minutes.approval import submit as submit
 from boardkit.meetings.minutes.content import ItemInput as ItemInput
@@ -29,8 +30,22 @@ from boardkit.meetings.minutes.content import MinutesInput as MinutesInput
 from boardkit.meetings.minutes.content import blank_content as blank_content
 from boardkit.meetings.minutes.content import build_content as build_content
 from boardkit.meetings.minutes.content import save_minutes as save_minutes
+from boardkit.meetings.minutes.decisions import BoardDecision as BoardDecision
+from boardkit.meetings.minutes.decisions import decision_entry as decision_entry
+from boardkit.meetings.minutes.decisions import decisions_of_board as decisions_of_board
+from boardkit.meetings.minutes.decisions import get_decision as get_decision
 from boardkit.meetings.minutes.decisions import list_decisions as list_decisions
+from boardkit.meetings.minutes.decisions import may_set_status as may_set_status
+from boardkit.meetings.minutes.decisions import set_status as set_decision_status  # noqa: F401
+from boardkit.meetings.minutes.decisions import status_label as decision_status_label  # noqa: F401
 from boardkit.meetings.minutes.decisions import sync_decisions as sync_decisions
+from boardkit.meetings.minutes.election import ElectedInput as ElectedInput
+from boardkit.meetings.minutes.election import ElectionInput as ElectionInput
+from boardkit.meetings.minutes.election import ElectionResult as ElectionResult
+from boardkit.meetings.minutes.election import SubstituteInput as SubstituteInput
+from boardkit.meetings.minutes.election import election_result as election_result
+from boardkit.meetings.minutes.followup import CarriedOverItem as CarriedOverItem
+from boardkit.meetings.minutes.followup import carried_over_items as carried_over_items
 from boardkit.meetings.minutes.pdf import minutes_pdf as minutes_pdf
 from boardkit.meetings.minutes.pdf import pdf_response as pdf_response
 from boardkit.meetings.minutes.publish import check_publish as check_publish
@@ -43,3 +58,4 @@ from boardkit.meetings.minutes.versions import Change as Change
 from boardkit.meetings.minutes.versions import diff_content as diff_content
 from boardkit.meetings.minutes.versions import list_versions as list_versions
 from boardkit.meetings.minutes.versions import version_diff as version_diff
+from boardkit.meetings.minutes_models import DECISION_STATUSES as DECISION_STATUSES

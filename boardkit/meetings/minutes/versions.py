@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from boardkit.core.i18n import _
+from boardkit.meetings.minutes import election
 from boardkit.meetings.models import Minutes, MinutesVersion
 
 
@@ -96,7 +97,33 @@ def diff_content(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
             _votes_text(was.get("votes")),
             _votes_text(item.get("votes")),
         )
+        add(
+            _("%(item)s: udsat til næste møde", item=head),
+            _("ja") if was.get("carried_over") else _("nej"),
+            _("ja") if item.get("carried_over") else _("nej"),
+        )
+    before_el, after_el = _election_text(old), _election_text(new)
+    for key, label in (
+        ("elected", _("Valg: valgte medlemmer")),
+        ("substitutes", _("Valg: suppleanter")),
+        ("leaving", _("Valg: udtræder")),
+    ):
+        add(label, before_el.get(key), after_el.get(key))
     return changes
+
+
+def _election_text(content: dict[str, Any]) -> dict[str, str]:
+    """Each part of the election as one line per person, for the diff."""
+    shown = election.display(content)
+    if shown is None:
+        return {}
+    return {
+        "elected": "\n".join(f"{e['name']} ({e['role_text']}, {e['term_text']})" for e in shown["elected"]),
+        "substitutes": "\n".join(
+            f"{s['order']}. {s['name']} ({s['term_text']})" for s in shown["substitutes"]
+        ),
+        "leaving": "\n".join(f"{x['name']} ({x['role_text']})" for x in shown["leaving"]),
+    }
 
 
 def version_diff(db: Session, *, minutes: Minutes, number: int) -> list[Change] | None:

@@ -14,7 +14,7 @@ from boardkit.core.web import Ctx, form_errors, page, redirect, render
 from boardkit.meetings import access, lookup
 from boardkit.meetings.invitations import send_plan
 from boardkit.meetings.invitations.views import confirm_page  # the one confirmation page of mass sends
-from boardkit.meetings.minutes import form
+from boardkit.meetings.minutes import election, form
 from boardkit.meetings.minutes import service as minutes_service
 from boardkit.meetings.models import Meeting, Minutes
 from boardkit.org import service as org_service
@@ -55,11 +55,13 @@ def minutes_context(ctx: Ctx, meeting: Meeting, minutes: Minutes | None) -> dict
         "diff": None,
         "diff_version": 0,
         "via_link": False,
+        "election": None,
     }
     if minutes is None:
         return context
     content = m.content_for(principal, meeting, minutes.content)
     context["content"] = content
+    context["election"] = election.display(content)
     context["decision_year"] = meeting.starts_at.year
     if insider:
         approval = minutes_service
@@ -135,7 +137,8 @@ def minutes_edit(ctx: Ctx) -> Response:
     content = minutes.content if minutes is not None else minutes_service.blank_content(ctx.db, meeting)
     context = form.form_context(ctx, meeting, minutes, content)
     if ctx.request.method == "GET":
-        return render(ctx, "meetings/minutes_form.html", values=form.form_values(content), **context)
+        values = form.form_values(content, form.default_leaving(context))
+        return render(ctx, "meetings/minutes_form.html", values=values, **context)
     data, errors = form.form_input(ctx, meeting)
     if not errors:
         try:
