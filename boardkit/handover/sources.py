@@ -1,19 +1,10 @@
 """Where the pack's material comes from: the other domains' service modules, read as the system.
-
-Some inputs come from parts that may be missing in a tree (the library of issue 16, the decisions'
-status and carried-over items of the minutes): each is looked up by name on its service module
-(``getattr(service, name, None)``) and an absent one gives an empty section (or, for decisions,
-the existing register with every decision counted as open), so the pack works without them and
-uses them once they are there. Everything here reads; nothing checks the reader (the service does).
-"""
+Everything here reads; nothing checks the reader (the service does)."""
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from types import ModuleType
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -22,33 +13,17 @@ from boardkit.core.errors import NotFound, ValidationFailed
 from boardkit.core.permissions import Principal
 from boardkit.core.templating import TZ
 from boardkit.expenses import service as expense_service
+from boardkit.library import service as library_service
 from boardkit.meetings import service as meetings_service
 from boardkit.meetings.minutes import service as minutes_service
 from boardkit.onboarding import service as onboarding_service
 from boardkit.org import service as org_service
-
-REGISTER_LIMIT = 5000  # a board's decisions over many years: far fewer
 
 
 def system_reader(organisation_id: int) -> Principal:
     """Who reads the board's material for a pack: the organisation's administration (the pack
     itself decides what of it is shown, and to whom)."""
     return Principal(person_id=0, staff_organisation_ids=frozenset({organisation_id}))
-
-
-def _library() -> ModuleType | None:
-    try:
-        return importlib.import_module("boardkit.library.service")
-    except ModuleNotFoundError:
-        return None
-
-
-def _call(module: ModuleType | None, name: str, *args: Any, **kwargs: Any) -> list[Any] | None:
-    """``module.name(*args, **kwargs)`` as a list, or None when the function is not there."""
-    found: Callable[..., Any] | None = getattr(module, name, None) if module is not None else None
-    if found is None:
-        return None
-    return list(found(*args, **kwargs))
 
 
 def field(row: Any, name: str, default: Any = None) -> Any:
@@ -62,22 +37,22 @@ def field(row: Any, name: str, default: Any = None) -> Any:
 
 
 def documents(db: Session, *, board_id: int) -> list[Any] | None:
-    return _call(_library(), "handover_documents", db, board_id=board_id)
+    return list(library_service.handover_documents(db, board_id=board_id))
 
 
 def contracts(db: Session, *, board_id: int) -> list[Any] | None:
-    return _call(_library(), "handover_contracts", db, board_id=board_id)
+    return list(library_service.handover_contracts(db, board_id=board_id))
 
 
 def keys(db: Session, *, board_id: int) -> list[Any] | None:
-    return _call(_library(), "handover_keys", db, board_id=board_id)
+    return list(library_service.handover_keys(db, board_id=board_id))
 
 
 # --- the minutes: carried-over items and decisions -------------------------------------------------
 
 
 def carried_over(db: Session, *, board_id: int) -> list[Any] | None:
-    return _call(minutes_service, "carried_over_items", db, board_id=board_id)
+    return list(minutes_service.carried_over_items(db, board_id=board_id))
 
 
 @dataclass(frozen=True)
@@ -105,21 +80,13 @@ def _row(d: Any, *, default_status: str) -> DecisionRow:
 def decisions(
     db: Session, *, board_id: int, organisation_id: int, since: date
 ) -> tuple[list[DecisionRow], bool]:
-    """The board's decisions since ``since``, oldest first, and whether they carry a status (False:
-    the register has no status yet and every decision counts as open)."""
-    of_board = getattr(minutes_service, "decisions_of_board", None)
-    if of_board is not None:
-        rows = [_row(d, default_status="open") for d in of_board(db, board_id=board_id, since=since)]
-        return sorted(rows, key=lambda r: (r.decided_on, r.item_number)), True
-    entries = minutes_service.list_decisions(
-        db, principal=system_reader(organisation_id), limit=REGISTER_LIMIT
-    )
+    """The board's decisions since ``since``, oldest first (closed ones as "Lukket punkt", person
+    cases left out by the minutes), and that they carry a status."""
     rows = [
-        _row(e.decision, default_status="open")
-        for e in entries
-        if e.decision.board_id == board_id and e.decision.decided_on >= since
+        _row(d, default_status="open")
+        for d in minutes_service.decisions_of_board(db, board_id=board_id, since=since)
     ]
-    return sorted(rows, key=lambda r: (r.decided_on, r.item_number)), False
+    return sorted(rows, key=lambda r: (r.decided_on, r.item_number)), True
 
 
 # --- expenses, the year plan, contacts ---------------------------------------------------------------
