@@ -337,10 +337,31 @@ def get_own_membership(db: Session, *, principal: Principal, membership_id: int)
     return m
 
 
-def resign(db: Session, membership: Membership, *, principal: Principal, effective: date) -> Membership:
-    """The member resigns from the board: the seat ends at the end of ``effective`` (the local
-    midnight after it). Only the member themself may (404 otherwise); the date may be neither
-    before the membership began nor before today (422), nor after an end already set."""
+def my_membership(
+    db: Session, *, principal: Principal, board_id: int, now: datetime | None = None
+) -> Membership:
+    """The person's membership of a board in office now (404 when they have none)."""
+    now = now or utcnow()
+    found = db.scalars(
+        select(Membership)
+        .options(joinedload(Membership.board), joinedload(Membership.person))
+        .where(
+            Membership.board_id == board_id,
+            Membership.person_id == principal.person_id,
+            Membership.starts_at <= now,
+            or_(Membership.ends_at.is_(None), Membership.ends_at > now),
+        )
+        .order_by(Membership.starts_at.desc())
+    ).first()
+    if found is None or principal.person_id is None:
+        raise NotFound()
+    return found
+
+
+def check_resignation(membership: Membership, *, principal: Principal, effective: date) -> datetime:
+    """The moment a resignation with ``effective`` as the last day would end the seat (the local
+    midnight after it, or an exact end already set that day); 404 for someone else's membership,
+    422 for a date before the membership began, before today, or after an end already set."""
     if membership.person_id != principal.person_id:
         raise NotFound()
     if effective < membership.start_date:
@@ -367,6 +388,14 @@ def resign(db: Session, membership: Membership, *, principal: Principal, effecti
     ends_at = day_end(effective)
     if membership.ends_at is not None and membership.ends_at < ends_at:
         ends_at = membership.ends_at  # an exact end that day (e.g. 21:30) stays as it is
+    return ends_at
+
+
+def resign(db: Session, membership: Membership, *, principal: Principal, effective: date) -> Membership:
+    """The member resigns from the board: the seat ends at the end of ``effective`` (the local
+    midnight after it), by ``end_membership`` with the reason "resignation". Only the member
+    themself may (404 otherwise); see ``check_resignation`` for the dates refused (422)."""
+    ends_at = check_resignation(membership, principal=principal, effective=effective)
     return end_membership(db, membership, ends_at=ends_at, actor_id=principal.person_id, reason="resignation")
 
 

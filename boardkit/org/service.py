@@ -40,6 +40,7 @@ from boardkit.org.memberships import end_membership as end_membership
 from boardkit.org.memberships import get_membership as get_membership
 from boardkit.org.memberships import get_own_membership as get_own_membership
 from boardkit.org.memberships import lock_board as lock_board
+from boardkit.org.memberships import my_membership as my_membership
 from boardkit.org.memberships import on_membership_added as on_membership_added
 from boardkit.org.memberships import on_membership_ended as on_membership_ended
 from boardkit.org.memberships import resign as resign
