@@ -22,7 +22,7 @@ def membership_json(m: org_service.Membership) -> b.Membership:
         id=m.id,
         board_id=m.board_id,
         board_name=m.board.name,
-        role=m.role,  # type: ignore[arg-type]
+        role=m.role,
         start_date=m.start_date.isoformat(),
         end_date=m.end_date.isoformat() if m.end_date else None,
         starts_at=m.starts_at.astimezone(TZ).isoformat(),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from starlette.responses import Response
 from starlette.routing import Route
@@ -22,7 +23,7 @@ def resign(ctx: Ctx) -> Response:
     """GET: the form; POST without ``confirm``: the confirmation step; POST with it: resign."""
     principal = ctx.require_login().principal
     membership = memberships.my_membership(ctx.db, principal=principal, board_id=ctx.int_param("board_id"))
-    context = {"membership": membership, "board": membership.board, "today": today()}
+    context: dict[str, Any] = {"membership": membership, "board": membership.board, "today": today()}
     if ctx.request.method == "GET":
         return render(ctx, TEMPLATE, values={"date": today().isoformat()}, **context)
     raw = ctx.value("date")
