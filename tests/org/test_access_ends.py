@@ -85,7 +85,9 @@ def test_a_departing_member_loses_the_board_within_a_minute(
         assert get(kind, own[kind]) == 200
     listed = client.get("/offline/packs.json").json()["items"]
     assert meeting_id in [m["meeting_id"] for m in listed]
-    assert f"boardkit-meeting-{meeting_id}@" in client.get(feed).text or meeting.title in client.get(feed).text
+    assert (
+        f"boardkit-meeting-{meeting_id}@" in client.get(feed).text or meeting.title in client.get(feed).text
+    )
     assert client.get(link).status_code == 200
     board_ids = [b["id"] for b in client.get("/api/v1/me", headers=token).json()["boards"]]
 
@@ -114,7 +116,10 @@ def test_a_departing_member_loses_the_board_within_a_minute(
     finally:
         worker.stop()
         memberships._ON_END.pop("test", None)
-    print(f"\naccess ended {elapsed:.2f} s after the end moment; the end's effects ran after {effects_after:.2f} s")
+    print(
+        f"\naccess ended {elapsed:.2f} s after the end moment; "
+        f"the end's effects ran after {effects_after:.2f} s"
+    )
     assert elapsed < BUDGET_SECONDS and effects_after < BUDGET_SECONDS
     assert ended == [membership_id]  # once
 
