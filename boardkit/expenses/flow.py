@@ -68,10 +68,10 @@ def submit_claim(
 
 def attester_role_for(db: Session, claim: ExpenseClaim) -> str:
     """Who attests this claim: the chair, or the treasurer when the claimant is the chair."""
-    today = rules.today()
+    now = utcnow()
     members = org_service.list_board_members(db, board_id=claim.board_id)
     claimant_role = next(
-        (m.role for m in members if m.person_id == claim.claimant_id and m.active_on(today)), None
+        (m.role for m in members if m.person_id == claim.claimant_id and m.active_at(now)), None
     )
     return rules.attester_role(claimant_role)
 
@@ -325,13 +325,13 @@ def notify_attesters(db: Session, *, claim: ExpenseClaim, link: LinkFn | None = 
     for them; returns how many were told. Nobody holding the role (or no address) means no e-mail:
     the claim is on their list on the expenses page and the dashboard all the same."""
     needed = attester_role_for(db, claim)
-    today = rules.today()
+    now = utcnow()
     claimant = org_service.get_person(db, person_id=claim.claimant_id)
     board = org_service.get_boards(db, ids=[claim.board_id]).get(claim.board_id)
     told = 0
     for m in org_service.list_board_members(db, board_id=claim.board_id):
         person = m.person
-        if m.role != needed or not m.active_on(today) or person.id == claim.claimant_id:
+        if m.role != needed or not m.active_at(now) or person.id == claim.claimant_id:
             continue
         if not person.email or not person.active:
             continue

@@ -1,7 +1,7 @@
 """Who a forum space speaks to, as SQL (so a bulletin board of 10,000 residents is one query).
 
-* A board's forum: the board's members in office on the day.
-* A department's bulletin board: the department's residents on the day (every residency, as
+* A board's forum: the board's members in office at the moment.
+* A department's bulletin board: the department's residents on the moment's day (every residency, as
   ``org.service.build_principal`` lets them see the department) and the members in office of
   the department's board.
 
@@ -11,7 +11,7 @@ The administration reads both spaces but is not told about posts: it has its own
 from __future__ import annotations
 
 from collections.abc import Collection
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import ColumnElement, CompoundSelect, Select, or_, select, union
 
@@ -25,13 +25,14 @@ def _current_residency(day: date) -> ColumnElement[bool]:
 
 
 def audience(
-    space_ids: Collection[int], *, day: date, person_ids: Collection[int] | None = None
+    space_ids: Collection[int], *, now: datetime, person_ids: Collection[int] | None = None
 ) -> CompoundSelect[int, int]:
-    """``(person_id, space_id)`` of everyone each space speaks to on ``day`` (once each);
+    """``(person_id, space_id)`` of everyone each space speaks to at the moment ``now`` (once each);
     ``person_ids`` narrows it to those people."""
+    day = org_service.local_day(now)
     Membership, Board = org_service.Membership, org_service.Board
     Residency, Tenancy = org_service.Residency, org_service.Tenancy
-    in_office = org_service.active_memberships_clause(day)
+    in_office = org_service.in_office_clause(now)
     spaces = sorted(space_ids)
     board_members = (
         select(Membership.person_id, Space.id.label("space_id"))

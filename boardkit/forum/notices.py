@@ -161,7 +161,7 @@ def after_post(db: Session, *, post_id: int, settings: Settings) -> int:
             Preference.space_id == space.id, Preference.level == "all"
         )
         candidates = personal | set(db.scalars(chose_all))
-    people = audience([space.id], day=org_service.today(), person_ids=candidates).subquery()
+    people = audience([space.id], now=utcnow(), person_ids=candidates).subquery()
     Person = org_service.Person
     q = (
         select(people.c.person_id, level, hide, Person.language)
@@ -347,7 +347,9 @@ def plan_digests(db: Session, *, day: date) -> DigestPlan:
             )
         }
 
-    people = audience(sorted(spaces), day=day).subquery()
+    # Those in office (and residents) at the end of the day, or now if that is sooner.
+    at = min(utcnow(), org_service.day_end(day) - timedelta(microseconds=1))
+    people = audience(sorted(spaces), now=at).subquery()
     Person = org_service.Person
     level, hide = preferences.level_column(), preferences.hide_column()
     wanted = db.execute(

@@ -95,11 +95,11 @@ def _check(title: str | None, body: str) -> dict[str, str]:
 def _members(db: Session, board_id: int | None) -> dict[int, str]:
     if board_id is None:
         return {}
-    today = org_service.today()
+    now = utcnow()
     return {
         m.person_id: m.person.name
         for m in org_service.list_board_members(db, board_id=board_id)
-        if m.start_date <= today and (m.end_date is None or m.end_date >= today)
+        if m.active_at(now)
     }
 
 

@@ -96,7 +96,7 @@ def _material_due(
     return [
         (m.person_id, due)
         for m in org_service.list_board_members(db, board_id=meeting.board_id)
-        if m.active_on(today) and m.role != "substitute"
+        if m.active_at(now) and m.role != "substitute"
     ]
 
 
@@ -110,7 +110,9 @@ def _pack_due(db: Session, meeting: Meeting, rules: dict[str, Any], today: date)
     ]
 
 
-def _minutes_due(db: Session, meeting: Meeting, rules: dict[str, Any], today: date) -> list[tuple[int, Due]]:
+def _minutes_due(
+    db: Session, meeting: Meeting, rules: dict[str, Any], today: date, now: datetime
+) -> list[tuple[int, Due]]:
     milestones = timeline.milestones(kind=meeting.kind, starts_at=meeting.starts_at, rules=rules)
     minutes_due = next(m for m in milestones if m.key == "minutes_due")
     if today < minutes_due.day - timedelta(_days(rules, "minutes_reminder_days", 7)):
@@ -122,7 +124,7 @@ def _minutes_due(db: Session, meeting: Meeting, rules: dict[str, Any], today: da
     return [
         (m.person_id, due)
         for m in org_service.list_board_members(db, board_id=meeting.board_id)
-        if m.active_on(today) and m.role == "chair"
+        if m.active_at(now) and m.role == "chair"
     ]
 
 
@@ -153,7 +155,7 @@ def due_reminders(db: Session, *, now: datetime) -> dict[int, list[Due]]:
         .order_by(Meeting.starts_at)
     ).unique()
     for meeting in held:
-        for person_id, due in _minutes_due(db, meeting, _rules(meeting), today):
+        for person_id, due in _minutes_due(db, meeting, _rules(meeting), today, now):
             result[person_id].append(due)
     return result
 

@@ -88,6 +88,17 @@ def is_invitee(db: Session, *, meeting: Meeting, principal: Principal) -> bool:
     return role is not None and (role != "substitute" or meeting.invite_substitutes)
 
 
+def may_answer_by_link(db: Session, *, meeting: Meeting, person_id: int) -> bool:
+    """Whether a signed RSVP link still lets its person answer now: for a board's meeting only a
+    member in office this very moment (a link mailed before they left the board stops working
+    when they leave); for a department meeting anyone ``is_invitee`` names."""
+    principal = org_service.build_principal(db, person_id=person_id)
+    if meeting.is_department_meeting:
+        return is_invitee(db, meeting=meeting, principal=principal)
+    role = principal.board_roles.get(meeting.board_id)
+    return role is not None and (role != "substitute" or meeting.invite_substitutes)
+
+
 def get_response(db: Session, *, meeting_id: int, person_id: int) -> str | None:
     return db.scalar(select(Rsvp.response).where(Rsvp.meeting_id == meeting_id, Rsvp.person_id == person_id))
 

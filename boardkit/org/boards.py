@@ -10,6 +10,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from boardkit.core import audit
+from boardkit.core.db import utcnow
 from boardkit.core.errors import NotFound
 from boardkit.core.i18n import _
 from boardkit.core.permissions import Action, Audience, Principal, Resource, can
@@ -19,7 +20,6 @@ from boardkit.org.models import (
     Membership,
     Organisation,
 )
-from boardkit.org.periods import today
 
 
 def board_resource(board: Board, *, closed: bool = False, audience: Audience = Audience.BOARD) -> Resource:
@@ -99,7 +99,7 @@ def list_board_members(db: Session, *, board_id: int, include_ended: bool = Fals
         .order_by(Membership.end_date.is_not(None), Membership.start_date, Membership.id)
     )
     if not include_ended:
-        q = q.where(or_(Membership.end_date.is_(None), Membership.end_date >= today()))
+        q = q.where(or_(Membership.ends_at.is_(None), Membership.ends_at > utcnow()))
     return list(db.scalars(q))
 
 

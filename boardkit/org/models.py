@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint, text
+from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint, event, inspect, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from boardkit.core.db import Base, utcnow
+from boardkit.core.templating import TZ
 
 CHANNELS = ("email", "sms", "digital_post", "paper")
 LANGUAGES = ("da", "en")
@@ -132,10 +133,33 @@ OPEN_CHAIR = text("role = 'chair' AND end_date IS NULL")
 OPEN_MEMBERSHIP = text("end_date IS NULL")
 
 
-class Membership(Base):
-    """A person's role on a board for a period (end date inclusive; None: open-ended).
+def day_start(day: date) -> datetime:
+    """The moment (UTC) a local day in Copenhagen begins: its local midnight."""
+    return datetime.combine(day, time(), tzinfo=TZ).astimezone(UTC)
 
-    One chair at a time and one role per person and board at a time: the service compares periods
+
+def day_end(day: date) -> datetime:
+    """The moment (UTC) a local day ends: the local midnight after it (an inclusive end date's end)."""
+    return day_start(day + timedelta(days=1))
+
+
+def last_day(ends_at: datetime) -> date:
+    """The inclusive end date of a term that ends at ``ends_at`` (a term ending at midnight ended
+    the day before; one ending at 21:30 ends on that day)."""
+    return (ends_at - timedelta(microseconds=1)).astimezone(TZ).date()
+
+
+class Membership(Base):
+    """A person's role on a board for a period.
+
+    The dates are local (Europe/Copenhagen), the end date inclusive (None: open-ended). The moments
+    are exact (UTC): ``starts_at`` is by default the local midnight starting the start date and
+    ``ends_at`` the local midnight after the end date, but either may be set exactly — a seat that
+    ends with the meeting that elected a successor ends at 21:30, and its end date is that day.
+    Setting a date fills its moment and setting a moment fills its date (``_fill_moments``).
+    ``ended_effects_at``: when what happens as a membership ends (access, hooks) was done.
+
+    One chair at a time and one role per person and board at a time: the service compares terms
     (``org.service.check_membership``); the database backs it up where an index can — at most one
     open-ended chair per board, one open-ended membership per person and board.
     """
@@ -158,6 +182,7 @@ class Membership(Base):
             sqlite_where=OPEN_MEMBERSHIP,
             postgresql_where=OPEN_MEMBERSHIP,
         ),
+        Index("ix_membership_ends_at", "ends_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -166,12 +191,63 @@ class Membership(Base):
     role: Mapped[str] = mapped_column(String(20))
     start_date: Mapped[date]
     end_date: Mapped[date | None]
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime | None]
+    ended_effects_at: Mapped[datetime | None]
 
     board: Mapped[Board] = relationship(back_populates="memberships")
     person: Mapped[Person] = relationship(back_populates="memberships")
 
-    def active_on(self, day: date) -> bool:
-        return self.start_date <= day and (self.end_date is None or self.end_date >= day)
+    @property
+    def start_moment(self) -> datetime:
+        """``starts_at``, or what the start date stands for before the row is flushed."""
+        return self.starts_at if self.starts_at is not None else day_start(self.start_date)
+
+    @property
+    def end_moment(self) -> datetime | None:
+        """``ends_at``, or what the end date stands for before the row is flushed."""
+        if self.ends_at is not None:
+            return self.ends_at
+        return None if self.end_date is None else day_end(self.end_date)
+
+    def active_at(self, moment: datetime) -> bool:
+        """In office at ``moment``: started, and not yet ended (the end moment is exclusive)."""
+        end = self.end_moment
+        return self.start_moment <= moment and (end is None or moment < end)
+
+
+def _changed(target: Membership, name: str) -> bool:
+    return bool(inspect(target).attrs[name].history.has_changes())
+
+
+@event.listens_for(Membership, "before_insert")
+def _fill_new_moments(_mapper: Any, _conn: Any, target: Membership) -> None:
+    if target.starts_at is None and target.start_date is not None:
+        target.starts_at = day_start(target.start_date)
+    elif target.start_date is None and target.starts_at is not None:
+        target.start_date = target.starts_at.astimezone(TZ).date()
+    if target.ends_at is None and target.end_date is not None:
+        target.ends_at = day_end(target.end_date)
+    elif target.end_date is None and target.ends_at is not None:
+        target.end_date = last_day(target.ends_at)
+    # A term that had ended before it was recorded (history, an import) had nothing to take away.
+    if target.ends_at is not None and target.ended_effects_at is None and target.ends_at <= utcnow():
+        target.ended_effects_at = utcnow()
+
+
+@event.listens_for(Membership, "before_update")
+def _fill_changed_moments(_mapper: Any, _conn: Any, target: Membership) -> None:
+    if _changed(target, "start_date") and not _changed(target, "starts_at"):
+        target.starts_at = day_start(target.start_date)
+    elif _changed(target, "starts_at") and not _changed(target, "start_date"):
+        target.start_date = target.starts_at.astimezone(TZ).date()
+    if _changed(target, "end_date") and not _changed(target, "ends_at"):
+        target.ends_at = None if target.end_date is None else day_end(target.end_date)
+    elif _changed(target, "ends_at") and not _changed(target, "end_date"):
+        target.end_date = None if target.ends_at is None else last_day(target.ends_at)
+    # A term moved to end later (or not at all) ends again, with its effects, when it does.
+    if _changed(target, "ends_at") and (target.ends_at is None or target.ends_at > utcnow()):
+        target.ended_effects_at = None
 
 
 class StaffRole(Base):

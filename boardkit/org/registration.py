@@ -1,6 +1,6 @@
-"""The organisation's part of the application: the administration pages (under /admin), the people
-directory core.notify sends by, and the names of people, boards, memberships and organisations in
-the audit log."""
+"""The organisation's part of the application: the administration pages (under /admin), the jobs
+that make a membership's end take effect on time, the people directory core.notify sends by, and
+the names of people, boards, memberships and organisations in the audit log."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from boardkit.core import notify
 from boardkit.core.audit import ObjectRef, register_object_names
 from boardkit.core.registry import Registry
-from boardkit.org import notice_directory
+from boardkit.org import memberships, notice_directory, resign_views
 from boardkit.org.models import Board, Membership, Organisation, Person
 from boardkit.org.views import routes
 
@@ -42,8 +42,17 @@ def _organisations(db: Session, ids: Collection[int]) -> dict[int, ObjectRef]:
     return {i: ObjectRef(name) for i, name in rows}
 
 
+def _sweep(db: Session, _payload: dict[str, object]) -> None:
+    memberships.sweep_ended(db)
+
+
 def register(reg: Registry) -> None:
     reg.mount("/admin", routes, name="org")
+    reg.routes(resign_views.routes)
+    # A membership's end takes effect on time: a job at the moment (queued by end_membership and
+    # update_membership), and a sweep for every end that passed without one (imports, dates).
+    reg.job(memberships.END_EFFECTS_JOB, memberships.end_effects_job)
+    reg.every(memberships.END_SWEEP_JOB, _sweep, seconds=memberships.END_SWEEP_SECONDS)
     notify.register_directory(
         contacts=notice_directory.contacts,
         households=notice_directory.households,

@@ -7,11 +7,12 @@ domains import this module; the modules of ``org`` import each other directly, n
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import datetime
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from boardkit.core.db import utcnow
 from boardkit.core.permissions import Principal
 from boardkit.core.web import Identity
 from boardkit.org.boards import MyBoard as MyBoard
@@ -31,12 +32,19 @@ from boardkit.org.households import current_homes as current_homes
 from boardkit.org.households import list_administration_contacts as list_administration_contacts
 from boardkit.org.households import list_households as list_households
 from boardkit.org.households import rented_homes as rented_homes
+from boardkit.org.memberships import END_REASONS as END_REASONS
 from boardkit.org.memberships import MEMBERSHIP_FIELDS as MEMBERSHIP_FIELDS
 from boardkit.org.memberships import add_membership as add_membership
 from boardkit.org.memberships import check_membership as check_membership
+from boardkit.org.memberships import end_membership as end_membership
 from boardkit.org.memberships import get_membership as get_membership
+from boardkit.org.memberships import get_own_membership as get_own_membership
 from boardkit.org.memberships import lock_board as lock_board
+from boardkit.org.memberships import my_membership as my_membership
 from boardkit.org.memberships import on_membership_added as on_membership_added
+from boardkit.org.memberships import on_membership_ended as on_membership_ended
+from boardkit.org.memberships import resign as resign
+from boardkit.org.memberships import run_end_effects as run_end_effects
 from boardkit.org.memberships import update_membership as update_membership
 
 # The models other domains read through this module.
@@ -64,7 +72,10 @@ from boardkit.org.people import list_people as list_people
 from boardkit.org.people import normalise_email as normalise_email
 from boardkit.org.people import people_of_organisations as people_of_organisations
 from boardkit.org.people import update_person as update_person
-from boardkit.org.periods import active_memberships_clause as active_memberships_clause
+from boardkit.org.periods import day_end as day_end
+from boardkit.org.periods import day_start as day_start
+from boardkit.org.periods import in_office_clause as in_office_clause
+from boardkit.org.periods import local_day as local_day
 from boardkit.org.periods import periods_overlap as periods_overlap
 from boardkit.org.periods import today as today
 from boardkit.org.staff import PersonDetails as PersonDetails
@@ -74,13 +85,16 @@ from boardkit.org.staff import require_staff as require_staff
 from boardkit.org.staff import staff_organisation as staff_organisation
 
 
-def build_principal(db: Session, *, person_id: int, day: date | None = None) -> Principal:
-    """What a person may see today: active memberships, current residencies, staff scopes."""
-    day = day or today()
+def build_principal(db: Session, *, person_id: int, now: datetime | None = None) -> Principal:
+    """What a person may see at the moment ``now`` (default: this instant): the memberships in
+    office then (to the second: a seat that ended at 21:30 gives nothing at 21:30), the
+    residencies of that day, staff scopes."""
+    now = now or utcnow()
+    day = local_day(now)
     rows = db.execute(
         select(Membership.board_id, Membership.role, Board.department_id)
         .join(Board, Board.id == Membership.board_id)
-        .where(Membership.person_id == person_id, active_memberships_clause(day))
+        .where(Membership.person_id == person_id, in_office_clause(now))
     ).all()
     rank = {"chair": 0, "vice_chair": 1, "treasurer": 2, "member": 3, "substitute": 4}
     board_roles: dict[int, str] = {}

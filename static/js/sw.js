@@ -3,8 +3,10 @@
  * Keeps the app shell (CSS, JS, fonts, icons) and, for each of the reader's upcoming meetings
  * listed by /offline/packs.json, the meeting page and the reader's own pack, so they open
  * without a network. Pages are network-first with the cached copy as fallback; packs of
- * meetings no longer listed (after the meeting) are deleted. What is kept, and which pack
- * version, is written to /offline/state.json in the packs cache, where the pages read it.
+ * meetings no longer listed (after the meeting, or when the reader has left the board) are
+ * deleted, and so is a kept copy the server refuses (401, 403, 404, 410: access has ended).
+ * What is kept, and which pack version, is written to /offline/state.json in the packs cache,
+ * where the pages read it.
  */
 "use strict";
 
@@ -12,6 +14,8 @@ const SHELL = "bk-shell-2";
 const PACKS = "bk-packs";
 const STATE = "/offline/state.json";
 const PACK_PATH = /^\/meetings\/\d+\/pack\.pdf$/;
+// The server's answers that mean "not yours (any more)": the kept copy goes.
+const GONE = new Set([401, 403, 404, 410]);
 const SHELL_URLS = [
   "/static/vendor/dkfds/css/dkfds.min.css",
   "/static/css/app.css",
@@ -81,10 +85,28 @@ function usable(response) {
   return response && response.ok && !response.redirected && response.type === "basic";
 }
 
+// Forget a kept page or pack, and the meeting it belongs to (access to it has ended).
+async function forget(path) {
+  const cache = await caches.open(PACKS);
+  await cache.delete(path);
+  const state = await readState();
+  let changed = false;
+  for (const [id, entry] of Object.entries(state.meetings)) {
+    if (entry.meeting_url === path || entry.pack_path === path) {
+      await cache.delete(entry.meeting_url);
+      await cache.delete(entry.pack_path);
+      delete state.meetings[id];
+      changed = true;
+    }
+  }
+  if (changed) await writeState(state);
+}
+
 async function keepPage(cache, path) {
   try {
     const response = await fetch(path, { credentials: "same-origin", cache: "no-store" });
     if (usable(response)) await cache.put(path, response);
+    else if (GONE.has(response.status)) await cache.delete(path);
   } catch (e) {
     /* offline: keep the copy we have */
   }
@@ -140,6 +162,10 @@ async function sync() {
         if (usable(response)) {
           await cache.put(m.pack_url, response);
           entry = { version: m.version, saved_at: new Date().toISOString() };
+        } else if (GONE.has(response.status)) {
+          await cache.delete(m.pack_url);
+          await cache.delete(m.meeting_url);
+          entry = null;
         }
       } catch (e) {
         /* keep the older copy, if any: the page says it is older */
@@ -248,7 +274,9 @@ async function offlinePage() {
 async function networkFirst(event, key, navigation) {
   const cache = await caches.open(PACKS);
   try {
-    return await fetch(event.request);
+    const response = await fetch(event.request);
+    if (GONE.has(response.status)) event.waitUntil(forget(key));
+    return response;
   } catch (e) {
     const cached = await cache.match(key);
     if (cached) return cached;

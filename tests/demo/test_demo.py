@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from boardkit.core.db import Database
+from boardkit.core.db import Database, utcnow
 from boardkit.demo import ascii_fold, demo_email, load_demo
 from boardkit.meetings.models import Meeting
 from boardkit.org.models import (
@@ -218,10 +218,10 @@ def test_boards(demo: Database) -> None:
         for dept in s.scalars(select(Department)):
             assert boards[f"Afdelingsbestyrelsen i {dept.name}"].department_id == dept.id
 
-        day = today()
+        day, now = today(), utcnow()
         active: dict[str, list[Membership]] = {name: [] for name in boards}
         for m in s.scalars(select(Membership)):
-            if m.active_on(day):
+            if m.active_at(now):
                 active[m.board.name].append(m)
             assert m.start_date < day
 
@@ -265,7 +265,8 @@ def test_an_ended_membership_grants_nothing(demo: Database) -> None:
                     Membership.id != m.id,
                 )
             ).all()
-            assert not any(o.active_on(day) for o in others)
+            assert not any(o.active_at(utcnow()) for o in others)
+            assert m.ended_effects_at is not None  # a past end has nothing left to take away
             principal = build_principal(s, person_id=m.person_id)
             assert m.board_id not in principal.board_roles
             assert m.board_id not in principal.board_departments

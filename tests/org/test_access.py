@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -79,7 +79,9 @@ def test_ending_a_membership_today_keeps_it_until_tomorrow(demo: Database) -> No
     with demo.transaction() as s:
         assert service.build_principal(s, person_id=kasserer).board_roles
         later = date.fromordinal(service.today().toordinal() + 1)
-        assert not service.build_principal(s, person_id=kasserer, day=later).board_roles
+        midnight = service.day_start(later)
+        assert service.build_principal(s, person_id=kasserer, now=midnight - timedelta(seconds=1)).board_roles
+        assert not service.build_principal(s, person_id=kasserer, now=midnight).board_roles
 
 
 def test_admin_pages_are_404_for_non_staff(client: TestClient, demo: Database) -> None:

@@ -94,9 +94,9 @@ def recipients(db: Session, *, meeting: Meeting) -> Recipients:
             if paper or not reachable:
                 result.households.append(household)
     else:
-        today = org_service.today()
+        now = utcnow()
         for m in org_service.list_board_members(db, board_id=meeting.board_id):
-            if not m.active_on(today) or (m.role == "substitute" and not meeting.invite_substitutes):
+            if not m.active_at(now) or (m.role == "substitute" and not meeting.invite_substitutes):
                 continue
             if emailable(m.person):
                 add(m.person)

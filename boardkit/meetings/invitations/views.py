@@ -194,6 +194,8 @@ def answer_by_link(ctx: Ctx) -> Response:
         return _token_page(ctx, token, problem="expired", meeting=meeting, status_code=410)
     if meeting.status == "cancelled":
         return _token_page(ctx, token, problem="cancelled", meeting=meeting, status_code=410)
+    if not rsvp.may_answer_by_link(ctx.db, meeting=meeting, person_id=person.id):
+        return _token_page(ctx, token, problem="not_invitee", status_code=410)
     common = {
         "meeting": meeting,
         "person_name": person.name,

@@ -62,11 +62,11 @@ def rule_of(meeting: Meeting) -> str:
 
 
 def _sitting(db: Session, meeting: Meeting) -> dict[int, Any]:
-    today = org_service.today()
+    now = utcnow()
     return {
         m.person_id: m
         for m in org_service.list_board_members(db, board_id=meeting.board_id)
-        if m.active_on(today)
+        if m.active_at(now)
     }
 
 

@@ -62,11 +62,11 @@ class MinutesInput:
 
 def blank_content(db: Session, meeting: Meeting) -> dict[str, Any]:
     """A starting point: the agenda's items and the board's sitting members as present."""
-    today = org_service.today()
+    now = utcnow()
     members = [
         m
         for m in org_service.list_board_members(db, board_id=meeting.board_id)
-        if m.active_on(today) and m.role != "substitute"
+        if m.active_at(now) and m.role != "substitute"
     ]
     chair = next((m.person.name for m in members if m.role == "chair"), "")
     return {

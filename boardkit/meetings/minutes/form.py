@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from boardkit.core.db import utcnow
 from boardkit.core.i18n import _
 from boardkit.core.web import Ctx
 from boardkit.meetings.minutes import election
@@ -171,17 +172,18 @@ def form_context(
 ) -> dict[str, Any]:
     board_members = org_service.list_board_members(ctx.db, board_id=meeting.board_id)
     listed = {a["person_id"] for a in content.get("attendance", [])}
+    now = utcnow()
     extra = [
         {"person_id": m.person_id, "name": m.person.name, "role": m.role, "status": "absent"}
         for m in board_members
-        if m.person_id not in listed and m.active_on(org_service.today())
+        if m.person_id not in listed and m.active_at(now)
     ]
     return {
         "meeting": meeting,
         "minutes": minutes,
         "attendance": content.get("attendance", []) + extra,
         "items": content.get("items", []),
-        "takers": [(m.person_id, m.person.name) for m in board_members if m.active_on(org_service.today())],
+        "takers": [(m.person_id, m.person.name) for m in board_members if m.active_at(now)],
         "active_nav": "home",
         **election_context(ctx, meeting, content),
     }

@@ -46,10 +46,10 @@ def addressees(db: Session, *, meeting: Meeting) -> list[notify.Addressee]:
                 result.append(notify.Addressee(None, household.tenancy.id))
             result.extend(notify.Addressee(p.id, household.tenancy.id) for p in people)
         return result
-    today = org_service.today()
+    now = utcnow()
     seen: set[int] = set()
     for m in org_service.list_board_members(db, board_id=meeting.board_id):
-        if m.active_on(today) and m.person.active and m.person_id not in seen:
+        if m.active_at(now) and m.person.active and m.person_id not in seen:
             seen.add(m.person_id)
             result.append(notify.Addressee(m.person_id))
     return result

@@ -51,11 +51,11 @@ from boardkit.org.service import Person
 def audience(db: Session, meeting: Meeting) -> dict[str, list[Person]]:
     """The board readers a pack is for: sitting members read "full"; substitutes, when the meeting
     invites them, "open". (Staff read "full" too, on demand; residents the one public copy.)"""
-    today = org_service.today()
+    now = utcnow()
     result: dict[str, list[Person]] = {"full": [], "open": []}
     seen: set[int] = set()
     for m in org_service.list_board_members(db, board_id=meeting.board_id):
-        if not m.active_on(today) or m.person_id in seen or not m.person.active:
+        if not m.active_at(now) or m.person_id in seen or not m.person.active:
             continue
         if m.role == "substitute" and not meeting.invite_substitutes:
             continue

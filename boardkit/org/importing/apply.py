@@ -17,6 +17,7 @@ from boardkit.org.importing.residents import ADDRESS_FIELDS, ResidentPlan
 from boardkit.org.importing.rows import chunks
 from boardkit.org.memberships import started
 from boardkit.org.models import Board, Department, Membership, Person, Residency, Tenancy
+from boardkit.org.periods import day_end, day_start
 
 
 def _insert(db: Session, model: Any, values: list[dict[str, Any]]) -> None:
@@ -102,10 +103,21 @@ def apply_memberships(db: Session, plan: MembershipPlan) -> None:
     if plan.membership_updates:
         db.execute(update(Membership), plan.membership_updates)
     if plan.new_memberships:
-        values = [
-            {**{k: v for k, v in m.items() if k != "board"}, "board_id": board_ids[m["board"]]}
-            for m in plan.new_memberships
-        ]
+        now = utcnow()
+        values = []
+        for m in plan.new_memberships:
+            # Core inserts skip the model's events: the moments the dates stand for, and a term
+            # that had ended before it was recorded has nothing left to take away.
+            ends_at = None if m["end_date"] is None else day_end(m["end_date"])
+            values.append(
+                {
+                    **{k: v for k, v in m.items() if k != "board"},
+                    "board_id": board_ids[m["board"]],
+                    "starts_at": day_start(m["start_date"]),
+                    "ends_at": ends_at,
+                    "ended_effects_at": now if ends_at is not None and ends_at <= now else None,
+                }
+            )
         _insert(db, Membership, values)
         # What other domains do when a membership starts (onboarding), as on the board page.
         keys = {(v["board_id"], v["person_id"], v["start_date"]) for v in values}

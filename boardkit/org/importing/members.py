@@ -13,7 +13,7 @@ from boardkit.core.db import utcnow
 from boardkit.core.i18n import _
 from boardkit.org.importing.rows import BOARD_KINDS, MembershipRow, Problems, Tally, chunks, show
 from boardkit.org.models import Board, Department, Membership, Person
-from boardkit.org.periods import periods_overlap
+from boardkit.org.periods import day_end, periods_overlap
 
 KINDS = ("boards", "memberships")
 KIND_NAMES = {v: k for k, v in BOARD_KINDS.items()}
@@ -80,6 +80,8 @@ def _load(db: Session, rows: list[MembershipRow], organisation_id: int) -> tuple
             Membership.start_date,
             Membership.role,
             Membership.end_date,
+            Membership.ends_at,
+            Membership.ended_effects_at,
             Person.external_id,
             Person.name,
         )
@@ -247,6 +249,21 @@ def _plan_membership(
     if not parts:
         plan.tally.add("memberships", "unchanged")
         return
-    plan.membership_updates.append({"id": found.id, "role": row.role, "end_date": row.end})
+    # The end moment follows a changed end date (a term moved to end later ends again, with its
+    # effects, when it does); an unchanged end date keeps its exact moment.
+    ends_at, effects = found.ends_at, found.ended_effects_at
+    if found.end_date != row.end:
+        ends_at = None if row.end is None else day_end(row.end)
+        if ends_at is None or ends_at > utcnow():
+            effects = None
+    plan.membership_updates.append(
+        {
+            "id": found.id,
+            "role": row.role,
+            "end_date": row.end,
+            "ends_at": ends_at,
+            "ended_effects_at": effects,
+        }
+    )
     change = _("Medlemskab %(nr)s i »%(name)s« fra %(start)s: %(change)s", change="; ".join(parts), **what)
     plan.tally.add("memberships", "updated", change)
