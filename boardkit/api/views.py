@@ -24,6 +24,7 @@ from boardkit.api import (
     permits,
     print_batches,
     proposals,
+    transitions,
     yearplan,
 )
 from boardkit.api import search as search_api
@@ -147,6 +148,7 @@ routes = [
     *onboarding.routes,
     *yearplan.routes,
     *forum.routes,
+    *transitions.routes,
     Route("/openapi.json", openapi_json, name="openapi"),
     Route("/docs", docs, name="docs"),
 ]

@@ -52,6 +52,7 @@ from boardkit.org.models import Person as Person
 from boardkit.org.models import Residency as Residency
 from boardkit.org.models import StaffRole as StaffRole
 from boardkit.org.models import Tenancy as Tenancy
+from boardkit.org.models import Transition as Transition
 from boardkit.org.people import PERSON_FIELDS as PERSON_FIELDS
 from boardkit.org.people import create_person as create_person
 from boardkit.org.people import email_taken as email_taken
@@ -67,6 +68,18 @@ from boardkit.org.people import update_person as update_person
 from boardkit.org.periods import active_memberships_clause as active_memberships_clause
 from boardkit.org.periods import periods_overlap as periods_overlap
 from boardkit.org.periods import today as today
+from boardkit.org.transitions import Elected as Elected
+from boardkit.org.transitions import ElectedSubstitute as ElectedSubstitute
+from boardkit.org.transitions import ElectionOutcome as ElectionOutcome
+from boardkit.org.transitions import confirm as confirm_transition
+from boardkit.org.transitions import describe as describe_transition
+from boardkit.org.transitions import dismiss as dismiss_transition
+from boardkit.org.transitions import end_seats_of_movers as end_seats_of_movers
+from boardkit.org.transitions import get_transition as get_transition
+from boardkit.org.transitions import list_transitions as list_transitions
+from boardkit.org.transitions import propose_election as propose_election
+from boardkit.org.transitions import resign as resign
+from boardkit.org.transitions import transitions_board as transitions_board
 from boardkit.org.staff import PersonDetails as PersonDetails
 from boardkit.org.staff import organisation_counts as organisation_counts
 from boardkit.org.staff import person_details as person_details
