@@ -27,6 +27,7 @@ from boardkit.api import (
     permits,
     print_batches,
     proposals,
+    transitions,
     yearplan,
 )
 from boardkit.api import search as search_api
@@ -153,6 +154,7 @@ routes = [
     *forum.routes,
     *library.routes,
     *handover.routes,
+    *transitions.routes,
     Route("/openapi.json", openapi_json, name="openapi"),
     Route("/docs", docs, name="docs"),
 ]

@@ -195,6 +195,12 @@ def add_organisation(b: Builder) -> DemoOrg:
 
     boards = [ab_eng, ab_soe, ab_lyn, ob, committee]
     b.objects.extend(boards)
+    line: dict[int, int] = {}  # substitutes in the order the department meeting elected them
     for board, person, role, start, end in memberships:
-        b.add(Membership(board=board, person=person, role=role, start_date=start, end_date=end))
+        place: int | None = None
+        if role == "substitute":
+            place = line[id(board)] = line.get(id(board), 0) + 1
+        b.add(
+            Membership(board=board, person=person, role=role, start_date=start, end_date=end, position=place)
+        )
     return DemoOrg(org, admin, boards)

@@ -194,6 +194,8 @@ class Membership(Base):
     starts_at: Mapped[datetime]
     ends_at: Mapped[datetime | None]
     ended_effects_at: Mapped[datetime | None]
+    # A substitute's place in line (1 moves up first), as the department meeting elected them.
+    position: Mapped[int | None]
 
     board: Mapped[Board] = relationship(back_populates="memberships")
     person: Mapped[Person] = relationship(back_populates="memberships")
@@ -265,3 +267,32 @@ class StaffRole(Base):
     person: Mapped[Person] = relationship(back_populates="staff_roles")
     organisation: Mapped[Organisation] = relationship()
     department: Mapped[Department | None] = relationship()
+
+
+TRANSITION_KINDS = ("election", "substitute_up", "resignation", "move_out")
+TRANSITION_STATUSES = ("proposed", "done", "dismissed")
+
+
+class Transition(Base):
+    """A change of a board's memberships: proposed (an election in approved minutes, a substitute
+    moving up into a vacant seat) until the administration confirms it in one step, or done at once
+    (a resignation, a move-out). ``changes`` lists what it does, each change a dict with an
+    ``action`` (``start``, ``end``, ``extend``); ``key`` makes proposing idempotent per board."""
+
+    __tablename__ = "membership_transition"
+    __table_args__ = (UniqueConstraint("board_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    board_id: Mapped[int] = mapped_column(ForeignKey("board.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(String(80))
+    kind: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20), default="proposed")
+    effective_at: Mapped[datetime]
+    meeting_id: Mapped[int | None]  # the department meeting of an election (no FK: org sits below meetings)
+    changes: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_at: Mapped[datetime | None]
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
+
+    board: Mapped[Board] = relationship()

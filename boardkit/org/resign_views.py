@@ -12,7 +12,7 @@ from boardkit.core.errors import ValidationFailed
 from boardkit.core.i18n import _
 from boardkit.core.templating import fmt_date
 from boardkit.core.web import Ctx, form_errors, page, redirect, render
-from boardkit.org import memberships
+from boardkit.org import memberships, transitions
 from boardkit.org.periods import today
 
 TEMPLATE = "org/resign.html"
@@ -40,7 +40,7 @@ def resign(ctx: Ctx) -> Response:
             return form_errors(ctx, TEMPLATE, {"date": exc.message}, **context)
         return render(ctx, TEMPLATE, confirm=effective, ends_at=ends_at, values={}, **context)
     try:
-        memberships.resign(ctx.db, membership, principal=principal, effective=effective)
+        transitions.resign(ctx.db, membership, principal=principal, effective=effective)
     except ValidationFailed as exc:
         return form_errors(ctx, TEMPLATE, {"date": exc.message}, **context)
     ctx.flash(

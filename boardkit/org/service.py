@@ -43,7 +43,6 @@ from boardkit.org.memberships import lock_board as lock_board
 from boardkit.org.memberships import my_membership as my_membership
 from boardkit.org.memberships import on_membership_added as on_membership_added
 from boardkit.org.memberships import on_membership_ended as on_membership_ended
-from boardkit.org.memberships import resign as resign
 from boardkit.org.memberships import run_end_effects as run_end_effects
 from boardkit.org.memberships import update_membership as update_membership
 
@@ -60,6 +59,7 @@ from boardkit.org.models import Person as Person
 from boardkit.org.models import Residency as Residency
 from boardkit.org.models import StaffRole as StaffRole
 from boardkit.org.models import Tenancy as Tenancy
+from boardkit.org.models import Transition as Transition
 from boardkit.org.people import PERSON_FIELDS as PERSON_FIELDS
 from boardkit.org.people import create_person as create_person
 from boardkit.org.people import email_taken as email_taken
@@ -83,6 +83,18 @@ from boardkit.org.staff import organisation_counts as organisation_counts
 from boardkit.org.staff import person_details as person_details
 from boardkit.org.staff import require_staff as require_staff
 from boardkit.org.staff import staff_organisation as staff_organisation
+from boardkit.org.transitions import Elected as Elected
+from boardkit.org.transitions import ElectedSubstitute as ElectedSubstitute
+from boardkit.org.transitions import ElectionOutcome as ElectionOutcome
+from boardkit.org.transitions import confirm as confirm_transition  # noqa: F401 (re-exported)
+from boardkit.org.transitions import describe as describe_transition  # noqa: F401 (re-exported)
+from boardkit.org.transitions import dismiss as dismiss_transition  # noqa: F401 (re-exported)
+from boardkit.org.transitions import end_seats_of_movers as end_seats_of_movers
+from boardkit.org.transitions import get_transition as get_transition
+from boardkit.org.transitions import list_transitions as list_transitions
+from boardkit.org.transitions import propose_election as propose_election
+from boardkit.org.transitions import resign as resign
+from boardkit.org.transitions import transitions_board as transitions_board
 
 
 def build_principal(db: Session, *, person_id: int, now: datetime | None = None) -> Principal:

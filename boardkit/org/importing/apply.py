@@ -12,6 +12,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from boardkit.core.db import utcnow
+from boardkit.org import transitions
 from boardkit.org.importing.members import MembershipPlan
 from boardkit.org.importing.residents import ADDRESS_FIELDS, ResidentPlan
 from boardkit.org.importing.rows import chunks
@@ -26,6 +27,23 @@ def _insert(db: Session, model: Any, values: list[dict[str, Any]]) -> None:
     # read back afterwards with one keyed query.
     if values:
         db.execute(insert(model.__table__), values)
+
+
+def _end_board_seats(db: Session, residency_ids: list[int], today: date) -> None:
+    """Only residents sit on a department's board: a move-out ends the person's seats there."""
+    if not residency_ids:
+        return
+    people: set[int] = set()
+    departments: set[int] = set()
+    for part in chunks(residency_ids):
+        for person_id, department_id in db.execute(
+            select(Residency.person_id, Tenancy.department_id)
+            .join(Tenancy, Tenancy.id == Residency.tenancy_id)
+            .where(Residency.id.in_(part))
+        ):
+            people.add(person_id)
+            departments.add(department_id)
+    transitions.end_seats_of_movers(db, person_ids=people, department_ids=departments, day=today)
 
 
 def apply_residents(db: Session, plan: ResidentPlan, *, organisation_id: int, today: date) -> None:
@@ -75,6 +93,7 @@ def apply_residents(db: Session, plan: ResidentPlan, *, organisation_id: int, to
 
     if plan.residency_updates:
         db.execute(update(Residency), plan.residency_updates)
+        _end_board_seats(db, [u["id"] for u in plan.residency_updates if u.get("end_date")], today)
     _insert(
         db,
         Residency,

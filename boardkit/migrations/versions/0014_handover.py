@@ -1,7 +1,7 @@
 """handover: packs (issue 16): the pack, its frozen content, PDF, checklist and receipt
 
-Revision ID: 0016
-Revises: 0014
+Revision ID: 0014
+Revises: 0013
 Create Date: 2026-12-05 00:08:16.415433
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 import boardkit.core.db
 
-revision: str = "0016"
-down_revision: str | None = "0014"
+revision: str = "0014"
+down_revision: str | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -4,8 +4,8 @@ Existing memberships get the moments their dates stand for: local midnight (Euro
 starting the start date, and the local midnight after the (inclusive) end date. A membership that
 has already ended is marked as having had its end's effects, so nothing runs retroactively.
 
-Revision ID: 0013
-Revises: 0015
+Revision ID: 0017
+Revises: 0016
 Create Date: 2026-12-10 10:00:00.000000
 """
 
@@ -18,8 +18,8 @@ from alembic import op
 
 import boardkit.core.db
 
-revision: str = "0013"
-down_revision: str | None = "0015"
+revision: str = "0017"
+down_revision: str | None = "0016"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,6 +1,6 @@
 """library: documents, versions, access items, holdings, return tasks
 
-Revision ID: 0014
+Revision ID: 0013
 Revises: 0012
 Create Date: 2026-12-05 00:06:36.930994
 """
@@ -12,7 +12,7 @@ from alembic import op
 
 import boardkit.core.db
 
-revision: str = "0014"
+revision: str = "0013"
 down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

@@ -1,8 +1,8 @@
 """retention: when the material of a closed person or complaint case was deleted; the permits'
 own retention job is now core's nightly retention job
 
-Revision ID: 0017
-Revises: 0016
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-12-05 10:00:00.000000
 """
 
@@ -13,8 +13,8 @@ from alembic import op
 
 import boardkit.core.db
 
-revision: str = "0017"
-down_revision: str | None = "0016"
+revision: str = "0015"
+down_revision: str | None = "0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

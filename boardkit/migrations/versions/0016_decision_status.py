@@ -1,7 +1,7 @@
 """decision status: open, in progress, done (with when it changed and a note)
 
-Revision ID: 0015
-Revises: 0017
+Revision ID: 0016
+Revises: 0015
 Create Date: 2026-12-05 00:10:00
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 import boardkit.core.db
 
-revision: str = "0015"
-down_revision: str | None = "0017"
+revision: str = "0016"
+down_revision: str | None = "0015"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
