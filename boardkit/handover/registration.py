@@ -16,6 +16,7 @@ from boardkit.core.i18n import _
 from boardkit.core.registry import Registry
 from boardkit.handover import service, views
 from boardkit.handover.models import HandoverPack
+from boardkit.org import service as org_service
 
 
 def _packs(db: Session, ids: Collection[int]) -> dict[int, ObjectRef]:
@@ -31,5 +32,14 @@ def register(reg: Registry) -> None:
         service.build_pdf(database, payload, settings=settings)
 
     reg.job(service.PDF_JOB, build, own_transactions=True)
+
+    def departed(db: Session, ended: org_service.Membership) -> None:
+        """A member who leaves the board leaves a pack for the successor (made once per seat)."""
+        gone = org_service.departure(db, ended)
+        if gone is not None:
+            service.on_departure(db, departure=gone, settings=settings)
+
+    # After the library's hook (app.DOMAINS order): the pack shows the keys "to return".
+    org_service.on_membership_ended("handover", departed)
     storage.register_references("handover", HandoverPack.pdf_sha256)
     register_object_names("handover_pack", _packs)

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from boardkit.config import Settings
-from boardkit.core import audit, jobs
+from boardkit.core import audit, jobs, notify
 from boardkit.core.db import Database, utcnow
 from boardkit.core.errors import Forbidden, NotFound, ValidationFailed
 from boardkit.core.i18n import _
@@ -165,6 +165,57 @@ def generate(
         diff={"reason": reason, "departing_role": pack.departing_role, "successor": successor_person_id},
     )
     jobs.enqueue(db, PDF_JOB, {"pack_id": pack.id})
+    return pack
+
+
+def on_departure(db: Session, *, departure: org_service.Departure, settings: Settings) -> HandoverPack:
+    """A member left the board (``org.on_membership_ended``): the pack for their seat, made once, and
+    a notice to them (their checklist) and to the successor who took a seat as they left."""
+    made_before = utcnow()
+    pack = generate(
+        db,
+        board_id=departure.board_id,
+        actor_id=None,
+        reason="change",
+        departing_person_id=departure.person_id,
+        successor_person_id=departure.successor_id,
+    )
+    if pack.created_at < made_before:  # made already (the end's effects ran once more)
+        return pack
+    board = _board_of(db, pack)
+    notify.send_notice(
+        db,
+        organisation_id=board.organisation_id,
+        addressees=[notify.Addressee(departure.person_id)],
+        kind="handover",
+        subject=_("Tak for din tid i %(board)s: din tjekliste til overdragelsen", board=board.name),
+        body=_(
+            "Bekræft, at nøgler og adgange er afleveret, at materialet er overdraget, og at intet andet "
+            "er åbent. Siden viser kun din tjekliste."
+        ),
+        link_path=f"/handover/{pack.id}/checklist",
+        object_type="handover_pack",
+        object_id=pack.id,
+        reminder_days=7,
+        settings=settings,
+    )
+    if departure.successor_id is not None:
+        notify.send_notice(
+            db,
+            organisation_id=board.organisation_id,
+            addressees=[notify.Addressee(departure.successor_id)],
+            kind="handover",
+            subject=_("Overdragelsesmappe til dig fra %(board)s", board=board.name),
+            body=_(
+                "Mappen samler åbne sager, beslutninger, budget, kontrakter, nøgler, årshjul, "
+                "bibliotek og kontakter. Bekræft, at du har modtaget den."
+            ),
+            link_path=f"/handover/{pack.id}",
+            object_type="handover_pack",
+            object_id=pack.id,
+            reminder_days=7,
+            settings=settings,
+        )
     return pack
 
 

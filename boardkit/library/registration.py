@@ -14,6 +14,7 @@ from boardkit.core.audit import ObjectRef, register_object_names
 from boardkit.core.registry import Registry
 from boardkit.library import keys, search_docs, views
 from boardkit.library.models import AccessItem, DocumentVersion, LibraryDocument
+from boardkit.org import service as org_service
 
 
 def _documents(db: Session, ids: Collection[int]) -> dict[int, ObjectRef]:
@@ -38,3 +39,11 @@ def register(reg: Registry) -> None:
         keys.escalate_overdue(db, settings=settings)
 
     reg.every(keys.ESCALATE_KIND, escalate, seconds=keys.ESCALATE_EVERY_SECONDS)
+
+    def departed(db: Session, ended: org_service.Membership) -> None:
+        """A member who leaves the board: what they hold becomes "to return" (not on a new role)."""
+        gone = org_service.departure(db, ended)
+        if gone is not None:
+            keys.mark_departure(db, board_id=gone.board_id, person_id=gone.person_id, at=gone.at)
+
+    org_service.on_membership_ended("library", departed)

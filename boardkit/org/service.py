@@ -83,10 +83,12 @@ from boardkit.org.staff import organisation_counts as organisation_counts
 from boardkit.org.staff import person_details as person_details
 from boardkit.org.staff import require_staff as require_staff
 from boardkit.org.staff import staff_organisation as staff_organisation
+from boardkit.org.transitions import Departure as Departure
 from boardkit.org.transitions import Elected as Elected
 from boardkit.org.transitions import ElectedSubstitute as ElectedSubstitute
 from boardkit.org.transitions import ElectionOutcome as ElectionOutcome
 from boardkit.org.transitions import confirm as confirm_transition  # noqa: F401 (re-exported)
+from boardkit.org.transitions import departure as departure
 from boardkit.org.transitions import describe as describe_transition  # noqa: F401 (re-exported)
 from boardkit.org.transitions import dismiss as dismiss_transition  # noqa: F401 (re-exported)
 from boardkit.org.transitions import end_seats_of_movers as end_seats_of_movers

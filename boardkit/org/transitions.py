@@ -313,6 +313,38 @@ def end_seats_of_movers(
     return ended
 
 
+@dataclass(frozen=True)
+class Departure:
+    """A person leaving a board (not moving to another seat on it) and who took a seat as they left."""
+
+    board_id: int
+    person_id: int
+    at: datetime
+    successor_id: int | None
+
+
+def departure(db: Session, ended: Membership) -> Departure | None:
+    """What an ended seat means for the board: None when the person still sits on it afterwards (a
+    new role, a substitute moving up), else who left and — when someone took a seat at that very
+    moment — the successor (the highest role first)."""
+    if ended.ends_at is None:
+        return None
+    after = _seated(db, ended.board_id, ended.ends_at)
+    if any(m.person_id == ended.person_id for m in after):
+        return None
+    rank = {"chair": 0, "vice_chair": 1, "treasurer": 2, "member": 3, "substitute": 4}
+    newcomers = sorted(
+        (m for m in after if m.starts_at == ended.ends_at),
+        key=lambda m: (rank.get(m.role, 9), m.id),
+    )
+    return Departure(
+        board_id=ended.board_id,
+        person_id=ended.person_id,
+        at=ended.ends_at,
+        successor_id=newcomers[0].person_id if newcomers else None,
+    )
+
+
 # --- reading and deciding ------------------------------------------------------------------------
 
 

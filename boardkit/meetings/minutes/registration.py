@@ -13,11 +13,12 @@ from boardkit.core import notify, search
 from boardkit.core.audit import ObjectRef, register_object_names
 from boardkit.core.i18n import _
 from boardkit.core.registry import Registry
-from boardkit.meetings.minutes import decision_views, views
+from boardkit.meetings.minutes import approval, decision_views, election, views
 from boardkit.meetings.minutes.notice_letters import queue_notice_letters
 from boardkit.meetings.minutes.search import PROVIDER, minutes_documents
 from boardkit.meetings.minutes_models import Minutes
 from boardkit.meetings.models import Meeting
+from boardkit.org import service as org_service
 
 
 def _minutes(db: Session, ids: Collection[int]) -> dict[int, ObjectRef]:
@@ -29,7 +30,26 @@ def _minutes(db: Session, ids: Collection[int]) -> dict[int, ObjectRef]:
     return {i: ObjectRef(_("Referat: %(title)s", title=t), "minutes", {"meeting_id": m}) for i, m, t in rows}
 
 
+def propose_board_changes(db: Session, minutes: Minutes, meeting: Meeting) -> None:
+    """Approved minutes that record an election propose the board's changes to the administration."""
+    result = election.election_result(minutes)
+    if result is None:
+        return
+    org_service.propose_election(
+        db,
+        org_service.ElectionOutcome(
+            meeting_id=result.meeting_id,
+            board_id=result.board_id,
+            ends_at=result.meeting_ends_at,
+            elected=tuple(org_service.Elected(p, role, end) for p, role, end in result.elected),
+            substitutes=tuple(org_service.ElectedSubstitute(p, n, end) for p, n, end in result.substitutes),
+            leaving=result.leaving,
+        ),
+    )
+
+
 def register(reg: Registry) -> None:
+    approval.on_minutes_approved("board_changes", propose_board_changes)
     reg.routes(views.routes)
     reg.routes(decision_views.routes)
     search.register_provider(PROVIDER, minutes_documents)
