@@ -36,6 +36,7 @@ def _transition(ctx: Ctx, t: org_service.Transition) -> m.Transition:
                 role=c["role"],
                 membership_id=c.get("membership_id"),
                 end_date=c.get("end_date"),
+                until_year=c.get("until_year"),
                 position=c.get("position"),
                 reason=c.get("reason"),
             )

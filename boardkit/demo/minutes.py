@@ -24,7 +24,7 @@ from boardkit.core.db import utcnow
 from boardkit.demo.accounts import ACCOUNT_NAMES, TERM_2024, TERM_2025
 from boardkit.meetings import service as meeting_service
 from boardkit.meetings.minutes import service as minutes_service
-from boardkit.meetings.models import AgendaItem, Decision, Meeting, MinutesApproval, MinutesVersion
+from boardkit.meetings.models import AgendaItem, Decision, Meeting, Minutes, MinutesApproval, MinutesVersion
 from boardkit.org import service as org_service
 from boardkit.org.models import Board, Membership, Person
 
@@ -100,8 +100,12 @@ def add_demo_minutes(db: Session, *, board: Board) -> None:
     meeting_service.add_starting_agenda(db, meeting)
     data = _input(meeting, chair, treasurer, department=True)
     _add_election(db, meeting, data, open_memberships)
-    _minutes(db, meeting, data, chair, approvers=[chair, treasurer], publish=True)
+    minutes = _minutes(db, meeting, data, chair, approvers=[chair, treasurer], publish=True)
     _set_statuses(db, meeting, {t: s for t, s in DEPARTMENT_STATUS.items()}, default="done")
+    # The election waits for the administration (admin@) to confirm it on /board-changes/{board}.
+    outcome = minutes_service.board_changes(minutes)
+    if outcome is not None:
+        org_service.propose_election(db, outcome, tell=False)
     board_meeting = db.scalar(
         select(Meeting).where(Meeting.board_id == board.id, Meeting.kind == "board", Meeting.status == "held")
     )
@@ -257,7 +261,7 @@ def _input(
 
 def _minutes(
     db: Session, meeting: Meeting, data: object, chair: Person, *, approvers: list[Person], publish: bool
-) -> None:
+) -> Minutes:
     m = minutes_service
     assert isinstance(data, m.MinutesInput)
     principal = org_service.build_principal(db, person_id=chair.id)
@@ -281,3 +285,4 @@ def _minutes(
         minutes.status, minutes.published_at = "published", submitted + timedelta(days=len(approvers) + 1)
         minutes.published_by, minutes.published_version = chair.id, 1
     db.flush()
+    return minutes

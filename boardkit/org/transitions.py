@@ -34,7 +34,7 @@ from boardkit.core.db import utcnow
 from boardkit.core.errors import Conflict, NotFound
 from boardkit.core.i18n import _
 from boardkit.core.permissions import Action, Principal
-from boardkit.core.templating import TZ
+from boardkit.core.templating import TZ, fmt_date
 from boardkit.org import memberships
 from boardkit.org.boards import get_board, role_name
 from boardkit.org.households import list_administration_contacts
@@ -70,6 +70,7 @@ class ElectionOutcome:
     elected: tuple[Elected, ...]
     substitutes: tuple[ElectedSubstitute, ...]
     leaving: tuple[int, ...]  # person ids of members and substitutes whose seat ends
+    until_years: tuple[tuple[int, int], ...] = ()  # (person id, year): "til ordinært afdelingsmøde YYYY"
 
 
 def _iso(day: date | None) -> str | None:
@@ -154,6 +155,10 @@ def election_changes(db: Session, outcome: ElectionOutcome) -> list[dict[str, An
     for s in outcome.substitutes:
         if s.person_id not in seated_people:
             changes.append(_start(s.person_id, "substitute", s.term_end, s.order))
+    years = dict(outcome.until_years)
+    for change in changes:
+        if change["action"] != "end" and change["person_id"] in years:
+            change["until_year"] = years[change["person_id"]]
     # Ends first, so a seat (the chair's) is free before its successor takes it.
     order = {"end": 0, "extend": 1, "start": 2}
     return sorted(changes, key=lambda c: order[c["action"]])
@@ -163,9 +168,10 @@ def _transition(db: Session, board: Board, key: str) -> Transition | None:
     return db.scalar(select(Transition).where(Transition.board_id == board.id, Transition.key == key))
 
 
-def propose_election(db: Session, outcome: ElectionOutcome) -> Transition | None:
+def propose_election(db: Session, outcome: ElectionOutcome, *, tell: bool = True) -> Transition | None:
     """Propose the election's changes (once per meeting; a proposal not yet confirmed is brought up
-    to date). None when the election changes nothing."""
+    to date), told to the chair and the administration unless ``tell`` is False (the demo). None when
+    the election changes nothing."""
     board = db.get(Board, outcome.board_id)
     if board is None:
         return None
@@ -197,7 +203,8 @@ def propose_election(db: Session, outcome: ElectionOutcome) -> Transition | None
         summary=board.name,
         diff={"changes": [None, len(changes)]},
     )
-    jobs.enqueue(db, NOTICE_JOB, {"transition_id": transition.id})
+    if tell:
+        jobs.enqueue(db, NOTICE_JOB, {"transition_id": transition.id})
     return transition
 
 
@@ -474,19 +481,21 @@ def describe(db: Session, transition: Transition) -> list[str]:
     for c in transition.changes:
         name, role = people.get(c["person_id"], "?"), role_name(c["role"])
         end = date.fromisoformat(c["end_date"]) if c.get("end_date") else None
+        term = ""
+        if end:
+            term = _(" til og med %(date)s", date=fmt_date(end))
+        elif c.get("until_year"):
+            term = _(" til ordinært afdelingsmøde %(year)s", year=c["until_year"])
         if c["action"] == "start":
             lines.append(
                 _("%(name)s begynder som %(role)s", name=name, role=role)
-                + (_(" til og med %(date)s", date=end.strftime("%d.%m.%Y")) if end else "")
+                + term
                 + (_(" (suppleant nr. %(n)s)", n=c["position"]) if c.get("position") else "")
             )
         elif c["action"] == "end":
             lines.append(_("%(name)s udtræder som %(role)s", name=name, role=role))
         else:
-            lines.append(
-                _("%(name)s fortsætter som %(role)s", name=name, role=role)
-                + (_(" til og med %(date)s", date=end.strftime("%d.%m.%Y")) if end else "")
-            )
+            lines.append(_("%(name)s fortsætter som %(role)s", name=name, role=role) + term)
     return lines
 
 

@@ -19,6 +19,9 @@ class TransitionChange(Out):
     role: BoardRole
     membership_id: int | None = Field(description="The seat that ends or is extended (null for start)")
     end_date: Date | None = Field(description="The last day of the (new or extended) term")
+    until_year: int | None = Field(
+        description="A term that runs until the ordinary department meeting of this year (no end date)"
+    )
     position: int | None = Field(description="A substitute's place in line (1 moves up first)")
     reason: str | None = Field(
         description="Why a seat ends: election, role_change, substitute_up, resignation, move_out"

@@ -365,3 +365,19 @@ def display(content: dict[str, Any]) -> dict[str, Any] | None:
             for x in chosen.get("leaving", [])
         ],
     }
+
+
+def board_changes(minutes: Minutes) -> org_service.ElectionOutcome | None:
+    """The election of these minutes as the board's changes it asks for (``org.propose_election``)."""
+    result = election_result(minutes)
+    if result is None:
+        return None
+    return org_service.ElectionOutcome(
+        meeting_id=result.meeting_id,
+        board_id=result.board_id,
+        ends_at=result.meeting_ends_at,
+        elected=tuple(org_service.Elected(p, role, end) for p, role, end in result.elected),
+        substitutes=tuple(org_service.ElectedSubstitute(p, n, end) for p, n, end in result.substitutes),
+        leaving=result.leaving,
+        until_years=result.until_years,
+    )

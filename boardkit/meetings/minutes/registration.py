@@ -32,20 +32,9 @@ def _minutes(db: Session, ids: Collection[int]) -> dict[int, ObjectRef]:
 
 def propose_board_changes(db: Session, minutes: Minutes, meeting: Meeting) -> None:
     """Approved minutes that record an election propose the board's changes to the administration."""
-    result = election.election_result(minutes)
-    if result is None:
-        return
-    org_service.propose_election(
-        db,
-        org_service.ElectionOutcome(
-            meeting_id=result.meeting_id,
-            board_id=result.board_id,
-            ends_at=result.meeting_ends_at,
-            elected=tuple(org_service.Elected(p, role, end) for p, role, end in result.elected),
-            substitutes=tuple(org_service.ElectedSubstitute(p, n, end) for p, n, end in result.substitutes),
-            leaving=result.leaving,
-        ),
-    )
+    outcome = election.board_changes(minutes)
+    if outcome is not None:
+        org_service.propose_election(db, outcome)
 
 
 def register(reg: Registry) -> None:

@@ -43,6 +43,7 @@ from boardkit.meetings.minutes.election import ElectedInput as ElectedInput
 from boardkit.meetings.minutes.election import ElectionInput as ElectionInput
 from boardkit.meetings.minutes.election import ElectionResult as ElectionResult
 from boardkit.meetings.minutes.election import SubstituteInput as SubstituteInput
+from boardkit.meetings.minutes.election import board_changes as board_changes
 from boardkit.meetings.minutes.election import election_result as election_result
 from boardkit.meetings.minutes.followup import CarriedOverItem as CarriedOverItem
 from boardkit.meetings.minutes.followup import carried_over_items as carried_over_items
