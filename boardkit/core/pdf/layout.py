@@ -114,6 +114,9 @@ class Document(FPDF):
         self.c_margin = 0
         self.set_font(FONT, "", BODY_SIZE)
         self._glyphs: frozenset[int] = frozenset(self.fonts[FONT].cmap)  # type: ignore[union-attr]
+        # The same as characters (and the line break), for a set comparison at C speed: a long
+        # document cleans every line it draws.
+        self._drawable: frozenset[str] = frozenset(map(chr, self._glyphs)) | {"\n"}
         # Letters of one batch share most of their text: wrap and measure each piece once.
         self._wrapped: dict[tuple[str, float, str, float], list[str]] = {}
         self._widths: dict[tuple[str, str, float, str], float] = {}
@@ -121,7 +124,7 @@ class Document(FPDF):
     def clean(self, text: str) -> str:
         """NFC text the font can draw: decomposed input is composed, unknown characters degrade."""
         text = unicodedata.normalize("NFC", text).replace("\t", " ").replace("\r", "")
-        if all(ord(ch) in self._glyphs or ch == "\n" for ch in text):
+        if self._drawable.issuperset(text):
             return text
         out = []
         for ch in text:
