@@ -358,4 +358,4 @@ def test_same_seed_same_people_and_fast(tmp_path: Path, sqlite_template: Path) -
     # The API.md accounts do not depend on the seed.
     accounts = {p[2] for p in people_c if p[2] and p[2].endswith("@demo.boardkit.dk")}
     assert len(accounts) == 7
-    assert min(elapsed_a, elapsed_b) < 2.0  # in practice about 0.2 s on SQLite
+    assert min(elapsed_a, elapsed_b) < 4.0  # about 1 s on SQLite (most of it the forum, permits and agendas)
