@@ -10,12 +10,14 @@ from starlette.testclient import TestClient
 
 from boardkit.app import compose
 from boardkit.config import Settings
-from boardkit.core.db import Database
+from boardkit.core.db import Database, utcnow
 from boardkit.core.models import AuditEntry
 from boardkit.core.search import indexing as search_index
 from boardkit.library import service
 from boardkit.library.models import DocumentVersion, LibraryDocument
-from tests.helpers import csrf_from, login_as
+from boardkit.org import service as org_service
+from boardkit.org.models import Membership
+from tests.helpers import csrf_from, login_as, person_id
 from tests.library.library_env import (
     ADMIN,
     CHAIR,
@@ -217,5 +219,21 @@ def test_documents_are_found_by_the_board_and_never_by_residents(
                 for h in api_search(client, demo, reader, "istandsættelse")
                 if h["kind"] == "library_document"
             ]
+        # The treasurer leaves the board: from that moment the search forgets its documents.
+        with demo.transaction() as s:
+            seat = s.scalar(
+                select(Membership).where(
+                    Membership.board_id == e.board_id,
+                    Membership.person_id == person_id(demo, TREASURER),
+                    Membership.ends_at.is_(None),
+                )
+            )
+            assert seat is not None
+            org_service.end_membership(s, seat, ends_at=utcnow(), actor_id=None, reason="resignation")
+        assert not [
+            h
+            for h in api_search(client, demo, TREASURER, "istandsættelse")
+            if h["kind"] == "library_document"
+        ]
     finally:
         search_index.close_all()
