@@ -17,7 +17,7 @@ from boardkit.core.models import AuditEntry
 from boardkit.org import service
 from boardkit.org.importing.service import import_csv
 from boardkit.org.models import Board, Membership, Organisation, Person, Transition
-from tests.helpers import api_token
+from tests.helpers import api_token, csrf_from, login_as
 
 pytestmark = pytest.mark.postgres  # see tests/conftest.py
 
@@ -267,3 +267,31 @@ def test_a_move_out_in_the_residents_import_ends_the_seat_and_proposes_the_subst
         assert (
             s.scalar(select(func.count()).select_from(Transition).where(Transition.board_id == board_id)) == 2
         )
+
+
+def test_the_page_shows_the_proposal_and_the_administration_confirms_it(
+    demo: Database, client: TestClient
+) -> None:
+    tid, who = election(demo)
+    url = f"/board-changes/{who['board']}"
+    login_as(client, demo, CHAIR)
+    page = client.get(url)
+    assert page.status_code == 200
+    assert "Valg på afdelingsmødet" in page.text and "Foreslået" in page.text
+    assert "Bekræft ændringerne" not in page.text  # the chair reads; the administration decides
+    login_as(client, demo, RESIDENT)
+    assert client.get(url).status_code == 404
+    login_as(client, demo, ADMIN)
+    page = client.get(url)
+    assert "Bekræft ændringerne" in page.text
+    done = client.post(
+        f"{url}/{tid}",
+        data={"csrf_token": csrf_from(page.text), "decision": "confirm"},
+        follow_redirects=True,
+    )
+    assert done.status_code == 200 and "Ændringerne er gennemført." in done.text and "Gennemført" in done.text
+    with demo.transaction() as s:
+        assert s.get(Transition, tid).status == "done"  # type: ignore[union-attr]
+    # Setting a done change aside is refused with the page's message (409), nothing changes.
+    refused = client.post(f"{url}/{tid}", data={"csrf_token": csrf_from(done.text), "decision": "dismiss"})
+    assert refused.status_code == 409 and "allerede gennemført" in refused.text
