@@ -19,10 +19,14 @@ from boardkit.org.boards import board_resource
 def _context(ctx: Ctx, board_id: int) -> dict[str, Any]:
     board = transitions.transitions_board(ctx.db, principal=ctx.principal, board_id=board_id)
     items = transitions.list_transitions(ctx.db, board=board)
+    may_decide = can(ctx.principal, Action.ADMINISTER, board_resource(board))
     return {
         "board": board,
         "items": [(t, transitions.describe(ctx.db, t)) for t in items],
-        "may_decide": can(ctx.principal, Action.ADMINISTER, board_resource(board)),
+        "may_decide": may_decide,
+        "back": ctx.url("org:board", board_id=board.id)
+        if may_decide
+        else ctx.url("board_meetings", board_id=board.id),
     }
 
 

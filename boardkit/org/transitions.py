@@ -477,6 +477,14 @@ def describe(db: Session, transition: Transition) -> list[str]:
         p.id: p.name
         for p in db.scalars(select(Person).where(Person.id.in_({c["person_id"] for c in transition.changes})))
     }
+    starts = {c["person_id"]: c for c in transition.changes if c["action"] == "start"}
+    moved = {
+        c["person_id"]
+        for c in transition.changes
+        if c["action"] == "end"
+        and c.get("reason") in ("substitute_up", "role_change")
+        and c["person_id"] in starts
+    }
     lines = []
     for c in transition.changes:
         name, role = people.get(c["person_id"], "?"), role_name(c["role"])
@@ -486,16 +494,20 @@ def describe(db: Session, transition: Transition) -> list[str]:
             term = _(" til og med %(date)s", date=fmt_date(end))
         elif c.get("until_year"):
             term = _(" til ordinært afdelingsmøde %(year)s", year=c["until_year"])
+        place = _(" (suppleant nr. %(n)s)", n=c["position"]) if c.get("position") else ""
+        if c["person_id"] in moved:
+            if c["action"] == "end":
+                new = starts[c["person_id"]]
+                lines.append(
+                    _("%(name)s går fra %(old)s til %(new)s", name=name, old=role, new=role_name(new["role"]))
+                )
+            continue
         if c["action"] == "start":
-            lines.append(
-                _("%(name)s begynder som %(role)s", name=name, role=role)
-                + term
-                + (_(" (suppleant nr. %(n)s)", n=c["position"]) if c.get("position") else "")
-            )
+            lines.append(_("%(name)s begynder som %(role)s", name=name, role=role) + term + place)
         elif c["action"] == "end":
             lines.append(_("%(name)s udtræder som %(role)s", name=name, role=role))
         else:
-            lines.append(_("%(name)s fortsætter som %(role)s", name=name, role=role) + term)
+            lines.append(_("%(name)s fortsætter som %(role)s", name=name, role=role) + term + place)
     return lines
 
 
