@@ -248,8 +248,15 @@ def test_a_move_out_in_the_residents_import_ends_the_seat_and_proposes_the_subst
             )
             m.position = position
         board_id, mover, first = board.id, people["P-2"].id, people["P-4"].id
-    with db.transaction() as s:  # P-2 is no longer in the file: moved out today
-        assert import_csv(s, data=residents(20, {2}), organisation_id=org_id, actor_id=None, dry_run=False).ok
+    # P-2 is no longer in the file: moved out today. P-1, the chair, moves to a new home in the
+    # department: the seat stays. The dry run says what ends.
+    moved = residents(20, {2}).replace(b"101;Afdeling 101;0001;Vej 1;", b"101;Afdeling 101;0021;Vej 21;")
+    with db.transaction() as s:
+        dry = import_csv(s, data=moved, organisation_id=org_id, actor_id=None, dry_run=True)
+        notes = [c for c in dry.changes if "Bestyrelsespost" in c]
+        assert notes == ["Bestyrelsespost afsluttes med udflytningen: P-2, medlem i AB 101"]
+    with db.transaction() as s:
+        assert import_csv(s, data=moved, organisation_id=org_id, actor_id=None, dry_run=False).ok
     with db.transaction() as s:
         seat = s.scalar(
             select(Membership).where(Membership.board_id == board_id, Membership.person_id == mover)
@@ -262,8 +269,13 @@ def test_a_move_out_in_the_residents_import_ends_the_seat_and_proposes_the_subst
             ("end", first),
             ("start", first),
         ]
+    with db.transaction() as s:
+        chair = s.scalar(
+            select(Membership).where(Membership.board_id == board_id, Membership.role == "chair")
+        )
+        assert chair is not None and chair.ends_at is None  # moved within the department: still the chair
     with db.transaction() as s:  # the same file again changes nothing more
-        assert import_csv(s, data=residents(20, {2}), organisation_id=org_id, actor_id=None, dry_run=False).ok
+        assert import_csv(s, data=moved, organisation_id=org_id, actor_id=None, dry_run=False).ok
         assert (
             s.scalar(select(func.count()).select_from(Transition).where(Transition.board_id == board_id)) == 2
         )

@@ -93,7 +93,6 @@ def apply_residents(db: Session, plan: ResidentPlan, *, organisation_id: int, to
 
     if plan.residency_updates:
         db.execute(update(Residency), plan.residency_updates)
-        _end_board_seats(db, [u["id"] for u in plan.residency_updates if u.get("end_date")], today)
     _insert(
         db,
         Residency,
@@ -109,6 +108,8 @@ def apply_residents(db: Session, plan: ResidentPlan, *, organisation_id: int, to
             for nr, key, role in plan.new_residencies
         ],
     )
+    # After the new homes: a person who moves within the department keeps their seat.
+    _end_board_seats(db, [u["id"] for u in plan.residency_updates if u.get("end_date")], today)
 
 
 def apply_memberships(db: Session, plan: MembershipPlan) -> None:

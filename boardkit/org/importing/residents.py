@@ -15,8 +15,9 @@ from sqlalchemy.orm import Session
 
 from boardkit.core.db import utcnow
 from boardkit.core.i18n import _
+from boardkit.org.boards import role_name
 from boardkit.org.importing.rows import PersonData, Problems, ResidentRow, Tally, chunks, show
-from boardkit.org.models import Department, Person, Residency, Tenancy
+from boardkit.org.models import Board, Department, Membership, Person, Residency, Tenancy
 
 KINDS = ("departments", "tenancies", "persons", "residencies")
 ADDRESS_FIELDS = ("address", "unit", "postcode", "city")
@@ -261,6 +262,7 @@ def _plan_residencies(db: Session, plan: ResidentPlan, rows: list[ResidentRow], 
             ((r.person_id, r.tenancy_id), r) for r in db.execute(query.where(Department.id.in_(part)))
         )
     seen: set[int] = set()
+    leaving: set[tuple[int, str]] = set()
     for row in rows:
         key = (row.department, row.tenancy)
         person_id, tenancy_id = plan.person_ids.get(row.person_nr), plan.tenancy_ids.get(key)
@@ -290,11 +292,45 @@ def _plan_residencies(db: Session, plan: ResidentPlan, rows: list[ResidentRow], 
             before, ending = plan.move_outs.get(r.dnumber, (0, 0))
             plan.move_outs[r.dnumber] = (before + 1, ending + (r.id not in seen))
         if r.id not in seen and (r.end_date is None or r.end_date > today):
+            leaving.add((r.person_id, r.dnumber))
             plan.residency_updates.append({"id": r.id, "end_date": today})
             where = {"who": r.external_id or r.name, "t": f"{r.dnumber}-{r.number}"}
             plan.tally.add(
                 "residencies", "ended", _("Udflytning: %(who)s fra lejemål %(t)s afsluttes", **where)
             )
+
+    _note_board_seats(db, plan, leaving, {(r.person_id, r.dnumber) for r in current.values() if r.id in seen})
+
+
+def _note_board_seats(
+    db: Session, plan: ResidentPlan, leaving: set[tuple[int, str]], kept: set[tuple[int, str]]
+) -> None:
+    """Only residents sit on a department's board: the dry run says whose seat ends with their home
+    (unless they keep or get another home in the department)."""
+    moving_in = {(plan.person_ids.get(nr), key[0]) for nr, key, _role in plan.new_residencies}
+    staying = kept | {(p, d) for p, d in moving_in if p is not None}
+    movers = {p: d for p, d in leaving if (p, d) not in staying}
+    if not movers:
+        return
+    now = utcnow()
+    for part in chunks(sorted(movers)):
+        seats = db.execute(
+            select(Membership, Board.name, Department.number)
+            .join(Board, Board.id == Membership.board_id)
+            .join(Department, Department.id == Board.department_id)
+            .join(Person, Person.id == Membership.person_id)
+            .where(Membership.person_id.in_(part))
+        ).all()
+        for seat, board, number in seats:
+            if movers.get(seat.person_id) == number and seat.active_at(now):
+                plan.tally.note(
+                    _(
+                        "Bestyrelsespost afsluttes med udflytningen: %(who)s, %(role)s i %(board)s",
+                        who=seat.person.external_id or seat.person.name,
+                        role=role_name(seat.role),
+                        board=board,
+                    )
+                )
 
 
 def plan_residents(

@@ -267,6 +267,13 @@ class Tally:
             if len(self.changes) < MAX_CHANGE_LINES:
                 self.changes.append(line)
 
+    def note(self, line: str) -> None:
+        """A consequence worth reading in the dry run that is not a row of its own (a board seat
+        that ends with a tenancy)."""
+        self.change_total += 1
+        if len(self.changes) < MAX_CHANGE_LINES:
+            self.changes.append(line)
+
     @property
     def changed(self) -> bool:
         return any(c["created"] or c["updated"] or c["ended"] for c in self.counts.values())
