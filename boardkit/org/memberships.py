@@ -265,7 +265,17 @@ def _set_end(membership: Membership, ends_at: datetime | None) -> None:
         membership.ended_effects_at = None
 
 
-END_REASONS = ("election", "resignation", "end_of_term", "move_out", "other")
+# Why a seat ends (the audit entry's reason): the transitions' own reasons among them — a
+# substitute moving up and a new role leave the old seat for a new one.
+END_REASONS = (
+    "election",
+    "role_change",
+    "substitute_up",
+    "resignation",
+    "end_of_term",
+    "move_out",
+    "other",
+)
 
 
 def end_membership(

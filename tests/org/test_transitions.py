@@ -207,6 +207,18 @@ def test_a_resignation_ends_the_seat_at_the_end_of_its_day_and_proposes_the_firs
         assert up.changes[1]["role"] == "member" and up.changes[1]["end_date"] == (
             term.isoformat() if term else None
         )
+        up_id = up.id
+    # The administration confirms: the substitute leaves the substitutes and takes the seat as it ends.
+    with demo.transaction() as s:
+        service.confirm_transition(s, s.get(Transition, up_id), principal=staff(s))  # type: ignore[arg-type]
+    with demo.transaction() as s:
+        after = seats(s, engparken(s).id, service.day_end(day))
+        assert after[first_in_line].role == "member" and after[first_in_line].starts_at == service.day_end(
+            day
+        )
+        assert member.person_id not in after
+        ends = s.scalars(select(AuditEntry).where(AuditEntry.action == "membership.end")).all()
+        assert any(e.changes.get("reason") == [None, "substitute_up"] for e in ends)
 
 
 HEADER = "afdeling_nr;afdeling_navn;lejemaal_nr;adresse;postnr;by;person_nr;navn\n"
