@@ -67,13 +67,13 @@ def _held_by(keys: list[Any] | None, role: str) -> list[dict[str, str]]:
     f = sources.field
     return [
         {
-            "kind": str(f(k, "kind", "")),
+            "kind": snapshot.kind_label(k),
             "label": str(f(k, "label", "")),
             "opens": str(f(k, "opens", "") or ""),
             "state": snapshot.key_state(f(k, "state")),
         }
         for k in keys or []
-        if str(f(k, "holder_role", "") or "") in names
+        if names & set(snapshot.holder_roles(k))
     ]
 
 

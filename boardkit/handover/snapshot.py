@@ -199,7 +199,7 @@ def _contracts(db: Session, board_id: int, clean: Scrubber) -> dict[str, Any]:
             clean(str(f(c, "subject", ""))),
             " – ".join(x for x in (_day(f(c, "term_start")), _day(f(c, "term_end"))) if x),
             clean(str(f(c, "notice_period", "") or "")),
-            clean(str(f(c, "contact_name", "") or "")),
+            clean(str(f(c, "admin_contact", "") or f(c, "contact_name", "") or "")),
         ]
         for c in found or []
     ]
@@ -219,9 +219,23 @@ def _contracts(db: Session, board_id: int, clean: Scrubber) -> dict[str, Any]:
     )
 
 
-def _holder(role: Any) -> str:
-    text = str(role or "")
-    return org_service.role_name(text) if text in org_service.ROLES else text
+def holder_roles(key: Any) -> list[str]:
+    """The board roles holding a key or access item (the library's ``holder_roles``; "" for a
+    former member is left out)."""
+    roles = sources.field(key, "holder_roles")
+    if roles is None:
+        roles = [sources.field(key, "holder_role", "")]
+    return [str(r) for r in roles if r]
+
+
+def _holder(key: Any) -> str:
+    names = [org_service.role_name(r) if r in org_service.ROLES else r for r in holder_roles(key)]
+    return ", ".join(dict.fromkeys(names))
+
+
+def kind_label(row: Any) -> str:
+    """A document's or access item's kind in words (the library's ``kind_name``)."""
+    return str(sources.field(row, "kind_name", "") or sources.field(row, "kind", "") or "")
 
 
 def key_state(state: Any) -> str:
@@ -232,6 +246,7 @@ def key_state(state: Any) -> str:
         "overdue": _("Skal afleveres (forfalden)"),
         "returned": _("Afleveret"),
         "available": _("Ledig"),
+        "spare": _("Ledig"),
         "in_stock": _("Ledig"),
         "lost": _("Bortkommet"),
     }
@@ -242,12 +257,12 @@ def _keys(found: list[Any] | None, clean: Scrubber) -> dict[str, Any]:
     f = sources.field
     rows = [
         [
-            clean(str(f(k, "kind", ""))),
+            clean(kind_label(k)),
             clean(str(f(k, "label", ""))),
             clean(str(f(k, "opens", "") or "")),
-            _holder(f(k, "holder_role")),
+            _holder(k),
             key_state(f(k, "state")),
-            _day(f(k, "last_changed")),
+            _day(f(k, "changed_on") or f(k, "last_changed")),
         ]
         for k in found or []
     ]
@@ -297,7 +312,7 @@ def _documents(db: Session, board_id: int, clean: Scrubber) -> dict[str, Any]:
     f = sources.field
     rows = [
         [
-            clean(str(f(d, "kind", ""))),
+            clean(kind_label(d)),
             clean(str(f(d, "title", ""))),
             str(f(d, "version", "") or ""),
             _day(f(d, "updated") or f(d, "updated_on") or f(d, "updated_at")),
