@@ -56,6 +56,7 @@ def add_demo_handover(db: Session, *, store: FileStore, board: Board) -> handove
         reason="change",
         departing_person_id=former.id,
         successor_person_id=successor.person_id,
+        as_of=TERM_2025,
     )
     made = datetime.combine(TERM_2025, time(20, 30), tzinfo=TZ)
     pack.created_at = made

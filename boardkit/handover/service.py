@@ -12,6 +12,7 @@ write; until it is stored, asking for it draws it from the frozen content (a rea
 from __future__ import annotations
 
 from collections.abc import Collection
+from datetime import date
 from typing import Any
 
 from sqlalchemy import select
@@ -59,11 +60,8 @@ def _membership(db: Session, *, board_id: int, person_id: int) -> org_service.Me
     )
 
 
-def _held_by(keys: list[Any] | None, role: str) -> list[dict[str, str]]:
-    """The keys and access items the departing member's role holds (their checklist's items)."""
-    if not role:
-        return []
-    names = {role, org_service.role_name(role)}
+def _held_by(keys: list[Any] | None, held: set[int]) -> list[dict[str, str]]:
+    """The keys and access items the departing member holds or knows (their checklist's items)."""
     f = sources.field
     return [
         {
@@ -73,7 +71,7 @@ def _held_by(keys: list[Any] | None, role: str) -> list[dict[str, str]]:
             "state": snapshot.key_state(f(k, "state")),
         }
         for k in keys or []
-        if names & set(snapshot.holder_roles(k))
+        if f(k, "id") in held
     ]
 
 
@@ -85,8 +83,10 @@ def generate(
     reason: str,
     departing_person_id: int | None = None,
     successor_person_id: int | None = None,
+    as_of: date | None = None,
 ) -> HandoverPack:
-    """Make a handover pack for the board and queue its PDF.
+    """Make a handover pack for the board and queue its PDF (``as_of``: the day it hands over, by
+    default today; material dated later is left out).
 
     ``actor_id`` None: the system (a membership that ended, a confirmed transition) — nothing is
     checked about the actor. Otherwise the actor must manage the board (chair, vice chair,
@@ -127,7 +127,7 @@ def generate(
         if successor is None or successor_person_id == departing_person_id:
             message = _("Efterfølgeren skal være medlem eller suppleant i bestyrelsen.")
             raise ValidationFailed(message, fields={"successor_person_id": message})
-    today = org_service.today()
+    today = as_of or org_service.today()
     keys = sources.keys(db, board_id=board_id)
     parties = snapshot.Parties(
         departing_role=departing.role if departing else "",
@@ -148,7 +148,12 @@ def generate(
         content=content,
         status="open",
         checklist=(
-            {"items": _held_by(keys, departing.role), "lines": dict.fromkeys(CHECK_LINES, False)}
+            {
+                "items": _held_by(
+                    keys, sources.keys_held_by(db, board_id=board_id, person_id=departing.person_id)
+                ),
+                "lines": dict.fromkeys(CHECK_LINES, False),
+            }
             if departing
             else {}
         ),

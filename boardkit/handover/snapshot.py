@@ -78,7 +78,11 @@ def _open_cases(
     clean: Scrubber,
     today: date,
 ) -> dict[str, Any]:
-    carried = sources.carried_over(db, board_id=board_id)
+    carried = [
+        i
+        for i in sources.carried_over(db, board_id=board_id) or []
+        if (sources.field(i, "meeting_date") or today) <= today
+    ]
     items = [
         [
             _day(sources.field(i, "meeting_date") or sources.field(i, "meeting_starts_at")),
@@ -374,6 +378,7 @@ def build(
         decisions, has_status = sources.decisions(
             db, board_id=board.id, organisation_id=board.organisation_id, since=since
         )
+        decisions = [d for d in decisions if d.decided_on <= today]
         facts = [
             [_("Bestyrelse"), board.name],
             [_("Boligorganisation"), board.organisation.name],

@@ -44,6 +44,10 @@ def contracts(db: Session, *, board_id: int) -> list[Any] | None:
     return list(library_service.handover_contracts(db, board_id=board_id))
 
 
+def keys_held_by(db: Session, *, board_id: int, person_id: int) -> set[int]:
+    return library_service.items_held_by(db, board_id=board_id, person_id=person_id)
+
+
 def keys(db: Session, *, board_id: int) -> list[Any] | None:
     return list(library_service.handover_keys(db, board_id=board_id))
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from boardkit.library import documents, keys
-from boardkit.library.models import KNOWN, LibraryDocument
+from boardkit.library.models import DOCUMENT_KINDS, KNOWN, LibraryDocument
 
 
 @dataclass(frozen=True)
@@ -61,6 +61,9 @@ def _current(db: Session, board_id: int) -> list[LibraryDocument]:
     )
 
 
+_KIND_ORDER = {kind: n for n, kind in enumerate(DOCUMENT_KINDS)}
+
+
 def handover_documents(db: Session, *, board_id: int) -> list[HandoverDocument]:
     return [
         HandoverDocument(
@@ -71,7 +74,8 @@ def handover_documents(db: Session, *, board_id: int) -> list[HandoverDocument]:
             version=d.latest.number if d.latest else 0,
             updated_at=d.updated_at,
         )
-        for d in _current(db, board_id)
+        # In the order of the kinds (statutes first, as the library page lists them), then by title.
+        for d in sorted(_current(db, board_id), key=lambda d: (_KIND_ORDER.get(d.kind, 99), d.title, d.id))
     ]
 
 
@@ -111,3 +115,12 @@ def handover_keys(db: Session, *, board_id: int, now: datetime | None = None) ->
             )
         )
     return out
+
+
+def items_held_by(db: Session, *, board_id: int, person_id: int) -> set[int]:
+    """The board's keys and access items a person holds or knows now (a departing member's checklist)."""
+    return {
+        view.item.id
+        for view in keys.item_views(db, board_id)
+        if any(h.holding.person_id == person_id for h in view.holders)
+    }

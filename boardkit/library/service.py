@@ -12,6 +12,7 @@ from boardkit.library.documents import DocumentInput as DocumentInput
 from boardkit.library.handover import HandoverContract as HandoverContract
 from boardkit.library.handover import HandoverDocument as HandoverDocument
 from boardkit.library.handover import HandoverKey as HandoverKey
+from boardkit.library.handover import items_held_by as items_held_by
 from boardkit.library.keys import HolderView as HolderView
 from boardkit.library.keys import ItemInput as ItemInput
 from boardkit.library.keys import ItemView as ItemView
