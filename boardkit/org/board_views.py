@@ -8,7 +8,7 @@ from typing import Any
 from starlette.responses import Response
 from starlette.routing import Route
 
-from boardkit.core.errors import Conflict
+from boardkit.core.errors import Conflict, ValidationFailed
 from boardkit.core.i18n import _
 from boardkit.core.permissions import Action, Principal
 from boardkit.core.templating import fmt_date
@@ -182,8 +182,13 @@ def membership_end(ctx: Ctx) -> Response:
             **_board_context(ctx, board),
         )
     try:
-        service.update_membership(ctx.db, membership, actor_id=ctx.person_id, end_date=end)
-    except Conflict as exc:
+        if membership.end_date is None or end < membership.end_date:  # a seat ends sooner: an end
+            service.end_membership(
+                ctx.db, membership, ends_at=service.day_end(end), actor_id=ctx.person_id, reason="other"
+            )
+        else:  # a later end date lengthens the term
+            service.update_membership(ctx.db, membership, actor_id=ctx.person_id, end_date=end)
+    except (Conflict, ValidationFailed) as exc:
         return form_errors(
             ctx, "org/board.html", {f"end-{membership.id}": exc.message}, **_board_context(ctx, board)
         )

@@ -142,6 +142,13 @@ def test_add_and_end_a_membership(client: TestClient, demo: Database) -> None:
         follow_redirects=False,
     )
     assert end.status_code == 303
+    with demo.transaction() as s:  # ending sooner is an end, audited with its reason
+        ended = s.scalars(
+            select(AuditEntry.action).where(
+                AuditEntry.object_type == "membership", AuditEntry.object_id == mid
+            )
+        ).all()
+        assert "membership.end" in ended
     board_page = client.get(f"/admin/boards/{board_id}").text
     assert "Afsluttet" in board_page
     assert re.search(r"Medlem tilføjet|Medlemskab ændret", client.get("/admin/audit").text)
