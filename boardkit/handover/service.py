@@ -188,34 +188,38 @@ def on_departure(db: Session, *, departure: org_service.Departure, settings: Set
     if pack.created_at < made_before:  # made already (the end's effects ran once more)
         return pack
     board = _board_of(db, pack)
-    notify.send_notice(
-        db,
-        organisation_id=board.organisation_id,
-        addressees=[notify.Addressee(departure.person_id)],
-        kind="handover",
-        subject=_("Tak for din tid i %(board)s: din tjekliste til overdragelsen", board=board.name),
-        body=_(
-            "Bekræft, at nøgler og adgange er afleveret, at materialet er overdraget, og at intet andet "
-            "er åbent. Siden viser kun din tjekliste."
-        ),
-        link_path=f"/handover/{pack.id}/checklist",
-        object_type="handover_pack",
-        object_id=pack.id,
-        reminder_days=7,
-        settings=settings,
-    )
+    notices = [
+        (
+            departure.person_id,
+            _("Tak for din tid i %(board)s: din tjekliste til overdragelsen", board=board.name),
+            _(
+                "Bekræft, at nøgler og adgange er afleveret, at materialet er overdraget, og at intet andet "
+                "er åbent. Siden viser kun din tjekliste."
+            ),
+            f"/handover/{pack.id}/checklist",
+        )
+    ]
     if departure.successor_id is not None:
+        notices.append(
+            (
+                departure.successor_id,
+                _("Overdragelsesmappe til dig fra %(board)s", board=board.name),
+                _(
+                    "Mappen samler åbne sager, beslutninger, budget, kontrakter, nøgler, årshjul, "
+                    "bibliotek og kontakter. Bekræft, at du har modtaget den."
+                ),
+                f"/handover/{pack.id}",
+            )
+        )
+    for person_id, subject, body, link in notices:
         notify.send_notice(
             db,
             organisation_id=board.organisation_id,
-            addressees=[notify.Addressee(departure.successor_id)],
+            addressees=[notify.Addressee(person_id)],
             kind="handover",
-            subject=_("Overdragelsesmappe til dig fra %(board)s", board=board.name),
-            body=_(
-                "Mappen samler åbne sager, beslutninger, budget, kontrakter, nøgler, årshjul, "
-                "bibliotek og kontakter. Bekræft, at du har modtaget den."
-            ),
-            link_path=f"/handover/{pack.id}",
+            subject=subject,
+            body=body,
+            link_path=link,
             object_type="handover_pack",
             object_id=pack.id,
             reminder_days=7,

@@ -19,6 +19,7 @@ from boardkit.core.i18n import _
 from boardkit.core.templating import fmt_date, fmt_money
 from boardkit.handover import sources
 from boardkit.handover.scrub import Scrubber, residents_scrubber
+from boardkit.meetings.minutes import service as minutes_service
 from boardkit.org import service as org_service
 
 SECTION_KEYS = ("open_cases", "decisions", "budget", "contracts", "keys", "yearplan", "documents", "contacts")
@@ -61,7 +62,7 @@ def _status(code: str) -> str:
     return names.get(code, code)
 
 
-def _decision_cells(d: sources.DecisionRow, clean: Scrubber, *, status: bool) -> list[str]:
+def _decision_cells(d: minutes_service.BoardDecision, clean: Scrubber, *, status: bool) -> list[str]:
     number = f"{d.item_number}. " if d.item_number else ""
     if d.closed:  # a person case or another closed item: no title, no text
         cells = [_day(d.decided_on), _("Lukket punkt"), ""]
@@ -73,39 +74,16 @@ def _decision_cells(d: sources.DecisionRow, clean: Scrubber, *, status: bool) ->
 def _open_cases(
     db: Session,
     board_id: int,
-    decisions: list[sources.DecisionRow],
-    has_status: bool,
+    decisions: list[minutes_service.BoardDecision],
     clean: Scrubber,
     today: date,
 ) -> dict[str, Any]:
-    carried = [
-        i
-        for i in sources.carried_over(db, board_id=board_id) or []
-        if (sources.field(i, "meeting_date") or today) <= today
-    ]
+    carried = [i for i in sources.carried_over(db, board_id=board_id) if i.meeting_date <= today]
     items = [
-        [
-            _day(sources.field(i, "meeting_date") or sources.field(i, "meeting_starts_at")),
-            str(sources.field(i, "number", "") or ""),
-            _("Lukket punkt")
-            if sources.field(i, "closed", False)
-            else clean(str(sources.field(i, "title", ""))),
-        ]
-        for i in carried or []
+        [_day(i.meeting_date), str(i.number or ""), _("Lukket punkt") if i.closed else clean(i.title)]
+        for i in carried
     ]
-    # Without a status in the register every decision counts as open: those of the last year are
-    # shown (the register section has the whole term).
-    recent = date.fromordinal(today.toordinal() - TERM_DAYS)
-    open_rows = [
-        _decision_cells(d, clean, status=True)
-        for d in decisions
-        if d.status in OPEN and (has_status or d.decided_on >= recent)
-    ]
-    note = (
-        ""
-        if has_status
-        else _("Beslutningerne har endnu ingen status i registret: årets beslutninger er vist som åbne.")
-    )
+    open_rows = [_decision_cells(d, clean, status=True) for d in decisions if d.status in OPEN]
     return _section(
         "open_cases",
         _("Åbne sager"),
@@ -115,9 +93,7 @@ def _open_cases(
                 [_("Møde"), _("Nr."), _("Punkt")],
                 [0.22, 0.08, 0.70],
                 items,
-                _("Ingen udsatte punkter.")
-                if carried is not None
-                else _("Udsatte punkter registreres ikke endnu."),
+                _("Ingen udsatte punkter."),
             ),
             _table(
                 _("Beslutninger, der ikke er ført ud"),
@@ -127,11 +103,12 @@ def _open_cases(
                 _("Alle beslutninger er ført ud."),
             ),
         ],
-        note,
     )
 
 
-def _decisions(decisions: list[sources.DecisionRow], since: date, clean: Scrubber) -> dict[str, Any]:
+def _decisions(
+    decisions: list[minutes_service.BoardDecision], since: date, clean: Scrubber
+) -> dict[str, Any]:
     return _section(
         "decisions",
         _("Beslutninger i perioden"),
@@ -375,9 +352,7 @@ def build(
         clean = residents_scrubber(db, organisation_id=board.organisation_id)
         since = parties.departing_since or date.fromordinal(today.toordinal() - TERM_DAYS)
         since = max(since, date.fromordinal(today.toordinal() - 5 * TERM_DAYS))
-        decisions, has_status = sources.decisions(
-            db, board_id=board.id, organisation_id=board.organisation_id, since=since
-        )
+        decisions = sources.decisions(db, board_id=board.id, since=since)
         decisions = [d for d in decisions if d.decided_on <= today]
         facts = [
             [_("Bestyrelse"), board.name],
@@ -391,7 +366,7 @@ def build(
             facts.append([_("Overdrages til"), org_service.role_name(parties.successor_role)])
         facts.append([_("Periode"), _("%(since)s til %(until)s", since=_day(since), until=_day(today))])
         sections = [
-            _open_cases(db, board.id, decisions, has_status, clean, today),
+            _open_cases(db, board.id, decisions, clean, today),
             _decisions(decisions, since, clean),
             _budget(db, board.id, board.organisation_id, today.year),
             _contracts(db, board.id, clean),

@@ -55,42 +55,15 @@ def keys(db: Session, *, board_id: int) -> list[Any] | None:
 # --- the minutes: carried-over items and decisions -------------------------------------------------
 
 
-def carried_over(db: Session, *, board_id: int) -> list[Any] | None:
+def carried_over(db: Session, *, board_id: int) -> list[minutes_service.CarriedOverItem]:
     return list(minutes_service.carried_over_items(db, board_id=board_id))
 
 
-@dataclass(frozen=True)
-class DecisionRow:
-    decided_on: date
-    item_number: int
-    item_title: str
-    text: str
-    closed: bool
-    status: str  # open | in_progress | done
-
-
-def _row(d: Any, *, default_status: str) -> DecisionRow:
-    decided = field(d, "decided_on")
-    return DecisionRow(
-        decided_on=decided if isinstance(decided, date) else date.fromisoformat(str(decided)),
-        item_number=int(field(d, "item_number", 0) or 0),
-        item_title=str(field(d, "item_title", "") or field(d, "title", "") or ""),
-        text=str(field(d, "text", "") or ""),
-        closed=bool(field(d, "closed", False)),
-        status=str(field(d, "status", default_status) or default_status),
-    )
-
-
-def decisions(
-    db: Session, *, board_id: int, organisation_id: int, since: date
-) -> tuple[list[DecisionRow], bool]:
+def decisions(db: Session, *, board_id: int, since: date) -> list[minutes_service.BoardDecision]:
     """The board's decisions since ``since``, oldest first (closed ones as "Lukket punkt", person
-    cases left out by the minutes), and that they carry a status."""
-    rows = [
-        _row(d, default_status="open")
-        for d in minutes_service.decisions_of_board(db, board_id=board_id, since=since)
-    ]
-    return sorted(rows, key=lambda r: (r.decided_on, r.item_number)), True
+    cases left out by the minutes)."""
+    rows = minutes_service.decisions_of_board(db, board_id=board_id, since=since)
+    return sorted(rows, key=lambda d: (d.decided_on, d.item_number))
 
 
 # --- expenses, the year plan, contacts ---------------------------------------------------------------

@@ -80,6 +80,7 @@ def _office(data: bytes) -> str | None:
                 manifest = archive.read("[Content_Types].xml").decode("utf-8", "replace")
                 found = {kind for main, kind in OOXML_MAIN.items() if f'ContentType="{main}"' in manifest}
                 return found.pop() if len(found) == 1 else None
+    # zipfile raises NotImplementedError for a compression method it cannot read: not an office file.
     except (zipfile.BadZipFile, OSError, ValueError, KeyError, RuntimeError, NotImplementedError):
         return None
     return None

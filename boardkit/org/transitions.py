@@ -39,7 +39,7 @@ from boardkit.org import memberships
 from boardkit.org.boards import get_board, role_name
 from boardkit.org.households import list_administration_contacts
 from boardkit.org.models import Board, Membership, Person, Residency, Tenancy, Transition
-from boardkit.org.periods import day_end
+from boardkit.org.periods import day_end, in_office_clause
 
 NOTICE_KIND = "board_transition"
 NOTICE_JOB = "board_transition.notice"
@@ -79,12 +79,13 @@ def _iso(day: date | None) -> str | None:
 
 def _seated(db: Session, board_id: int, at: datetime) -> list[Membership]:
     """The board's seats held at the moment ``at``."""
-    seats = db.scalars(
-        select(Membership)
-        .where(Membership.board_id == board_id)
-        .order_by(Membership.start_date, Membership.id)
+    return list(
+        db.scalars(
+            select(Membership)
+            .where(Membership.board_id == board_id, in_office_clause(at))
+            .order_by(Membership.start_date, Membership.id)
+        )
     )
-    return [m for m in seats if m.active_at(at)]
 
 
 def _end(m: Membership, reason: str) -> dict[str, Any]:
@@ -193,19 +194,7 @@ def propose_election(db: Session, outcome: ElectionOutcome, *, tell: bool = True
         )
         db.add(transition)
     transition.changes = changes
-    db.flush()
-    audit.record(
-        db,
-        actor_id=None,
-        action="transition.propose",
-        obj=transition,
-        organisation_id=board.organisation_id,
-        summary=board.name,
-        diff={"changes": [None, len(changes)]},
-    )
-    if tell:
-        jobs.enqueue(db, NOTICE_JOB, {"transition_id": transition.id})
-    return transition
+    return _proposed(db, board, transition, tell=tell)
 
 
 def propose_vacancy(db: Session, vacated: Membership, *, term_end: date | None) -> Transition | None:
@@ -231,10 +220,15 @@ def propose_vacancy(db: Session, vacated: Membership, *, term_end: date | None) 
         board_id=board.id,
         key=key,
         kind="substitute_up",
-        effective_at=max(at, utcnow()) if vacated.ends_at is None else at,
+        effective_at=at,
         changes=[_end(first, "substitute_up"), _start(first.person_id, role, term_end)],
     )
     db.add(transition)
+    return _proposed(db, board, transition, tell=True)
+
+
+def _proposed(db: Session, board: Board, transition: Transition, *, tell: bool) -> Transition:
+    """A proposal written: audited, and told to the chair and the administration by a job."""
     db.flush()
     audit.record(
         db,
@@ -243,9 +237,10 @@ def propose_vacancy(db: Session, vacated: Membership, *, term_end: date | None) 
         obj=transition,
         organisation_id=board.organisation_id,
         summary=board.name,
-        diff={"changes": [None, 2]},
+        diff={"changes": [None, len(transition.changes)]},
     )
-    jobs.enqueue(db, NOTICE_JOB, {"transition_id": transition.id})
+    if tell:
+        jobs.enqueue(db, NOTICE_JOB, {"transition_id": transition.id})
     return transition
 
 
@@ -376,7 +371,10 @@ def transitions_board(db: Session, *, principal: Principal, board_id: int) -> Bo
     return board
 
 
-def _lock(db: Session, transition: Transition) -> Transition:
+def _lock(db: Session, transition: Transition, principal: Principal) -> tuple[Board, Transition]:
+    """The transition's board (administration only, 404 otherwise) and the transition, locked and
+    read again, so of two decisions at once the second sees the first."""
+    board = get_board(db, principal=principal, board_id=transition.board_id, action=Action.ADMINISTER)
     locked = db.scalar(
         select(Transition)
         .where(Transition.id == transition.id)
@@ -384,56 +382,46 @@ def _lock(db: Session, transition: Transition) -> Transition:
         .execution_options(populate_existing=True)
     )
     assert locked is not None
-    return locked
+    return board, locked
+
+
+def _settle(
+    db: Session, board: Board, transition: Transition, status: str, principal: Principal
+) -> Transition:
+    """Mark a proposal done or dismissed, audited (``transition.confirm`` / ``transition.dismiss``)."""
+    transition.status, transition.decided_at, transition.decided_by = status, utcnow(), principal.person_id
+    audit.record(
+        db,
+        actor_id=principal.person_id,
+        action="transition.confirm" if status == "done" else "transition.dismiss",
+        obj=transition,
+        organisation_id=board.organisation_id,
+        summary=board.name,
+        diff={"status": ["proposed", status]},
+    )
+    return transition
 
 
 def confirm(db: Session, transition: Transition, *, principal: Principal) -> Transition:
     """Apply a proposed transition's changes (administration only); confirming again changes nothing."""
-    board = get_board(db, principal=principal, board_id=transition.board_id, action=Action.ADMINISTER)
-    transition = _lock(db, transition)
+    board, transition = _lock(db, transition, principal)
     if transition.status == "done":
         return transition
     if transition.status != "proposed":
         raise Conflict(_("Forslaget er afvist og kan ikke bekræftes."), code="transition_dismissed")
-    at = transition.effective_at
     for change in transition.changes:
-        _apply(db, board, change, at=at, actor_id=principal.person_id)
-    transition.status, transition.decided_at, transition.decided_by = "done", utcnow(), principal.person_id
-    audit.record(
-        db,
-        actor_id=principal.person_id,
-        action="transition.confirm",
-        obj=transition,
-        organisation_id=board.organisation_id,
-        summary=board.name,
-        diff={"status": ["proposed", "done"]},
-    )
-    return transition
+        _apply(db, board, change, at=transition.effective_at, actor_id=principal.person_id)
+    return _settle(db, board, transition, "done", principal)
 
 
 def dismiss(db: Session, transition: Transition, *, principal: Principal) -> Transition:
     """Set a proposal aside (administration only): nothing changes; dismissing again is a no-op."""
-    board = get_board(db, principal=principal, board_id=transition.board_id, action=Action.ADMINISTER)
-    transition = _lock(db, transition)
+    board, transition = _lock(db, transition, principal)
     if transition.status == "dismissed":
         return transition
     if transition.status != "proposed":
         raise Conflict(_("Ændringen er allerede gennemført."), code="transition_done")
-    transition.status, transition.decided_at, transition.decided_by = (
-        "dismissed",
-        utcnow(),
-        principal.person_id,
-    )
-    audit.record(
-        db,
-        actor_id=principal.person_id,
-        action="transition.dismiss",
-        obj=transition,
-        organisation_id=board.organisation_id,
-        summary=board.name,
-        diff={"status": ["proposed", "dismissed"]},
-    )
-    return transition
+    return _settle(db, board, transition, "dismissed", principal)
 
 
 def _apply(db: Session, board: Board, change: dict[str, Any], *, at: datetime, actor_id: int | None) -> None:
