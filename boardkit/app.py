@@ -34,6 +34,7 @@ from boardkit.core.retention import registration as retention
 from boardkit.core.search import registration as search
 from boardkit.core.web import error_page, json_error, unavailable
 from boardkit.core.web.pagecache import PageCache
+from boardkit.democracy import registration as democracy
 from boardkit.expenses import registration as expenses
 from boardkit.forum import registration as forum
 from boardkit.handover import registration as handover
@@ -59,6 +60,7 @@ DOMAINS = (
     onboarding,
     forum,
     library,
+    democracy,
     handover,
     org,
     api,

@@ -3,6 +3,7 @@
 from boardkit.core import models as core_models
 from boardkit.core.db import Base
 from boardkit.core.notify import models as notify_models
+from boardkit.democracy import models as democracy_models
 from boardkit.expenses import models as expenses_models
 from boardkit.forum import models as forum_models
 from boardkit.handover import models as handover_models
@@ -24,4 +25,5 @@ MODULES = (
     forum_models,
     library_models,
     handover_models,
+    democracy_models,
 )
