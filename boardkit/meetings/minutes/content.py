@@ -16,6 +16,9 @@ the earlier one stop counting, see ``minutes.approval``); published minutes are 
 
 from __future__ import annotations
 
+import copy
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -149,6 +152,7 @@ def build_content(db: Session, meeting: Meeting, data: MinutesInput) -> dict[str
             errors["households_represented"] = _("Der kan ikke være flere husstande end fremmødte beboere.")
     agenda = {item.id: item for item in meeting.items}
     given: dict[int, ItemInput] = {}
+    recorded = _recorded_votes(db, meeting) if department else {}
     for n, entry in enumerate(data.items):
         if entry.agenda_item_id not in agenda:
             errors[f"items.{n}.agenda_item_id"] = _("Punktet er ikke på mødets dagsorden.")
@@ -160,7 +164,10 @@ def build_content(db: Session, meeting: Meeting, data: MinutesInput) -> dict[str
         if len(entry.decision) > 5000:
             errors[f"{prefix}.decision"] = _("Højst %(n)s tegn.", n=5000)
         if entry.votes is not None:
-            _check_votes(entry.votes, f"{prefix}.votes", department, households, errors)
+            # Votes the meeting's count or a digital vote put in (``record_meeting_facts``) are not
+            # judged against the households at the meeting: a digital vote's count is larger.
+            kept = department and entry.votes == recorded.get(entry.agenda_item_id)
+            _check_votes(entry.votes, f"{prefix}.votes", department and not kept, households, errors)
     election = build_election(db, meeting, data.election, errors)
     if errors:
         raise ValidationFailed(_("Nogle felter skal rettes."), fields=errors)
@@ -179,6 +186,15 @@ def build_content(db: Session, meeting: Meeting, data: MinutesInput) -> dict[str
     if election is not None:
         content["election"] = election
     return content
+
+
+def _recorded_votes(db: Session, meeting: Meeting) -> dict[int, Any]:
+    """The votes each item has in the minutes as they stand (the meeting's count, a digital vote's)."""
+    minutes = find_minutes(db, meeting_id=meeting.id)
+    if minutes is None:
+        return {}
+    items = (minutes.content or {}).get("items", [])
+    return {i["agenda_item_id"]: i.get("votes") for i in items if i.get("votes")}
 
 
 def _check_votes(
@@ -256,3 +272,138 @@ def _audit(
         summary=f"{meeting.title} (version {minutes.version})",
         diff=diff,
     )
+
+
+# --- facts recorded at the meeting (resident democracy) -------------------------------------------
+
+# The opening words of the sentences ``vote_sentence`` and ``election_sentence`` write: a line of an
+# item's decision starting with one of them is replaced when the result is recorded again.
+_GENERATED = re.compile(
+    r"^(Forslaget blev (vedtaget|forkastet) med |Valgt ved afstemning: ).*$", re.MULTILINE
+)
+
+
+@dataclass
+class ItemFacts:
+    """A vote's result for one agenda item: the counts (None for an election) and the sentence
+    saying it (``vote_sentence``, ``election_sentence``)."""
+
+    votes: dict[str, int] | None
+    sentence: str
+
+
+def vote_sentence(votes: Mapping[str, int]) -> str:
+    """ "Forslaget blev vedtaget med 45 stemmer for, 12 imod og 3 blanke." (simple majority of the
+    votes cast for and against; a tie is not a majority: "forkastet")."""
+    f, a, b = int(votes.get("for", 0)), int(votes.get("against", 0)), int(votes.get("blank", 0))
+    if f > a:
+        return ngettext(
+            "Forslaget blev vedtaget med %(num)s stemme for, %(a)s imod og %(b)s blanke.",
+            "Forslaget blev vedtaget med %(num)s stemmer for, %(a)s imod og %(b)s blanke.",
+            f,
+            a=a,
+            b=b,
+        )
+    return ngettext(
+        "Forslaget blev forkastet med %(num)s stemme for, %(a)s imod og %(b)s blanke.",
+        "Forslaget blev forkastet med %(num)s stemmer for, %(a)s imod og %(b)s blanke.",
+        f,
+        a=a,
+        b=b,
+    )
+
+
+def election_sentence(elected: Sequence[tuple[str, int]], substitutes: Sequence[tuple[str, int]]) -> str:
+    """ "Valgt ved afstemning: A (32 stemmer), B (30 stemmer). Suppleanter: 1. C (12 stemmer)." """
+
+    def votes(n: int) -> str:
+        return ngettext("%(num)s stemme", "%(num)s stemmer", n)
+
+    text = _("Valgt ved afstemning: %(names)s.", names=", ".join(f"{n} ({votes(v)})" for n, v in elected))
+    if substitutes:
+        listed = ", ".join(f"{i}. {n} ({votes(v)})" for i, (n, v) in enumerate(substitutes, start=1))
+        text += " " + _("Suppleanter: %(names)s.", names=listed)
+    return text
+
+
+def _with_sentence(decision: str, sentence: str) -> str:
+    """The item's decision with ``sentence`` in place of an earlier recorded result (or after the
+    text the minute taker wrote)."""
+    if _GENERATED.search(decision):
+        return _GENERATED.sub(lambda _m: sentence, decision, count=1).strip()
+    return f"{decision.rstrip()}\n{sentence}" if decision.strip() else sentence
+
+
+def record_meeting_facts(
+    db: Session,
+    meeting: Meeting,
+    *,
+    residents_present: int | None = None,
+    households_represented: int | None = None,
+    items: Mapping[int, ItemFacts] | None = None,
+    election: ElectionInput | None = None,
+    actor_id: int | None = None,
+) -> bool:
+    """Put what the meeting recorded (the roll's attendance, a vote's result, an election) into the
+    minutes, so nobody types it again: the draft is made from ``blank_content`` when there are no
+    minutes yet, a draft is updated in place, submitted minutes get a new version (as
+    ``save_minutes``), approved and published minutes are left alone. Given facts replace earlier
+    ones (an item's votes and its result sentence; the election block), None leaves a part as it
+    is. No permission check: the caller (resident democracy's services) decides. Returns whether
+    the minutes changed. An election that does not pass ``build_election`` is a 422."""
+    if meeting.status == "cancelled":
+        return False
+    minutes = find_minutes(db, meeting_id=meeting.id)
+    if minutes is not None and minutes.status in ("approved", "published"):
+        return False
+    before: dict[str, Any] = minutes.content if minutes is not None else blank_content(db, meeting)
+    content = copy.deepcopy(before)
+    if residents_present is not None:
+        content["residents_present"] = residents_present
+    if households_represented is not None:
+        content["households_represented"] = households_represented
+    if items:
+        entries = {i["agenda_item_id"]: i for i in content.get("items", [])}
+        for item in sorted(meeting.items, key=_pos):
+            if item.id in items and item.id not in entries:  # added to the agenda after the draft
+                entries[item.id] = _item_entry(item, ItemInput(item.id))
+                content.setdefault("items", []).append(entries[item.id])
+        for item_id, facts in items.items():
+            entry = entries.get(item_id)
+            if entry is None:
+                continue
+            entry["votes"] = dict(facts.votes) if facts.votes is not None else entry.get("votes")
+            entry["decision"] = _with_sentence(entry.get("decision") or "", facts.sentence)
+        order = {item.id: item.position for item in meeting.items}
+        content["items"] = sorted(content["items"], key=lambda i: order.get(i["agenda_item_id"], 0))
+    if election is not None:
+        errors: dict[str, str] = {}
+        built = build_election(db, meeting, election, errors)
+        if errors:
+            raise ValidationFailed(_("Valgets resultat kan ikke skrives i referatet."), fields=errors)
+        if built is not None:
+            content["election"] = built
+    if minutes is None:
+        minutes = Minutes(meeting_id=meeting.id, content=content, created_by=actor_id, status="draft")
+        db.add(minutes)
+        db.flush()
+        _audit(db, meeting, minutes, actor_id, "minutes.create", {})
+        minutes_search.changed(db, meeting.id)
+        return True
+    if content == minutes.content:
+        return False
+    if minutes.status != "draft":
+        minutes.version += 1
+        db.add(
+            MinutesVersion(
+                minutes_id=minutes.id, number=minutes.version, content=content, created_by=actor_id
+            )
+        )
+        minutes.status, minutes.approved_at = "submitted", None
+    minutes.content = content
+    minutes.updated_at = utcnow()
+    db.flush()
+    changes = {c.label: [c.before, c.after] for c in diff_content(before, content)}
+    _audit(db, meeting, minutes, actor_id, "minutes.update", changes)
+    minutes_search.changed(db, meeting.id)
+    return True

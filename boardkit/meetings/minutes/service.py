@@ -25,11 +25,15 @@ from boardkit.meetings.minutes.approval import may_approve as may_approve
 from boardkit.meetings.minutes.approval import on_minutes_approved as on_minutes_approved
 from boardkit.meetings.minutes.approval import required_ids as required_ids
 from boardkit.meetings.minutes.approval import submit as submit
+from boardkit.meetings.minutes.content import ItemFacts as ItemFacts
 from boardkit.meetings.minutes.content import ItemInput as ItemInput
 from boardkit.meetings.minutes.content import MinutesInput as MinutesInput
 from boardkit.meetings.minutes.content import blank_content as blank_content
 from boardkit.meetings.minutes.content import build_content as build_content
+from boardkit.meetings.minutes.content import election_sentence as election_sentence
+from boardkit.meetings.minutes.content import record_meeting_facts as record_meeting_facts
 from boardkit.meetings.minutes.content import save_minutes as save_minutes
+from boardkit.meetings.minutes.content import vote_sentence as vote_sentence
 from boardkit.meetings.minutes.decisions import BoardDecision as BoardDecision
 from boardkit.meetings.minutes.decisions import decision_entry as decision_entry
 from boardkit.meetings.minutes.decisions import decisions_of_board as decisions_of_board
@@ -44,7 +48,9 @@ from boardkit.meetings.minutes.election import ElectionInput as ElectionInput
 from boardkit.meetings.minutes.election import ElectionResult as ElectionResult
 from boardkit.meetings.minutes.election import SubstituteInput as SubstituteInput
 from boardkit.meetings.minutes.election import board_changes as board_changes
+from boardkit.meetings.minutes.election import default_leaving as default_leaving
 from boardkit.meetings.minutes.election import election_result as election_result
+from boardkit.meetings.minutes.election import has_election as has_election
 from boardkit.meetings.minutes.followup import CarriedOverItem as CarriedOverItem
 from boardkit.meetings.minutes.followup import carried_over_items as carried_over_items
 from boardkit.meetings.minutes.pdf import minutes_pdf as minutes_pdf
