@@ -4,7 +4,7 @@ urafstemninger on time and remind households the day before, and its names in th
 from __future__ import annotations
 
 from boardkit.core.registry import Registry
-from boardkit.democracy import ballot_views, roll_views, urafstemning_views, vote_views
+from boardkit.democracy import ballot_views, roll_views, settings_views, urafstemning_views, vote_views
 
 
 def register(reg: Registry) -> None:
@@ -12,3 +12,4 @@ def register(reg: Registry) -> None:
     reg.routes(vote_views.routes)
     reg.routes(ballot_views.routes)
     reg.routes(urafstemning_views.routes)
+    reg.routes(settings_views.routes)
