@@ -4,7 +4,15 @@ urafstemninger on time and remind households the day before, and its names in th
 from __future__ import annotations
 
 from boardkit.core.registry import Registry
-from boardkit.democracy import ballot_views, roll_views, settings_views, urafstemning_views, vote_views
+from boardkit.democracy import (
+    ballot_views,
+    digital,
+    roll_views,
+    settings_views,
+    tally,
+    urafstemning_views,
+    vote_views,
+)
 
 
 def register(reg: Registry) -> None:
@@ -13,3 +21,17 @@ def register(reg: Registry) -> None:
     reg.routes(ballot_views.routes)
     reg.routes(urafstemning_views.routes)
     reg.routes(settings_views.routes)
+    _register_digital(reg)
+
+
+def _register_digital(reg: Registry) -> None:
+    """Digital voting: the close on time (a job at the moment, a sweep backing it up), the letters
+    to paper households when a vote opens, the reminder 24 hours before the close."""
+    settings = reg.settings
+    reg.job(tally.CLOSE_JOB, tally.close_job)
+    reg.every(tally.CLOSE_SWEEP_JOB, tally.sweep_job, seconds=tally.CLOSE_SWEEP_SECONDS)
+    reg.job(digital.LETTERS_JOB, digital.letters_job(settings))
+    reg.job(digital.REMIND_JOB, digital.reminder_job(settings))
+    reg.every(
+        digital.REMIND_SWEEP_JOB, digital.reminder_sweep(settings), seconds=digital.REMIND_SWEEP_SECONDS
+    )
