@@ -329,7 +329,9 @@ def election_sentence(elected: Sequence[tuple[str, int]], substitutes: Sequence[
 def _with_sentence(decision: str, sentence: str) -> str:
     """The item's decision with ``sentence`` in place of an earlier recorded result (or after the
     text the minute taker wrote)."""
-    if _GENERATED.search(decision):
+    if sentence in decision:
+        return decision
+    if _GENERATED.match(sentence) and _GENERATED.search(decision):
         return _GENERATED.sub(lambda _m: sentence, decision, count=1).strip()
     return f"{decision.rstrip()}\n{sentence}" if decision.strip() else sentence
 
