@@ -19,6 +19,7 @@ from boardkit.core.permissions import Action, can
 from boardkit.core.registry import Registry
 from boardkit.core.web import Ctx, page, render
 from boardkit.core.web.pagecache import cacheable
+from boardkit.democracy import service as democracy_service
 from boardkit.expenses import service as expense_service
 from boardkit.forum import service as forum_service
 from boardkit.meetings import service as meetings_service
@@ -52,6 +53,7 @@ def home(ctx: Ctx) -> Response:
         to_approve=expense_service.queue.count_queue(ctx.db, principal=ctx.principal).get("attested", 0),
         forum_unread=forum_service.unread(ctx.db, principal=ctx.principal),
         onboarding=onboarding_service.current(ctx.db, person_id=ctx.person_id, today=org_service.today()),
+        open_votes=democracy_service.open_votes(ctx.db, ctx.principal),
         active_nav="home",
     )
 
