@@ -3,6 +3,10 @@ urafstemninger on time and remind households the day before, and its names in th
 
 from __future__ import annotations
 
+from typing import Any
+
+from sqlalchemy.orm import Session
+
 from boardkit.core.registry import Registry
 from boardkit.democracy import (
     ballot_views,
@@ -10,6 +14,7 @@ from boardkit.democracy import (
     roll_views,
     settings_views,
     tally,
+    urafstemning,
     urafstemning_views,
     vote_views,
 )
@@ -21,7 +26,23 @@ def register(reg: Registry) -> None:
     reg.routes(ballot_views.routes)
     reg.routes(urafstemning_views.routes)
     reg.routes(settings_views.routes)
+    _register_urafstemning(reg)
     _register_digital(reg)
+
+
+def _register_urafstemning(reg: Registry) -> None:
+    """Urafstemning: the ballot letters after a call, the result notice after the close."""
+    settings = reg.settings
+
+    def letters(db: Session, payload: dict[str, Any]) -> None:
+        urafstemning.send_ballot_letters(db, question_id=int(payload["question_id"]), settings=settings)
+
+    def result(db: Session, payload: dict[str, Any]) -> None:
+        urafstemning.publish_result(db, question_id=int(payload["question_id"]), settings=settings)
+
+    reg.job(urafstemning.LETTERS_JOB, letters)
+    reg.job(urafstemning.RESULT_JOB, result)
+    tally.on_question_closed("urafstemning", urafstemning.on_closed)
 
 
 def _register_digital(reg: Registry) -> None:
