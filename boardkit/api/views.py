@@ -9,6 +9,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from boardkit.api import (
+    democracy_votes,
     expense_exports,
     expense_reports,
     expenses,
@@ -155,6 +156,7 @@ routes = [
     *library.routes,
     *handover.routes,
     *transitions.routes,
+    *democracy_votes.routes,
     Route("/openapi.json", openapi_json, name="openapi"),
     Route("/docs", docs, name="docs"),
 ]

@@ -123,6 +123,14 @@ def managed_item(db: Session, principal: Principal, agenda_item_id: int) -> Agen
     return item
 
 
+def votes_meeting(db: Session, principal: Principal, meeting_id: int) -> Meeting:
+    """The department meeting whose votes ``principal`` manages, with its agenda (the one loader of
+    the votes page and API: 404 for residents and strangers, 403 for board members)."""
+    meeting = access.managed_meeting(db, principal, meeting_id)
+    meetings_service.load_agenda(db, meeting)
+    return meeting
+
+
 def question_of_item(db: Session, agenda_item_id: int) -> Question | None:
     """The question recorded for an agenda item at the meeting (an urafstemning is not one)."""
     return db.scalar(
@@ -171,6 +179,28 @@ def turnout(db: Session, roll: Roll) -> Turnout:
         )
     ).one()
     return Turnout(int(row[0] or 0), int(row[1] or 0))
+
+
+@dataclass(frozen=True)
+class VotesState:
+    """What the chair's votes page and the API show of a meeting: its roll (end, digital
+    decision), who came, the units present now, the questions counted."""
+
+    roll: Roll
+    turnout: Turnout
+    units_present: int
+    questions: list[Question]
+
+
+def votes_state(db: Session, meeting: Meeting) -> VotesState:
+    """The meeting's votes as they stand (409 while the meeting has no roll)."""
+    roll = meeting_roll(db, meeting)
+    return VotesState(
+        roll=roll,
+        turnout=turnout(db, roll),
+        units_present=sum(rolls.units_present(db, roll).values()),
+        questions=questions_of_meeting(db, meeting.id),
+    )
 
 
 # --- checking -----------------------------------------------------------------------------------

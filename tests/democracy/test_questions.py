@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import func, select, update
+from starlette.testclient import TestClient
 
 from boardkit.core.db import Database, utcnow
 from boardkit.core.errors import AppError, Conflict, Forbidden, NotFound, ValidationFailed
@@ -27,6 +28,7 @@ from boardkit.meetings.minutes import service as minutes_service
 from boardkit.meetings.models import AgendaItem, Decision, Meeting, Minutes
 from boardkit.org import service as org_service
 from boardkit.org.models import Person
+from tests.helpers import api_token
 from tests.meetings.meeting_env import ADMIN, CHAIR, RESIDENT, TREASURER
 from tests.meetings.minutes.election_env import residents_of
 from tests.meetings.minutes.minutes_env import held_department_meeting
@@ -387,3 +389,65 @@ def test_no_roll_is_409(demo: Database) -> None:
                 s, org_service.build_principal(s, person_id=chair), agenda_item_id=item, data=vote(1, 0, 0)
             )
         assert caught.value.status == 409
+
+
+# --- the API ------------------------------------------------------------------------------------
+
+
+def test_the_api_records_votes_the_end_and_the_digital_decision(client: TestClient, demo: Database) -> None:
+    env = setup(demo)
+    chair = api_token(demo, CHAIR)
+    url = f"/api/v1/agenda-items/{env.items[3]}/votes"
+    body: dict[str, Any] = {
+        "question": "Skal forslaget om hønsehold vedtages?",
+        "method": "show_of_hands",
+        "counts": {"for": 3, "against": 2, "blank": 1},
+    }
+    r = client.post(url, json=body, headers=chair)
+    assert r.status_code == 422, r.text
+    assert "(5)" in r.json()["error"]["fields"]["counts"]
+    r = client.post(url, json={**body, "counts": {"for": 3, "against": 1, "blank": 1}}, headers=chair)
+    assert r.status_code == 200, r.text
+    got = r.json()
+    assert got["status"] == "recorded" and got["units_present"] == 5 and got["kind"] == "proposal"
+    assert got["counts"] == {"for": 3, "against": 1, "blank": 1}
+    for email, status in ((RESIDENT, 404), (TREASURER, 403)):
+        r = client.post(url, json=body, headers=api_token(demo, email))
+        assert r.status_code == status, (email, r.text)
+    r = client.post(
+        f"/api/v1/agenda-items/{env.items[7]}/votes",
+        json={
+            "kind": "election",
+            "question": "Valg af to medlemmer og en suppleant",
+            "method": "written",
+            "candidates": [
+                {"person_id": p, "votes": n} for p, n in zip(env.candidates, [2, 5, 4, 1], strict=False)
+            ],
+            "blank": 1,
+            "seats": 2,
+            "substitutes": 1,
+        },
+        headers=chair,
+    )
+    assert r.status_code == 200, r.text
+    result = r.json()["election"]
+    assert [e["person_id"] for e in result["elected"]] == [env.candidates[1], env.candidates[2]]
+    assert [s["person_id"] for s in result["substitutes"]] == [env.candidates[0]] and not result["tie"]
+    meeting = f"/api/v1/meetings/{env.meeting_id}"
+    r = client.post(f"{meeting}/digital-decision", json={"text": " "}, headers=chair)
+    assert r.status_code == 422 and "text" in r.json()["error"]["fields"]
+    r = client.post(
+        f"{meeting}/digital-decision",
+        json={"agenda_item_id": env.items[1], "text": "Afstemningen fortsætter digitalt i 7 dage."},
+        headers=chair,
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["digital_decision_item_id"] == env.items[1] and r.json()["digital_decided_at"]
+    r = client.post(f"{meeting}/end", json={"ended_at": "2000-01-01T20:00:00+01:00"}, headers=chair)
+    assert r.status_code == 422 and "ended_at" in r.json()["error"]["fields"]
+    r = client.post(f"{meeting}/end", headers=chair)
+    assert r.status_code == 200, r.text
+    assert r.json()["ended_at"] and r.json()["residents_present"] == 5
+    r = client.get(f"{meeting}/votes", headers=chair)
+    assert r.status_code == 200 and len(r.json()["questions"]) == 2
+    assert client.get(f"{meeting}/votes", headers=api_token(demo, RESIDENT)).status_code == 404
