@@ -221,6 +221,7 @@ def _choice(key: str, value: str, object_type: str) -> str | None:
             "substitute": _("Suppleant"),
             "tenant": _("Lejer"),
             "household_member": _("Husstandsmedlem"),
+            "subtenant": _("Fremlejer"),
         },
         "preferred_channel": {
             "email": _("E-mail"),

@@ -16,7 +16,7 @@ LANGUAGES = ("da", "en")
 BOARD_KINDS = ("department_board", "organisation_board", "committee")
 ROLES = ("chair", "vice_chair", "treasurer", "member", "substitute")
 STAFF_ROLES = ("account_manager", "bookkeeper", "admin")
-RESIDENCY_ROLES = ("tenant", "household_member")
+RESIDENCY_ROLES = ("tenant", "household_member", "subtenant")
 
 
 class Organisation(Base):

@@ -29,7 +29,7 @@ PERSON_COLUMNS = {
     "language": "sprog",
     "preferred_channel": "kanal",
 }
-ROLE_NAMES = {"tenant": "lejer", "household_member": "husstandsmedlem"}
+ROLE_NAMES = {"tenant": "lejer", "household_member": "husstandsmedlem", "subtenant": "fremlejer"}
 
 TenancyKey = tuple[str, str]  # (afdeling_nr, lejemaal_nr)
 

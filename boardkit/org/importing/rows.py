@@ -13,7 +13,8 @@ from email_validator import EmailNotValidError, validate_email
 
 from boardkit.core.i18n import _
 
-RESIDENCY_ROLES = {"lejer": "tenant", "husstandsmedlem": "household_member"}
+# A sub-tenant (fremlejer) lives there but is not on the department meeting's electoral roll.
+RESIDENCY_ROLES = {"lejer": "tenant", "husstandsmedlem": "household_member", "fremlejer": "subtenant"}
 CHANNELS = {"email": "email", "sms": "sms", "digital_post": "digital_post", "papir": "paper"}
 LANGUAGES = ("da", "en")
 YES_NO = {"ja": True, "j": True, "nej": False, "n": False}
