@@ -20,3 +20,25 @@ from boardkit.democracy.questions import result_of_election as result_of_electio
 from boardkit.democracy.questions import result_to_minutes as result_to_minutes
 from boardkit.democracy.questions import votes_meeting as votes_meeting
 from boardkit.democracy.questions import votes_state as votes_state
+
+# isort: split
+# The electoral roll and the check-in at the door (H1).
+from boardkit.democracy.access import check_in_meeting as check_in_meeting
+from boardkit.democracy.access import managed_meeting as managed_meeting
+from boardkit.democracy.access import may_check_in as may_check_in
+from boardkit.democracy.access import may_manage as may_manage
+from boardkit.democracy.checkin import CheckInResult as CheckInResult
+from boardkit.democracy.checkin import check_in as check_in
+from boardkit.democracy.checkin import check_out as check_out
+from boardkit.democracy.checkin import door_roll as door_roll
+from boardkit.democracy.models import Roll as Roll
+from boardkit.democracy.models import RollHousehold as RollHousehold
+from boardkit.democracy.models import RollVoter as RollVoter
+from boardkit.democracy.roll import Attendance as Attendance
+from boardkit.democracy.roll import HouseholdState as HouseholdState
+from boardkit.democracy.roll import attendance as attendance
+from boardkit.democracy.roll import ensure_roll as ensure_roll
+from boardkit.democracy.roll import get_roll as get_roll
+from boardkit.democracy.roll import household_states as household_states
+from boardkit.democracy.roll import summary as roll_summary  # noqa: F401
+from boardkit.democracy.roll import voter_for as voter_for
