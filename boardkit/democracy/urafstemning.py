@@ -173,9 +173,12 @@ def check_demand(share: float, *, demanding: int | None, present: int | None) ->
         raise ValidationFailed(
             _(
                 "Kun %(demanding)s af %(present)s fremmødte kræver urafstemning. Vedtægterne kræver "
-                "mindst %(percent)s af de fremmødte, dvs. %(needed)s."
-            )
-            % {"demanding": demanding, "present": present, "percent": percent(share), "needed": need},
+                "mindst %(percent)s af de fremmødte, dvs. %(needed)s.",
+                demanding=demanding,
+                present=present,
+                percent=percent(share),
+                needed=need,
+            ),
             code="demand_below_threshold",
             fields={"demanding": _("For få kræver urafstemning.")},
         )
@@ -283,9 +286,9 @@ def check_repeat(db: Session, *, department_id: int, key: str, now: datetime) ->
         raise Conflict(
             _(
                 "Forslaget har allerede været sendt til urafstemning (%(day)s). Det kan først sendes til "
-                "urafstemning igen efter næste ordinære afdelingsmøde."
-            )
-            % {"day": danish_time(earlier.created_at)},
+                "urafstemning igen efter næste ordinære afdelingsmøde.",
+                day=danish_time(earlier.created_at),
+            ),
             code="urafstemning_repeat",
         )
 
@@ -344,7 +347,7 @@ def call(
         raise ValidationFailed(_("Skriv forslaget, der stemmes om."), fields={"question": _("Mangler.")})
     if len(wording) > MAX_TEXT:
         raise ValidationFailed(
-            _("Forslaget må højst være %(n)s tegn.") % {"n": MAX_TEXT}, fields={"question": _("For langt.")}
+            _("Forslaget må højst være %(n)s tegn.", n=MAX_TEXT), fields={"question": _("For langt.")}
         )
     opens, closes = _period(opens_at, closes_at, now)
     key, item_id = proposal_key(

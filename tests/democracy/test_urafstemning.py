@@ -462,3 +462,65 @@ def test_the_result_reaches_every_household_after_the_close(
                 assert code not in text and urafstemning.normalise_code(code) not in text
         actions = set(db.scalars(select(AuditEntry.action).where(AuditEntry.object_id == qid)))
         assert {"democracy.urafstemning.call", "democracy.urafstemning.paper_ballot"} <= actions
+
+
+# --- pages -----------------------------------------------------------------------------------------
+
+
+def test_pages_call_list_and_register_without_showing_the_code(
+    demo: Database, settings: Settings, client: Any
+) -> None:
+    from tests.helpers import csrf_from, login_as
+
+    with demo.transaction() as db:
+        meeting_id, item_id = add_meeting(db, starts=utcnow() - timedelta(hours=1))
+        dept_id = engparken(db).id
+    login_as(client, demo, CHAIR)
+    page = client.get(f"/meetings/{meeting_id}/urafstemning")
+    assert page.status_code == 200 and "25 %" in page.text
+    form = {
+        "csrf_token": csrf_from(page.text),
+        "present": "40",
+        "demanding": "9",
+        "agenda_item_id": str(item_id),
+        "question": "Skal afdelingen have altaner?",
+        "closes_at": (utcnow() + timedelta(days=10)).strftime("%Y-%m-%dT%H:%M"),
+    }
+    refused = client.post(f"/meetings/{meeting_id}/urafstemning", data=form)
+    assert refused.status_code == 422 and "9 af 40" in refused.text
+    done = client.post(
+        f"/meetings/{meeting_id}/urafstemning", data={**form, "demanding": "10"}, follow_redirects=False
+    )
+    assert done.status_code == 303
+    listing = client.get(f"/departments/{dept_id}/urafstemninger")
+    assert listing.status_code == 200 and "Skal afdelingen have altaner?" in listing.text
+    build_runner(demo, settings).run_until_idle()
+    with demo.transaction() as db:
+        qid = db.scalar(select(func.max(Question.id)))
+        assert qid is not None
+        code = next(iter(codes_of(db, qid).values()))
+    # The chair may not register letters; the administration may.
+    assert client.get(f"/urafstemninger/{qid}/paper-ballots").status_code == 403
+    login_as(client, demo, ADMIN)
+    form_page = client.get(f"/urafstemninger/{qid}/paper-ballots")
+    assert form_page.status_code == 200
+    token = csrf_from(form_page.text)
+    ok = client.post(
+        f"/urafstemninger/{qid}/paper-ballots",
+        data={"csrf_token": token, "code": code, "choice1": "yes", "choice2": "no"},
+        follow_redirects=False,
+    )
+    assert ok.status_code == 303
+    again = client.post(
+        f"/urafstemninger/{qid}/paper-ballots",
+        data={"csrf_token": token, "code": code, "choice1": "yes", "choice2": ""},
+    )
+    assert again.status_code == 409 and code not in again.text
+    unknown = client.post(
+        f"/urafstemninger/{qid}/paper-ballots",
+        data={"csrf_token": token, "code": "AAAA-BBBB-CCCC", "choice1": "yes"},
+    )
+    assert unknown.status_code == 404 and "AAAA-BBBB-CCCC" not in unknown.text
+    assert code not in client.get(f"/departments/{dept_id}/urafstemninger").text
+    login_as(client, demo, RESIDENT)
+    assert client.get(f"/departments/{dept_id}/urafstemninger").status_code == 404
