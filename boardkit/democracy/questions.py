@@ -151,6 +151,17 @@ def questions_of_meeting(db: Session, meeting_id: int) -> list[Question]:
     )
 
 
+def roll_candidates(db: Session, roll_id: int) -> list[tuple[int, str]]:
+    """The people on the roll who may stand in an election, as (person id, "name (address)")."""
+    rows = db.execute(
+        select(RollVoter.person_id, RollVoter.name, RollHousehold.address)
+        .join(RollHousehold, RollHousehold.id == RollVoter.household_id)
+        .where(RollHousehold.roll_id == roll_id, RollVoter.person_id.is_not(None))
+        .order_by(RollVoter.name, RollHousehold.address)
+    ).all()
+    return [(int(pid), f"{name} ({address})") for pid, name, address in rows if pid is not None]
+
+
 def get_question(db: Session, principal: Principal, question_id: int) -> tuple[Question, Meeting]:
     """A meeting's question and its meeting, for a manager (404 / 403 as ``managed_item``)."""
     question = db.get(Question, question_id)

@@ -28,7 +28,7 @@ from boardkit.meetings.minutes import service as minutes_service
 from boardkit.meetings.models import AgendaItem, Decision, Meeting, Minutes
 from boardkit.org import service as org_service
 from boardkit.org.models import Person
-from tests.helpers import api_token
+from tests.helpers import api_token, csrf_from, login_as
 from tests.meetings.meeting_env import ADMIN, CHAIR, RESIDENT, TREASURER
 from tests.meetings.minutes.election_env import residents_of
 from tests.meetings.minutes.minutes_env import held_department_meeting
@@ -451,3 +451,92 @@ def test_the_api_records_votes_the_end_and_the_digital_decision(client: TestClie
     r = client.get(f"{meeting}/votes", headers=chair)
     assert r.status_code == 200 and len(r.json()["questions"]) == 2
     assert client.get(f"{meeting}/votes", headers=api_token(demo, RESIDENT)).status_code == 404
+
+
+# --- the pages ----------------------------------------------------------------------------------
+
+
+def test_the_chairs_page_records_votes_and_shows_errors_in_the_form(
+    client: TestClient, demo: Database
+) -> None:
+    env = setup(demo)
+    login_as(client, demo, CHAIR)
+    meeting_page = client.get(f"/meetings/{env.meeting_id}")
+    assert f"/meetings/{env.meeting_id}/votes" in meeting_page.text
+    r = client.get(f"/meetings/{env.meeting_id}/votes")
+    assert r.status_code == 200, r.text
+    assert "Stemmer til stede nu" in r.text and "Mødet er slut" in r.text
+    csrf = csrf_from(r.text)
+    iid = env.items[3]
+    form = {
+        "csrf_token": csrf,
+        f"kind-{iid}": "proposal",
+        f"question-{iid}": "Skal der holdes høns i gården?",
+        f"method-{iid}": "show_of_hands",
+        f"for-{iid}": "4",
+        f"against-{iid}": "2",
+        f"blank-{iid}": "0",
+    }
+    url = f"/meetings/{env.meeting_id}/votes/items/{iid}"
+    r = client.post(url, data=form, follow_redirects=False)
+    assert r.status_code == 422, r.text
+    assert "Der er flere stemmer end de fremmødte husstandes stemmer (5)" in r.text
+    assert "Skal der holdes høns i gården?" in r.text  # nothing typed is lost
+    r = client.post(url, data={**form, f"for-{iid}": "abc"}, follow_redirects=False)
+    assert r.status_code == 422 and "Skriv et helt tal fra 0 og op." in r.text
+    r = client.post(url, data={**form, f"for-{iid}": "3"}, follow_redirects=False)
+    assert r.status_code == 303, r.text
+    assert item_of(content(demo, env.meeting_id), iid)["votes"] == {"for": 3, "against": 2, "blank": 0}
+    # An election through the page, with a candidate counted above the units present.
+    eid = env.items[7]
+    election_form = {
+        "csrf_token": csrf,
+        f"kind-{eid}": "election",
+        f"question-{eid}": "Valg af et medlem",
+        f"method-{eid}": "written",
+        f"cand-{eid}-0": str(env.candidates[0]),
+        f"cvotes-{eid}-0": "9",
+        f"cand-{eid}-2": str(env.candidates[1]),
+        f"cvotes-{eid}-2": "2",
+        f"seats-{eid}": "1",
+        f"subs-{eid}": "1",
+    }
+    r = client.post(
+        f"/meetings/{env.meeting_id}/votes/items/{eid}", data=election_form, follow_redirects=False
+    )
+    assert r.status_code == 422 and f'id="cvotes-{eid}-0-error"' in r.text
+    election_form[f"cvotes-{eid}-0"] = "4"
+    r = client.post(
+        f"/meetings/{env.meeting_id}/votes/items/{eid}", data=election_form, follow_redirects=False
+    )
+    assert r.status_code == 303, r.text
+    assert [e["person_id"] for e in content(demo, env.meeting_id)["election"]["elected"]] == [
+        env.candidates[0]
+    ]
+    r = client.post(
+        f"/meetings/{env.meeting_id}/votes/digital",
+        data={"csrf_token": csrf, "digital_text": ""},
+        follow_redirects=False,
+    )
+    assert r.status_code == 422 and "Skriv mødets beslutning om digital afstemning." in r.text
+    r = client.post(
+        f"/meetings/{env.meeting_id}/votes/end",
+        data={"csrf_token": csrf, "ended_at": "2000-01-01T21:00"},
+        follow_redirects=False,
+    )
+    assert r.status_code == 422 and "Mødet kan ikke slutte, før det begyndte." in r.text
+    r = client.post(
+        f"/meetings/{env.meeting_id}/votes/end", data={"csrf_token": csrf}, follow_redirects=False
+    )
+    assert r.status_code == 303
+    assert "Mødet sluttede" in client.get(f"/meetings/{env.meeting_id}/votes").text
+
+
+def test_the_votes_page_is_404_for_residents_and_403_for_board_members(
+    client: TestClient, demo: Database
+) -> None:
+    env = setup(demo)
+    login_as(client, demo, RESIDENT)
+    assert client.get(f"/meetings/{env.meeting_id}/votes").status_code == 404
+    login_as(client, demo, TREASURER)
+    assert client.get(f"/meetings/{env.meeting_id}/votes").status_code == 403
