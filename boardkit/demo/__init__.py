@@ -29,6 +29,7 @@ from boardkit.demo.accounts import (
     TREASURER_EMAIL,
 )
 from boardkit.demo.contacts import add_demo_contacts
+from boardkit.demo.democracy import add_demo_democracy
 from boardkit.demo.expenses import add_demo_expenses
 from boardkit.demo.forum import add_demo_forum
 from boardkit.demo.handover import add_demo_handover
@@ -103,4 +104,5 @@ def load_demo(
                 secret_key=secret_key,
             )
         add_demo_handover(db, store=store, board=ab_eng)
+        add_demo_democracy(db, board=ab_eng)
     return org
