@@ -16,7 +16,6 @@ what is stored: the published result must equal it.
 
 from __future__ import annotations
 
-import importlib
 import logging
 import random
 import secrets
@@ -31,6 +30,7 @@ from sqlalchemy.orm import Session
 from boardkit.core import audit
 from boardkit.core.db import utcnow
 from boardkit.core.errors import NotFound
+from boardkit.democracy import questions
 from boardkit.democracy.ballots import BLANK, aware, choice_keys
 from boardkit.democracy.models import Ballot, Question
 
@@ -56,7 +56,8 @@ def count(question: Question, choices: Iterable[str]) -> dict[str, Any]:
     """The result of ``question`` from its meeting counts and the ballots' ``choices``:
     ``counts`` (total per choice), ``meeting`` and ``ballots`` (each part), ``total``, and the
     ``outcome`` — a proposal is "adopted" with more for than against (a tie is "rejected", with
-    ``tie`` true); an election "elected" with the ``elected`` choice keys, most votes first."""
+    ``tie`` true); an election "elected" with the ``elected`` choice keys, most votes first (the
+    minutes get the election with its substitutes from ``questions.result_of_election``)."""
     keys = choice_keys(question)
     meeting = {str(k): int(v or 0) for k, v in (question.meeting_counts or {}).items()}
     ballots = Counter(choices)
@@ -146,29 +147,19 @@ def close_question(db: Session, question_id: int, *, now: datetime | None = None
         organisation_id=question.organisation_id,
         summary=f"{question.text[:200]}: {result['outcome']} ({result['total']})",
     )
-    push_to_minutes(db, question)
+    push_to_minutes(db, question, result["counts"])
     for hook in _ON_CLOSED.values():
         hook(db, question)
     log.info("question %s closed: %s", question.id, result["outcome"])
     return True
 
 
-def push_to_minutes(db: Session, question: Question) -> None:
-    """The final tally into the meeting's minutes (the item's votes and its sentence).
-
-    MINUTES CALL SITE: H2's ``questions`` module owns how a question's result is written into the
-    minutes (``meetings.minutes.service.record_meeting_facts``); it is called here once it exists.
-    """
-    if question.meeting_id is None:
-        return
-    try:  # TODO(lead): a plain import once H2's questions module has landed
-        questions = importlib.import_module("boardkit.democracy.questions")
-    except ImportError:  # pragma: no cover - until H2's module lands
-        log.warning("question %s closed; no questions module to write it in the minutes", question.id)
-        return
-    push = getattr(questions, "push_result", None) or getattr(questions, "record_in_minutes", None)
-    if push is not None:
-        push(db, question)
+def push_to_minutes(db: Session, question: Question, counts: dict[str, int]) -> None:
+    """The final tally (the meeting's counts and the ballots) into the meeting's minutes: the item's
+    votes and result sentence, or the election (``questions.result_to_minutes``; approved or
+    published minutes are left alone)."""
+    if question.meeting_id is not None:
+        questions.result_to_minutes(db, question, counts)
 
 
 def due(db: Session, *, now: datetime | None = None, limit: int = 200) -> list[int]:
