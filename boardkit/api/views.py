@@ -9,6 +9,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from boardkit.api import (
+    democracy_urafstemning,
     democracy_votes,
     expense_exports,
     expense_reports,
@@ -157,6 +158,7 @@ routes = [
     *handover.routes,
     *transitions.routes,
     *democracy_votes.routes,
+    *democracy_urafstemning.routes,
     Route("/openapi.json", openapi_json, name="openapi"),
     Route("/docs", docs, name="docs"),
 ]

@@ -42,3 +42,10 @@ from boardkit.democracy.roll import get_roll as get_roll
 from boardkit.democracy.roll import household_states as household_states
 from boardkit.democracy.roll import summary as roll_summary  # noqa: F401
 from boardkit.democracy.roll import voter_for as voter_for
+
+# isort: split
+# Urafstemning: the meeting's demand or the board's call, paper ballots by code, the result (H5).
+from boardkit.democracy.urafstemning import call as call_urafstemning  # noqa: F401
+from boardkit.democracy.urafstemning import households_on_roll as urafstemning_households  # noqa: F401
+from boardkit.democracy.urafstemning import outcome as urafstemning_outcome  # noqa: F401
+from boardkit.democracy.urafstemning import register_paper_ballot as register_paper_ballot

@@ -804,3 +804,9 @@ def list_for_department(db: Session, principal: Principal, department_id: int) -
 
 def roll_of(db: Session, question: Question) -> Roll | None:
     return db.get(Roll, question.roll_id)
+
+
+def households_on_roll(db: Session, question: Question) -> int:
+    return (
+        db.scalar(select(func.count(RollHousehold.id)).where(RollHousehold.roll_id == question.roll_id)) or 0
+    )

@@ -524,3 +524,47 @@ def test_pages_call_list_and_register_without_showing_the_code(
     assert code not in client.get(f"/departments/{dept_id}/urafstemninger").text
     login_as(client, demo, RESIDENT)
     assert client.get(f"/departments/{dept_id}/urafstemninger").status_code == 404
+
+
+# --- API -------------------------------------------------------------------------------------------
+
+
+def test_api_demand_and_paper_ballots(demo: Database, settings: Settings, client: Any) -> None:
+    from tests.helpers import api_token
+
+    with demo.transaction() as db:
+        meeting_id, item_id = add_meeting(db, starts=utcnow() - timedelta(hours=1))
+    chair = api_token(demo, CHAIR)
+    body = {
+        "question": "Skal afdelingen have altaner?",
+        "agenda_item_id": item_id,
+        "demanding": 4,
+        "present": 20,
+        "closes_at": (utcnow() + timedelta(days=14)).isoformat(),
+    }
+    below = client.post(f"/api/v1/meetings/{meeting_id}/urafstemning", json=body, headers=chair)
+    assert below.status_code == 422 and "4 af 20" in below.json()["error"]["message"]
+    made = client.post(
+        f"/api/v1/meetings/{meeting_id}/urafstemning", json={**body, "demanding": 5}, headers=chair
+    )
+    assert made.status_code == 201, made.text
+    answer = made.json()
+    assert answer["kind"] == "urafstemning" and answer["status"] == "open" and answer["households"] > 100
+    assert answer["demand"] == {"demanding": 5, "present": 20, "share": 0.25, "needed": 5}
+    again = client.post(
+        f"/api/v1/meetings/{meeting_id}/urafstemning", json={**body, "demanding": 5}, headers=chair
+    )
+    assert again.status_code == 409
+    build_runner(demo, settings).run_until_idle()
+    with demo.transaction() as db:
+        code = next(iter(codes_of(db, answer["id"]).values()))
+    admin = api_token(demo, ADMIN)
+    url = f"/api/v1/questions/{answer['id']}/paper-ballots"
+    assert client.post(url, json={"code": code, "choices": ["yes"]}, headers=chair).status_code == 403
+    ok = client.post(url, json={"code": code, "choices": ["yes", "blank"]}, headers=admin)
+    assert ok.status_code == 200 and ok.json()["votes"] == 2
+    assert client.post(url, json={"code": code, "choices": ["no"]}, headers=admin).status_code == 409
+    assert (
+        client.post(url, json={"code": "ZZZZ-ZZZZ-ZZZZ", "choices": ["no"]}, headers=admin).status_code == 404
+    )
+    assert client.post(url, json={"code": code, "choices": []}, headers=admin).status_code == 422
