@@ -130,6 +130,7 @@ def test_nobody_checked_in_is_refused(demo: Database) -> None:
         record(demo, env, CHAIR, env.items[3], vote(0, 0, 0))
 
 
+@pytest.mark.postgres
 def test_a_household_with_one_member_present_has_one_unit_left(demo: Database) -> None:
     env = setup(demo)
     qid = record(demo, env, CHAIR, env.items[3], vote(3, 1, 1))
@@ -160,6 +161,7 @@ def test_a_household_with_one_member_present_has_one_unit_left(demo: Database) -
             ballots.use_units(s, question=question, household_id=env.half, choices=["no"], channel="online")
 
 
+@pytest.mark.postgres
 def test_a_correction_starts_over_and_is_refused_once_digital_voting_opened(demo: Database) -> None:
     env = setup(demo)
     qid = record(demo, env, CHAIR, env.items[3], vote(3, 1, 1))
@@ -175,6 +177,7 @@ def test_a_correction_starts_over_and_is_refused_once_digital_voting_opened(demo
 # --- the minutes and the register ----------------------------------------------------------------
 
 
+@pytest.mark.postgres
 def test_the_minutes_get_attendance_votes_and_the_decision_without_retyping(demo: Database) -> None:
     env = setup(demo)
     record(demo, env, CHAIR, env.items[3], vote(3, 1, 1))
@@ -272,6 +275,7 @@ def election(env: Env, counts: list[int], **extra: Any) -> questions.ElectionVot
     )
 
 
+@pytest.mark.postgres
 def test_the_election_result_reaches_the_minutes_election_block(demo: Database) -> None:
     env = setup(demo)
     with pytest.raises(ValidationFailed) as caught:
