@@ -568,3 +568,15 @@ def test_api_demand_and_paper_ballots(demo: Database, settings: Settings, client
         client.post(url, json={"code": "ZZZZ-ZZZZ-ZZZZ", "choices": ["no"]}, headers=admin).status_code == 404
     )
     assert client.post(url, json={"code": code, "choices": []}, headers=admin).status_code == 422
+
+
+def test_the_meeting_page_links_the_chair_to_the_demand(demo: Database, client: Any) -> None:
+    from tests.helpers import login_as
+
+    with demo.transaction() as db:
+        meeting_id, _item = add_meeting(db, starts=utcnow() - timedelta(hours=1))
+    login_as(client, demo, CHAIR)
+    page = client.get(f"/meetings/{meeting_id}")
+    assert page.status_code == 200 and f"/meetings/{meeting_id}/urafstemning" in page.text
+    login_as(client, demo, RESIDENT)
+    assert f"/meetings/{meeting_id}/urafstemning" not in client.get(f"/meetings/{meeting_id}").text
