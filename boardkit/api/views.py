@@ -9,6 +9,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from boardkit.api import (
+    democracy_ballots,
+    democracy_roll,
     democracy_urafstemning,
     democracy_votes,
     expense_exports,
@@ -157,7 +159,9 @@ routes = [
     *library.routes,
     *handover.routes,
     *transitions.routes,
+    *democracy_roll.routes,
     *democracy_votes.routes,
+    *democracy_ballots.routes,
     *democracy_urafstemning.routes,
     Route("/openapi.json", openapi_json, name="openapi"),
     Route("/docs", docs, name="docs"),

@@ -31,6 +31,7 @@ from boardkit.democracy.checkin import CheckInResult as CheckInResult
 from boardkit.democracy.checkin import check_in as check_in
 from boardkit.democracy.checkin import check_out as check_out
 from boardkit.democracy.checkin import door_roll as door_roll
+from boardkit.democracy.checkin import window_problem as check_in_problem  # noqa: F401
 from boardkit.democracy.models import Roll as Roll
 from boardkit.democracy.models import RollHousehold as RollHousehold
 from boardkit.democracy.models import RollVoter as RollVoter
@@ -40,6 +41,7 @@ from boardkit.democracy.roll import attendance as attendance
 from boardkit.democracy.roll import ensure_roll as ensure_roll
 from boardkit.democracy.roll import get_roll as get_roll
 from boardkit.democracy.roll import household_states as household_states
+from boardkit.democracy.roll import search_households as search_households
 from boardkit.democracy.roll import summary as roll_summary  # noqa: F401
 from boardkit.democracy.roll import voter_for as voter_for
 
@@ -49,3 +51,18 @@ from boardkit.democracy.urafstemning import call as call_urafstemning  # noqa: F
 from boardkit.democracy.urafstemning import households_on_roll as urafstemning_households  # noqa: F401
 from boardkit.democracy.urafstemning import outcome as urafstemning_outcome  # noqa: F401
 from boardkit.democracy.urafstemning import register_paper_ballot as register_paper_ballot
+
+# isort: split
+# Digital voting after the meeting: casting online and by letter, the close and the tally (H3).
+from boardkit.democracy.ballots import QuestionState as QuestionState
+from boardkit.democracy.ballots import Receipt as Receipt
+from boardkit.democracy.ballots import cast as cast
+from boardkit.democracy.ballots import choice_keys as choice_keys
+from boardkit.democracy.ballots import choice_label as choice_label
+from boardkit.democracy.ballots import my_questions as my_questions
+from boardkit.democracy.ballots import participation_list as participation_list
+from boardkit.democracy.ballots import question_state as question_state
+from boardkit.democracy.ballots import register_letter as register_letter
+from boardkit.democracy.ballots import stored_ballots as stored_ballots
+from boardkit.democracy.digital import open_digital as open_digital
+from boardkit.democracy.tally import recompute as recompute
