@@ -15,10 +15,12 @@ import pytest
 from sqlalchemy import select
 
 from boardkit.core.db import Database
-from boardkit.democracy.models import Ballot, Participation, Question
+from boardkit.democracy import ballots
+from boardkit.democracy.models import Ballot, Participation, Question, RollHousehold, RollVoter
+from boardkit.org.models import Person
 from tests.browser.conftest import IPAD, DemoCopy, LiveServer, axe_violations, screenshot, start_live
 from tests.browser.test_login_flow import log_in
-from tests.democracy.test_ballot_pages import RESIDENT, open_vote
+from tests.democracy.test_ballot_pages import RESIDENT, close_now, open_vote
 from tests.smtp import SMTPServer
 
 pytestmark = pytest.mark.browser
@@ -185,3 +187,53 @@ def test_the_ballot_fits_320_px_and_200_percent_zoom(
     page.set_viewport_size(IPAD)
     shoot(page, "democracy-ballot-820")
     zoomed.close()
+
+
+def test_after_the_close_the_result_and_the_participation_list(
+    browser: Any, site: Site, smtp_server: SMTPServer
+) -> None:
+    """Runs last: closes the vote. The resident reads the tally; the chair the list of who voted."""
+    with site.db.transaction() as s:
+        voted = select(Participation).where(Participation.question_id == site.question_id)
+        if s.scalars(voted).first() is None:
+            question = s.get(Question, site.question_id)  # run alone: beboer@ has not voted yet
+            assert question is not None
+            voter = s.scalars(
+                select(RollVoter)
+                .join(RollHousehold, RollHousehold.id == RollVoter.household_id)
+                .join(Person, Person.id == RollVoter.person_id)
+                .where(RollHousehold.roll_id == question.roll_id, Person.email == RESIDENT)
+            ).one()
+            ballots.use_units(
+                s,
+                question=question,
+                household_id=voter.household_id,
+                choices=["no"],
+                channel="online",
+                person_id=voter.person_id,
+            )
+    close_now(site.db, site.question_id)
+    context = browser.new_context(viewport=PHONE, locale="da-DK")
+    page = context.new_page()
+    log_in(page, site.server, smtp_server, RESIDENT)
+    page.goto(f"{site.server.url}/votes")
+    page.get_by_role("link", name=re.compile("Se resultatet")).first.click()
+    page.wait_for_url(f"{site.server.url}/votes/{site.question_id}/result")
+    assert page.get_by_role("table").count() == 1
+    assert page.get_by_role("link", name="Hent stemmesedlerne (CSV)").is_visible()
+    assert no_sideways_scroll(page)
+    assert axe_violations(page) == []
+    shoot(page, "democracy-result-375")
+    context.close()
+
+    context = browser.new_context(viewport=IPAD, locale="da-DK")
+    page = context.new_page()
+    log_in(page, site.server, smtp_server, "formand@demo.boardkit.dk")
+    page.goto(f"{site.server.url}/votes/{site.question_id}/result")
+    page.get_by_role("link", name="Hvem har stemt (ikke hvad)").click()
+    assert page.get_by_role("heading", name="Hvem har stemt", level=1).is_visible()
+    table = page.get_by_role("table").inner_text()
+    assert "Online" in table and not CHOICE_WORDS.search(table)
+    assert axe_violations(page) == []
+    shoot(page, "democracy-participation-820")
+    context.close()
