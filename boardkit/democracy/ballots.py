@@ -141,6 +141,12 @@ def choice_keys(question: Question) -> list[str]:
     return [*keys, BLANK]
 
 
+def choice_label(key: str) -> str:
+    """The label of a yes/no/blank choice (an option's own label comes first)."""
+    labels = {"yes": _("Ja"), "no": _("Nej"), BLANK: _("Blank")}
+    return str(labels.get(key, key))
+
+
 def get_question(db: Session, question_id: int, *, for_vote: bool = False) -> Question:
     """The question (404 when there is none). ``for_vote``: the row is held with ``FOR KEY SHARE``
     until the commit on PostgreSQL — votes never wait for each other, but the close (``FOR
@@ -270,6 +276,15 @@ def cast(
     assert roll is not None
     if units not in (1, 2):
         raise ValidationFailed(_("Du kan afgive 1 eller 2 stemmer."), fields={"units": _("1 eller 2.")})
+    # The household's units first (its message is the one that matters); the conditional UPDATE
+    # in ``use_units`` stays the guard against two devices at the same instant.
+    left = db.execute(
+        select(HouseholdUnits.units - HouseholdUnits.used).where(
+            HouseholdUnits.question_id == question.id, HouseholdUnits.household_id == voter.household_id
+        )
+    ).scalar()
+    if left is not None and left < units:
+        raise Conflict(_("Husstanden har brugt sine 2 stemmer."), code="units_used")
     if not roll.one_person_both_units:
         if units != 1:
             raise ValidationFailed(
