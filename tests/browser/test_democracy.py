@@ -95,6 +95,7 @@ def test_a_resident_votes_with_the_keyboard_only_on_a_phone(
     # The way in: the home page's card.
     card = page.get_by_role("link", name=re.compile("Du kan stemme om"))
     assert card.first.is_visible()
+    assert axe_violations(page) == []
     shoot(page, "democracy-home-375")
     url = f"{site.server.url}/votes/{site.question_id}"
     assert card.first.get_attribute("href") == f"/votes/{site.question_id}"
@@ -217,6 +218,8 @@ def test_after_the_close_the_result_and_the_participation_list(
     page = context.new_page()
     log_in(page, site.server, smtp_server, RESIDENT)
     page.goto(f"{site.server.url}/votes")
+    assert axe_violations(page) == []
+    shoot(page, "democracy-votes-375")
     page.get_by_role("link", name=re.compile("Se resultatet")).first.click()
     page.wait_for_url(f"{site.server.url}/votes/{site.question_id}/result")
     assert page.get_by_role("table").count() == 1
