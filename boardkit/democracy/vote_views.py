@@ -59,7 +59,7 @@ def _is_election_item(
     return minutes_service.has_election(meeting) and title.startswith("valg") and "dirigent" not in title
 
 
-def _context(ctx: Ctx, meeting: Meeting) -> dict[str, Any]:
+def _context(ctx: Ctx, meeting: Meeting, *, open_item: int | None = None) -> dict[str, Any]:
     roll = rolls.get_roll(ctx.db, meeting.id)
     state = questions.votes_state(ctx.db, meeting) if roll is not None else None
     by_item = {q.agenda_item_id: q for q in state.questions} if state else {}
@@ -98,15 +98,19 @@ def _context(ctx: Ctx, meeting: Meeting) -> dict[str, Any]:
         "default_subs_until": year + 1,
         "item_choices": [("", _("Intet bestemt punkt"))]
         + [(str(i.id), f"{i.position}. {i.title}") for i in sorted(meeting.items, key=lambda i: i.position)],
+        "open_item": open_item if open_item is not None else chosen,
         "active_nav": "meetings",
     }
 
 
-def _again(ctx: Ctx, meeting: Meeting, exc: AppError, errors: dict[str, str]) -> Response:
+def _again(
+    ctx: Ctx, meeting: Meeting, exc: AppError, errors: dict[str, str], item_id: int | None = None
+) -> Response:
     if exc.status == 404:
         raise exc
     errors = errors or {"_form": exc.message}
-    return form_errors(ctx, TEMPLATE, errors, status_code=exc.status, **_context(ctx, meeting))
+    context = _context(ctx, meeting, open_item=item_id)
+    return form_errors(ctx, TEMPLATE, errors, status_code=exc.status, **context)
 
 
 def _meeting(ctx: Ctx) -> Meeting:
@@ -174,7 +178,7 @@ def record_item(ctx: Ctx) -> Response:
     try:
         questions.record_vote(ctx.db, ctx.principal, agenda_item_id=iid, data=data)
     except AppError as exc:
-        return _again(ctx, meeting, exc, _page_errors(exc, iid, rows))
+        return _again(ctx, meeting, exc, _page_errors(exc, iid, rows), iid)
     ctx.flash(_("Afstemningen er registreret og skrevet i referatet."))
     return redirect(ctx, "democracy_votes", meeting_id=meeting.id)
 
