@@ -11,12 +11,15 @@ import pytest
 from sqlalchemy import func, select
 from starlette.testclient import TestClient
 
+from boardkit.config import Settings
 from boardkit.core import auth
 from boardkit.core.db import Database, utcnow
 from boardkit.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from boardkit.core.notify import Notice, NoticeDelivery
 from boardkit.democracy import ballots, digital, tally
-from boardkit.democracy.models import Ballot, HouseholdUnits, Participation, Question, Roll
+from boardkit.democracy.models import Ballot, HouseholdUnits, Participation, Question, Roll, RollHousehold
 from boardkit.meetings.minutes import service as minutes_service
+from boardkit.meetings.models import Letter
 from boardkit.meetings.service import AgendaItem, Meeting
 from boardkit.org import service as org_service
 from tests.democracy.digital_setup import (
@@ -314,3 +317,58 @@ def test_meeting_then_online_then_the_third_is_refused_through_the_api(
         assert minutes is not None
         votes = {i["agenda_item_id"]: i.get("votes") for i in minutes.content["items"]}
         assert votes[item_id] == {"for": 2, "against": 0, "blank": 0}
+
+
+# --- the jobs: letters to paper households, the reminder, the close -----------------------------------
+
+
+def test_letters_to_paper_households_and_one_reminder(demo: Database, settings: Settings) -> None:
+    question_id, roll_id, closes = _open(demo)
+    with demo.transaction() as db:
+        paper = {
+            h.tenancy_id
+            for h in db.scalars(
+                select(RollHousehold).where(RollHousehold.roll_id == roll_id, RollHousehold.paper.is_(True))
+            )
+        }
+        assert paper
+        assert digital.send_letters(db, question_id=question_id, settings=settings) == len(paper)
+        letters = db.scalars(
+            select(Letter).where(Letter.kind == "notice", Letter.tenancy_id.in_(paper))
+        ).all()
+        mine = [x for x in letters if x.content.get("notice_kind") == digital.LETTER_NOTICE]
+        assert {x.tenancy_id for x in mine} == paper
+        assert (
+            "ved brev" in mine[0].content["body"] and "Skal der sættes altaner op" in mine[0].content["body"]
+        )
+    beboer = principal(demo, BEBOER)
+    with demo.transaction() as db:
+        ballots.cast(db, beboer, question_id=question_id, choice="yes")
+    with demo.transaction() as db:  # too early: nothing
+        assert (
+            digital.send_reminder(
+                db, question_id=question_id, settings=settings, now=closes - timedelta(days=2)
+            )
+            == 0
+        )
+        assert db.get(Question, question_id).reminded_at is None
+    day_before = closes - timedelta(hours=23)
+    with demo.transaction() as db:
+        assert digital.remind_due(db, settings=settings, now=day_before) == 1
+        assert digital.remind_due(db, settings=settings, now=day_before) == 0  # once per question
+        notice = db.scalar(
+            select(Notice).where(Notice.kind == digital.REMINDER_NOTICE, Notice.object_id == question_id)
+        )
+        assert notice is not None
+        reached = set(
+            db.scalars(select(NoticeDelivery.tenancy_id).where(NoticeDelivery.notice_id == notice.id))
+        )
+        assert not reached & paper  # households on paper are not reminded digitally
+        left = set(
+            db.scalars(
+                select(RollHousehold.tenancy_id)
+                .join(HouseholdUnits, HouseholdUnits.household_id == RollHousehold.id)
+                .where(HouseholdUnits.question_id == question_id, HouseholdUnits.used >= HouseholdUnits.units)
+            )
+        )
+        assert not reached & left  # households that used their units are not reminded
