@@ -76,9 +76,14 @@ def make_roll(
     return roll
 
 
+# "st." (stuen, the ground floor) sorts as floor 0, before "1. th."
+_GROUND_FLOOR = re.compile(r"(^|[\s,])st\.?(?=\s|,|$)")
+
+
 def address_key(address: str, number: str = "") -> tuple[tuple[int, int | str], ...]:
     """Sort addresses as people read them: "Engvej 2" before "Engvej 10", "2A" after "2"."""
-    parts = re.findall(r"\d+|\D+", f"{address}\x00{number}".casefold())
+    text = _GROUND_FLOOR.sub(r"\g<1>0.", f"{address}\x00{number}".casefold())
+    parts = re.findall(r"\d+|\D+", text)
     return tuple((0, int(p)) if p.isdigit() else (1, p.strip()) for p in parts)
 
 

@@ -97,11 +97,20 @@ def test_the_snapshot_keeps_tenants_and_adults_only(demo: Database) -> None:
 
 
 def test_address_order_reads_numbers_as_numbers() -> None:
-    addresses = ["Engvej 10", "Engvej 2, 1. th.", "Engvej 2A", "engvej 1", "Åvej 3", "Bakken 7"]
+    addresses = [
+        "Engvej 10",
+        "Engvej 2, 1. th.",
+        "Engvej 2A",
+        "engvej 1",
+        "Åvej 3",
+        "Bakken 7",
+        "Engvej 2, st. tv.",
+    ]
     ordered = sorted(addresses, key=roll.address_key)
     assert ordered.index("engvej 1") < ordered.index("Engvej 2, 1. th.") < ordered.index("Engvej 10")
     assert ordered.index("Engvej 2A") < ordered.index("Engvej 10")
     assert ordered[0] == "Bakken 7"
+    assert ordered.index("Engvej 2, st. tv.") < ordered.index("Engvej 2, 1. th.")  # stuen first
 
 
 def test_making_it_again_and_who_may(demo: Database) -> None:
