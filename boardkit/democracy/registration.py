@@ -7,10 +7,12 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from boardkit.core.audit import register_object_names
 from boardkit.core.registry import Registry
 from boardkit.democracy import (
     ballot_views,
     digital,
+    roll,
     roll_views,
     settings_views,
     tally,
@@ -22,6 +24,7 @@ from boardkit.democracy import (
 
 def register(reg: Registry) -> None:
     reg.routes(roll_views.routes)
+    register_object_names("democracy_roll", roll.audit_names)
     reg.routes(vote_views.routes)
     reg.routes(ballot_views.routes)
     reg.routes(urafstemning_views.routes)

@@ -10,6 +10,7 @@ copied onto the roll when it is made, so changing the setting later changes no r
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -393,3 +394,20 @@ def search_households(db: Session, roll: Roll, query: str, *, limit: int = SEARC
         )
     rows = sorted(db.execute(q).all(), key=lambda r: address_key(r.address, r.number))
     return [r.id for r in rows[:limit]]
+
+
+def audit_names(db: Session, ids: Collection[int]) -> dict[int, audit.ObjectRef]:
+    """The audit log's name of a roll: "Valgliste: <meeting>", linking to the roll page."""
+    rows = db.execute(
+        select(Roll.id, Roll.meeting_id, Meeting.title, Meeting.starts_at)
+        .join(Meeting, Meeting.id == Roll.meeting_id)
+        .where(Roll.id.in_(ids))
+    )
+    return {
+        i: audit.ObjectRef(
+            _("Valgliste: %(title)s %(day)s", title=title, day=starts.astimezone(TZ).strftime("%d.%m.%Y")),
+            "democracy_roll",
+            {"meeting_id": meeting_id},
+        )
+        for i, meeting_id, title, starts in rows
+    }

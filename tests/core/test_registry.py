@@ -52,7 +52,7 @@ def test_nothing_registers_on_import() -> None:
         "print(before, after)\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.strip() == "([], 0, None) (['forum', 'library', 'meeting', 'minutes'], 20, True)"
+    assert out.strip() == "([], 0, None) (['forum', 'library', 'meeting', 'minutes'], 21, True)"
 
 
 def test_a_job_that_fails_for_good_runs_its_failure_hooks_in_one_transaction(db: Database) -> None:
