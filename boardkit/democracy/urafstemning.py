@@ -727,7 +727,7 @@ def publish_result(db: Session, *, question_id: int, settings: Settings) -> Noti
         kind=RESULT_NOTICE,
         subject=f"Resultatet af urafstemningen i afdeling {department}",
         body=body,
-        link_path=vote_path(question.id),
+        link_path=vote_path(question.id) + "/result",
         important=True,
         statutory=True,
         object_type=OBJECT_TYPE,
