@@ -5,12 +5,14 @@ reads, and issue 18's done-when end to end through the API: a household votes on
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 from starlette.testclient import TestClient
 
+from boardkit.app import build_runner
 from boardkit.config import Settings
 from boardkit.core import auth
 from boardkit.core.db import Database, utcnow
@@ -37,9 +39,9 @@ from tests.democracy.digital_setup import (
 from tests.helpers import api_token
 
 
-def _open(demo: Database, **kw: object) -> tuple[int, int, object]:
+def _open(demo: Database, **kw: Any) -> tuple[int, int, datetime]:
     with demo.transaction() as db:
-        s = make_meeting(db, **kw)  # type: ignore[arg-type]
+        s = make_meeting(db, **kw)
         closes = s.ended_at + timedelta(days=3)
         digital.open_digital(db, principal(db, CHAIR), question_id=s.question_id, closes_at=closes)
     return s.question_id, s.roll_id, closes
@@ -169,7 +171,7 @@ def test_results_ballots_and_participation_after_the_close(demo: Database) -> No
         with pytest.raises(Conflict):
             ballots.participation_list(db, principal(db, CHAIR), question_id)
     with demo.transaction() as db:
-        assert tally.close_job(db, {"question_id": question_id}) is None  # not due yet: nothing
+        tally.close_job(db, {"question_id": question_id})  # not due yet: nothing
         assert db.get(Question, question_id).status == "open"
         assert tally.close_due(db, now=closes) == 1
     with demo.transaction() as db:
@@ -372,3 +374,21 @@ def test_letters_to_paper_households_and_one_reminder(demo: Database, settings: 
             )
         )
         assert not reached & left  # households that used their units are not reminded
+
+
+def test_the_worker_closes_a_due_vote(demo: Database, settings: Settings) -> None:
+    """The close runs as the worker's jobs: a sweep every 30 s backs up the job at the moment."""
+    runner = build_runner(demo, settings)
+    assert runner.periodic[tally.CLOSE_SWEEP_JOB] == tally.CLOSE_SWEEP_SECONDS
+    assert {tally.CLOSE_JOB, digital.LETTERS_JOB, digital.REMIND_JOB} <= set(runner.handlers)
+    question_id, _roll_id, _closes = _open(demo)
+    runner.run_until_idle()  # the letters; the close is not due
+    with demo.transaction() as db:
+        question = db.get(Question, question_id)
+        assert question is not None and question.status == "open"
+        question.closes_at = utcnow() - timedelta(seconds=1)  # as if the time had come
+    assert tally.CLOSE_SWEEP_JOB in runner.schedule_periodic()
+    runner.run_until_idle()
+    with demo.transaction() as db:
+        question = db.get(Question, question_id)
+        assert question is not None and question.status == "closed" and question.result["total"] == 0
