@@ -147,7 +147,9 @@ def choice_label(key: str) -> str:
     return str(labels.get(key, key))
 
 
-def get_question(db: Session, question_id: int, *, for_vote: bool = False) -> Question:
+def get_question(
+    db: Session, question_id: int, *, for_vote: bool = False, for_update: bool = False
+) -> Question:
     """The question (404 when there is none). ``for_vote``: the row is held with ``FOR KEY SHARE``
     until the commit on PostgreSQL — votes never wait for each other, but the close (``FOR
     UPDATE``, ``tally.close_question``) waits for every vote in flight, so no ballot is written
@@ -155,6 +157,8 @@ def get_question(db: Session, question_id: int, *, for_vote: bool = False) -> Qu
     q = select(Question).where(Question.id == question_id).execution_options(populate_existing=True)
     if for_vote:
         q = q.with_for_update(read=True, key_share=True)
+    elif for_update:  # a change of the question's state (opening it): one at a time
+        q = q.with_for_update()
     question = db.scalar(q)
     if question is None:
         raise NotFound()

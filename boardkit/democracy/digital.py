@@ -69,7 +69,7 @@ def open_digital(
     without a recorded end (409), a close more than 7 × 24 hours after the end or not in the
     future (422)."""
     now = now or utcnow()
-    question = ballots.get_question(db, question_id)
+    question = ballots.get_question(db, question_id, for_update=True)
     ballots.require_manager(db, principal, question)
     if question.kind not in DIGITAL_KINDS or question.meeting_id is None:
         raise ValidationFailed(
