@@ -12,7 +12,6 @@ from alembic import op
 
 import boardkit.core.db
 
-
 revision: str = "0019"
 down_revision: str | None = "0018"
 branch_labels: str | Sequence[str] | None = None
