@@ -420,6 +420,31 @@ def stop(procs: list[subprocess.Popen[bytes]]) -> None:
             p.kill()
 
 
+def cpu_seconds(pid: int) -> float:
+    """The CPU time (user + system) a process has used so far; 0 when it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def backend_pids(url: str) -> list[int]:
+    """The PostgreSQL backends connected to the benchmark's database (the server's pool)."""
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(
+                text(
+                    "SELECT pid FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            )
+            return [int(r[0]) for r in rows]
+    finally:
+        engine.dispose()
+
+
 def report(label: str, samples: list[Sample], elapsed: float) -> dict[str, float]:
     times = [s.seconds for s in samples if s.status]
     answered = sum(1 for s in samples if s.status)
@@ -493,7 +518,15 @@ def run(url: str, *, rate: float, seconds: float, households: int, bare_seconds:
         bare_plan = [(page, "bare")] * int(bare_seconds * rate)
         bare_samples, bare_elapsed = asyncio.run(open_loop(bare_port, bare_plan, rate))
         load = [(ballot(token), kind) for token, kind in plan.requests]
+        # CPU per ballot: the server process, its PostgreSQL backends, this client.
+        backends = backend_pids(url) if sys.platform == "linux" else []
+        before = {pid: cpu_seconds(pid) for pid in [procs[0].pid, *backends]}
+        client_before = time.process_time()
         samples, elapsed = asyncio.run(open_loop(port, load, rate))
+        client_cpu = time.process_time() - client_before
+        backends = sorted(set(backends) | set(backend_pids(url)))
+        server_cpu = cpu_seconds(procs[0].pid) - before[procs[0].pid]
+        pg_cpu = sum(cpu_seconds(pid) - before.get(pid, 0.0) for pid in backends)
         server_log = (tmp / "serve.log").read_text(errors="replace")
     finally:
         stop(procs)
@@ -515,6 +548,13 @@ def run(url: str, *, rate: float, seconds: float, households: int, bare_seconds:
     unexpected = Counter((s.status, s.code) for s in samples if s.status not in (201, 409))
     wrong_409 = Counter(s.code for s in refused if s.code != "units_used")
     db = check_database(url, plan.question_id)
+    n = max(1, len(samples))
+    print(
+        f"CPU per request: server {server_cpu / n * 1000:.1f} ms, "
+        f"PostgreSQL backends {pg_cpu / n * 1000:.1f} ms, "
+        f"this client {client_cpu / n * 1000:.1f} ms (the server's one process can answer at most "
+        f"~{n / server_cpu if server_cpu else float('inf'):.0f} requests/s on its own core)"
+    )
     print(
         f"database: units used {db['units_used']}, ballots {db['ballots']}, participation units "
         f"{db['participation_units']} ({db['participation_rows']} rows), 201 answers {created}; "
