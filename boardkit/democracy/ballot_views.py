@@ -30,7 +30,7 @@ def _ballot_context(ctx: Ctx, state: ballots.QuestionState) -> dict[str, Any]:
         "is_open": state.is_open,
         "closed": question.status == "closed",
         "voted_at": ballot_reads.my_vote_at(ctx.db, ctx.principal, question.id),
-        "active_nav": "home",
+        "active_nav": "my_votes",
     }
 
 
@@ -52,7 +52,7 @@ def votes_page(ctx: Ctx) -> Response:
         "democracy/ballot_list.html",
         open_states=ballots.my_questions(ctx.db, ctx.principal),
         closed_questions=ballot_reads.closed_questions(ctx.db, ctx.principal),
-        active_nav="home",
+        active_nav="my_votes",
     )
 
 
@@ -105,7 +105,7 @@ def receipt_page(ctx: Ctx) -> Response:
         question=state.question,
         voted_at=voted_at,
         closed=state.question.status == "closed",
-        active_nav="home",
+        active_nav="my_votes",
     )
 
 
@@ -121,7 +121,7 @@ def result_page(ctx: Ctx) -> Response:
         tally=ballot_reads.tally(ctx.db, question),
         may_count=ballots.manages(ctx.db, ctx.principal, question)
         or ballots.is_counter(ctx.db, ctx.principal, question),
-        active_nav="home",
+        active_nav="my_votes",
     )
 
 
@@ -159,7 +159,7 @@ def participation_page(ctx: Ctx) -> Response:
         rows=rows,
         units_total=sum(r.units for r in rows),
         households=len({r.household_id for r in rows}),
-        active_nav="home",
+        active_nav="my_votes",
     )
 
 

@@ -39,6 +39,7 @@ GROUPS: dict[str, tuple[Callable[[], str], tuple[str, ...]]] = {
     "expenses": (lambda: _("Udlæg"), ("expense.",)),
     "letters": (lambda: _("Breve til print"), ("print_batch.",)),
     "import": (lambda: _("Import af stamdata"), ("import",)),
+    "democracy": (lambda: _("Afstemninger"), ("democracy.", "organisation.democracy_rules")),
 }
 
 
@@ -95,6 +96,21 @@ def action_label(action: str) -> str:
         "expense.flag.decide": _("Udlæg: mulig dublet afgjort"),
         "expense.delete": _("Udlæg slettet"),
         "retention.deleted": _("Slettet efter opbevaringsreglerne"),
+        "democracy.roll_made": _("Valgliste lavet"),
+        "democracy.roll_remade": _("Valgliste lavet igen"),
+        "democracy.checked_in": _("Tjekket ind"),
+        "democracy.checked_out": _("Tjekket ud"),
+        "democracy.vote_recorded": _("Afstemning optalt på mødet"),
+        "democracy.vote_corrected": _("Optælling rettet"),
+        "democracy.meeting_ended": _("Mødets afslutning registreret"),
+        "democracy.digital_decided": _("Beslutning om digital afstemning"),
+        "democracy.open_digital": _("Digital afstemning åbnet"),
+        "democracy.letter_vote": _("Brevstemme registreret"),
+        "democracy.close": _("Afstemning lukket og optalt"),
+        "democracy.urafstemning.call": _("Urafstemning udskrevet"),
+        "democracy.urafstemning.paper_ballot": _("Stemmeseddel fra urafstemning registreret"),
+        "democracy.urafstemning.result": _("Resultat af urafstemning sendt"),
+        "organisation.democracy_rules": _("Regler for afstemninger ændret"),
     }
     return labels.get(action, action)
 
