@@ -98,6 +98,23 @@ def _lock(db: Session, found: Roll) -> None:
     db.refresh(found, ["ended_at"])
 
 
+def _at_the_door(
+    db: Session,
+    principal: Principal,
+    meeting_id: int,
+    voter_id: int | None,
+    person_id: int | None,
+    now: datetime | None,
+) -> tuple[Roll, list[RollVoter]]:
+    """The roll (held) and the voters a check-in or check-out is about, while the door is open."""
+    meeting, found = door_roll(db, principal, meeting_id)
+    voters = _voters(db, found, voter_id=voter_id, person_id=person_id)
+    _lock(db, found)
+    if (problem := window_problem(meeting, found, now or utcnow())) is not None:
+        raise Conflict(problem, code="check_in_closed")
+    return found, voters
+
+
 def check_in(
     db: Session,
     principal: Principal,
@@ -108,11 +125,7 @@ def check_in(
     now: datetime | None = None,
 ) -> CheckInResult:
     """Register a voter (or every voter row of a person) as present."""
-    meeting, found = door_roll(db, principal, meeting_id)
-    voters = _voters(db, found, voter_id=voter_id, person_id=person_id)
-    _lock(db, found)
-    if (problem := window_problem(meeting, found, now or utcnow())) is not None:
-        raise Conflict(problem, code="check_in_closed")
+    found, voters = _at_the_door(db, principal, meeting_id, voter_id, person_id, now)
     changed = False
     for voter in voters:
         row = db.scalar(select(CheckIn).where(CheckIn.voter_id == voter.id))
@@ -159,11 +172,7 @@ def check_out(
     now: datetime | None = None,
 ) -> CheckInResult:
     """Register that a voter left (the row stays; checking in again brings them back)."""
-    meeting, found = door_roll(db, principal, meeting_id)
-    voters = _voters(db, found, voter_id=voter_id, person_id=person_id)
-    _lock(db, found)
-    if (problem := window_problem(meeting, found, now or utcnow())) is not None:
-        raise Conflict(problem, code="check_in_closed")
+    found, voters = _at_the_door(db, principal, meeting_id, voter_id, person_id, now)
     changed = False
     at = utcnow()
     for voter in voters:

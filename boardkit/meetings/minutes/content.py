@@ -233,6 +233,14 @@ def save_minutes(db: Session, *, principal: Principal, meeting: Meeting, data: M
     if minutes is not None and minutes.status == "published":
         raise Conflict(_("Referatet er udgivet og kan ikke længere ændres."), code="minutes_published")
     content = build_content(db, meeting, data)
+    return _store(db, meeting, minutes, content, actor_id)
+
+
+def _store(
+    db: Session, meeting: Meeting, minutes: Minutes | None, content: dict[str, Any], actor_id: int | None
+) -> Minutes:
+    """Keep ``content`` as the minutes' text: new minutes as a draft, a draft changed in place, and
+    after submission a new version that resets the approvals (its decisions leave the register)."""
     if minutes is None:
         minutes = Minutes(meeting_id=meeting.id, content=content, created_by=actor_id, status="draft")
         db.add(minutes)
@@ -250,7 +258,7 @@ def save_minutes(db: Session, *, principal: Principal, meeting: Meeting, data: M
                 minutes_id=minutes.id, number=minutes.version, content=content, created_by=actor_id
             )
         )
-        minutes.status, minutes.approved_at = "submitted", None  # its decisions leave the register
+        minutes.status, minutes.approved_at = "submitted", None
     minutes.content = content
     minutes.updated_at = utcnow()
     db.flush()
@@ -385,27 +393,7 @@ def record_meeting_facts(
             raise ValidationFailed(_("Valgets resultat kan ikke skrives i referatet."), fields=errors)
         if built is not None:
             content["election"] = built
-    if minutes is None:
-        minutes = Minutes(meeting_id=meeting.id, content=content, created_by=actor_id, status="draft")
-        db.add(minutes)
-        db.flush()
-        _audit(db, meeting, minutes, actor_id, "minutes.create", {})
-        minutes_search.changed(db, meeting.id)
-        return True
-    if content == minutes.content:
+    if minutes is not None and content == minutes.content:
         return False
-    if minutes.status != "draft":
-        minutes.version += 1
-        db.add(
-            MinutesVersion(
-                minutes_id=minutes.id, number=minutes.version, content=content, created_by=actor_id
-            )
-        )
-        minutes.status, minutes.approved_at = "submitted", None
-    minutes.content = content
-    minutes.updated_at = utcnow()
-    db.flush()
-    changes = {c.label: [c.before, c.after] for c in diff_content(before, content)}
-    _audit(db, meeting, minutes, actor_id, "minutes.update", changes)
-    minutes_search.changed(db, meeting.id)
+    _store(db, meeting, minutes, content, actor_id)
     return True
