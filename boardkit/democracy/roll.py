@@ -111,6 +111,7 @@ def fill_roll(db: Session, roll: Roll) -> None:
     households: dict[int, RollHousehold] = {}
     voters: dict[int, list[tuple[int, str, str]]] = {}
     digital: set[int] = set()
+    paper: set[int] = set()  # as the invitations: the home, or anyone in it, asked for paper
     for tenancy, person, role in rows:
         if tenancy.id not in households:
             households[tenancy.id] = RollHousehold(
@@ -121,10 +122,12 @@ def fill_roll(db: Session, roll: Roll) -> None:
                 units=UNITS_PER_HOUSEHOLD,
             )
         voters.setdefault(tenancy.id, []).append((person.id, person.name, role))
-        if person.has_digital_channel and not tenancy.paper:
+        if person.has_digital_channel:
             digital.add(tenancy.id)
+        if tenancy.paper or person.paper:
+            paper.add(tenancy.id)
     for tenancy_id, house in households.items():
-        house.paper = tenancy_id not in digital
+        house.paper = tenancy_id in paper or tenancy_id not in digital
     db.add_all(list(households.values()))
     db.flush()
     db.add_all(
