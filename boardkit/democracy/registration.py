@@ -12,6 +12,7 @@ from boardkit.core.registry import Registry
 from boardkit.democracy import (
     ballot_views,
     digital,
+    letter_views,
     roll,
     roll_views,
     settings_views,
@@ -27,6 +28,7 @@ def register(reg: Registry) -> None:
     register_object_names("democracy_roll", roll.audit_names)
     reg.routes(vote_views.routes)
     reg.routes(ballot_views.routes)
+    reg.routes(letter_views.routes)
     reg.routes(urafstemning_views.routes)
     reg.routes(settings_views.routes)
     _register_urafstemning(reg)

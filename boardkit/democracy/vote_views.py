@@ -15,7 +15,7 @@ from boardkit.core.errors import AppError, NotFound, ValidationFailed
 from boardkit.core.i18n import _
 from boardkit.core.templating import TZ
 from boardkit.core.web import Ctx, form_errors, page, redirect, render
-from boardkit.democracy import questions
+from boardkit.democracy import digital, questions
 from boardkit.democracy import roll as rolls
 from boardkit.democracy.models import Question
 from boardkit.meetings.minutes import service as minutes_service
@@ -87,7 +87,10 @@ def _context(ctx: Ctx, meeting: Meeting, *, open_item: int | None = None) -> dic
             }
         )
     year = meeting.starts_at.astimezone(TZ).year
+    latest = digital.latest_close(roll) if roll is not None and roll.digital_decided_at else None
     return {
+        "latest_close": latest,
+        "latest_close_input": latest.astimezone(TZ).strftime("%Y-%m-%dT%H:%M") if latest else "",
         "meeting": meeting,
         "roll": roll,
         "state": state,
@@ -226,7 +229,39 @@ def digital_page(ctx: Ctx) -> Response:
     return redirect(ctx, "democracy_votes", meeting_id=meeting.id)
 
 
+@page
+def open_digital_page(ctx: Ctx) -> Response:
+    """Continue a question recorded at the meeting digitally, until the close chosen (7 × 24 h at most)."""
+    meeting = _meeting(ctx)
+    question_id = ctx.int_param("question_id")
+    raw = ctx.value(f"closes_at-{question_id}").strip()
+    try:
+        closes_at = datetime.fromisoformat(raw).replace(tzinfo=TZ) if 0 < len(raw) <= 19 else None
+    except ValueError:
+        closes_at = None
+    field = f"closes_at-{question_id}"
+    question = ctx.db.get(Question, question_id)
+    if question is None or question.meeting_id != meeting.id:
+        raise NotFound()
+    item_id = question.agenda_item_id
+    if closes_at is None:
+        exc = ValidationFailed(_("Nogle felter skal rettes."))
+        return _again(ctx, meeting, exc, {field: _("Skriv tidspunktet som fx 2027-03-15 21:30.")}, item_id)
+    try:
+        digital.open_digital(ctx.db, ctx.principal, question_id=question_id, closes_at=closes_at)
+    except AppError as exc:
+        return _again(ctx, meeting, exc, {field: exc.message}, item_id)
+    ctx.flash(_("Den digitale afstemning er åben. Husstande på papir får et brev om at stemme ved brev."))
+    return redirect(ctx, "democracy_votes", meeting_id=meeting.id)
+
+
 routes = [
+    Route(
+        "/meetings/{meeting_id:int}/votes/questions/{question_id:int}/digital",
+        open_digital_page,
+        methods=["POST"],
+        name="democracy_open_digital",
+    ),
     Route("/meetings/{meeting_id:int}/votes", votes_page, name="democracy_votes"),
     Route(
         "/meetings/{meeting_id:int}/votes/items/{item_id:int}",
