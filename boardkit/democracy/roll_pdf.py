@@ -86,9 +86,12 @@ def _head(book: pdfbook.Book, flow: L.Flow, spec: RollPdfSpec) -> None:
         doc.set_text_color(*L.BLUE)
         doc.put(X, y + 15, W, _("Valgliste").upper(), size=10, style="B")
         doc.set_text_color(*L.INK)
-        doc.put(X, y + 21, W, spec.title, size=19, h=8.4, family=pdf.FONT_HEAVY)
+        for n, line in enumerate(title_lines):
+            doc.put(X, y + 21 + n * 8.4, W, line, size=19, h=8.4, family=pdf.FONT_HEAVY)
 
-    flow.block(33, top)
+    # A long title wraps (measured a little narrower: the heavy face is wider than the body's bold).
+    title_lines = book.lines(spec.title, W - 12, style="B", size=19)[:3]
+    flow.block(24.6 + 8.4 * len(title_lines), top)
     facts = [
         (_("Tidspunkt"), fmt_datetime(spec.starts_at)),
         (_("Sted"), spec.location),
