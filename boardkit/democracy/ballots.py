@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy import and_, case, func, insert, join, or_, select, update
 from sqlalchemy.orm import Session
 
 from boardkit.core import audit
@@ -87,8 +87,8 @@ def use_units(
     if n < 1:
         raise ValueError("at least one choice")
     spend(db, question_id=question.id, household_id=household_id, units=n)
-    db.add(
-        Participation(
+    db.execute(
+        insert(Participation).values(
             question_id=question.id,
             household_id=household_id,
             person_id=person_id,
@@ -229,29 +229,103 @@ def check_choice(question: Question, choice: str, *, field: str = "choice") -> N
         )
 
 
-def person_units(db: Session, question: Question, voter: RollVoter) -> int:
-    """The units this person has used on the question: their own votes (online) and, when they
-    were checked in while the meeting counted it, the one unit they had there."""
-    own = db.scalar(
-        select(func.coalesce(func.sum(Participation.units), 0)).where(
-            Participation.question_id == question.id,
-            Participation.household_id == voter.household_id,
-            Participation.person_id == voter.person_id,
+def _own_units(question_id: Any, household_id: Any, person_id: Any) -> Any:
+    """The units a person has used on a question by their own votes (online, by letter or code),
+    as a scalar subquery (the arguments are values or correlated columns)."""
+    return (
+        select(func.coalesce(func.sum(Participation.units), 0))
+        .where(
+            Participation.question_id == question_id,
+            Participation.household_id == household_id,
+            Participation.person_id == person_id,
             Participation.channel != "meeting",
         )
+        .scalar_subquery()
     )
-    used = int(own or 0)
-    counted = aware(question.counted_at)
-    if counted is not None:
-        checked_in = db.scalar(
-            select(CheckIn.id).where(
-                CheckIn.voter_id == voter.id,
-                CheckIn.checked_in_at <= counted,
-                or_(CheckIn.checked_out_at.is_(None), CheckIn.checked_out_at > counted),
-            )
+
+
+def _present_at_count(voter_id: Any, counted_at: Any) -> Any:
+    """Whether the voter was checked in when the meeting counted the question (an EXISTS)."""
+    return (
+        select(CheckIn.id)
+        .where(
+            CheckIn.voter_id == voter_id,
+            CheckIn.checked_in_at <= counted_at,
+            or_(CheckIn.checked_out_at.is_(None), CheckIn.checked_out_at > counted_at),
         )
-        used += 1 if checked_in is not None else 0
-    return used
+        .exists()
+    )
+
+
+def person_units(db: Session, question: Question, voter: RollVoter) -> int:
+    """The units this person has used on the question: their own votes (online) and, when they
+    were checked in while the meeting counted it, the one unit they had there (one query)."""
+    counted = aware(question.counted_at)
+    columns = [_own_units(question.id, voter.household_id, voter.person_id)]
+    if counted is not None:
+        columns.append(_present_at_count(voter.id, counted))
+    row = db.execute(select(*columns)).one()
+    return int(row[0] or 0) + (1 if counted is not None and row[1] else 0)
+
+
+@dataclass(frozen=True)
+class _Casting:
+    """What a vote needs to know, read in one statement (``_for_casting``)."""
+
+    question: Question
+    voter_id: int | None
+    household_id: int | None
+    both_units: bool
+    left: int | None  # the household's units left (None: no HouseholdUnits row)
+    person_units: int
+
+
+def _for_casting(db: Session, question_id: int, person_id: int | None) -> _Casting:
+    """The question (held ``FOR KEY SHARE`` like ``get_question(for_vote=True)``: only its row,
+    so the close waits for this vote), the person's place on its roll, the roll's rule on one
+    person using both units, the household's units left and the units this person has used —
+    one statement instead of six. 404 when there is no such question."""
+    counted = Question.counted_at
+    voter = join(RollHousehold, RollVoter, RollVoter.household_id == RollHousehold.id)
+    left = (
+        select(HouseholdUnits.units - HouseholdUnits.used)
+        .where(
+            HouseholdUnits.question_id == Question.id,
+            HouseholdUnits.household_id == RollVoter.household_id,
+        )
+        .scalar_subquery()
+    )
+    present = and_(counted.is_not(None), _present_at_count(RollVoter.id, counted))
+    q = (
+        select(
+            Question,
+            RollVoter.id,
+            RollVoter.household_id,
+            Roll.one_person_both_units,
+            left,
+            _own_units(Question.id, RollVoter.household_id, RollVoter.person_id),
+            case((present, 1), else_=0),
+        )
+        .join(Roll, Roll.id == Question.roll_id)
+        .outerjoin(voter, and_(RollHousehold.roll_id == Question.roll_id, RollVoter.person_id == person_id))
+        .where(Question.id == question_id)
+        .order_by(RollVoter.id)
+        .limit(1)
+        .execution_options(populate_existing=True)
+        .with_for_update(read=True, key_share=True, of=Question)
+    )
+    row = db.execute(q).first()
+    if row is None:
+        raise NotFound()
+    question, voter_id, household_id, both, units_left, own, at_meeting = row
+    return _Casting(
+        question=question,
+        voter_id=voter_id,
+        household_id=household_id,
+        both_units=bool(both),
+        left=None if units_left is None else int(units_left),
+        person_units=int(own or 0) + int(at_meeting or 0),
+    )
 
 
 def cast(
@@ -270,32 +344,28 @@ def cast(
     has not that many left — whatever the channel it used them by. The receipt says nothing of
     the choice."""
     now = now or utcnow()
-    question = get_question(db, question_id, for_vote=True)
-    voter = my_voter(db, principal, question)
-    if voter is None:
+    if principal.person_id is None:
+        raise NotFound()
+    found = _for_casting(db, question_id, principal.person_id)
+    question = found.question
+    if found.voter_id is None or found.household_id is None:
         raise NotFound()
     check_open(question, now)
     check_choice(question, choice)
-    roll = db.get(Roll, question.roll_id)
-    assert roll is not None
     if units not in (1, 2):
         raise ValidationFailed(_("Du kan afgive 1 eller 2 stemmer."), fields={"units": _("1 eller 2.")})
-    # The household's units first (its message is the one that matters); the conditional UPDATE
-    # in ``use_units`` stays the guard against two devices at the same instant.
-    left = db.execute(
-        select(HouseholdUnits.units - HouseholdUnits.used).where(
-            HouseholdUnits.question_id == question.id, HouseholdUnits.household_id == voter.household_id
-        )
-    ).scalar()
-    if left is not None and left < units:
+    # The household's units first (its message is the one that matters), from the statement that
+    # read the question; the conditional UPDATE in ``use_units`` stays the guard against two
+    # devices at the same instant.
+    if found.left is not None and found.left < units:
         raise Conflict(_("Husstanden har brugt sine 2 stemmer."), code="units_used")
-    if not roll.one_person_both_units:
+    if not found.both_units:
         if units != 1:
             raise ValidationFailed(
                 _("Hver stemmeberettiget afgiver én stemme; husstandens anden stemme er den anden voksnes."),
                 fields={"units": _("Kun 1 stemme.")},
             )
-        if person_units(db, question, voter) >= 1:
+        if found.person_units >= 1:
             raise Conflict(
                 _("Du har allerede stemt. Husstandens anden stemme afgives af en anden stemmeberettiget."),
                 code="person_voted",
@@ -303,7 +373,7 @@ def cast(
     use_units(
         db,
         question=question,
-        household_id=voter.household_id,
+        household_id=found.household_id,
         choices=[choice] * units,
         channel="online",
         person_id=principal.person_id,
