@@ -1,12 +1,18 @@
 """10,000 households voting in the last hour of a digital vote: ``POST /api/v1/ballots`` at a
-steady 200 requests/s on PostgreSQL for 60 s, against a real ``boardkit serve`` (one process, the
-in-process worker off), with no lost or double-counted unit.
+steady 200 requests/s on PostgreSQL for 60 s, against real ``boardkit serve`` processes (two by
+default, ``--processes``; the in-process worker off: on PostgreSQL the jobs live in the database, so
+several app processes may serve one database), with no lost or double-counted unit.
 
 The database (``BOARDKIT_BENCH_DEMOCRACY_URL``, made empty first) is migrated and filled in bulk:
 one organisation, one department of 10,000 tenancies and about 15,000 adult residents (5,500
 households of one adult, 4,000 of two, 500 of three), a department meeting held an hour ago whose
 roll (``roll.make_roll``) and recorded end and decision to vote digitally are in place, one
-proposal open for digital voting until an hour from now, and an API token for every voter.
+proposal open for digital voting until an hour from now, and an API token for every voter; then
+ANALYZE, as after any bulk load (the benchmark's server may run without autovacuum, and a roll
+that size is analysed long before its vote in production).
+
+Each server process listens on its own port and the client spreads its keep-alive connections
+over them evenly, as a load balancer in front of them would.
 
 The load is open-loop (a request is sent at its planned instant whether or not earlier ones have
 answered; latency counts from that instant): every request is a different voter. Most are the
@@ -20,7 +26,7 @@ used more than its 2 units, and every three-adult household got exactly one 409.
 
 Budget (issue 18): 200 ballots/s sustained, p99 < 300 ms, no lost or double-counted unit.
 
-    .venv/bin/python bench/bench_democracy.py [--rate 200] [--seconds 60] [--households 10000]
+    .venv/bin/python bench/bench_democracy.py [--rate 200] [--seconds 60] [--households 10000] [--processes 2]
 """
 
 from __future__ import annotations
@@ -46,7 +52,7 @@ from bench_throughput import BARE_APP, free_port, wait_until_up
 from sqlalchemy import create_engine, func, insert, make_url, select, text
 
 BIN = Path(sys.executable).parent
-PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/dem6b"
+PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/boardkit_bench_democracy"
 BUDGET_RATE = 200.0
 BUDGET_P99_MS = 300.0
 # Households by their number of adults (per 10,000): about 15,000 adults in all.
@@ -218,6 +224,8 @@ def populate(url: str, *, households: int, seconds: float, rate: float, rng: ran
                 }
             )
         s.execute(insert(ApiToken), tokens)
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("ANALYZE"))
     db.dispose()
     plan.requests, plan.warm = plan_requests(by_household, secrets_by_person, int(seconds * rate), rng)
     return plan
@@ -299,13 +307,15 @@ async def read_response(reader: asyncio.StreamReader) -> tuple[int, bytes, bool]
 
 
 async def open_loop(
-    port: int, requests: list[tuple[bytes, str]], rate: float, connections: int = 64
+    port: int | list[int], requests: list[tuple[bytes, str]], rate: float, connections: int = 64
 ) -> tuple[list[Sample], float]:
     """Send request i at t0 + i / rate whether or not earlier ones have answered; the latency of
     each counts from its planned instant (so a server falling behind shows, also when every
     connection is busy and a request waits in this client). A small raw HTTP/1.1 client over
     ``connections`` keep-alive connections: httpx costs too much CPU per request to keep 200/s on
-    a 2-core machine beside the server and the database."""
+    a 2-core machine beside the server and the database. Several ``port``s: the connections are
+    spread over them evenly (one server process each)."""
+    ports = port if isinstance(port, list) else [port]
     queue: asyncio.Queue[tuple[float, bytes, str] | None] = asyncio.Queue()
     samples: list[Sample] = []
     t0 = time.perf_counter() + 0.1
@@ -319,7 +329,7 @@ async def open_loop(
         for _ in range(connections):
             queue.put_nowait(None)
 
-    async def connection() -> None:
+    async def connection(port: int) -> None:
         reader: asyncio.StreamReader | None = None
         writer: asyncio.StreamWriter | None = None
         while (item := await queue.get()) is not None:
@@ -350,7 +360,7 @@ async def open_loop(
         if writer is not None:
             writer.close()
 
-    await asyncio.gather(feed(), *(connection() for _ in range(connections)))
+    await asyncio.gather(feed(), *(connection(ports[i % len(ports)]) for i in range(connections)))
     return samples, time.perf_counter() - t0
 
 
@@ -463,7 +473,9 @@ def report(label: str, samples: list[Sample], elapsed: float) -> dict[str, float
     return figures
 
 
-def run(url: str, *, rate: float, seconds: float, households: int, bare_seconds: float) -> bool:
+def run(
+    url: str, *, rate: float, seconds: float, households: int, bare_seconds: float, processes: int
+) -> bool:
     rng = random.Random(18)
     started = time.perf_counter()
     plan = populate(url, households=households, seconds=seconds, rate=rate, rng=rng)
@@ -473,12 +485,11 @@ def run(url: str, *, rate: float, seconds: float, households: int, bare_seconds:
         f"({dict(Counter(kind for _t, kind in plan.requests))})"
     )
     tmp = Path(tempfile.mkdtemp(prefix="bk-democracy-"))
-    port, bare_port = free_port(), free_port()
+    ports, bare_port = [free_port() for _ in range(processes)], free_port()
     env = {
         **os.environ,
         "BOARDKIT_DATA_DIR": str(tmp / "data"),
         "BOARDKIT_DATABASE_URL": url,
-        "BOARDKIT_PORT": str(port),
         "BOARDKIT_SECRET_KEY": "bench",
         "BOARDKIT_INPROCESS_WORKER": "0",
         "PYTHONWARNINGS": "ignore",
@@ -486,16 +497,22 @@ def run(url: str, *, rate: float, seconds: float, households: int, bare_seconds:
     (tmp / "bare.py").write_text(BARE_APP)
     procs: list[subprocess.Popen[bytes]] = []
     try:
-        procs.append(start([str(BIN / "boardkit"), "serve"], env, tmp, tmp / "serve.log"))
+        for n, port in enumerate(ports):
+            serve_env = {**env, "BOARDKIT_PORT": str(port)}
+            procs.append(start([str(BIN / "boardkit"), "serve"], serve_env, tmp, tmp / f"serve{n}.log"))
+            if n == 0:  # the first one migrates (nothing to do) before the others start
+                wait_until_up(f"http://127.0.0.1:{port}/login", procs[0])
+        servers = procs[:]
         bare_cmd = [sys.executable, "-m", "uvicorn", "bare:app", "--port", str(bare_port)]
         procs.append(
             start([*bare_cmd, "--log-level", "warning", "--no-access-log"], env, tmp, tmp / "bare.log")
         )
-        base, bare = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{bare_port}"
-        for proc, url_up, log in (
-            (procs[0], base + "/login", "serve.log"),
-            (procs[1], bare + "/", "bare.log"),
-        ):
+        bare = f"http://127.0.0.1:{bare_port}"
+        checks = [
+            (p, f"http://127.0.0.1:{port}/login", f"serve{n}.log")
+            for n, (p, port) in enumerate(zip(servers, ports, strict=True))
+        ]
+        for proc, url_up, log in (*checks, (procs[-1], bare + "/", "bare.log")):
             try:
                 wait_until_up(url_up, proc)
             except SystemExit:
@@ -511,28 +528,34 @@ def run(url: str, *, rate: float, seconds: float, households: int, bare_seconds:
         # Warm up: the bare page, then a few ballots by first voters of households outside the
         # plan (their units count in the database check like any other).
         asyncio.run(open_loop(bare_port, [(page, "warm")] * 200, 100.0))
-        warm_samples, _ = asyncio.run(open_loop(port, [(ballot(t), k) for t, k in plan.warm], 20.0))
+        warm_samples, _ = asyncio.run(open_loop(ports, [(ballot(t), k) for t, k in plan.warm], 20.0))
         warm_created = sum(1 for s in warm_samples if s.status == 201)
         if any(s.status not in (201, 409) for s in warm_samples):
             print("warm-up answers:", Counter((s.status, s.code) for s in warm_samples))
         bare_plan = [(page, "bare")] * int(bare_seconds * rate)
         bare_samples, bare_elapsed = asyncio.run(open_loop(bare_port, bare_plan, rate))
         load = [(ballot(token), kind) for token, kind in plan.requests]
-        # CPU per ballot: the server process, its PostgreSQL backends, this client.
+        # CPU per ballot: the server processes, their PostgreSQL backends, this client.
         backends = backend_pids(url) if sys.platform == "linux" else []
-        before = {pid: cpu_seconds(pid) for pid in [procs[0].pid, *backends]}
+        before = {pid: cpu_seconds(pid) for pid in [*(p.pid for p in servers), *backends]}
         client_before = time.process_time()
-        samples, elapsed = asyncio.run(open_loop(port, load, rate))
+        samples, elapsed = asyncio.run(open_loop(ports, load, rate))
         client_cpu = time.process_time() - client_before
         backends = sorted(set(backends) | set(backend_pids(url)))
-        server_cpu = cpu_seconds(procs[0].pid) - before[procs[0].pid]
+        server_cpus = [cpu_seconds(p.pid) - before[p.pid] for p in servers]
+        server_cpu = sum(server_cpus)
         pg_cpu = sum(cpu_seconds(pid) - before.get(pid, 0.0) for pid in backends)
-        server_log = (tmp / "serve.log").read_text(errors="replace")
+        server_log = "\n".join(
+            (tmp / f"serve{n}.log").read_text(errors="replace") for n in range(len(servers))
+        )
     finally:
         stop(procs)
         shutil.rmtree(tmp, ignore_errors=True)
 
-    print(f"-- PostgreSQL, open loop at {rate:g} requests/s, one server process, worker off")
+    print(
+        f"-- PostgreSQL, open loop at {rate:g} requests/s, {processes} server process"
+        f"{'es' if processes != 1 else ''} (boardkit serve, one port each), worker off"
+    )
     print(
         f"{'target':<28}{'sent':>7}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'max ms':>9}  status"
     )
@@ -550,10 +573,12 @@ def run(url: str, *, rate: float, seconds: float, households: int, bare_seconds:
     db = check_database(url, plan.question_id)
     n = max(1, len(samples))
     print(
-        f"CPU per request: server {server_cpu / n * 1000:.1f} ms, "
-        f"PostgreSQL backends {pg_cpu / n * 1000:.1f} ms, "
-        f"this client {client_cpu / n * 1000:.1f} ms (the server's one process can answer at most "
-        f"~{n / server_cpu if server_cpu else float('inf'):.0f} requests/s on its own core)"
+        f"CPU per request: server {server_cpu / n * 1000:.1f} ms ({processes} process"
+        f"{'es' if processes != 1 else ''}: "
+        + ", ".join(f"{c / n * 1000:.1f}" for c in server_cpus)
+        + f" ms), PostgreSQL backends {pg_cpu / n * 1000:.1f} ms, "
+        f"this client {client_cpu / n * 1000:.1f} ms (one server process can answer at most "
+        f"~{n / server_cpu if server_cpu else float('inf'):.0f} requests/s on a core of its own)"
     )
     print(
         f"database: units used {db['units_used']}, ballots {db['ballots']}, participation units "
@@ -600,13 +625,21 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--households", type=int, default=10_000)
     parser.add_argument("--bare-seconds", type=float, default=10.0)
+    parser.add_argument(
+        "--processes", type=int, default=2, help="boardkit serve processes (one port each; default 2)"
+    )
     args = parser.parse_args()
     url = reset_database(os.environ.get("BOARDKIT_BENCH_DEMOCRACY_URL", ""))
     if not url:
         print("PostgreSQL not measured: the budget is PostgreSQL's")
         return 0
     ok = run(
-        url, rate=args.rate, seconds=args.seconds, households=args.households, bare_seconds=args.bare_seconds
+        url,
+        rate=args.rate,
+        seconds=args.seconds,
+        households=args.households,
+        bare_seconds=args.bare_seconds,
+        processes=max(1, args.processes),
     )
     return 0 if ok else 1
 

@@ -10,13 +10,14 @@ transaction but share no key: nothing in the schema joins them.
 
 from __future__ import annotations
 
+import functools
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import and_, case, func, insert, join, or_, select, update
+from sqlalchemy import Integer, and_, bindparam, case, func, insert, join, or_, select, update
 from sqlalchemy.orm import Session
 
 from boardkit.core import audit
@@ -56,20 +57,31 @@ def ensure_units(db: Session, question: Question) -> None:
         db.execute(insert(HouseholdUnits), rows)
 
 
-def spend(db: Session, *, question_id: int, household_id: int, units: int) -> None:
-    """Use ``units`` of the household's units, or raise Conflict when it has not that many left."""
-    done = db.execute(
+@functools.cache
+def _spend_statement() -> Any:
+    """The conditional UPDATE (built once: every vote runs it)."""
+    units = bindparam("n_units", type_=Integer)
+    return (
         update(HouseholdUnits)
         .where(
-            HouseholdUnits.question_id == question_id,
-            HouseholdUnits.household_id == household_id,
+            HouseholdUnits.question_id == bindparam("q_id", type_=Integer),
+            HouseholdUnits.household_id == bindparam("h_id", type_=Integer),
             HouseholdUnits.used + units <= HouseholdUnits.units,
         )
         .values(used=HouseholdUnits.used + units)
         .execution_options(synchronize_session=False)
     )
+
+
+def spend(db: Session, *, question_id: int, household_id: int, units: int) -> None:
+    """Use ``units`` of the household's units, or raise Conflict when it has not that many left."""
+    done = db.execute(_spend_statement(), {"q_id": question_id, "h_id": household_id, "n_units": units})
     if done.rowcount != 1:  # type: ignore[attr-defined]
         raise Conflict(_("Husstanden har brugt sine 2 stemmer."), code="units_used")
+
+
+_PARTICIPATION = insert(Participation)
+_BALLOT = insert(Ballot)
 
 
 def use_units(
@@ -88,20 +100,19 @@ def use_units(
         raise ValueError("at least one choice")
     spend(db, question_id=question.id, household_id=household_id, units=n)
     db.execute(
-        insert(Participation).values(
-            question_id=question.id,
-            household_id=household_id,
-            person_id=person_id,
-            units=n,
-            channel=channel,
-            at=utcnow(),
-            registered_by=registered_by,
-        )
+        _PARTICIPATION,
+        {
+            "question_id": question.id,
+            "household_id": household_id,
+            "person_id": person_id,
+            "units": n,
+            "channel": channel,
+            "at": utcnow(),
+            "registered_by": registered_by,
+        },
     )
-    db.execute(
-        insert(Ballot),
-        [{"id": secrets.token_hex(16), "question_id": question.id, "choice": choice} for choice in choices],
-    )
+    rows = [{"id": secrets.token_hex(16), "question_id": question.id, "choice": choice} for choice in choices]
+    db.execute(_BALLOT, rows[0] if n == 1 else rows)
 
 
 # --- casting a vote after the meeting (online, by letter) -------------------------------------------
@@ -285,6 +296,23 @@ def _for_casting(db: Session, question_id: int, person_id: int | None) -> _Casti
     so the close waits for this vote), the person's place on its roll, the roll's rule on one
     person using both units, the household's units left and the units this person has used —
     one statement instead of six. 404 when there is no such question."""
+    row = db.execute(_casting_statement(), {"question_id": question_id, "person_id": person_id}).first()
+    if row is None:
+        raise NotFound()
+    question, voter_id, household_id, both, units_left, own, at_meeting = row
+    return _Casting(
+        question=question,
+        voter_id=voter_id,
+        household_id=household_id,
+        both_units=bool(both),
+        left=None if units_left is None else int(units_left),
+        person_units=int(own or 0) + int(at_meeting or 0),
+    )
+
+
+@functools.cache
+def _casting_statement() -> Any:
+    """``_for_casting``'s statement, built once (every vote runs it)."""
     counted = Question.counted_at
     voter = join(RollHousehold, RollVoter, RollVoter.household_id == RollHousehold.id)
     left = (
@@ -296,7 +324,7 @@ def _for_casting(db: Session, question_id: int, person_id: int | None) -> _Casti
         .scalar_subquery()
     )
     present = and_(counted.is_not(None), _present_at_count(RollVoter.id, counted))
-    q = (
+    return (
         select(
             Question,
             RollVoter.id,
@@ -307,24 +335,18 @@ def _for_casting(db: Session, question_id: int, person_id: int | None) -> _Casti
             case((present, 1), else_=0),
         )
         .join(Roll, Roll.id == Question.roll_id)
-        .outerjoin(voter, and_(RollHousehold.roll_id == Question.roll_id, RollVoter.person_id == person_id))
-        .where(Question.id == question_id)
+        .outerjoin(
+            voter,
+            and_(
+                RollHousehold.roll_id == Question.roll_id,
+                RollVoter.person_id == bindparam("person_id", type_=Integer),
+            ),
+        )
+        .where(Question.id == bindparam("question_id", type_=Integer))
         .order_by(RollVoter.id)
         .limit(1)
         .execution_options(populate_existing=True)
         .with_for_update(read=True, key_share=True, of=Question)
-    )
-    row = db.execute(q).first()
-    if row is None:
-        raise NotFound()
-    question, voter_id, household_id, both, units_left, own, at_meeting = row
-    return _Casting(
-        question=question,
-        voter_id=voter_id,
-        household_id=household_id,
-        both_units=bool(both),
-        left=None if units_left is None else int(units_left),
-        person_units=int(own or 0) + int(at_meeting or 0),
     )
 
 

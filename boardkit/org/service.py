@@ -6,10 +6,22 @@ domains import this module; the modules of ``org`` import each other directly, n
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime
+import functools
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
+from typing import Any, cast
 
-from sqlalchemy import or_, select
+from sqlalchemy import (
+    BindParameter,
+    CompoundSelect,
+    bindparam,
+    case,
+    literal_column,
+    null,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from boardkit.core.db import utcnow
@@ -102,33 +114,80 @@ from boardkit.org.transitions import transitions_board as transitions_board
 def build_principal(db: Session, *, person_id: int, now: datetime | None = None) -> Principal:
     """What a person may see at the moment ``now`` (default: this instant): the memberships in
     office then (to the second: a seat that ended at 21:30 gives nothing at 21:30), the
-    residencies of that day, staff scopes."""
+    residencies of that day, staff scopes — read in one statement."""
     now = now or utcnow()
-    day = local_day(now)
-    rows = db.execute(
-        select(Membership.board_id, Membership.role, Board.department_id)
+    rows = db.execute(_principal_statement(), _principal_params(person_id, now)).all()
+    return _principal(db, person_id, rows)
+
+
+def _principal_params(person_id: int, now: datetime) -> dict[str, Any]:
+    return {"person_id": person_id, "now": now, "day": local_day(now)}
+
+
+@functools.cache
+def _principal_parts() -> list[Any]:
+    """The rows a principal is made of, as (kind, a, b, c, d, e): "m" a membership in office (board,
+    its department, role), "r" a residency's department, "s" a staff scope (organisation,
+    department). Built once; the person, the moment and its day are parameters."""
+    person: BindParameter[int] = bindparam("person_id")
+    now: BindParameter[datetime] = bindparam("now")
+    day: BindParameter[date] = bindparam("day")
+    none = null()
+    return [
+        select(literal_column("'m'"), Membership.board_id, Board.department_id, Membership.role, none, none)
         .join(Board, Board.id == Membership.board_id)
-        .where(Membership.person_id == person_id, in_office_clause(now))
-    ).all()
+        .where(Membership.person_id == person, in_office_clause(cast(datetime, now))),
+        select(literal_column("'r'"), Tenancy.department_id, none, none, none, none)
+        .join(Residency, Residency.tenancy_id == Tenancy.id)
+        .where(
+            Residency.person_id == person,
+            or_(Residency.start_date.is_(None), Residency.start_date <= day),
+            or_(Residency.end_date.is_(None), Residency.end_date >= day),
+        ),
+        select(
+            literal_column("'s'"), StaffRole.organisation_id, StaffRole.department_id, none, none, none
+        ).where(StaffRole.person_id == person),
+    ]
+
+
+@functools.cache
+def _principal_statement() -> CompoundSelect[Any]:
+    return union_all(*_principal_parts())
+
+
+@functools.cache
+def _identity_statement() -> CompoundSelect[Any]:
+    """The person ("p": id, active, name, email, language) and the principal's rows in one statement."""
+    person = select(
+        literal_column("'p'"),
+        Person.id,
+        case((Person.active, 1), else_=0),
+        Person.name,
+        Person.email,
+        Person.language,
+    ).where(Person.id == bindparam("person_id"))
+    return union_all(person, *_principal_parts())
+
+
+def _principal(db: Session, person_id: int, rows: Sequence[Any]) -> Principal:
     rank = {"chair": 0, "vice_chair": 1, "treasurer": 2, "member": 3, "substitute": 4}
     board_roles: dict[int, str] = {}
     board_departments: dict[int, int | None] = {}
-    for board_id, role, department_id in rows:
-        if board_id not in board_roles or rank[role] < rank[board_roles[board_id]]:
-            board_roles[board_id] = role
-        board_departments[board_id] = department_id
-    departments = db.scalars(
-        select(Tenancy.department_id)
-        .join(Residency, Residency.tenancy_id == Tenancy.id)
-        .where(
-            Residency.person_id == person_id,
-            or_(Residency.start_date.is_(None), Residency.start_date <= day),
-            or_(Residency.end_date.is_(None), Residency.end_date >= day),
-        )
-    ).all()
-    staff = db.execute(
-        select(StaffRole.organisation_id, StaffRole.department_id).where(StaffRole.person_id == person_id)
-    ).all()
+    departments: set[int] = set()
+    staff_organisations: set[int] = set()
+    staff_departments: set[int] = set()
+    for kind, a, b, c, *_rest in rows:
+        if kind == "m":
+            if a not in board_roles or rank[c] < rank[board_roles[a]]:
+                board_roles[a] = c
+            board_departments[a] = b
+        elif kind == "r":
+            departments.add(a)
+        elif kind == "s":
+            if b is None:
+                staff_organisations.add(a)
+            else:
+                staff_departments.add(b)
     locked: set[int] = set()
     for gate in _CLOSED_ITEM_GATES.values():
         locked |= gate(db, person_id, frozenset(board_roles))
@@ -137,8 +196,8 @@ def build_principal(db: Session, *, person_id: int, now: datetime | None = None)
         board_roles=board_roles,
         board_departments=board_departments,
         resident_department_ids=frozenset(departments),
-        staff_organisation_ids=frozenset(o for o, d in staff if d is None),
-        staff_department_ids=frozenset(d for _o, d in staff if d is not None),
+        staff_organisation_ids=frozenset(staff_organisations),
+        staff_department_ids=frozenset(staff_departments),
         closed_locked_boards=frozenset(locked),
     )
 
@@ -154,13 +213,16 @@ def register_closed_item_gate(owner: str, gate: ClosedItemGate) -> None:
 
 
 def load_identity(db: Session, person_id: int) -> Identity | None:
-    person = db.get(Person, person_id)
-    if person is None or not person.active:
+    """Who is asking (None for an unknown or deactivated person) and what they may see now: one
+    statement for the person and their principal (every request runs it)."""
+    rows = db.execute(_identity_statement(), _principal_params(person_id, utcnow())).all()
+    person = next((r for r in rows if r[0] == "p"), None)
+    if person is None or not person[2]:
         return None
     return Identity(
-        person_id=person.id,
-        name=person.name,
-        email=person.email,
-        language=person.language,
-        principal=build_principal(db, person_id=person.id),
+        person_id=person[1],
+        name=person[3],
+        email=person[4],
+        language=person[5],
+        principal=_principal(db, person_id, [r for r in rows if r[0] != "p"]),
     )
