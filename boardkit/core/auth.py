@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from boardkit.core.db import utcnow
@@ -262,14 +262,29 @@ def create_api_token(db: Session, *, person_id: int, name: str) -> tuple[ApiToke
     return token, secret
 
 
-def resolve_api_token(db: Session, *, secret: str, touch: bool = True) -> ApiToken | None:
-    """The live token for ``secret``; ``touch`` notes its use now (a read request leaves that to
-    :func:`touch_api_token`, later, so it never waits for the write lock)."""
-    token = db.scalar(select(ApiToken).where(ApiToken.token_hash == hash_secret(secret)))
-    if token is None or token.revoked_at is not None:
+@dataclass(frozen=True)
+class TokenUse:
+    """A live API token as a request uses it (read without loading the whole row as an object)."""
+
+    id: int
+    person_id: int
+    last_used_at: datetime | None
+
+
+_LIVE_TOKEN = select(ApiToken.id, ApiToken.person_id, ApiToken.last_used_at).where(
+    ApiToken.token_hash == bindparam("token_hash"), ApiToken.revoked_at.is_(None)
+)
+
+
+def resolve_api_token(db: Session, *, secret: str, touch: bool = True) -> TokenUse | None:
+    """The live token for ``secret``; ``touch`` notes its use now, in this transaction (a read
+    request leaves that to :func:`touch_api_token`, later, so it never waits for the write lock)."""
+    row = db.execute(_LIVE_TOKEN, {"token_hash": hash_secret(secret)}).first()
+    if row is None:
         return None
+    token = TokenUse(id=row[0], person_id=row[1], last_used_at=row[2])
     if touch and needs_touch(token.last_used_at):
-        token.last_used_at = utcnow()
+        touch_api_token(db, token_id=token.id, at=utcnow())
     return token
 
 
@@ -278,14 +293,20 @@ def needs_touch(last_used_at: datetime | None, now: datetime | None = None) -> b
     return last_used_at is None or (now or utcnow()) - last_used_at > TOUCH_EVERY
 
 
+_TOUCH_TOKEN = (
+    update(ApiToken)
+    .where(
+        ApiToken.id == bindparam("token_id"),
+        (ApiToken.last_used_at.is_(None)) | (ApiToken.last_used_at < bindparam("at")),
+    )
+    .values(last_used_at=bindparam("at"))
+    .execution_options(synchronize_session=False)
+)
+
+
 def touch_api_token(db: Session, *, token_id: int, at: datetime) -> None:
     """Note that a token was used at ``at`` (never moving "last used" backwards)."""
-    db.execute(
-        update(ApiToken)
-        .where(ApiToken.id == token_id, (ApiToken.last_used_at.is_(None)) | (ApiToken.last_used_at < at))
-        .values(last_used_at=at)
-        .execution_options(synchronize_session=False)
-    )
+    db.execute(_TOUCH_TOKEN, {"token_id": token_id, "at": at})
 
 
 def list_api_tokens(db: Session, *, person_id: int) -> list[ApiToken]:
