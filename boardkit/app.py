@@ -34,6 +34,7 @@ from boardkit.core.retention import registration as retention
 from boardkit.core.search import registration as search
 from boardkit.core.web import error_page, json_error, unavailable
 from boardkit.core.web.pagecache import PageCache
+from boardkit.core.web.routing import index_routes
 from boardkit.democracy import registration as democracy
 from boardkit.expenses import registration as expenses
 from boardkit.forum import registration as forum
@@ -246,6 +247,7 @@ def create_app(
         exception_handlers={HTTPException: http_error, 500: server_error},
         lifespan=lifespan,
     )
+    index_routes(app)
     app.state.db = database
     app.state.page_cache = PageCache(database.generation)
     app.state.settings = settings
