@@ -14,7 +14,14 @@ from boardkit.core.web.routing import IndexedRouter
 
 
 def _scope(path: str, method: str) -> dict[str, object]:
-    return {"type": "http", "path": path, "root_path": "", "method": method, "headers": [], "query_string": b""}
+    return {
+        "type": "http",
+        "path": path,
+        "root_path": "",
+        "method": method,
+        "headers": [],
+        "query_string": b"",
+    }
 
 
 def _samples(routes: list) -> list[str]:  # type: ignore[type-arg]
