@@ -14,6 +14,10 @@ that size is analysed long before its vote in production).
 Each server process listens on its own port and the client spreads its keep-alive connections
 over them evenly, as a load balancer in front of them would.
 
+Before the measured run, ballots are sent at the full rate for a few seconds by other households'
+first voters (their units count in the database check), so the servers are warm — their database
+connections open, their statements prepared — as they are an hour into a vote.
+
 The load is open-loop (a request is sent at its planned instant whether or not earlier ones have
 answered; latency counts from that instant): every request is a different voter. Most are the
 first voter of a household; some are the second adult of a household that has voted (201, its
@@ -58,6 +62,9 @@ BUDGET_P99_MS = 300.0
 # Households by their number of adults (per 10,000): about 15,000 adults in all.
 SIZES = ((1, 5_500), (2, 4_000), (3, 500))
 CHOICES = ("yes", "no", "blank")
+# Ballots sent at the full rate before the measured run (first voters outside the plan): the
+# servers' pools, threads and prepared statements are warm, as an hour into a vote.
+WARM_SECONDS = 5.0
 
 
 @dataclass
@@ -227,7 +234,9 @@ def populate(url: str, *, households: int, seconds: float, rate: float, rng: ran
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text("ANALYZE"))
     db.dispose()
-    plan.requests, plan.warm = plan_requests(by_household, secrets_by_person, int(seconds * rate), rng)
+    plan.requests, plan.warm = plan_requests(
+        by_household, secrets_by_person, int(seconds * rate), rng, warm=int(WARM_SECONDS * rate)
+    )
     return plan
 
 
@@ -271,6 +280,7 @@ class Sample:
     status: int
     seconds: float  # from the planned instant to the answer
     code: str = ""
+    at: float = 0.0  # the planned instant, from the run's start
 
 
 def http_request(method: str, path: str, body: bytes = b"", headers: dict[str, str] | None = None) -> bytes:
@@ -342,7 +352,9 @@ async def open_loop(
                 await writer.drain()
                 status, body, keep = await asyncio.wait_for(read_response(reader), 60)
             except (OSError, asyncio.IncompleteReadError, TimeoutError, ValueError) as exc:
-                samples.append(Sample(kind, 0, time.perf_counter() - planned, type(exc).__name__))
+                samples.append(
+                    Sample(kind, 0, time.perf_counter() - planned, type(exc).__name__, planned - t0)
+                )
                 if writer is not None:
                     writer.close()
                 reader = writer = None
@@ -353,7 +365,7 @@ async def open_loop(
                     code = str(json.loads(body)["error"]["code"])
                 except (ValueError, KeyError, TypeError):
                     code = body[:80].decode(errors="replace")
-            samples.append(Sample(kind, status, time.perf_counter() - planned, code))
+            samples.append(Sample(kind, status, time.perf_counter() - planned, code, planned - t0))
             if not keep:
                 writer.close()
                 reader = writer = None
@@ -473,6 +485,18 @@ def report(label: str, samples: list[Sample], elapsed: float) -> dict[str, float
     return figures
 
 
+def slow_windows(samples: list[Sample], width: float = 2.0, show: int = 5) -> None:
+    """The slowest windows of the run by their p99 (where a tail comes from: the start, a pause)."""
+    windows: dict[int, list[float]] = {}
+    for s in samples:
+        windows.setdefault(int(s.at // width), []).append(s.seconds)
+    worst = sorted(windows.items(), key=lambda kv: -pct(kv[1], 99))[:show]
+    print(
+        f"slowest {width:g} s windows (start s: p99 / max ms): "
+        + ", ".join(f"{k * width:g}: {pct(v, 99):.0f} / {max(v) * 1000:.0f}" for k, v in worst)
+    )
+
+
 def run(
     url: str, *, rate: float, seconds: float, households: int, bare_seconds: float, processes: int
 ) -> bool:
@@ -525,10 +549,10 @@ def run(
             return http_request("POST", "/api/v1/ballots", body, {"Authorization": f"Bearer {token}"})
 
         page = http_request("GET", "/")
-        # Warm up: the bare page, then a few ballots by first voters of households outside the
-        # plan (their units count in the database check like any other).
+        # Warm up: the bare page, then WARM_SECONDS of ballots at the full rate by first voters of
+        # households outside the plan (their units count in the database check like any other).
         asyncio.run(open_loop(bare_port, [(page, "warm")] * 200, 100.0))
-        warm_samples, _ = asyncio.run(open_loop(ports, [(ballot(t), k) for t, k in plan.warm], 20.0))
+        warm_samples, _ = asyncio.run(open_loop(ports, [(ballot(t), k) for t, k in plan.warm], rate))
         warm_created = sum(1 for s in warm_samples if s.status == 201)
         if any(s.status not in (201, 409) for s in warm_samples):
             print("warm-up answers:", Counter((s.status, s.code) for s in warm_samples))
@@ -565,6 +589,7 @@ def run(
         mine = [s for s in samples if s.kind == kind]
         if mine:
             report(f"  {kind} voter of a household", mine, elapsed)
+    slow_windows(samples)
     created = sum(1 for s in samples if s.status == 201) + warm_created
     refused = [s for s in samples if s.status == 409]
     third = [s for s in samples if s.kind == "third"]

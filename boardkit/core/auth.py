@@ -11,12 +11,13 @@ import hmac
 import logging
 import re
 import secrets
+import typing
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy import Table, bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from boardkit.core.db import utcnow
@@ -271,15 +272,20 @@ class TokenUse:
     last_used_at: datetime | None
 
 
-_LIVE_TOKEN = select(ApiToken.id, ApiToken.person_id, ApiToken.last_used_at).where(
-    ApiToken.token_hash == bindparam("token_hash"), ApiToken.revoked_at.is_(None)
+# Every API request runs these two: plain Core statements on the session's connection (the ORM's
+# execution path costs more than the query). The use of a token is bookkeeping, not page data: it
+# does not move the data generation (core/generation.py).
+_TOKEN_TABLE = typing.cast(Table, ApiToken.__table__)
+_TOKENS = _TOKEN_TABLE.c
+_LIVE_TOKEN = select(_TOKENS.id, _TOKENS.person_id, _TOKENS.last_used_at).where(
+    _TOKENS.token_hash == bindparam("token_hash"), _TOKENS.revoked_at.is_(None)
 )
 
 
 def resolve_api_token(db: Session, *, secret: str, touch: bool = True) -> TokenUse | None:
     """The live token for ``secret``; ``touch`` notes its use now, in this transaction (a read
     request leaves that to :func:`touch_api_token`, later, so it never waits for the write lock)."""
-    row = db.execute(_LIVE_TOKEN, {"token_hash": hash_secret(secret)}).first()
+    row = db.connection().execute(_LIVE_TOKEN, {"token_hash": hash_secret(secret)}).first()
     if row is None:
         return None
     token = TokenUse(id=row[0], person_id=row[1], last_used_at=row[2])
@@ -294,19 +300,18 @@ def needs_touch(last_used_at: datetime | None, now: datetime | None = None) -> b
 
 
 _TOUCH_TOKEN = (
-    update(ApiToken)
+    update(_TOKEN_TABLE)
     .where(
-        ApiToken.id == bindparam("token_id"),
-        (ApiToken.last_used_at.is_(None)) | (ApiToken.last_used_at < bindparam("at")),
+        _TOKENS.id == bindparam("token_id"),
+        (_TOKENS.last_used_at.is_(None)) | (_TOKENS.last_used_at < bindparam("at")),
     )
     .values(last_used_at=bindparam("at"))
-    .execution_options(synchronize_session=False)
 )
 
 
 def touch_api_token(db: Session, *, token_id: int, at: datetime) -> None:
     """Note that a token was used at ``at`` (never moving "last used" backwards)."""
-    db.execute(_TOUCH_TOKEN, {"token_id": token_id, "at": at})
+    db.connection().execute(_TOUCH_TOKEN, {"token_id": token_id, "at": at})
 
 
 def list_api_tokens(db: Session, *, person_id: int) -> list[ApiToken]:

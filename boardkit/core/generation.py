@@ -1,18 +1,25 @@
-"""The data generation: one number that rises with every committed change, for page caches.
+"""The data generation: a token that changes with every committed change, for page caches.
 
-Every write transaction that changed anything a page is made of raises ``data_generation.value``
-just before it commits (bookkeeping such as the job queue and login attempts does not count).
-A cached page is served only while the number is what it was when the page was made, so a
-change committed by any process empties every process's cache of it at once.
+Every write transaction that changed anything a page is made of moves the generation on
+(bookkeeping such as the job queue and login attempts does not count). A cached page is served
+only while the token is what it was when the page was made, so a change committed by any process
+empties every process's cache of it at once.
 
-Reading the number must cost next to nothing, since it is read per request:
-- SQLite: a read-only connection reads the one row (an indexed read in WAL mode, where
-  readers never wait for writers — the only database read on the event loop);
-- PostgreSQL: the number is sent with ``NOTIFY`` at commit and a listener thread in each
-  process keeps the newest one (no query per request). While the listener is not connected
-  the generation is unknown and nothing is served from a cache. A change committed by another
-  process reaches the listener within milliseconds; a change by this process counts at once
-  (the local epoch).
+Reading the token must cost next to nothing, since it is read per request:
+- SQLite: the change raises ``data_generation.value`` just before the commit (writers take
+  turns anyway); a read-only connection reads the one row (an indexed read in WAL mode, where
+  readers never wait for writers — the only database read on the event loop).
+- PostgreSQL: after the commit, a notifier thread of the process sends ``NOTIFY`` on a
+  connection of its own (several commits in a row share one), and a listener thread in each
+  process counts the notifications it receives: the count is the generation (no query per
+  request). Nothing is written inside the transaction: one row that every writer updates, or a
+  ``NOTIFY`` inside the transaction (PostgreSQL holds a database-wide lock from a notifying
+  transaction's commit until it is durable), would make every write wait for the previous
+  one's disk flush. While the listener is not connected the generation is unknown and nothing is
+  served from a cache; a change committed by another process reaches the listener within
+  milliseconds; a change by this process counts at once (the local epoch). Should a process die
+  between a commit and its notification, the other processes' copies still expire with the page
+  cache's TTL.
 """
 
 from __future__ import annotations
@@ -33,15 +40,17 @@ log = logging.getLogger("boardkit.generation")
 IGNORED_TABLES = frozenset({"job", "login_attempt", "data_generation"})
 CHANNEL = "bk_generation"
 _BUMP = text("UPDATE data_generation SET value = value + 1 WHERE id = 1")
-_BUMP_NOTIFY = text(
-    "WITH g AS (UPDATE data_generation SET value = value + 1 WHERE id = 1 RETURNING value) "
-    "SELECT pg_notify('bk_generation', value::text) FROM g"
-)
 _READ = "SELECT value FROM data_generation WHERE id = 1"
 _CHANGED = "bk_changed"
 _DML = ("insert", "update", "delete")
 
 Token = tuple[int, int]
+
+
+def mark_changed(session: Session) -> None:
+    """Count the session's transaction as a change of page data: for writes made with Core
+    statements on its connection, which the session's events do not see."""
+    session.info[_CHANGED] = True
 
 
 class Generation:
@@ -55,7 +64,10 @@ class Generation:
         self._lock = threading.Lock()
         self._sqlite: sqlite3.Connection | None = None
         self._pg_value: int | None = None
+        self._heard = itertools.count(1)  # notifications heard (and connections made) by the listener
         self._listener: threading.Thread | None = None
+        self._notifier: threading.Thread | None = None
+        self._to_notify = threading.Event()
         self._stop = threading.Event()
         self.track(sessions)
 
@@ -88,13 +100,17 @@ class Generation:
             state.session.info[_CHANGED] = True
 
     def _before_commit(self, session: Session) -> None:
+        if not self.is_sqlite:
+            return
         session.flush()  # the commit's own flush comes after this hook; count its changes too
         if session.info.get(_CHANGED):
-            session.execute(_BUMP if self.is_sqlite else _BUMP_NOTIFY)
+            session.execute(_BUMP)
 
     def _after_commit(self, session: Session) -> None:
         if session.info.pop(_CHANGED, False):
             self.local_epoch = next(self._epoch)
+            if not self.is_sqlite:
+                self._notify()
 
     def _after_rollback(self, session: Session) -> None:
         session.info.pop(_CHANGED, None)
@@ -132,37 +148,66 @@ class Generation:
         if self._listener is None:
             with self._lock:
                 if self._listener is None:
-                    self._listener = threading.Thread(
-                        target=self._listen, name="boardkit-generation", daemon=True
-                    )
-                    self._listener.start()
+                    self._listener = self._thread(self._listen, "boardkit-generation")
         return self._pg_value
+
+    def _thread(self, target: Any, name: str) -> threading.Thread:
+        thread = threading.Thread(target=target, name=name, daemon=True)
+        thread.start()
+        return thread
+
+    def _dsn(self) -> str:
+        return self.url.set(drivername="postgresql").render_as_string(hide_password=False)
 
     def _listen(self) -> None:
         import psycopg
 
-        dsn = self.url.set(drivername="postgresql").render_as_string(hide_password=False)
         while not self._stop.is_set():
             try:
-                with psycopg.connect(dsn, autocommit=True) as conn:
+                with psycopg.connect(self._dsn(), autocommit=True) as conn:
                     conn.execute(f"LISTEN {CHANNEL}")
-                    row = conn.execute(_READ).fetchone()
-                    self._raise_to(int(row[0]) if row else None)
+                    # Anything may have changed while no one listened: a new generation.
+                    self._pg_value = next(self._heard)
                     while not self._stop.is_set():
-                        for note in conn.notifies(timeout=1.0):
-                            if note.payload.isdigit():
-                                self._raise_to(int(note.payload))
+                        if any(True for _note in conn.notifies(timeout=1.0)):
+                            self._pg_value = next(self._heard)
             except Exception as exc:  # the database may be away; serve uncached until it is back
                 log.warning("generation listener: %s", exc)
                 self._pg_value = None
                 self._stop.wait(1.0)
         self._pg_value = None
 
-    def _raise_to(self, value: int | None) -> None:
-        if value is None or self._pg_value is None or value > self._pg_value:
-            self._pg_value = value
+    def _notify(self) -> None:
+        """Have the notifier thread tell every process (this one included) that data changed."""
+        self._to_notify.set()
+        if self._notifier is None:
+            with self._lock:
+                if self._notifier is None:
+                    self._notifier = self._thread(self._send_notifications, "boardkit-notifier")
+
+    def _send_notifications(self) -> None:
+        import psycopg
+
+        while True:
+            try:
+                with psycopg.connect(self._dsn(), autocommit=True, connect_timeout=5) as conn:
+                    while True:
+                        if self._to_notify.wait(1.0):
+                            self._to_notify.clear()  # commits from now on get another notification
+                            conn.execute(f"NOTIFY {CHANNEL}")
+                        if self._stop.is_set():
+                            return
+            except Exception as exc:  # the database may be away: send it once it is back
+                if self._stop.is_set():
+                    return
+                log.warning("generation notifier: %s", exc)
+                self._to_notify.set()
+                self._stop.wait(1.0)
 
     def close(self) -> None:
         self._stop.set()
+        notifier = self._notifier
+        if notifier is not None and self._to_notify.is_set():
+            notifier.join(timeout=5)  # the last commits' notification goes out first
         with self._lock:
             self._close_sqlite()

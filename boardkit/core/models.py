@@ -153,10 +153,11 @@ class PreparedFile(Base):
 
 
 class DataGeneration(Base):
-    """One row whose value rises with every committed change of data pages are made of.
+    """On SQLite, one row whose value rises with every committed change of data pages are made of.
 
     Page caches of every process compare it with the value a cached page was made at
-    (``core/generation.py``); the migration inserts the row.
+    (``core/generation.py``); the migration inserts the row. PostgreSQL leaves it alone: there
+    the processes tell each other with NOTIFY after a commit, so writers never queue on one row.
     """
 
     __tablename__ = "data_generation"

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from boardkit.core import audit
 from boardkit.core.db import utcnow
 from boardkit.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from boardkit.core.generation import mark_changed
 from boardkit.core.i18n import _
 from boardkit.core.permissions import Principal, Resource, is_staff_for
 from boardkit.democracy import access
@@ -58,32 +59,37 @@ def ensure_units(db: Session, question: Question) -> None:
         db.execute(insert(HouseholdUnits), rows)
 
 
+# A vote's writes are Core statements on the session's connection (the ORM's bulk paths cost more
+# than the writes), so the transaction is marked as a change of page data by hand.
+_UNITS = typed(Table, HouseholdUnits.__table__)
+_PARTICIPATION = insert(typed(Table, Participation.__table__))
+_BALLOT = insert(typed(Table, Ballot.__table__))
+
+
 @functools.cache
 def _spend_statement() -> Any:
     """The conditional UPDATE (built once: every vote runs it)."""
     units = bindparam("n_units", type_=Integer)
+    c = _UNITS.c
     return (
-        update(HouseholdUnits)
+        update(_UNITS)
         .where(
-            HouseholdUnits.question_id == bindparam("q_id", type_=Integer),
-            HouseholdUnits.household_id == bindparam("h_id", type_=Integer),
-            HouseholdUnits.used + units <= HouseholdUnits.units,
+            c.question_id == bindparam("q_id", type_=Integer),
+            c.household_id == bindparam("h_id", type_=Integer),
+            c.used + units <= c.units,
         )
-        .values(used=HouseholdUnits.used + units)
-        .execution_options(synchronize_session=False)
+        .values(used=c.used + units)
     )
 
 
 def spend(db: Session, *, question_id: int, household_id: int, units: int) -> None:
     """Use ``units`` of the household's units, or raise Conflict when it has not that many left."""
-    done = db.execute(_spend_statement(), {"q_id": question_id, "h_id": household_id, "n_units": units})
-    if done.rowcount != 1:  # type: ignore[attr-defined]
+    done = db.connection().execute(
+        _spend_statement(), {"q_id": question_id, "h_id": household_id, "n_units": units}
+    )
+    if done.rowcount != 1:
         raise Conflict(_("Husstanden har brugt sine 2 stemmer."), code="units_used")
-
-
-# Core inserts on the session's connection: the ORM's bulk path costs more than the write.
-_PARTICIPATION = insert(typed(Table, Participation.__table__))
-_BALLOT = insert(typed(Table, Ballot.__table__))
+    mark_changed(db)
 
 
 def use_units(

@@ -215,7 +215,7 @@ def register_closed_item_gate(owner: str, gate: ClosedItemGate) -> None:
 def load_identity(db: Session, person_id: int) -> Identity | None:
     """Who is asking (None for an unknown or deactivated person) and what they may see now: one
     statement for the person and their principal (every request runs it)."""
-    rows = db.execute(_identity_statement(), _principal_params(person_id, utcnow())).all()
+    rows = db.connection().execute(_identity_statement(), _principal_params(person_id, utcnow())).all()
     person = next((r for r in rows if r[0] == "p"), None)
     if person is None or not person[2]:
         return None

@@ -19,7 +19,7 @@ from boardkit.democracy import ballots, roll, tally
 from boardkit.democracy.models import Ballot, Participation, Question
 from boardkit.meetings.models import Meeting
 from boardkit.org.models import Board, Department, Person, Residency
-from tests.helpers import csrf_from, login_as
+from tests.helpers import api_token, csrf_from, login_as
 
 RESIDENT = "beboer@demo.boardkit.dk"
 OTHER_DEPARTMENT = "beboer2@demo.boardkit.dk"
@@ -325,3 +325,28 @@ def test_the_participation_list_waits_for_the_close(client: TestClient, demo: Da
     answer = client.get(f"/votes/{vote.question_id}/participation")
     assert answer.status_code == 409
     assert "når afstemningen er lukket" in answer.text
+
+
+@pytest.mark.postgres
+def test_a_vote_by_api_takes_the_vote_off_the_cached_home_page(client: TestClient, demo: Database) -> None:
+    """The home page is served from the page cache while nothing changed; a vote (written with Core
+    statements, not the ORM) counts as a change, also on PostgreSQL where other processes hear of
+    it by NOTIFY after the commit."""
+    vote = open_vote(demo)
+    token = api_token(demo, RESIDENT)
+    login_as(client, demo, RESIDENT)
+    client.get("/")  # sets the CSRF cookie: not kept
+    link = f'href="/votes/{vote.question_id}"'
+    assert link in client.get("/").text
+    cache = client.app.state.page_cache  # type: ignore[attr-defined]
+    hits = cache.hits
+    assert link in client.get("/").text
+    assert cache.hits == hits + 1  # from memory
+
+    answer = client.post(
+        "/api/v1/ballots",
+        json={"question_id": vote.question_id, "choice": "yes"},
+        headers=token,
+    )
+    assert answer.status_code == 201, answer.text
+    assert link not in client.get("/").text

@@ -85,9 +85,18 @@ class IndexedRouter(Router):
 
 
 def index_routes(app: Starlette) -> None:
-    """Let ``app`` route by the first segment (its routes, names and middleware stay as they are)."""
-    router = app.router
+    """Let ``app`` route by the first segment (its routes, names and middleware stay as they are),
+    and so the routers of its mounts (the API's ``/api/v1``), whose paths are seen without the
+    mount's prefix."""
+    _index(app.router)
+
+
+def _index(router: Router) -> None:
     # The router calls its (middleware-free) ``app`` through ``middleware_stack``, bound when it was made.
     assert getattr(router.middleware_stack, "__func__", None) is Router.app, "router has middleware"
     router.__class__ = IndexedRouter
     router.middleware_stack = router.app
+    for route in router.routes:
+        inner = getattr(route, "app", None) if isinstance(route, Mount) else None
+        if type(inner) is Router and getattr(inner.middleware_stack, "__func__", None) is Router.app:
+            _index(inner)

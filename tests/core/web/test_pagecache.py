@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import threading
 import time
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 from starlette.testclient import TestClient
 
 from boardkit.core import auth, jobs
@@ -160,3 +161,36 @@ def test_many_requests_for_a_missing_answer_make_it_once(demo: Database, app) ->
     assert {r.status_code for r in answers} == {200}
     assert len({r.text for r in answers}) == 1
     assert len(lookups) == 1, f"{len(lookups)} renders for one answer"
+
+
+def test_writers_do_not_wait_for_each_other_to_move_the_generation(demo: Database) -> None:
+    """On PostgreSQL a change is told to the other processes after its commit, so a transaction on
+    its way to commit never holds up another one's (one row every writer updated, or a NOTIFY
+    inside the transaction, would make each commit wait for the one before it to be durable)."""
+    if demo.is_sqlite:
+        pytest.skip("SQLite's writers take turns anyway")
+    start = _token(demo)
+    other = Database(demo.url, busy_timeout=1.0)  # a lock waited for 1 s is an error
+    outcome: dict[str, object] = {}
+
+    def second_writer() -> None:
+        try:
+            with other.transaction() as s:
+                s.scalars(select(Person).order_by(Person.id.desc()).limit(1)).one().name += " Şahin"
+            outcome["committed"] = True
+        except Exception as exc:
+            outcome["error"] = exc
+
+    def meanwhile(_session: object) -> None:  # the first is about to commit: another commits first
+        writer = threading.Thread(target=second_writer)
+        writer.start()
+        writer.join(timeout=10)
+
+    try:
+        with demo.transaction() as first:
+            first.scalars(select(Person).order_by(Person.id).limit(1)).one().name += " Ødegård"
+            event.listen(first, "before_commit", meanwhile)
+        assert outcome == {"committed": True}
+        _changed(demo, start)
+    finally:
+        other.dispose()
