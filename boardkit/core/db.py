@@ -162,8 +162,8 @@ def _raw(conn: Any) -> Any:
     return getattr(conn, "dbapi_connection", None) or conn
 
 
-PG_POOL_SIZE = 20
-PG_POOL_OVERFLOW = 20
+PG_POOL_SIZE = 40
+PG_POOL_OVERFLOW = 10
 
 
 def make_engine(url: str, *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT, **kwargs: Any) -> Engine:
@@ -238,10 +238,10 @@ def make_engine(url: str, *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT, **kwarg
         return engine
     # A row lock is waited for as long as SQLite's write lock would be, then 503 (lock_timeout).
     kwargs.setdefault("connect_args", {}).setdefault("options", f"-c lock_timeout={int(busy_timeout * 1000)}")
-    # Connections stay open for as many requests as run at once in a busy minute: a pool smaller
-    # than that closes a connection as it comes back and opens a new one (a backend started) a
-    # moment later, which under load costs more than the requests. Up to the thread pool's 40
-    # worker threads may hold one at the same time.
+    # Connections stay open for as many requests as may run at once (the thread pool's 40 worker
+    # threads): a smaller pool closes a connection as it comes back and opens a new one (a backend
+    # started) a moment later, which under load costs more than the requests. A pool opens its
+    # connections only as they are needed; the overflow is for threads of the process's own.
     kwargs.setdefault("pool_size", PG_POOL_SIZE)
     kwargs.setdefault("max_overflow", PG_POOL_OVERFLOW)
     engine = create_engine(url, pool_pre_ping=True, **kwargs)
