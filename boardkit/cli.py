@@ -58,6 +58,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         port=args.port or settings.port,
         log_config=log_config(),
         log_level="info",
+        access_log=settings.access_log,
         proxy_headers=True,
         forwarded_allow_ips="127.0.0.1",
     )

@@ -99,12 +99,16 @@ SECRET_PATHS = (
 
 
 def test_serve_keeps_personal_links_out_of_its_log(tmp_path: Path) -> None:
-    """The access log lists every path requested; a login link opened but not used still works, so
-    its secret (and an RSVP's or a notice's) is masked there, and the data directory is owner-only."""
+    """The access log (on with BOARDKIT_ACCESS_LOG=1) lists every path requested; a login link
+    opened but not used still works, so its secret (and an RSVP's or a notice's) is masked there,
+    and the data directory is owner-only."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("BOARDKIT_")}
     env.update(
-        BOARDKIT_DATA_DIR=str(tmp_path / "var"), BOARDKIT_PORT=str(port), BOARDKIT_INPROCESS_WORKER="0"
+        BOARDKIT_DATA_DIR=str(tmp_path / "var"),
+        BOARDKIT_PORT=str(port),
+        BOARDKIT_INPROCESS_WORKER="0",
+        BOARDKIT_ACCESS_LOG="1",
     )
     server = subprocess.Popen(
         [str(BIN), "serve"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
