@@ -19,7 +19,7 @@ from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from boardkit import dashboard
+from boardkit import dashboard, health
 from boardkit.accounts import registration as accounts
 from boardkit.api import registration as api
 from boardkit.config import Settings
@@ -28,6 +28,7 @@ from boardkit.core.bookkeeping import Bookkeeper
 from boardkit.core.db import Database, problem
 from boardkit.core.i18n import _
 from boardkit.core.mail import registration as mail
+from boardkit.core.metrics import RequestMetrics
 from boardkit.core.notify import registration as notify
 from boardkit.core.registry import Registry
 from boardkit.core.retention import registration as retention
@@ -50,6 +51,7 @@ from boardkit.permits import registration as permits
 # "/admin"; accounts' mount at "/" goes last whatever the order).
 VIDEO_UPLOAD_PATH = "/admin/onboarding/videos"  # the one route that takes large bodies
 DOMAINS = (
+    health,
     mail,
     notify,
     search,
@@ -237,6 +239,7 @@ def create_app(
     app = Starlette(
         routes=reg.app_routes(),
         middleware=[
+            Middleware(RequestMetrics),
             Middleware(SecurityHeaders, hsts=settings.base_url.startswith("https://")),
             Middleware(
                 RefuseTooLarge,

@@ -29,6 +29,8 @@ class Settings:
     # One log line per request (paths redacted). Off by default: the reverse proxy in front keeps
     # the access log, and writing it here costs a cached page about a sixth of its CPU.
     access_log: bool = False
+    # /metrics answers a request with "Authorization: Bearer <this>"; unset, only from this machine.
+    metrics_token: str = ""
     max_body_bytes: int = 25 * 1024 * 1024
     # Onboarding videos are uploaded to one route only, which takes bodies up to this size.
     max_video_bytes: int = 1024 * 1024 * 1024
@@ -104,6 +106,7 @@ def load_settings(env: dict[str, str] | None = None, env_file: str | os.PathLike
         mail_from=raw.get("mail_from", Settings.mail_from),
         inprocess_worker=_bool(raw.get("inprocess_worker", "1")),
         access_log=_bool(raw.get("access_log", "0")),
+        metrics_token=raw.get("metrics_token", ""),
         max_body_bytes=int(raw.get("max_body_bytes", str(Settings.max_body_bytes))),
         max_video_bytes=int(raw.get("max_video_bytes", str(Settings.max_video_bytes))),
         retry_base_seconds=float(raw.get("retry_base_seconds", "30")),

@@ -36,8 +36,8 @@ from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 
 log = logging.getLogger("boardkit.generation")
 
-# Tables whose changes no page shows (the queue's own state, rate-limit counters).
-IGNORED_TABLES = frozenset({"job", "login_attempt", "data_generation"})
+# Tables whose changes no page shows (the queue's own state, rate-limit counters, workers' signs of life).
+IGNORED_TABLES = frozenset({"job", "login_attempt", "data_generation", "worker_heartbeat"})
 CHANNEL = "bk_generation"
 _BUMP = text("UPDATE data_generation SET value = value + 1 WHERE id = 1")
 _READ = "SELECT value FROM data_generation WHERE id = 1"

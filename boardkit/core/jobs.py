@@ -15,7 +15,10 @@ be safe to run again after a crash.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import logging
+import os
+import socket
 import threading
 import time
 import traceback
@@ -28,7 +31,7 @@ from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from boardkit.core.db import Database, problem, utcnow
-from boardkit.core.models import Job
+from boardkit.core.models import Job, WorkerHeartbeat
 
 log = logging.getLogger("boardkit.jobs")
 
@@ -219,12 +222,18 @@ def queued_jobs(db: Session) -> bool:
     return bool(db.info.pop(QUEUED, False))
 
 
+HEARTBEAT_SECONDS = 15.0  # how often a worker says it is alive (``/readyz`` wants one within 60 s)
+_workers = itertools.count(1)
+
+
 class Worker:
     """A loop over a JobRunner in a thread; ``wake()`` makes it look at once (after a commit)."""
 
     def __init__(self, runner: JobRunner, poll_seconds: float = 2.0) -> None:
         self.runner = runner
         self.poll_seconds = poll_seconds
+        self.name = f"{socket.gethostname()}:{os.getpid()}:{next(_workers)}"
+        self._next_heartbeat = 0.0
         self._next_periodic = 0.0
         self._was_busy = False
         self._wake = threading.Event()
@@ -254,8 +263,22 @@ class Worker:
                 self._wake.wait(self.poll_seconds)
                 self._wake.clear()
 
+    def heartbeat(self) -> None:
+        """Note that this worker is alive now (bookkeeping: it moves no page cache)."""
+        now = utcnow()
+        with self.runner.db.transaction() as s:
+            row = s.get(WorkerHeartbeat, self.name)
+            if row is None:
+                s.add(WorkerHeartbeat(id=self.name, started_at=now, seen_at=now))
+            else:
+                row.seen_at = now
+
     def _tick(self) -> None:
-        """Look for due periodic jobs at most once a minute (or as often as the shortest period)."""
+        """Say it is alive every HEARTBEAT_SECONDS; look for due periodic jobs at most once a
+        minute (or as often as the shortest period)."""
+        if time.monotonic() >= self._next_heartbeat:
+            self._next_heartbeat = time.monotonic() + HEARTBEAT_SECONDS
+            self.heartbeat()
         if self.runner.periodic and time.monotonic() >= self._next_periodic:
             self._next_periodic = time.monotonic() + min(60.0, *self.runner.periodic.values())
             self.runner.schedule_periodic()

@@ -164,3 +164,14 @@ class DataGeneration(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     value: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class WorkerHeartbeat(Base):
+    """A job worker's sign of life (``core.jobs.Worker``), for ``/readyz``: one row per worker
+    process, its moment rewritten every ``jobs.HEARTBEAT_SECONDS``."""
+
+    __tablename__ = "worker_heartbeat"
+
+    id: Mapped[str] = mapped_column(String(200), primary_key=True)  # host:pid:n
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    seen_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

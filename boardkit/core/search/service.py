@@ -32,6 +32,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from boardkit.core import jobs
+from boardkit.core.metrics import timed_search
 from boardkit.core.models import Job
 from boardkit.core.permissions import Principal
 
@@ -260,4 +261,6 @@ def search_for(
     limit: int = PAGE_SIZE,
 ) -> Results:
     """What ``principal`` may see that matches ``text`` (QueryTooLong for a novel)."""
-    return backend.search(clean_query(text), scopes=reader_scopes(principal), kind=kind, limit=limit)
+    query, scopes = clean_query(text), reader_scopes(principal)
+    with timed_search():
+        return backend.search(query, scopes=scopes, kind=kind, limit=limit)
