@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import shutil
+import subprocess
+import tempfile
+import time
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
@@ -13,6 +20,7 @@ from boardkit.config import Settings
 from boardkit.core import jobs
 from boardkit.core.db import Database, utcnow
 from boardkit.core.models import WorkerHeartbeat
+from tests.smtp import free_port
 
 pytestmark = pytest.mark.postgres  # see tests/conftest.py
 TOKEN = "metrics-test-token"
@@ -107,3 +115,72 @@ def test_metrics_parse_and_count_requests_by_route_template(app_settings: Settin
     assert queued.get("queued", 0) >= 1
     assert "boardkit_jobs_oldest_queued_age_seconds" in families
     assert "boardkit_mail" in families
+
+
+PG_BIN = Path("/usr/lib/postgresql/15/bin")
+
+
+class ThrowawayPostgres:
+    """A PostgreSQL cluster of the test's own (Debian's binaries, another port), so stopping it
+    stops no one else's database."""
+
+    def __init__(self) -> None:
+        # Under /tmp itself: pytest's own directories are closed to the postgres user.
+        self.root = root = Path(tempfile.mkdtemp(prefix="boardkit-pg-"))
+        self.data, self.port = root / "data", free_port()
+        self.as_postgres = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        if self.as_postgres:
+            shutil.chown(root, "postgres")
+        self._run("initdb", "-D", str(self.data), "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8")
+        self.url = f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres?connect_timeout=3"
+
+    def _run(self, tool: str, *args: str) -> None:
+        subprocess.run([*self.as_postgres, str(PG_BIN / tool), *args], check=True, capture_output=True)
+
+    def start(self) -> None:
+        options = f"-p {self.port} -k {self.data.parent} -c listen_addresses=127.0.0.1 -c fsync=off"
+        self._run(
+            "pg_ctl", "-D", str(self.data), "-o", options, "-l", str(self.data.parent / "log"), "-w", "start"
+        )
+
+    def stop(self) -> None:
+        self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")
+
+
+def _ready(client: TestClient, want: int, seconds: float = 15.0) -> dict[str, str]:
+    deadline = time.monotonic() + seconds
+    while True:
+        answer = client.get("/readyz")
+        if answer.status_code == want or time.monotonic() > deadline:
+            assert answer.status_code == want, answer.text
+            return dict(answer.json()["checks"])
+        time.sleep(0.2)
+
+
+@pytest.mark.skipif(
+    not (PG_BIN / "initdb").exists() or (os.geteuid() == 0 and not shutil.which("runuser")),
+    reason="needs Debian's PostgreSQL server binaries",
+)
+def test_readyz_turns_503_while_postgresql_is_stopped_and_200_once_it_is_back(settings: Settings) -> None:
+    from boardkit import migrate
+    from boardkit.app import create_app
+
+    pg = ThrowawayPostgres()
+    pg.start()
+    db = Database(pg.url)
+    try:
+        migrate.upgrade(pg.url)
+        _worker(db).heartbeat()
+        with TestClient(create_app(settings.with_(database_url=pg.url), db=db, start_worker=False)) as c:
+            assert _ready(c, 200) == {"database": "ok", "migrations": "ok", "worker": "ok"}
+            pg.stop()
+            down = _ready(c, 503)
+            assert down["database"].startswith("unreachable"), down
+            assert c.get("/healthz").status_code == 200  # the process itself is fine
+            pg.start()
+            _ready(c, 200)  # the pool reconnects by itself
+    finally:
+        db.dispose()
+        with contextlib.suppress(subprocess.CalledProcessError):
+            pg.stop()
+        shutil.rmtree(pg.root, ignore_errors=True)
