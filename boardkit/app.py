@@ -212,7 +212,9 @@ def build_runner(db: Database, settings: Settings) -> jobs.JobRunner:
 def create_app(
     settings: Settings, *, db: Database | None = None, start_worker: bool | None = None
 ) -> Starlette:
-    database = db or Database(settings.database_url, busy_timeout=settings.db_busy_timeout_seconds)
+    database = db or Database(
+        settings.database_url, busy_timeout=settings.db_busy_timeout_seconds, pool_size=settings.db_pool_size
+    )
     keeper = Bookkeeper(database)
     reg = compose(database, settings)
     worker = jobs.Worker(reg.runner, poll_seconds=settings.worker_poll_seconds)

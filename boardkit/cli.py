@@ -25,7 +25,9 @@ log = logging.getLogger("boardkit")
 
 
 def _db(settings: Settings) -> Database:
-    return Database(settings.database_url, busy_timeout=settings.db_busy_timeout_seconds)
+    return Database(
+        settings.database_url, busy_timeout=settings.db_busy_timeout_seconds, pool_size=settings.db_pool_size
+    )
 
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:

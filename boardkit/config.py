@@ -41,6 +41,8 @@ class Settings:
     worker_poll_seconds: float = 2.0
     # How long a write waits for the database's write lock (or a row lock) before answering 503.
     db_busy_timeout_seconds: float = 5.0
+    # PostgreSQL connections a process keeps (0: core.db.PG_POOL_SIZE, one per worker thread).
+    db_pool_size: int = 0
     # Rate limits for login attempts in a 15-minute window (per account: password attempts).
     login_limit_per_account: int = 10
     login_limit_per_ip: int = 50
@@ -119,6 +121,7 @@ def load_settings(env: dict[str, str] | None = None, env_file: str | os.PathLike
         db_busy_timeout_seconds=float(
             raw.get("db_busy_timeout_seconds", str(Settings.db_busy_timeout_seconds))
         ),
+        db_pool_size=int(raw.get("db_pool_size", "0") or 0),
     )
 
 

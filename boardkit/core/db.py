@@ -166,8 +166,11 @@ PG_POOL_SIZE = 40
 PG_POOL_OVERFLOW = 10
 
 
-def make_engine(url: str, *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT, **kwargs: Any) -> Engine:
-    """Create an engine; SQLite gets WAL, foreign keys, the busy timeout and the writers' turn."""
+def make_engine(
+    url: str, *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT, pool_size: int | None = None, **kwargs: Any
+) -> Engine:
+    """Create an engine; SQLite gets WAL, foreign keys, the busy timeout and the writers' turn;
+    PostgreSQL a pool of ``pool_size`` connections (default PG_POOL_SIZE) plus PG_POOL_OVERFLOW."""
     if url.startswith("sqlite"):
         _private_file(url)
         connect = {"timeout": busy_timeout, "check_same_thread": False}
@@ -242,7 +245,7 @@ def make_engine(url: str, *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT, **kwarg
     # threads): a smaller pool closes a connection as it comes back and opens a new one (a backend
     # started) a moment later, which under load costs more than the requests. A pool opens its
     # connections only as they are needed; the overflow is for threads of the process's own.
-    kwargs.setdefault("pool_size", PG_POOL_SIZE)
+    kwargs.setdefault("pool_size", pool_size or PG_POOL_SIZE)
     kwargs.setdefault("max_overflow", PG_POOL_OVERFLOW)
     engine = create_engine(url, pool_pre_ping=True, **kwargs)
 
