@@ -9,12 +9,12 @@ anyone else gets 404.
 
 from __future__ import annotations
 
-import functools
 import hmac
 from collections.abc import Iterator
-from datetime import UTC, timedelta
+from datetime import timedelta
 from typing import Any
 
+from alembic.runtime.migration import MigrationContext
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
@@ -39,14 +39,6 @@ async def healthz(_request: Request) -> Response:
     return PlainTextResponse("ok")
 
 
-@functools.cache
-def _head() -> str | None:
-    """The newest migration this code has (read from the scripts once per process)."""
-    from alembic.script import ScriptDirectory
-
-    return ScriptDirectory.from_config(migrate.alembic_config("sqlite://")).get_current_head()
-
-
 def readiness(db: Database) -> dict[str, str]:
     """Each check's outcome ("ok" or what is wrong), read in one short read-only transaction."""
     checks = {"database": "ok", "migrations": "unknown", "worker": "unknown"}
@@ -55,8 +47,7 @@ def readiness(db: Database) -> dict[str, str]:
         with db.transaction(readonly=True) as s:
             s.execute(text("SELECT 1"))
             step = "migrations"
-            current = s.scalar(text("SELECT version_num FROM alembic_version"))
-            head = _head()
+            current, head = MigrationContext.configure(s.connection()).get_current_revision(), migrate.head()
             checks["migrations"] = "ok" if current == head else f"at {current}, the code wants {head}"
             step = "worker"
             seen = s.scalar(select(func.max(WorkerHeartbeat.seen_at)))
@@ -66,7 +57,7 @@ def readiness(db: Database) -> dict[str, str]:
     if seen is None:
         checks["worker"] = "no worker has reported"
     else:
-        age = utcnow() - (seen if seen.tzinfo else seen.replace(tzinfo=UTC))
+        age = utcnow() - seen
         checks["worker"] = "ok" if age <= HEARTBEAT_FRESH else f"last seen {int(age.total_seconds())} s ago"
     return checks
 
@@ -95,8 +86,6 @@ class QueueAndOutbox(Collector):
             depth.add_metric([status], count)
         yield depth
         oldest = next((o for st, _c, o in jobs if st == "queued" and o is not None), None)
-        if oldest is not None and oldest.tzinfo is None:
-            oldest = oldest.replace(tzinfo=now.tzinfo)
         yield GaugeMetricFamily(
             "boardkit_jobs_oldest_queued_age_seconds",
             "How long the oldest queued job has been due (0 when none is overdue)",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from alembic import command
@@ -23,14 +24,18 @@ def alembic_config(url: str) -> Config:
     return cfg
 
 
+@functools.cache
+def head() -> str | None:
+    """The newest migration this code has (its scripts are read once per process)."""
+    return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+
+
 def is_current(url: str) -> bool:
     """Whether the database is at the newest migration (cheap: no migration environment is run)."""
-    cfg = alembic_config(url)
-    head = ScriptDirectory.from_config(cfg).get_current_head()
     engine = make_engine(url)
     try:
         with engine.connect() as conn:
-            return bool(MigrationContext.configure(conn).get_current_revision() == head)
+            return bool(MigrationContext.configure(conn).get_current_revision() == head())
     finally:
         engine.dispose()
 
