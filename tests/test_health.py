@@ -177,8 +177,14 @@ def test_readyz_turns_503_while_postgresql_is_stopped_and_200_once_it_is_back(se
             down = _ready(c, 503)
             assert down["database"].startswith("unreachable"), down
             assert c.get("/healthz").status_code == 200  # the process itself is fine
+            page = c.get("/n/no-such-token")  # a page says so in words, and when to try again
+            assert page.status_code == 503, page.text
+            assert "Databasen kan ikke nås" in page.text and page.headers["retry-after"]
+            api = c.get("/api/v1/me", headers={"Authorization": "Bearer x"})
+            assert (api.status_code, api.json()["error"]["code"]) == (503, "database_unreachable")
             pg.start()
             _ready(c, 200)  # the pool reconnects by itself
+            assert c.get("/login").status_code == 200
     finally:
         db.dispose()
         with contextlib.suppress(subprocess.CalledProcessError):

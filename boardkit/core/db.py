@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import errno
+import sys
 import threading
 import weakref
 from collections.abc import Callable, Iterator
@@ -79,7 +80,7 @@ class DatabaseBusy(Exception):
     """The write lock was not free within the busy timeout (or at once, for a non-waiting write)."""
 
 
-Problem = Literal["busy", "conflict", "storage"]
+Problem = Literal["busy", "conflict", "storage", "unreachable"]
 _SQLITE_STORAGE = ("SQLITE_READONLY", "SQLITE_FULL", "SQLITE_CANTOPEN", "SQLITE_IOERR", "SQLITE_NOTADB")
 _PG_PROBLEMS: dict[str, Problem] = {
     "40001": "conflict",  # serialization_failure
@@ -88,6 +89,9 @@ _PG_PROBLEMS: dict[str, Problem] = {
     "57014": "busy",  # query_canceled (statement_timeout)
     "25006": "storage",  # read_only_sql_transaction (a standby, a read-only database)
     "53100": "storage",  # disk_full
+    "57P01": "unreachable",  # admin_shutdown (the server is stopping or restarting)
+    "57P02": "unreachable",  # crash_shutdown
+    "57P03": "unreachable",  # cannot_connect_now (still starting)
 }
 _OS_STORAGE = frozenset({errno.ENOSPC, errno.EROFS, errno.EDQUOT, errno.EFBIG})
 
@@ -97,11 +101,14 @@ def problem(exc: BaseException) -> Problem | None:
 
     ``busy`` — a lock was not free within the busy timeout; ``conflict`` — the transaction lost a
     race (PostgreSQL serialisation failure or deadlock) and may simply be run again; ``storage`` —
-    the database or the file store cannot be written (read-only, full, cannot be opened). None for
-    anything else, which stays a bug.
+    the database or the file store cannot be written (read-only, full, cannot be opened);
+    ``unreachable`` — the database server cannot be reached (stopped, restarting, the network).
+    None for anything else, which stays a bug.
     """
     if isinstance(exc, DatabaseBusy):
         return "busy"
+    if getattr(exc, "connection_invalidated", False):  # the server closed our connection
+        return "unreachable"
     orig = getattr(exc, "orig", None) or exc
     name = getattr(orig, "sqlite_errorname", None)
     if isinstance(name, str):
@@ -112,7 +119,12 @@ def problem(exc: BaseException) -> Problem | None:
         return None
     sqlstate = getattr(orig, "sqlstate", None)
     if isinstance(sqlstate, str):
+        if sqlstate.startswith("08"):  # connection_exception and its kinds
+            return "unreachable"
         return _PG_PROBLEMS.get(sqlstate, "storage" if sqlstate.startswith("53") else None)
+    psycopg = sys.modules.get("psycopg")  # not imported: not a PostgreSQL error
+    if psycopg is not None and isinstance(orig, psycopg.OperationalError):  # no SQLSTATE: no connection
+        return "unreachable"
     if isinstance(orig, OSError) and orig.errno in _OS_STORAGE:
         return "storage"
     return None

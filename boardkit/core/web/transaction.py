@@ -164,7 +164,14 @@ def _run_view(
 
 
 def unavailable(kind: Problem) -> ServiceUnavailable:
-    """The 503 for a database that is busy (try again in a moment) or storage that cannot be written."""
+    """The 503 for a database that is busy (try again in a moment) or away, or storage that cannot
+    be written."""
+    if kind == "unreachable":
+        return ServiceUnavailable(
+            _("Databasen kan ikke nås lige nu, så intet blev gemt. Prøv igen om lidt."),
+            code="database_unreachable",
+            retry_after=10,
+        )
     if kind == "storage":
         return ServiceUnavailable(
             _(
