@@ -11,7 +11,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
 from boardkit.core.db import make_engine
-from boardkit.core.storage import private_dir
+from boardkit.fileio import private_dir
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
