@@ -41,6 +41,11 @@ def unreferenced(db: Session, shas: Collection[str]) -> set[str]:
     return left
 
 
+def reference_columns() -> list[Any]:
+    """Every registered column that keeps the sha256 of stored files."""
+    return [column for columns in _REFERENCES.values() for column in columns]
+
+
 class FileStore:
     """Filesystem storage under ``root``; a shared or S3-compatible store can replace it later."""
 
