@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
 import shutil
 import threading
 from collections.abc import Iterator
@@ -22,11 +23,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from alembic import command
 from PIL import Image
 from sqlalchemy import create_engine, make_url, select, text
 from starlette.testclient import TestClient
 
-from boardkit import cli
+from boardkit import cli, migrate
 from boardkit.app import build_runner, create_app
 from boardkit.config import load_settings
 from boardkit.core import storage
@@ -52,7 +54,7 @@ def run(env: Env, *args: str) -> int:
 def _pg_database(name: str) -> str:
     """A new, empty PostgreSQL database ``<the tests' database>_<name>`` (named pgb…)."""
     base = make_url(PG_URL.replace("postgresql://", "postgresql+psycopg://", 1))
-    full = f"{base.database}_{name}"
+    full = f"{base.database}_{name}{os.environ.get('PYTEST_XDIST_WORKER', '')}"
     admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{full}" WITH (FORCE)'))
@@ -336,3 +338,17 @@ def test_a_backup_goes_only_into_a_new_or_empty_folder(
     assert run({"BOARDKIT_DATA_DIR": str(sqlite_demo)}, "backup", str(folder)) == 1
     assert "not empty" in capsys.readouterr().err
     assert [p.name for p in folder.iterdir()] == ["last-week.tar"]
+
+
+def test_a_backup_of_an_older_version_is_restored_and_brought_up_to_date(tmp_path: Path) -> None:
+    old = {"BOARDKIT_DATA_DIR": str(tmp_path / "old")}
+    url = load_settings(env=old).database_url
+    migrate.upgrade(url)
+    command.downgrade(migrate.alembic_config(url), "-1")  # the schema of the version before
+    assert run(old, "backup", str(tmp_path / "backup")) == 0
+    made_at = json.loads((tmp_path / "backup" / "manifest.json").read_text())["database"]["revision"]
+    assert made_at and made_at != migrate.head()
+
+    new = {"BOARDKIT_DATA_DIR": str(tmp_path / "new")}
+    assert run(new, "restore", str(tmp_path / "backup")) == 0
+    assert migrate.is_current(load_settings(env=new).database_url)
