@@ -158,6 +158,8 @@ def _dump_sqlite(url: str, target: Path) -> Dump:
     try:
         source.backup(copy)  # all pages in one step: one read transaction, the app's writers go on (WAL)
         copy.execute("PRAGMA journal_mode=DELETE")  # one self-contained file
+    except sqlite3.Error as exc:
+        raise BackupError(f"SQLite could not copy {source_path}: {exc}") from exc
     finally:
         copy.close()
         source.close()

@@ -171,7 +171,7 @@ def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
     compose(_db(settings), settings)  # the domains name the columns that refer to stored files
     try:
         manifest = backup.backup(settings, Path(args.dir))
-    except backup.BackupError as exc:
+    except (backup.BackupError, OSError) as exc:  # OSError: a full or unwritable backup disk
         print(f"No backup: {exc}", file=sys.stderr)
         return 1
     files, database = manifest["files"], manifest["database"]
@@ -194,7 +194,7 @@ def cmd_restore(settings: Settings, args: argparse.Namespace) -> int:
     started = time.perf_counter()
     try:
         manifest = backup.restore(settings, Path(args.dir))
-    except backup.BackupError as exc:
+    except (backup.BackupError, OSError) as exc:  # OSError: a full data directory, say (nothing kept)
         print(f"Not restored: {exc}", file=sys.stderr)
         return 1
     migrate.upgrade(settings.database_url)  # a backup of an older version is brought up to date
