@@ -19,11 +19,11 @@ from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from boardkit import dashboard, health
+from boardkit import dashboard, fileio, health
 from boardkit.accounts import registration as accounts
 from boardkit.api import registration as api
 from boardkit.config import Settings
-from boardkit.core import jobs, storage
+from boardkit.core import jobs
 from boardkit.core.bookkeeping import Bookkeeper
 from boardkit.core.db import Database, problem
 from boardkit.core.i18n import _
@@ -191,7 +191,7 @@ async def server_error(request: Request, exc: Exception) -> Response:
 def compose(db: Database, settings: Settings) -> Registry:
     """Every domain's routes, jobs and periodic tasks (and what core calls back into them)."""
     try:  # files, mail, search index: the server's alone
-        storage.private_dir(settings.data_dir, tighten=True)
+        fileio.private_dir(settings.data_dir, tighten=True)
     except OSError as exc:  # read-only or full: serve anyway, the pages say what is wrong
         log.error("cannot make the data directory %s private: %s", settings.data_dir, exc)
     runner = jobs.JobRunner(

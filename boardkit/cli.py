@@ -1,4 +1,5 @@
-"""The command line: serve, worker, demo, db, import, reindex, retention, token create, createadmin."""
+"""The command line: serve, worker, demo, db, import, reindex, retention, backup, restore, token create,
+createadmin."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import select, text
 
-from boardkit import migrate
+from boardkit import backup, migrate
 from boardkit.config import Settings, load_settings
 from boardkit.core import auth
 from boardkit.core.db import Database, problem
@@ -121,14 +122,17 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     migrate.upgrade(settings.database_url)
     db = _db(settings)
     compose(db, settings)  # the demo may send notices (core.notify needs the directory and the paper channel)
-    with db.transaction() as s:
-        if s.scalar(select(Organisation.id).limit(1)) is not None:
-            print("Demo data is already loaded (use --reset to start over).", file=sys.stderr)
-            return 0
-        org = load_demo(
-            s, seed=args.seed, store=FileStore(settings.files_dir), secret_key=settings.secret_key
-        )
-        name = org.name
+    try:
+        with db.transaction() as s:
+            if s.scalar(select(Organisation.id).limit(1)) is not None:
+                print("Demo data is already loaded (use --reset to start over).", file=sys.stderr)
+                return 0
+            org = load_demo(
+                s, seed=args.seed, store=FileStore(settings.files_dir), secret_key=settings.secret_key
+            )
+            name = org.name
+    finally:
+        db.dispose()
     _reindex(settings)
     print(f"Loaded the demo organisation {name!r} into {settings.database_url}", file=sys.stderr)
     print(
@@ -145,8 +149,11 @@ def _reindex(settings: Settings) -> int:
 
     db = _db(settings)
     compose(db, settings)  # every domain registers its search material
-    with db.transaction() as s:
-        return search_index.rebuild(s, settings)
+    try:
+        with db.transaction() as s:
+            return search_index.rebuild(s, settings)
+    finally:
+        db.dispose()
 
 
 def cmd_reindex(settings: Settings, args: argparse.Namespace) -> int:
@@ -154,6 +161,50 @@ def cmd_reindex(settings: Settings, args: argparse.Namespace) -> int:
     migrate.upgrade(settings.database_url)
     count = _reindex(settings)
     print(f"Indexed {count} documents in {time.perf_counter() - started:.1f} s.", file=sys.stderr)
+    return 0
+
+
+def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
+    from boardkit.app import compose
+
+    started = time.perf_counter()
+    compose(_db(settings), settings)  # the domains name the columns that refer to stored files
+    try:
+        manifest = backup.backup(settings, Path(args.dir))
+    except (backup.BackupError, OSError) as exc:  # OSError: a full or unwritable backup disk
+        print(f"No backup: {exc}", file=sys.stderr)
+        return 1
+    files, database = manifest["files"], manifest["database"]
+    print(
+        f"Backed up the {database['kind']} database (migration {database['revision']}) "
+        f"and {files['count']} files ({files['bytes'] / 1e6:.1f} MB) into {args.dir} "
+        f"in {time.perf_counter() - started:.1f} s.",
+        file=sys.stderr,
+    )
+    for problem_, what in (
+        ("missing", "referred to but missing from the file store"),
+        ("damaged", "damaged"),
+    ):
+        if files[problem_]:
+            print(f"Warning: {len(files[problem_])} file(s) {what}: see manifest.json", file=sys.stderr)
+    return 0
+
+
+def cmd_restore(settings: Settings, args: argparse.Namespace) -> int:
+    started = time.perf_counter()
+    try:
+        manifest = backup.restore(settings, Path(args.dir))
+    except (backup.BackupError, OSError) as exc:  # OSError: a full data directory, say (nothing kept)
+        print(f"Not restored: {exc}", file=sys.stderr)
+        return 1
+    migrate.upgrade(settings.database_url)  # a backup of an older version is brought up to date
+    count = _reindex(settings)
+    print(
+        f"Restored the backup of {manifest['created_at']} ({manifest['files']['count']} files) into "
+        f"{settings.database_url.split('@')[-1]} and {settings.data_dir}; indexed {count} documents "
+        f"in {time.perf_counter() - started:.1f} s.",
+        file=sys.stderr,
+    )
     return 0
 
 
@@ -356,6 +407,17 @@ def parser() -> argparse.ArgumentParser:
     )
     imp.add_argument("--organisation", help="short name of the organisation")
     sub.add_parser("reindex", help="rebuild the search index from the database")
+    back = sub.add_parser(
+        "backup",
+        help="back up the database, the stored files and the secret key while the app runs "
+        "(README: Backup and restore)",
+    )
+    back.add_argument("dir", help="a new or empty folder")
+    rest = sub.add_parser(
+        "restore",
+        help="restore a backup into an empty data directory and database, then migrate and reindex",
+    )
+    rest.add_argument("dir", help="a folder made by boardkit backup")
     keep = sub.add_parser(
         "retention", help="apply the retention rules now, as the nightly job does (README: Retention)"
     )
@@ -383,6 +445,8 @@ COMMANDS = {
     "import": cmd_import,
     "reindex": cmd_reindex,
     "retention": cmd_retention,
+    "backup": cmd_backup,
+    "restore": cmd_restore,
     "token": cmd_token,
     "createadmin": cmd_createadmin,
 }

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 import secrets
@@ -11,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from dotenv import dotenv_values
+
+from boardkit.fileio import private_dir, write_atomic
 
 PREFIX = "BOARDKIT_"
 
@@ -126,15 +127,16 @@ def load_settings(env: dict[str, str] | None = None, env_file: str | os.PathLike
 
 
 def _persistent_secret(data_dir: Path) -> str:
-    """Without BOARDKIT_SECRET_KEY, keep a random key in the data directory so restarts keep sessions."""
+    """Without BOARDKIT_SECRET_KEY, keep a random key in the data directory so restarts keep sessions
+    (and the bank accounts it encrypts stay readable): made whole or not at all, the first process
+    to start wins and the others read its key."""
     path = data_dir / "secret_key"
     if path.is_file():
         return path.read_text().strip()
     key = secrets.token_urlsafe(48)
     try:
-        data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-        # Owner-only from the start, not readable by others even briefly.
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        private_dir(data_dir)
+        write_atomic(path, key.encode(), exclusive=True)
     except FileExistsError:  # another process made it a moment ago
         return path.read_text().strip()
     except OSError as exc:  # a read-only or full data directory: start anyway (and say why)
@@ -144,12 +146,4 @@ def _persistent_secret(data_dir: Path) -> str:
             data_dir,
             exc,
         )
-        return key
-    try:
-        with os.fdopen(fd, "w") as fh:
-            fh.write(key)
-    except OSError as exc:  # full: keep the key for this process, leave no half-written file
-        with contextlib.suppress(OSError):
-            path.unlink(missing_ok=True)
-        logging.getLogger("boardkit").error("cannot write the secret key in %s (%s)", data_dir, exc)
     return key

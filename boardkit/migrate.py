@@ -9,9 +9,10 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util import CommandError
 
 from boardkit.core.db import make_engine
-from boardkit.core.storage import private_dir
+from boardkit.fileio import private_dir
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -28,6 +29,14 @@ def alembic_config(url: str) -> Config:
 def head() -> str | None:
     """The newest migration this code has (its scripts are read once per process)."""
     return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+
+
+def knows(revision: str) -> bool:
+    """Whether ``revision`` is one of this code's migrations (a backup of a newer version's is not)."""
+    try:
+        return ScriptDirectory.from_config(alembic_config("sqlite://")).get_revision(revision) is not None
+    except CommandError:
+        return False
 
 
 def is_current(url: str) -> bool:

@@ -25,6 +25,7 @@ from sqlalchemy import DateTime, Engine, MetaData, TypeDecorator, create_engine,
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 from boardkit.core.generation import Generation
+from boardkit.fileio import private_file
 
 DEFAULT_BUSY_TIMEOUT = 5.0
 # A non-waiting write (bookkeeping) on PostgreSQL: lock_timeout 0 would mean "wait forever".
@@ -274,8 +275,6 @@ def _private_file(url: str) -> None:
     and -shm files the database file's mode, so those are owner-only too."""
     path = make_url(url).database
     if path and path != ":memory:" and not path.startswith("file:"):
-        from boardkit.core.storage import private_file
-
         # A read-only or full data directory: opening the database tells the story.
         with contextlib.suppress(OSError):
             private_file(Path(path))

@@ -21,7 +21,7 @@ from boardkit.core import jobs
 from boardkit.core.db import Database, utcnow
 from boardkit.core.mail.message import WIRE, build_message
 from boardkit.core.models import OutboxEmail
-from boardkit.core.storage import write_private
+from boardkit.fileio import write_atomic
 
 log = logging.getLogger("boardkit.mail")
 
@@ -93,7 +93,7 @@ class Transport:
         msg = build_message(email, self.sender, self.secret_key)
         if not self.smtp_url:
             path = self.mail_dir / f"{email.id:08d}.eml"
-            write_private(path, bytes(msg))  # holds the login link itself: for the server's user only
+            write_atomic(path, bytes(msg))  # holds the login link itself: for the server's user only
             log.info("no SMTP server configured: mail to %s saved as %s", email.to_address, path)
             return str(path)
         with self._lock:

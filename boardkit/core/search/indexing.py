@@ -25,6 +25,7 @@ from boardkit.core.search import service as search
 from boardkit.core.search.service import Document
 from boardkit.core.search.whoosh import WhooshIndex
 from boardkit.core.storage import FileStore
+from boardkit.fileio import write_atomic
 
 log = logging.getLogger("boardkit.search")
 
@@ -104,10 +105,10 @@ class FileText:
             log.warning("file %s for the search index: %s", sha256, exc)
             return ""
         text = pdf_text(data)
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cached.with_suffix(".tmp")
-        tmp.write_text(text, "utf-8")
-        tmp.replace(cached)
+        try:  # derived (made again when missing): atomic, no need to wait for the disk
+            write_atomic(cached, text.encode("utf-8"), durable=False)
+        except OSError as exc:  # a full disk: the index gets its text anyway, the cache waits
+            log.warning("cannot keep the text of file %s for the search index: %s", sha256, exc)
         return text
 
 

@@ -37,7 +37,6 @@ from boardkit.core.errors import (
     ServiceUnavailable,
 )
 from boardkit.core.i18n import _
-from boardkit.core.storage import private_dir
 from boardkit.core.web.context import (
     CSRF_COOKIE,
     LANG_COOKIE,
@@ -47,6 +46,7 @@ from boardkit.core.web.context import (
     IdentityLoader,
     Upload,
 )
+from boardkit.fileio import private_dir
 
 log = logging.getLogger("boardkit.web")
 
@@ -101,9 +101,13 @@ def _spool(value: UploadFile, folder: Path) -> Path:
         if old.stat().st_mtime < cutoff:
             old.unlink(missing_ok=True)
     fd, name = tempfile.mkstemp(dir=folder, prefix="upload-")
-    value.file.seek(0)
-    with os.fdopen(fd, "wb") as out:
-        shutil.copyfileobj(value.file, out, 1024 * 1024)
+    try:
+        value.file.seek(0)
+        with os.fdopen(fd, "wb") as out:
+            shutil.copyfileobj(value.file, out, 1024 * 1024)
+    except BaseException:  # a full disk: no part of the upload stays behind
+        os.unlink(name)
+        raise
     return Path(name)
 
 

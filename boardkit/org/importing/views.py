@@ -17,6 +17,7 @@ from starlette.routing import Route
 from boardkit.core.errors import NotFound
 from boardkit.core.i18n import _
 from boardkit.core.web import Ctx, form_errors, page, redirect, render
+from boardkit.fileio import private_dir, write_atomic
 from boardkit.org import service
 from boardkit.org.importing.file import MAX_BYTES
 from boardkit.org.importing.service import ImportReport, formats, import_csv, move_out_percent
@@ -33,15 +34,12 @@ def _folder(ctx: Ctx, organisation_id: int) -> Path:
 
 def _keep(folder: Path, report: ImportReport, data: bytes) -> None:
     """Keep the checked file until it is confirmed, and forget old unconfirmed ones."""
-    folder.mkdir(parents=True, exist_ok=True)
+    private_dir(folder)
     cutoff = time.time() - KEEP_SECONDS
     for old in folder.glob("*.csv"):
         if old.stat().st_mtime < cutoff:
             old.unlink(missing_ok=True)
-    target = folder / f"{report.sha256}.csv"
-    partial = target.with_suffix(".part")
-    partial.write_bytes(data)
-    partial.replace(target)
+    write_atomic(folder / f"{report.sha256}.csv", data, durable=False)  # kept a day at most
 
 
 def _failed(ctx: Ctx, report: ImportReport, common: dict[str, Any]) -> Response:
