@@ -331,6 +331,14 @@ def report(tallies: list[Tally], wall: float) -> tuple[float, int]:
     return p99, sum(merged.errors.values())
 
 
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process now, in MB (from /proc)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=int, default=60, help="length of the load run (issue 19: 600)")
@@ -418,6 +426,7 @@ def main() -> int:
         asyncio.run(load())
         wall = time.perf_counter() - wall
         used = {p.pid: 100 * (cpu_seconds(p.pid) - cpu_before[p.pid]) / wall for p in procs}
+        memory = {p.pid: rss_mb(p.pid) for p in procs}
         client_cpu = 100 * (time.process_time() - own_cpu) / wall
 
         print(f"-- load: {args.users} users, think time {args.think_ms} ms on average, {wall:.0f} s")
@@ -425,8 +434,13 @@ def main() -> int:
         for half, t in enumerate(tallies):
             count = sum(len(v) for v in t.latencies.values())
             cpu = used[procs[half].pid]
-            print(f"app process {half + 1}: {count / wall:.1f} requests/s, {cpu:.0f} % of a core")
-        print(f"worker: {used[procs[2].pid]:.0f} % of a core; the load client: {client_cpu:.0f} % of a core")
+            print(
+                f"app process {half + 1}: {count / wall:.1f} requests/s, {cpu:.0f} % of a core,"
+                f" {memory[procs[half].pid]:.0f} MB resident"
+            )
+        worker = procs[2].pid
+        print(f"worker: {used[worker]:.0f} % of a core, {memory[worker]:.0f} MB resident")
+        print(f"the load client (this process): {client_cpu:.0f} % of a core")
         ok = errors == 0 and p99 < BUDGET_P99_MS
 
         # Capacity of one process for the read mix next to a bare Starlette page, one after the other.
