@@ -104,7 +104,7 @@ def render(config: str, replacements: dict[str, str]) -> str:
 def wait_for(url: str, proc: subprocess.Popen[bytes], **kwargs: object) -> None:
     for _ in range(600):
         if proc.poll() is not None:
-            raise AssertionError(f"{proc.args} exited with {proc.returncode}")
+            raise AssertionError(f"{proc.args!r} exited with {proc.returncode}")
         try:
             httpx.get(url, timeout=1, **kwargs)  # type: ignore[arg-type]
             return
