@@ -25,9 +25,10 @@ $(VENV)/.dev-installed: $(VENV)/.installed requirements-dev.lock
 	@touch $@
 
 # Debian's Chromium for the browser tests (a Playwright browser download does not work here);
-# qpdf and poppler-utils (pdftoppm) check and look at the PDFs the tests make.
+# qpdf and poppler-utils (pdftoppm) check and look at the PDFs the tests make; nginx-light runs the
+# sample reverse-proxy config of docs/deploy.md (tests/test_deploy_proxy.py).
 system-deps:
-	@command -v chromium >/dev/null 2>&1 && command -v qpdf >/dev/null 2>&1 && command -v pdftoppm >/dev/null 2>&1 || ($(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium qpdf poppler-utils)
+	@command -v chromium >/dev/null 2>&1 && command -v qpdf >/dev/null 2>&1 && command -v pdftoppm >/dev/null 2>&1 && test -x /usr/sbin/nginx || ($(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium qpdf poppler-utils nginx-light)
 
 demo: install
 	$(BIN)/boardkit demo
