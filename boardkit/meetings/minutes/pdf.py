@@ -13,6 +13,7 @@ from starlette.responses import Response
 from boardkit.core import i18n, pdf
 from boardkit.core.i18n import _
 from boardkit.core.pdf import book as pdfbook
+from boardkit.core.pdf.cache import RenderCache
 from boardkit.core.permissions import Principal
 from boardkit.core.templating import fmt_datetime
 from boardkit.core.web import file_response
@@ -36,6 +37,10 @@ class MinutesSpec:
     content: dict[str, Any]  # as minutes.py describes it (redacted for residents)
     approved_at: datetime | None = None  # when it got its status (published, else approved)
     language: str = "da"
+
+
+# Published minutes are downloaded by every resident: drawn once per reader's version, per process.
+_DRAWN = RenderCache()
 
 
 def render_minutes(spec: MinutesSpec) -> bytes:
@@ -207,7 +212,7 @@ def minutes_pdf(db: Session, *, principal: Principal, meeting: Meeting, minutes:
         approved_at=minutes.published_at or minutes.approved_at,
         language=i18n.current_language(),
     )
-    return render_minutes(spec)
+    return _DRAWN.get(spec, render_minutes)
 
 
 def pdf_response(data: bytes, meeting: Meeting) -> Response:
