@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import select, text
 
 from boardkit import migrate
-from boardkit.config import Settings, load_settings
+from boardkit.config import ConfigError, Settings, load_settings
 from boardkit.core import auth
 from boardkit.core.db import Database, problem
 
@@ -392,7 +392,12 @@ def run(argv: list[str] | None = None, env: dict[str, str] | None = None) -> int
     """Run one command and return its exit status (the tests call this in-process, with ``env`` in
     place of the process environment and ``.env``)."""
     args = parser().parse_args(argv)
-    return COMMANDS[args.command](load_settings(env), args)
+    try:
+        settings = load_settings(env)
+    except ConfigError as exc:
+        print(f"boardkit: {exc}", file=sys.stderr)
+        return 2
+    return COMMANDS[args.command](settings, args)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,0 +1,302 @@
+"""The search index in PostgreSQL: full-text search with the built-in ``danish`` configuration.
+
+Chosen when the database is PostgreSQL (``BOARDKIT_SEARCH`` overrides), so every app process and
+worker shares one index. The table ``search_document`` (migration 0021; not a model: it is an
+index, like whoosh's files) holds one row per document:
+
+- ``tsv``: a generated ``tsvector`` of the title (weight A) and the text (weight B), computed by
+  the database from the stored text, with a GIN index;
+- ``scopes``: the permission tokens as ``text[]`` with a GIN index; a reader's filter is
+  ``scopes && <their tokens>``.
+
+A query is never parsed as tsquery syntax: PostgreSQL analyses the words (``to_tsvector``, the
+same parser, stop words and Snowball stemmer as the documents), and the tsquery is built from the
+resulting lexemes, quoted, ANDed — ``& | ! : * ( ) '`` in a query are just characters that are
+not words. Ranking is bounded: the matches a reader may see are collected up to
+:data:`CANDIDATES` (a member of a few boards has a few thousand documents at most, all ranked;
+an administration searching a very common word over a whole organisation ranks the first
+CANDIDATES matches), ranked with ``ts_rank`` (length-normalised), and only the page's hits get
+``ts_headline`` (it parses the whole text).
+
+Writes run in their own short transactions on the process's search engine; a full rebuild
+(``boardkit reindex``) loads a fresh table with ``COPY``, builds its indexes after the load and
+swaps it in in one short transaction, so searches keep answering from the old table meanwhile;
+index jobs wait for the swap (writers take turns under an advisory lock) and then write to the
+new table.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable, Sequence
+from datetime import UTC
+from typing import Any
+
+from markupsafe import escape
+from sqlalchemy import Connection, Engine
+from sqlalchemy import text as sql
+
+from boardkit.core.search.service import MAX_TERMS, PAGE_SIZE, Document, Hit, Results
+
+log = logging.getLogger("boardkit.search")
+
+TABLE = "search_document"
+CONFIG = "danish"
+# Matches a reader may see that are ranked at most (see the module's docstring).
+CANDIDATES = 5000
+HIGHLIGHT_CHARS = 50_000  # of a document's text, the part ts_headline reads
+SNIPPET_CHARS = 220
+SEARCH_TIMEOUT = "10s"  # a search that takes longer is cancelled (the page answers 503)
+LOCK_TIMEOUT_MS = 30_000  # how long an index job waits for a rebuild's swap before it is retried
+WRITE_LOCK = 0x626B_7365_6172_6368  # "bksearch": the advisory lock of the index's writers
+COPY_COLUMNS = ("key", "grp", "kind", "doc_id", "title", "body", "scopes", "route", "params", "anchor", "date")
+
+# Characters ts_headline's output is marked with (private use, removed from stored text): the
+# start and end of a match, the gap between fragments, and "<" (ts_headline drops anything that
+# looks like an HTML tag; the text is plain text, so "<" stays a character and is escaped later).
+_START, _STOP, _GAP, _LT = "\ue000", "\ue001", "\ue002", "\ue003"
+_PRIVATE = str.maketrans({_START: " ", _STOP: " ", _GAP: " ", _LT: " ", "\x00": " "})
+HEADLINE_OPTIONS = (
+    f"StartSel={_START}, StopSel={_STOP}, MaxFragments=2, MaxWords=35, MinWords=15, "
+    f"ShortWord=2, FragmentDelimiter={_GAP}"
+)
+
+_ANALYSE = sql(
+    "SELECT lexeme FROM unnest(to_tsvector(CAST(:config AS regconfig), :q)) ORDER BY positions[1] LIMIT :n"
+)
+# The page's best hits among the first CANDIDATES matches the reader may see.
+_RANK = f"""
+WITH matches AS MATERIALIZED (
+    SELECT key, date, tsv FROM {TABLE}
+    WHERE scopes && CAST(:scopes AS text[]) AND tsv @@ CAST(:q AS tsquery) {{kind}}
+    LIMIT :candidates
+)
+SELECT key, ts_rank(tsv, CAST(:q AS tsquery), 1) AS score FROM matches
+ORDER BY score DESC, date DESC NULLS LAST, key LIMIT :n
+"""
+_SHOW = sql(
+    f"""SELECT key, kind, doc_id, title, route, params, anchor, date,
+    ts_headline(CAST(:config AS regconfig), replace(left(body, :chars), '<', '{_LT}'),
+                CAST(:q AS tsquery), :options) AS headline
+    FROM {TABLE} WHERE key = ANY(CAST(:keys AS text[]))"""
+)
+
+
+def tsquery(lexemes: Sequence[str]) -> str:
+    """``'a' & 'b'``: the lexemes quoted as tsquery input quotes them (never parsed as operators)."""
+    return " & ".join("'" + w.replace("\\", "\\\\").replace("'", "''") + "'" for w in lexemes)
+
+
+def clean_text(value: str) -> str:
+    """Text as stored: no NUL (PostgreSQL's text cannot hold one), none of the marker characters."""
+    return value.translate(_PRIVATE)
+
+
+def show_headline(headline: str) -> list[str]:
+    """ts_headline's fragments as HTML: escaped, ``<mark>`` around the matches, whitespace folded."""
+    fragments = []
+    for fragment in headline.split(_GAP):
+        html = str(escape(fragment.replace(_LT, "<")))
+        html = html.replace(_START, "<mark>").replace(_STOP, "</mark>")
+        html = " ".join(html.split())
+        if html:
+            fragments.append(html)
+    return fragments
+
+
+def row_of(doc: Document) -> tuple[Any, ...]:
+    date = doc.date
+    if date is not None and date.tzinfo is None:
+        date = date.replace(tzinfo=UTC)
+    return (
+        doc.key,
+        doc.group,
+        doc.kind,
+        doc.id,
+        clean_text(doc.title),
+        clean_text(doc.text),
+        sorted(doc.scopes),
+        doc.route,
+        json.dumps(dict(doc.params)),
+        doc.anchor,
+        date,
+    )
+
+
+class PostgresIndex:
+    """:class:`boardkit.core.search.SearchBackend` over the ``search_document`` table."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # --- writing ---------------------------------------------------------------------------
+
+    def replace_groups(self, groups: Sequence[str], documents: Iterable[Document]) -> int:
+        """Replace every document of ``groups`` (and any with the same keys) in one transaction."""
+        rows = [row_of(doc) for doc in documents]
+        with self.engine.begin() as conn:
+            self._writers_turn(conn)
+            if groups:
+                conn.execute(sql(f"DELETE FROM {TABLE} WHERE grp = ANY(:groups)"), {"groups": list(groups)})
+            if rows:
+                conn.execute(
+                    sql(f"DELETE FROM {TABLE} WHERE key = ANY(:keys)"), {"keys": [row[0] for row in rows]}
+                )
+                self._copy(conn, TABLE, rows)
+        return len(rows)
+
+    def _writers_turn(self, conn: Connection) -> None:
+        """One writer at a time (index jobs of several workers, a rebuild): each sees what the
+        last one committed, so two jobs for one group never trip over each other's rows, and a
+        job waits (a bounded time) for a rebuild to swap its table in — a write to the old table
+        would be lost with it. Past the timeout the job fails and is retried later."""
+        conn.exec_driver_sql(f"SET LOCAL lock_timeout = {LOCK_TIMEOUT_MS}")
+        conn.execute(sql("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITE_LOCK})
+
+    @staticmethod
+    def _copy(conn: Connection, table: str, rows: Iterable[tuple[Any, ...]]) -> int:
+        raw = conn.connection.driver_connection
+        assert raw is not None
+        count = 0
+        with raw.cursor() as cur, cur.copy(f"COPY {table} ({', '.join(COPY_COLUMNS)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+                count += 1
+        return count
+
+    def rebuild(self, documents: Iterable[Document]) -> int:
+        """Index ``documents`` as the whole index: a new table, loaded, indexed, swapped in.
+
+        Holds the rebuild lock from before the documents are read until the swap, so an index job
+        for a change made meanwhile waits and then writes to the new table.
+        """
+        new = f"{TABLE}_new"
+        with self.engine.connect() as conn:
+            conn.execute(sql("SELECT pg_advisory_lock(:key)"), {"key": WRITE_LOCK})  # until unlocked
+            conn.commit()
+            try:
+                with conn.begin():
+                    conn.exec_driver_sql(f"DROP TABLE IF EXISTS {new}")
+                    conn.exec_driver_sql(
+                        f"CREATE UNLOGGED TABLE {new} (LIKE {TABLE} INCLUDING ALL EXCLUDING INDEXES)"
+                    )
+                with conn.begin():
+                    count = self._copy(conn, new, (row_of(doc) for doc in documents))
+                with conn.begin():
+                    conn.exec_driver_sql("SET LOCAL maintenance_work_mem = '512MB'")
+                    conn.exec_driver_sql(f"ALTER TABLE {new} SET LOGGED")
+                    indexes = self._indexes(conn)
+                    for name, definition in indexes:
+                        conn.exec_driver_sql(
+                            definition.replace(f" {name} ON ", f" {name}_new ON ", 1).replace(
+                                f" ON public.{TABLE} ", f" ON public.{new} ", 1
+                            )
+                        )
+                    conn.exec_driver_sql(f"ANALYZE {new}")
+                with conn.begin():
+                    conn.exec_driver_sql(f"SET LOCAL lock_timeout = {LOCK_TIMEOUT_MS}")
+                    primary = self._primary_key(conn)
+                    conn.exec_driver_sql(f"DROP TABLE {TABLE}")
+                    conn.exec_driver_sql(f"ALTER TABLE {new} RENAME TO {TABLE}")
+                    for name, _definition in indexes:
+                        if name == primary:
+                            conn.exec_driver_sql(
+                                f"ALTER TABLE {TABLE} ADD CONSTRAINT {name} PRIMARY KEY USING INDEX {name}_new"
+                            )
+                        else:
+                            conn.exec_driver_sql(f"ALTER INDEX {name}_new RENAME TO {name}")
+            finally:
+                conn.rollback()
+                conn.execute(sql("SELECT pg_advisory_unlock(:key)"), {"key": WRITE_LOCK})
+                conn.commit()
+        return count
+
+    @staticmethod
+    def _indexes(conn: Connection) -> list[tuple[str, str]]:
+        """The index definitions the migrations gave the table (the new one gets the same)."""
+        rows = conn.execute(
+            sql("SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' AND tablename = :t"),
+            {"t": TABLE},
+        )
+        return sorted((str(name), str(definition)) for name, definition in rows)
+
+    @staticmethod
+    def _primary_key(conn: Connection) -> str | None:
+        return conn.execute(
+            sql(
+                "SELECT conname FROM pg_constraint WHERE conrelid = CAST(:t AS regclass) AND contype = 'p'"
+            ),
+            {"t": TABLE},
+        ).scalar()
+
+    # --- reading ---------------------------------------------------------------------------
+
+    def count(self) -> int:
+        with self.engine.connect() as conn:
+            return int(conn.execute(sql(f"SELECT count(*) FROM {TABLE}")).scalar_one())
+
+    def analyse(self, conn: Connection, query: str) -> list[str]:
+        """The distinct lexemes of ``query`` in order (stop words out, stemmed), at most MAX_TERMS."""
+        if not query.strip():
+            return []
+        rows = conn.execute(_ANALYSE, {"config": CONFIG, "q": clean_text(query), "n": MAX_TERMS})
+        return [str(lexeme) for (lexeme,) in rows]
+
+    def search(
+        self, query: str, *, scopes: frozenset[str], kind: str | None = None, limit: int = PAGE_SIZE
+    ) -> Results:
+        with self.engine.connect() as conn:
+            conn.exec_driver_sql(f"SET LOCAL statement_timeout = '{SEARCH_TIMEOUT}'")
+            words = self.analyse(conn, query)
+            if not words or not scopes:
+                return Results(hits=[], total=0, terms=words)
+            q = tsquery(words)
+            params: dict[str, Any] = {
+                "scopes": sorted(scopes),
+                "q": q,
+                "candidates": CANDIDATES,
+                "n": limit + 1,
+            }
+            if kind:
+                params["kind"] = kind
+            ranked = conn.execute(
+                sql(_RANK.format(kind="AND kind = :kind" if kind else "")), params
+            ).all()
+            more = len(ranked) > limit
+            ranked = ranked[:limit]
+            if not ranked:
+                return Results(hits=[], total=0, terms=words)
+            shown = {
+                row.key: row
+                for row in conn.execute(
+                    _SHOW,
+                    {
+                        "config": CONFIG,
+                        "chars": HIGHLIGHT_CHARS,
+                        "q": q,
+                        "options": HEADLINE_OPTIONS,
+                        "keys": [row.key for row in ranked],
+                    },
+                )
+            }
+        hits = [self._hit(shown[row.key], float(row.score)) for row in ranked if row.key in shown]
+        return Results(hits=hits, total=len(hits), terms=words, more=more)
+
+    @staticmethod
+    def _hit(row: Any, score: float) -> Hit:
+        params = row.params if isinstance(row.params, dict) else json.loads(row.params)
+        return Hit(
+            kind=row.kind,
+            id=int(row.doc_id),
+            title=row.title,
+            route=row.route,
+            params={k: int(v) for k, v in params.items()},
+            anchor=row.anchor or "",
+            date=row.date.astimezone(UTC) if row.date is not None else None,
+            highlights=show_headline(row.headline or ""),
+            score=score,
+        )
