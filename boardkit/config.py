@@ -145,7 +145,9 @@ def search_choice(value: str, database_url: str) -> str:
     """``BOARDKIT_SEARCH`` checked against the database (ConfigError when it cannot work)."""
     choice = value.strip().lower()
     if choice and choice not in SEARCH_BACKENDS:
-        raise ConfigError(f"BOARDKIT_SEARCH={value!r}: use one of {', '.join(SEARCH_BACKENDS)} (or leave it unset)")
+        raise ConfigError(
+            f"BOARDKIT_SEARCH={value!r}: use one of {', '.join(SEARCH_BACKENDS)} (or leave it unset)"
+        )
     if choice == "postgres" and not database_url.startswith("postgresql"):
         raise ConfigError(
             "BOARDKIT_SEARCH=postgres needs a PostgreSQL database (BOARDKIT_DATABASE_URL=postgresql+psycopg://…);"

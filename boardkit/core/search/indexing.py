@@ -22,8 +22,8 @@ from boardkit.config import Settings, search_choice
 from boardkit.core import jobs, uploads
 from boardkit.core.db import Database, make_engine
 from boardkit.core.search import service as search
-from boardkit.core.search.service import Document
 from boardkit.core.search.postgres import PostgresIndex
+from boardkit.core.search.service import Document
 from boardkit.core.search.whoosh import WhooshIndex
 from boardkit.core.storage import FileStore
 

@@ -27,9 +27,15 @@ new table.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
-from collections.abc import Iterable, Sequence
+import os
+import queue
+import re
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC
 from typing import Any
 
@@ -50,13 +56,16 @@ SNIPPET_CHARS = 220
 SEARCH_TIMEOUT = "10s"  # a search that takes longer is cancelled (the page answers 503)
 LOCK_TIMEOUT_MS = 30_000  # how long an index job waits for a rebuild's swap before it is retried
 WRITE_LOCK = 0x626B_7365_6172_6368  # "bksearch": the advisory lock of the index's writers
-COPY_COLUMNS = ("key", "grp", "kind", "doc_id", "title", "body", "scopes", "route", "params", "anchor", "date")
+LOAD_STREAMS = max(1, min(4, os.cpu_count() or 1))  # COPY connections of a rebuild at once
+LOAD_QUEUE = 500  # rows waiting for each stream
+_END, _ABORT = object(), object()
+COPY_COLUMNS = "key, grp, kind, doc_id, title, body, scopes, route, params, anchor, date"
 
 # Characters ts_headline's output is marked with (private use, removed from stored text): the
 # start and end of a match, the gap between fragments, and "<" (ts_headline drops anything that
 # looks like an HTML tag; the text is plain text, so "<" stays a character and is escaped later).
 _START, _STOP, _GAP, _LT = "\ue000", "\ue001", "\ue002", "\ue003"
-_PRIVATE = str.maketrans({_START: " ", _STOP: " ", _GAP: " ", _LT: " ", "\x00": " "})
+_UNSTORABLE = re.compile(f"[\x00{_START}{_STOP}{_GAP}{_LT}]")
 HEADLINE_OPTIONS = (
     f"StartSel={_START}, StopSel={_STOP}, MaxFragments=2, MaxWords=35, MinWords=15, "
     f"ShortWord=2, FragmentDelimiter={_GAP}"
@@ -66,20 +75,20 @@ _ANALYSE = sql(
     "SELECT lexeme FROM unnest(to_tsvector(CAST(:config AS regconfig), :q)) ORDER BY positions[1] LIMIT :n"
 )
 # The page's best hits among the first CANDIDATES matches the reader may see.
-_RANK = f"""
+_RANK = """
 WITH matches AS MATERIALIZED (
-    SELECT key, date, tsv FROM {TABLE}
-    WHERE scopes && CAST(:scopes AS text[]) AND tsv @@ CAST(:q AS tsquery) {{kind}}
+    SELECT key, date, tsv FROM search_document
+    WHERE scopes && CAST(:scopes AS text[]) AND tsv @@ CAST(:q AS tsquery) {kind}
     LIMIT :candidates
 )
 SELECT key, ts_rank(tsv, CAST(:q AS tsquery), 1) AS score FROM matches
 ORDER BY score DESC, date DESC NULLS LAST, key LIMIT :n
 """
 _SHOW = sql(
-    f"""SELECT key, kind, doc_id, title, route, params, anchor, date,
-    ts_headline(CAST(:config AS regconfig), replace(left(body, :chars), '<', '{_LT}'),
+    """SELECT key, kind, doc_id, title, route, params, anchor, date,
+    ts_headline(CAST(:config AS regconfig), replace(left(body, :chars), '<', :lt),
                 CAST(:q AS tsquery), :options) AS headline
-    FROM {TABLE} WHERE key = ANY(CAST(:keys AS text[]))"""
+    FROM search_document WHERE key = ANY(CAST(:keys AS text[]))"""
 )
 
 
@@ -90,7 +99,7 @@ def tsquery(lexemes: Sequence[str]) -> str:
 
 def clean_text(value: str) -> str:
     """Text as stored: no NUL (PostgreSQL's text cannot hold one), none of the marker characters."""
-    return value.translate(_PRIVATE)
+    return _UNSTORABLE.sub(" ", value) if _UNSTORABLE.search(value) else value
 
 
 def show_headline(headline: str) -> list[str]:
@@ -141,10 +150,13 @@ class PostgresIndex:
         with self.engine.begin() as conn:
             self._writers_turn(conn)
             if groups:
-                conn.execute(sql(f"DELETE FROM {TABLE} WHERE grp = ANY(:groups)"), {"groups": list(groups)})
+                conn.execute(
+                    sql("DELETE FROM search_document WHERE grp = ANY(:groups)"), {"groups": list(groups)}
+                )
             if rows:
                 conn.execute(
-                    sql(f"DELETE FROM {TABLE} WHERE key = ANY(:keys)"), {"keys": [row[0] for row in rows]}
+                    sql("DELETE FROM search_document WHERE key = ANY(:keys)"),
+                    {"keys": [row[0] for row in rows]},
                 )
                 self._copy(conn, TABLE, rows)
         return len(rows)
@@ -162,13 +174,53 @@ class PostgresIndex:
         raw = conn.connection.driver_connection
         assert raw is not None
         count = 0
-        with raw.cursor() as cur, cur.copy(f"COPY {table} ({', '.join(COPY_COLUMNS)}) FROM STDIN") as copy:
+        with raw.cursor() as cur, cur.copy(f"COPY {table} ({COPY_COLUMNS}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
                 count += 1
         return count
 
-    def rebuild(self, documents: Iterable[Document]) -> int:
+    def _load(self, table: str, rows: Iterable[tuple[Any, ...]], streams: int) -> int:
+        """COPY ``rows`` into ``table`` over ``streams`` connections at once: the database computes
+        each row's tsvector (most of the work), so each stream keeps a core busy."""
+        queues: list[queue.Queue[Any]] = [queue.Queue(maxsize=LOAD_QUEUE) for _ in range(streams)]
+
+        def stream(rows_in: queue.Queue[Any]) -> int:
+            def take() -> Iterator[tuple[Any, ...]]:
+                while (row := rows_in.get()) is not _END:
+                    if row is _ABORT:
+                        raise RuntimeError("the documents could not be read")
+                    yield row
+
+            with self.engine.connect() as conn, conn.begin():
+                return self._copy(conn, table, take())
+
+        with ThreadPoolExecutor(streams, thread_name_prefix="boardkit-reindex") as pool:
+            loads = [pool.submit(stream, q) for q in queues]
+
+            def put(n: int, item: Any) -> None:
+                while True:
+                    try:
+                        queues[n].put(item, timeout=1.0)
+                        return
+                    except queue.Full:
+                        if loads[n].done():  # the stream failed: its error is raised below
+                            loads[n].result()
+                            raise RuntimeError("a COPY stream stopped") from None
+
+            try:
+                for n, row in enumerate(rows):
+                    put(n % streams, row)
+            except BaseException:
+                for q in queues:
+                    with contextlib.suppress(queue.Full):
+                        q.put_nowait(_ABORT)
+                raise
+            for n in range(streams):
+                put(n, _END)
+            return sum(load.result() for load in loads)
+
+    def rebuild(self, documents: Iterable[Document], *, streams: int = LOAD_STREAMS) -> int:
         """Index ``documents`` as the whole index: a new table, loaded, indexed, swapped in.
 
         Holds the rebuild lock from before the documents are read until the swap, so an index job
@@ -184,8 +236,9 @@ class PostgresIndex:
                     conn.exec_driver_sql(
                         f"CREATE UNLOGGED TABLE {new} (LIKE {TABLE} INCLUDING ALL EXCLUDING INDEXES)"
                     )
-                with conn.begin():
-                    count = self._copy(conn, new, (row_of(doc) for doc in documents))
+                started = time.perf_counter()
+                count = self._load(new, (row_of(doc) for doc in documents), streams)
+                loaded = time.perf_counter()
                 with conn.begin():
                     conn.exec_driver_sql("SET LOCAL maintenance_work_mem = '512MB'")
                     conn.exec_driver_sql(f"ALTER TABLE {new} SET LOGGED")
@@ -197,6 +250,12 @@ class PostgresIndex:
                             )
                         )
                     conn.exec_driver_sql(f"ANALYZE {new}")
+                log.info(
+                    "search index rebuilt: %s documents loaded in %.1f s, indexed in %.1f s",
+                    count,
+                    loaded - started,
+                    time.perf_counter() - loaded,
+                )
                 with conn.begin():
                     conn.exec_driver_sql(f"SET LOCAL lock_timeout = {LOCK_TIMEOUT_MS}")
                     primary = self._primary_key(conn)
@@ -205,7 +264,8 @@ class PostgresIndex:
                     for name, _definition in indexes:
                         if name == primary:
                             conn.exec_driver_sql(
-                                f"ALTER TABLE {TABLE} ADD CONSTRAINT {name} PRIMARY KEY USING INDEX {name}_new"
+                                f"ALTER TABLE {TABLE} ADD CONSTRAINT {name}"
+                                f" PRIMARY KEY USING INDEX {name}_new"
                             )
                         else:
                             conn.exec_driver_sql(f"ALTER INDEX {name}_new RENAME TO {name}")
@@ -227,9 +287,7 @@ class PostgresIndex:
     @staticmethod
     def _primary_key(conn: Connection) -> str | None:
         return conn.execute(
-            sql(
-                "SELECT conname FROM pg_constraint WHERE conrelid = CAST(:t AS regclass) AND contype = 'p'"
-            ),
+            sql("SELECT conname FROM pg_constraint WHERE conrelid = CAST(:t AS regclass) AND contype = 'p'"),
             {"t": TABLE},
         ).scalar()
 
@@ -237,7 +295,7 @@ class PostgresIndex:
 
     def count(self) -> int:
         with self.engine.connect() as conn:
-            return int(conn.execute(sql(f"SELECT count(*) FROM {TABLE}")).scalar_one())
+            return int(conn.execute(sql("SELECT count(*) FROM search_document")).scalar_one())
 
     def analyse(self, conn: Connection, query: str) -> list[str]:
         """The distinct lexemes of ``query`` in order (stop words out, stemmed), at most MAX_TERMS."""
@@ -263,9 +321,7 @@ class PostgresIndex:
             }
             if kind:
                 params["kind"] = kind
-            ranked = conn.execute(
-                sql(_RANK.format(kind="AND kind = :kind" if kind else "")), params
-            ).all()
+            ranked = conn.execute(sql(_RANK.format(kind="AND kind = :kind" if kind else "")), params).all()
             more = len(ranked) > limit
             ranked = ranked[:limit]
             if not ranked:
@@ -279,6 +335,7 @@ class PostgresIndex:
                         "chars": HIGHLIGHT_CHARS,
                         "q": q,
                         "options": HEADLINE_OPTIONS,
+                        "lt": _LT,
                         "keys": [row.key for row in ranked],
                     },
                 )
