@@ -83,7 +83,8 @@ _STATS = sql(
     " AND s.attname = 'scopes' WHERE c.oid = CAST('search_document' AS regclass)"
 )
 _ANALYSE = sql(
-    "SELECT lexeme FROM unnest(to_tsvector(CAST(:config AS regconfig), :q)) ORDER BY positions[1] LIMIT :n"
+    "SELECT lexeme FROM unnest(to_tsvector(CAST(:config AS regconfig), :q))"
+    " WHERE length(lexeme) >= 2 ORDER BY positions[1] LIMIT :n"
 )
 # The page's best hits among the first CANDIDATES matches the reader may see. ``{match}``: the
 # words as an indexable condition (``@@``: the planner may look them up in the GIN index), or,
@@ -94,12 +95,12 @@ _MATCH_INDEXED = "tsv @@ CAST(:q AS tsquery)"
 _MATCH_CHECKED = "ts_match_vq(tsv, CAST(:q AS tsquery))"
 _RANK = """
 WITH matches AS MATERIALIZED (
-    SELECT key, date, tsv FROM search_document
+    SELECT key, doc_id, date, tsv FROM search_document
     WHERE scopes && CAST(:scopes AS text[]) AND {match} {kind}
     LIMIT :candidates
 )
 SELECT key, ts_rank(tsv, CAST(:q AS tsquery), 1) AS score FROM matches
-ORDER BY score DESC, date DESC NULLS LAST, key LIMIT :n
+ORDER BY score DESC, date DESC NULLS LAST, doc_id, key LIMIT :n
 """
 _SHOW = sql(
     """SELECT key, kind, doc_id, title, route, params, anchor, date,
@@ -349,7 +350,8 @@ class PostgresIndex:
             return int(conn.execute(sql("SELECT count(*) FROM search_document")).scalar_one())
 
     def analyse(self, conn: Connection, query: str) -> list[str]:
-        """The distinct lexemes of ``query`` in order (stop words out, stemmed), at most MAX_TERMS."""
+        """The distinct lexemes of ``query`` in order (stop words out, stemmed), at most MAX_TERMS;
+        as with whoosh, one-letter words are no words ("blok 7" searches for "blok")."""
         if not query.strip():
             return []
         rows = conn.execute(_ANALYSE, {"config": CONFIG, "q": clean_text(query), "n": MAX_TERMS})
