@@ -145,8 +145,11 @@ def _reindex(settings: Settings) -> int:
 
     db = _db(settings)
     compose(db, settings)  # every domain registers its search material
-    with db.transaction() as s:
-        return search_index.rebuild(s, settings)
+    try:
+        with db.transaction(readonly=True) as s:
+            return search_index.rebuild(s, settings)
+    finally:
+        db.dispose()
 
 
 def cmd_reindex(settings: Settings, args: argparse.Namespace) -> int:
