@@ -12,17 +12,24 @@ index, like whoosh's files) holds one row per document:
 A query is never parsed as tsquery syntax: PostgreSQL analyses the words (``to_tsvector``, the
 same parser, stop words and Snowball stemmer as the documents), and the tsquery is built from the
 resulting lexemes, quoted, ANDed — ``& | ! : * ( ) '`` in a query are just characters that are
-not words. Ranking is bounded: the matches a reader may see are collected up to
-:data:`CANDIDATES` (a member of a few boards has a few thousand documents at most, all ranked;
-an administration searching a very common word over a whole organisation ranks the first
-CANDIDATES matches), ranked with ``ts_rank`` (length-normalised), and only the page's hits get
-``ts_headline`` (it parses the whole text).
+not words. Finding and ranking are bounded:
 
-Writes run in their own short transactions on the process's search engine; a full rebuild
-(``boardkit reindex``) loads a fresh table with ``COPY``, builds its indexes after the load and
-swaps it in in one short transaction, so searches keep answering from the old table meanwhile;
-index jobs wait for the swap (writers take turns under an advisory lock) and then write to the
-new table.
+- a reader whose scopes cover few documents (estimated from the statistics of ``scopes``; a
+  member of five boards has ~1,250 of 1,000,000) has each of those checked for the words,
+  rather than the words looked up in the GIN index first: a very common word's posting list
+  (hundreds of thousands of entries) costs more than all of the reader's documents;
+- any other reader (the administration of an organisation) lets the planner look up both
+  indexes, and at most :data:`CANDIDATES` matches are ranked — a very common word over a whole
+  organisation ranks the first of them, not all;
+- ranking is ``ts_rank`` (length-normalised, title above text), and only the page's hits get
+  ``ts_headline`` (it parses the whole text).
+
+Writes take turns under an advisory lock, each in its own short transaction on the process's
+search engine. A full rebuild (``boardkit reindex``) holds that lock, COPYs the documents into a
+fresh table over :data:`LOAD_STREAMS` connections at once (the database computes the tsvectors,
+which is most of the work), builds the indexes after the load and swaps the table in in one
+short transaction: searches keep answering from the old table meanwhile, and index jobs wait for
+the swap (or fail and are retried) and then write to the new table.
 """
 
 from __future__ import annotations
@@ -57,12 +64,12 @@ CANDIDATES = 5000
 NARROW_ROWS = 20_000
 STATS_SECONDS = 600.0
 HIGHLIGHT_CHARS = 50_000  # of a document's text, the part ts_headline reads
-SNIPPET_CHARS = 220
 SEARCH_TIMEOUT = "10s"  # a search that takes longer is cancelled (the page answers 503)
 LOCK_TIMEOUT_MS = 30_000  # how long an index job waits for a rebuild's swap before it is retried
 WRITE_LOCK = 0x626B_7365_6172_6368  # "bksearch": the advisory lock of the index's writers
 LOAD_STREAMS = max(1, min(4, os.cpu_count() or 1))  # COPY connections of a rebuild at once
 LOAD_QUEUE = 500  # rows waiting for each stream
+INDEX_BUILD_MEMORY = "512MB"  # maintenance_work_mem of a rebuild's index builds
 _END, _ABORT = object(), object()
 COPY_COLUMNS = "key, grp, kind, doc_id, title, body, scopes, route, params, anchor, date"
 
@@ -149,6 +156,20 @@ def row_of(doc: Document) -> tuple[Any, ...]:
         doc.anchor,
         date,
     )
+
+
+class Steps:
+    """A rebuild's progress in the log, each step with its time."""
+
+    def __init__(self) -> None:
+        self.started = self.last = time.perf_counter()
+
+    def done(self, what: str) -> None:
+        now = time.perf_counter()
+        log.info(
+            "search index rebuild: %s in %.1f s (%.1f s so far)", what, now - self.last, now - self.started
+        )
+        self.last = now
 
 
 class ScopeSizes:
@@ -285,15 +306,12 @@ class PostgresIndex:
             try:
                 with conn.begin():
                     conn.exec_driver_sql(f"DROP TABLE IF EXISTS {new}")
-                    conn.exec_driver_sql(
-                        f"CREATE UNLOGGED TABLE {new} (LIKE {TABLE} INCLUDING ALL EXCLUDING INDEXES)"
-                    )
-                started = time.perf_counter()
+                    conn.exec_driver_sql(f"CREATE TABLE {new} (LIKE {TABLE} INCLUDING ALL EXCLUDING INDEXES)")
+                step = Steps()
                 count = self._load(new, (row_of(doc) for doc in documents), streams)
-                loaded = time.perf_counter()
+                step.done(f"{count} documents loaded")
                 with conn.begin():
-                    conn.exec_driver_sql("SET LOCAL maintenance_work_mem = '512MB'")
-                    conn.exec_driver_sql(f"ALTER TABLE {new} SET LOGGED")
+                    conn.exec_driver_sql(f"SET LOCAL maintenance_work_mem = '{INDEX_BUILD_MEMORY}'")
                     indexes = self._indexes(conn)
                     for name, definition in indexes:
                         conn.exec_driver_sql(
@@ -301,13 +319,9 @@ class PostgresIndex:
                                 f" ON public.{TABLE} ", f" ON public.{new} ", 1
                             )
                         )
+                        step.done(f"index {name} built")
                     conn.exec_driver_sql(f"ANALYZE {new}")
-                log.info(
-                    "search index rebuilt: %s documents loaded in %.1f s, indexed in %.1f s",
-                    count,
-                    loaded - started,
-                    time.perf_counter() - loaded,
-                )
+                    step.done("analysed")
                 with conn.begin():
                     conn.exec_driver_sql(f"SET LOCAL lock_timeout = {LOCK_TIMEOUT_MS}")
                     primary = self._primary_key(conn)

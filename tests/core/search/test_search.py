@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import cast
 
 import pytest
 from sqlalchemy import text
@@ -53,7 +54,8 @@ def pg_index(pg_ready: str) -> Iterator[PostgresIndex]:
 
 @pytest.fixture(params=BACKENDS)
 def index(request: pytest.FixtureRequest) -> SearchBackend:
-    return request.getfixturevalue(f"{'pg' if request.param == 'postgres' else 'whoosh'}_index")  # type: ignore[no-any-return]
+    name = "pg_index" if request.param == "postgres" else "whoosh_index"
+    return cast(SearchBackend, request.getfixturevalue(name))
 
 
 def doc(
