@@ -69,7 +69,7 @@ LOCK_TIMEOUT_MS = 30_000  # how long an index job waits for a rebuild's swap bef
 WRITE_LOCK = 0x626B_7365_6172_6368  # "bksearch": the advisory lock of the index's writers
 LOAD_STREAMS = max(1, min(4, os.cpu_count() or 1))  # COPY connections of a rebuild at once
 LOAD_QUEUE = 500  # rows waiting for each stream
-INDEX_BUILD_MEMORY = "512MB"  # maintenance_work_mem of a rebuild's index builds
+INDEX_BUILD_MEMORY = "1GB"  # maintenance_work_mem of a rebuild's index builds
 _END, _ABORT = object(), object()
 COPY_COLUMNS = "key, grp, kind, doc_id, title, body, scopes, route, params, anchor, date"
 
