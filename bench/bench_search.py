@@ -286,7 +286,8 @@ def main() -> int:
     )
     args = parser.parse_args()
     if args.backend == "postgres":
-        logging.basicConfig(level=logging.INFO, format="  %(message)s")  # the rebuild's steps
+        logging.basicConfig(format="  %(message)s")
+        logging.getLogger("boardkit.search").setLevel(logging.INFO)  # the rebuild's steps
         if not args.database_url:
             parser.error("--backend postgres needs --database-url (or BOARDKIT_TEST_POSTGRES_URL)")
         return 0 if run_postgres(args.database_url, args.items or 100_000, args.keep_db) else 1

@@ -15,12 +15,13 @@ resulting lexemes, quoted, ANDed — ``& | ! : * ( ) '`` in a query are just cha
 not words. Finding and ranking are bounded:
 
 - a reader whose scopes cover few documents (estimated from the statistics of ``scopes``; a
-  member of five boards has ~1,250 of 1,000,000) has each of those checked for the words,
-  rather than the words looked up in the GIN index first: a very common word's posting list
-  (hundreds of thousands of entries) costs more than all of the reader's documents;
-- any other reader (the administration of an organisation) lets the planner look up both
-  indexes, and at most :data:`CANDIDATES` matches are ranked — a very common word over a whole
-  organisation ranks the first of them, not all;
+  member of five boards has ~1,250 of 1,000,000) has those found by the scopes' GIN index and
+  each checked for the words: a very common word's posting list (hundreds of thousands of
+  entries) costs more than all of the reader's documents;
+- any other reader (the administration of an organisation) has the matches found by the words'
+  GIN index and each checked for the scopes (their token is on a third of all documents), and
+  at most :data:`CANDIDATES` matches are ranked — a very common word over a whole organisation
+  ranks the first of them, not all;
 - ranking is ``ts_rank`` (length-normalised, title above text), and only the page's hits get
   ``ts_headline`` (it parses the whole text).
 
@@ -63,6 +64,7 @@ CANDIDATES = 5000
 # for the words, rather than the words looked up in the index first.
 NARROW_ROWS = 20_000
 STATS_SECONDS = 600.0
+NO_STATS_SECONDS = 60.0  # how soon statistics are looked for again when there were none
 HIGHLIGHT_CHARS = 50_000  # of a document's text, the part ts_headline reads
 SEARCH_TIMEOUT = "10s"  # a search that takes longer is cancelled (the page answers 503)
 LOCK_TIMEOUT_MS = 30_000  # how long an index job waits for a rebuild's swap before it is retried
@@ -93,21 +95,24 @@ _ANALYSE = sql(
     "SELECT lexeme FROM unnest(to_tsvector(CAST(:config AS regconfig), :q))"
     " WHERE length(lexeme) >= 2 ORDER BY positions[1] LIMIT :n"
 )
-# The page's best hits among the first CANDIDATES matches the reader may see. ``{match}``: the
-# words as an indexable condition (``@@``: the planner may look them up in the GIN index), or,
-# for a reader who sees few documents, as a plain function call that it checks on each of those
-# (a common word's whole posting list would cost more than all of them: 9 ms of a 17 ms search
-# over 100,000 items).
-_MATCH_INDEXED = "tsv @@ CAST(:q AS tsquery)"
-_MATCH_CHECKED = "ts_match_vq(tsv, CAST(:q AS tsquery))"
+# The page's best hits among the first CANDIDATES matches the reader may see, ranked as they are
+# found (no tsvector is carried to the sort). One of two plans, by the reader's scopes:
+# - narrow (a member of a few boards): the scopes' GIN index finds the reader's documents and
+#   each is checked for the words (a plain function call, which the planner cannot turn into a
+#   lookup of a common word's whole posting list: that cost 9 ms of a 17 ms search over 100,000
+#   items, and grows with the index);
+# - wide (an organisation's administration): the words' GIN index finds the matches and each is
+#   checked for the scopes (looking up a token that a third of all documents carry took 130 ms
+#   over 1,000,000 items, more than the matches of most words).
+_NARROW = "scopes && CAST(:scopes AS text[]) AND ts_match_vq(tsv, CAST(:q AS tsquery))"
+_WIDE = "tsv @@ CAST(:q AS tsquery) AND arrayoverlap(scopes, CAST(:scopes AS text[]))"
 _RANK = """
 WITH matches AS MATERIALIZED (
-    SELECT key, doc_id, date, tsv FROM search_document
-    WHERE scopes && CAST(:scopes AS text[]) AND {match} {kind}
+    SELECT key, doc_id, date, ts_rank(tsv, CAST(:q AS tsquery), 1) AS score FROM search_document
+    WHERE {where} {kind}
     LIMIT :candidates
 )
-SELECT key, ts_rank(tsv, CAST(:q AS tsquery), 1) AS score FROM matches
-ORDER BY score DESC, date DESC NULLS LAST, doc_id, key LIMIT :n
+SELECT key, score FROM matches ORDER BY score DESC, date DESC NULLS LAST, doc_id, key LIMIT :n
 """
 _SHOW = sql(
     """SELECT key, kind, doc_id, title, route, params, anchor, date,
@@ -195,8 +200,9 @@ class ScopeSizes:
         row = conn.execute(_STATS).first()
         with self._lock:
             self._read_at = time.monotonic()
-            if row is None or not row.elems:
+            if row is None or not row.elems:  # not analysed yet: everyone is narrow, for a minute
                 self._rows, self._freqs, self._rarest = 0.0, {}, 0.0
+                self._read_at -= STATS_SECONDS - NO_STATS_SECONDS
                 return
             elems, freqs = list(row.elems), list(row.freqs)
             # most_common_elem_freqs: one per element, then the minimum, maximum and null frequency.
@@ -388,9 +394,9 @@ class PostgresIndex:
             }
             if kind:
                 params["kind"] = kind
-            match = _MATCH_CHECKED if self.sizes.narrow(conn, scopes) else _MATCH_INDEXED
+            where = _NARROW if self.sizes.narrow(conn, scopes) else _WIDE
             ranked = conn.execute(
-                sql(_RANK.format(match=match, kind="AND kind = :kind" if kind else "")), params
+                sql(_RANK.format(where=where, kind="AND kind = :kind" if kind else "")), params
             ).all()
             more = len(ranked) > limit
             ranked = ranked[:limit]

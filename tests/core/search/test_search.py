@@ -135,8 +135,8 @@ def test_vaskeri_finds_vaskeriet_with_highlight(index: SearchBackend) -> None:
 
 @pytest.fixture(params=["narrow", "wide"])
 def plan(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    """PostgreSQL checks a narrow reader's documents for the words, and looks the words up in the
-    index for a wide one: the same answers either way."""
+    """PostgreSQL finds a narrow reader's documents by their scopes and checks each for the words,
+    and a wide reader's by the words and checks each for the scopes: the same answers either way."""
     if request.param == "wide":
         monkeypatch.setattr(pg_search, "NARROW_ROWS", -1)
     return str(request.param)
