@@ -11,6 +11,7 @@ import itertools
 import threading
 from collections import Counter
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import cast
@@ -289,7 +290,7 @@ def test_every_hostile_character_is_just_a_character(index: SearchBackend) -> No
 
 def test_the_kind_filter_and_more_than_a_page(index: SearchBackend) -> None:
     docs = [doc(i, "Altan", f"altan nummer {i}") for i in range(1, 26)]
-    docs.append(Document(**{**docs[0].__dict__, "kind": "meeting", "id": 99}))
+    docs.append(replace(docs[0], kind="meeting", id=99))
     index.replace_groups([], docs)
     scopes = search.reader_scopes(STAFF)
     page = index.search("altan", scopes=scopes)
