@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import select, text
 
 from boardkit import backup, migrate
-from boardkit.config import Settings, load_settings
+from boardkit.config import ConfigError, Settings, load_settings
 from boardkit.core import auth
 from boardkit.core.db import Database, problem
 
@@ -150,7 +150,7 @@ def _reindex(settings: Settings) -> int:
     db = _db(settings)
     compose(db, settings)  # every domain registers its search material
     try:
-        with db.transaction() as s:
+        with db.transaction(readonly=True) as s:
             return search_index.rebuild(s, settings)
     finally:
         db.dispose()
@@ -456,7 +456,12 @@ def run(argv: list[str] | None = None, env: dict[str, str] | None = None) -> int
     """Run one command and return its exit status (the tests call this in-process, with ``env`` in
     place of the process environment and ``.env``)."""
     args = parser().parse_args(argv)
-    return COMMANDS[args.command](load_settings(env), args)
+    try:
+        settings = load_settings(env)
+    except ConfigError as exc:
+        print(f"boardkit: {exc}", file=sys.stderr)
+        return 2
+    return COMMANDS[args.command](settings, args)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -14,6 +14,11 @@ from dotenv import dotenv_values
 from boardkit.fileio import private_dir, write_atomic
 
 PREFIX = "BOARDKIT_"
+SEARCH_BACKENDS = ("whoosh", "postgres")
+
+
+class ConfigError(ValueError):
+    """A setting that cannot work (the message names it and says what to do)."""
 
 
 @dataclass(frozen=True)
@@ -60,11 +65,21 @@ class Settings:
     digital_post_url: str = ""
     digital_post_key: str = ""
     http_timeout_seconds: float = 10.0
+    # The search index: "whoosh" (files under data_dir) or "postgres" (full-text search in the
+    # database); "" chooses by the database: PostgreSQL's own on PostgreSQL, whoosh on SQLite.
+    search: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def sqlite_path(self) -> Path:
         return self.data_dir / "boardkit.sqlite3"
+
+    @property
+    def search_backend(self) -> str:
+        """``whoosh`` or ``postgres``: the one chosen, or the database's natural one."""
+        if self.search:
+            return self.search
+        return "postgres" if self.database_url.startswith("postgresql") else "whoosh"
 
     @property
     def mail_dir(self) -> Path:
@@ -123,7 +138,23 @@ def load_settings(env: dict[str, str] | None = None, env_file: str | os.PathLike
             raw.get("db_busy_timeout_seconds", str(Settings.db_busy_timeout_seconds))
         ),
         db_pool_size=int(raw.get("db_pool_size", "0") or 0),
+        search=search_choice(raw.get("search", ""), database_url),
     )
+
+
+def search_choice(value: str, database_url: str) -> str:
+    """``BOARDKIT_SEARCH`` checked against the database (ConfigError when it cannot work)."""
+    choice = value.strip().lower()
+    if choice and choice not in SEARCH_BACKENDS:
+        raise ConfigError(
+            f"BOARDKIT_SEARCH={value!r}: use one of {', '.join(SEARCH_BACKENDS)} (or leave it unset)"
+        )
+    if choice == "postgres" and not database_url.startswith("postgresql"):
+        raise ConfigError(
+            "BOARDKIT_SEARCH=postgres needs a PostgreSQL database (BOARDKIT_DATABASE_URL=postgresql+psycopg://…);"
+            " on SQLite search uses whoosh"
+        )
+    return choice
 
 
 def _persistent_secret(data_dir: Path) -> str:

@@ -36,8 +36,10 @@ from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 
 log = logging.getLogger("boardkit.generation")
 
-# Tables whose changes no page shows (the queue's own state, rate-limit counters, workers' signs of life).
-IGNORED_TABLES = frozenset({"job", "login_attempt", "data_generation", "worker_heartbeat"})
+# Tables whose changes no page shows (the queue's own state, rate-limit counters, workers' signs of
+# life, the PostgreSQL search index: no cached page shows search results, and its writes, made on
+# the search engine's own connections, would otherwise empty every cache after each index job).
+IGNORED_TABLES = frozenset({"job", "login_attempt", "data_generation", "worker_heartbeat", "search_document"})
 CHANNEL = "bk_generation"
 _BUMP = text("UPDATE data_generation SET value = value + 1 WHERE id = 1")
 _READ = "SELECT value FROM data_generation WHERE id = 1"

@@ -6,6 +6,12 @@ from boardkit.core.db import make_engine
 from boardkit.schema import metadata
 
 config = context.config
+# Tables the migrations make that are no model's: the PostgreSQL search index (core/search/postgres.py).
+UNMODELLED = frozenset({"search_document"})
+
+
+def include_name(name: str | None, type_: str, _parent: object) -> bool:
+    return not (type_ == "table" and name in UNMODELLED)
 
 
 def run() -> None:
@@ -18,6 +24,7 @@ def run() -> None:
             target_metadata=metadata,
             render_as_batch=connection.dialect.name == "sqlite",
             compare_type=True,
+            include_name=include_name,
         )
         with context.begin_transaction():
             context.run_migrations()

@@ -3,7 +3,8 @@
 ``service`` is the public face (documents, providers, scopes, ``queue_index``, the backend
 protocol) and is re-exported here, so domains write ``from boardkit.core import search;
 search.queue_index(...)``. ``indexing`` runs the ``search.index`` job and the full rebuild,
-``whoosh`` is the local index, ``views`` the search page. Modules inside the package import
+``whoosh`` is the local index (SQLite's default), ``postgres`` the index in PostgreSQL (its
+default; ``BOARDKIT_SEARCH`` chooses), ``views`` the search page. Modules inside the package import
 their siblings directly, never this ``__init__``.
 """
 

@@ -18,10 +18,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from boardkit.config import Settings
+from boardkit.config import Settings, search_choice
 from boardkit.core import jobs, uploads
-from boardkit.core.db import Database
+from boardkit.core.db import Database, make_engine
 from boardkit.core.search import service as search
+from boardkit.core.search.postgres import PostgresIndex
 from boardkit.core.search.service import Document
 from boardkit.core.search.whoosh import WhooshIndex
 from boardkit.core.storage import FileStore
@@ -33,7 +34,10 @@ MAX_PDF_PAGES = 200
 MAX_FILE_CHARS = 100_000
 MAX_PDF_BYTES = 50 * uploads.MB
 
-_backends: dict[Path, WhooshIndex] = {}
+SEARCH_POOL_SIZE = 5  # PostgreSQL connections a process keeps for searching (more open when busy)
+SEARCH_POOL_OVERFLOW = 15
+
+_backends: dict[str, WhooshIndex | PostgresIndex] = {}
 _backends_lock = threading.Lock()
 
 
@@ -41,13 +45,25 @@ def index_dir(settings: Settings) -> Path:
     return settings.data_dir / "search"
 
 
-def backend_for(settings: Settings) -> WhooshIndex:
-    """The process's index of this data directory (opened once, shared by threads)."""
-    path = index_dir(settings)
+def backend_for(settings: Settings) -> WhooshIndex | PostgresIndex:
+    """The process's index (opened once, shared by threads): whoosh's files in the data
+    directory, or PostgreSQL's table in the database (``Settings.search_backend``)."""
+    choice = search_choice(settings.search, settings.database_url) or settings.search_backend
+    key = settings.database_url if choice == "postgres" else str(index_dir(settings))
     with _backends_lock:
-        if path not in _backends:
-            _backends[path] = WhooshIndex(path / "index")
-        return _backends[path]
+        backend = _backends.get(key)
+        if backend is None:
+            if choice == "postgres":
+                engine = make_engine(
+                    settings.database_url,
+                    busy_timeout=settings.db_busy_timeout_seconds,
+                    pool_size=SEARCH_POOL_SIZE,
+                    max_overflow=SEARCH_POOL_OVERFLOW,
+                )
+                backend = _backends[key] = PostgresIndex(engine)
+            else:
+                backend = _backends[key] = WhooshIndex(index_dir(settings) / "index")
+        return backend
 
 
 def close_all() -> None:

@@ -17,8 +17,9 @@ residents of department 3 see, ``org:1:staff`` / ``dept:3:staff`` the administra
 reader's tokens come from their :class:`Principal` by the same rules as ``permissions.can``.
 The index only ever answers with documents carrying one of the reader's tokens.
 
-The index sits behind :class:`SearchBackend`, so PostgreSQL full-text search can replace the
-local whoosh index (``core/search_whoosh.py``) when several machines serve.
+The index sits behind :class:`SearchBackend`: the local whoosh index (``whoosh.py``) on SQLite,
+PostgreSQL's full-text search (``postgres.py``) when the database is PostgreSQL, so several
+processes and machines share it (``indexing.backend_for`` chooses; ``BOARDKIT_SEARCH`` overrides).
 """
 
 from __future__ import annotations
@@ -201,7 +202,7 @@ class Results:
 
 
 class SearchBackend(Protocol):
-    """What an index must do (the local whoosh index; PostgreSQL FTS could do it too)."""
+    """What an index must do (the local whoosh index, PostgreSQL's full-text search)."""
 
     def replace_groups(self, groups: Sequence[str], documents: Iterable[Document]) -> int: ...
 
