@@ -2,8 +2,10 @@
 
 Any number of workers may run (threads or processes on other machines): a job is claimed
 with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL and, on every backend, by a conditional update
-that only one claimant can win. A claimed job has a lease; a worker that dies leaves it to be
-claimed again when the lease runs out.
+that only one claimant can win. A claimed job has a lease (``lease_seconds``,
+``BOARDKIT_JOB_LEASE_SECONDS``), renewed by the runner while the job runs, so a slow job is never
+taken from a live worker; a worker that dies (even by SIGKILL) stops renewing it, and another
+claims the job again once the lease has run out.
 
 A handler runs in one transaction, or — registered with ``own_transactions=True`` — is handed
 the ``Database`` and opens its own: slow work (SMTP, HTTP, PDFs, the search index) then runs
@@ -35,7 +37,7 @@ from boardkit.core.models import Job, WorkerHeartbeat
 
 log = logging.getLogger("boardkit.jobs")
 
-LEASE = timedelta(minutes=5)
+LEASE_SECONDS = 60.0
 MAX_BACKOFF = timedelta(hours=1)
 
 
@@ -59,6 +61,12 @@ _CLAIM = (
     .returning(Job)
     .execution_options(synchronize_session=False)
 )
+_JOB = Job.__table__.c
+_RENEW = (  # a Core statement: executed for many jobs at once
+    update(Job.__table__)
+    .where(_JOB.id == bindparam("job"), _JOB.status == "running", _JOB.attempts == bindparam("tries"))
+    .values(locked_until=bindparam("until"))
+)
 _DONE = (
     update(Job)
     .where(Job.id == bindparam("job"))
@@ -79,6 +87,11 @@ class JobRunner:
     periodic: dict[str, float] = field(default_factory=dict)  # kind → seconds between runs
     # Called when the queue runs dry (e.g. to close a kept SMTP connection).
     idle_hooks: list[Callable[[], None]] = field(default_factory=list)
+    # How long a claimed job is the claimant's; renewed every third of it while the job runs.
+    lease_seconds: float = LEASE_SECONDS
+    _running: dict[int, int] = field(default_factory=dict, init=False, repr=False)  # job id → attempts
+    _renewer: threading.Thread | None = field(default=None, init=False, repr=False)
+    _renew_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     def register(self, kind: str, handler: Handler | OwnHandler, *, own_transactions: bool = False) -> None:
         """``own_transactions``: ``handler(db: Database, payload)`` opens its own transactions."""
@@ -136,7 +149,8 @@ class JobRunner:
                     break
             if row is None:
                 return None
-            values = {"job": row.id, "was": row.status, "tries": row.attempts, "until": now + LEASE}
+            until = now + timedelta(seconds=self.lease_seconds)
+            values = {"job": row.id, "was": row.status, "tries": row.attempts, "until": until}
             return s.scalars(_CLAIM, values).first()
 
     def run_one(self, now: datetime | None = None) -> bool:
@@ -145,6 +159,7 @@ class JobRunner:
         if job is None:
             return False
         handler = self.handlers.get(job.kind)
+        self._holding(job.id, job.attempts)
         try:
             if handler is None:
                 raise LookupError(f"no handler for job kind {job.kind!r}")
@@ -160,7 +175,36 @@ class JobRunner:
                     s.execute(_DONE, {"job": job.id, "at": utcnow()})
         except Exception as exc:
             self._reschedule(job, exc)
+        finally:
+            self._holding(job.id, None)
         return True
+
+    def _holding(self, job_id: int, attempts: int | None) -> None:
+        """Note (or forget) a job this runner runs, whose lease the renewer keeps alive."""
+        with self._renew_lock:
+            if attempts is None:
+                self._running.pop(job_id, None)
+                return
+            self._running[job_id] = attempts
+            if self._renewer is None:
+                self._renewer = threading.Thread(target=self._renew, name="boardkit-lease", daemon=True)
+                self._renewer.start()
+
+    def _renew(self) -> None:
+        """Extend the leases of the jobs running now, every third of a lease (a daemon thread:
+        it dies with the process, and so do the leases it kept)."""
+        while True:
+            time.sleep(self.lease_seconds / 3)
+            with self._renew_lock:
+                held = list(self._running.items())
+            if not held:
+                continue
+            until = utcnow() + timedelta(seconds=self.lease_seconds)
+            try:
+                with self.db.transaction() as s:
+                    s.execute(_RENEW, [{"job": j, "tries": t, "until": until} for j, t in held])
+            except Exception as exc:  # the database away for a moment: try again next round
+                log.warning("could not renew the leases of jobs %s: %s", [j for j, _ in held], exc)
 
     def _reschedule(self, job: Job, exc: Exception) -> None:
         # A busy or unwritable database is not the job's fault: it is tried again later.

@@ -30,10 +30,12 @@ class MaybeDelivered(Exception):
     """The connection broke while the SMTP server was being given the message: it may have it."""
 
 
-def _hand_over(smtp: smtplib.SMTP, sender: str, to: str, data: bytes) -> None:
+def _hand_over(smtp: smtplib.SMTP, sender: str, to: str, data: bytes, handing_over: Callable[[], bool]) -> bool:
     """``SMTP.sendmail`` in its steps, to know whether a failure came before the message was
     handed over (refused, or the connection lost before DATA: safe to try again) or while it was
-    (:class:`MaybeDelivered`)."""
+    (:class:`MaybeDelivered`). ``handing_over()`` is called once the server has accepted the
+    recipient, just before DATA: it records that the message is being handed over, or answers
+    False when the message is no longer ours to send (then nothing is sent; False is returned)."""
     smtp.ehlo_or_helo_if_needed()
     code, reply = smtp.mail(sender)
     if code != 250:
@@ -43,6 +45,9 @@ def _hand_over(smtp: smtplib.SMTP, sender: str, to: str, data: bytes) -> None:
     if code not in (250, 251):
         smtp.rset()
         raise smtplib.SMTPRecipientsRefused({to: (code, reply)})
+    if not handing_over():
+        smtp.rset()
+        return False
     try:
         code, reply = smtp.data(data)
     except smtplib.SMTPDataError:
@@ -51,6 +56,11 @@ def _hand_over(smtp: smtplib.SMTP, sender: str, to: str, data: bytes) -> None:
         raise MaybeDelivered(f"{type(exc).__name__}: {exc}") from exc
     if code != 250:
         raise smtplib.SMTPDataError(code, reply)
+    return True
+
+
+def _always() -> bool:
+    return True
 
 
 class Transport:
@@ -83,8 +93,10 @@ class Transport:
             self._tls = ssl.create_default_context()
         return self._tls
 
-    def send(self, email: OutboxEmail) -> str:
-        """Deliver one message; returns the .eml path in file mode.
+    def send(self, email: OutboxEmail, handing_over: Callable[[], bool] = _always) -> str | None:
+        """Deliver one message; returns the .eml path in file mode, "" once the SMTP server has
+        it, None when ``handing_over()`` said it is no longer ours to send (see ``_hand_over``;
+        in file mode it is called before the file is written).
 
         Raises OSError or ``smtplib.SMTPException`` when the message was not handed over (so
         sending again is safe), :class:`MaybeDelivered` when the connection broke while the server
@@ -92,6 +104,8 @@ class Transport:
         """
         msg = build_message(email, self.sender, self.secret_key)
         if not self.smtp_url:
+            if not handing_over():
+                return None
             path = self.mail_dir / f"{email.id:08d}.eml"
             write_private(path, bytes(msg))  # holds the login link itself: for the server's user only
             log.info("no SMTP server configured: mail to %s saved as %s", email.to_address, path)
@@ -99,12 +113,13 @@ class Transport:
         with self._lock:
             smtp = self._connection()
             try:
-                _hand_over(smtp, parseaddr(self.sender)[1], email.to_address, msg.as_bytes(policy=WIRE))
+                data = msg.as_bytes(policy=WIRE)
+                handed = _hand_over(smtp, parseaddr(self.sender)[1], email.to_address, data, handing_over)
             except BaseException:
                 self._drop()
                 raise
             self._used = time.monotonic()
-        return ""
+        return "" if handed else None
 
     def _connection(self) -> smtplib.SMTP:
         """The kept connection if it is fresh and the server still answers NOOP, else a new one."""
@@ -156,6 +171,12 @@ class Transport:
             self._smtp.close()
 
 
+_SENDING = (
+    update(OutboxEmail)
+    .where(OutboxEmail.id == bindparam("email"), OutboxEmail.status == "queued")
+    .values(status="sending", attempts=OutboxEmail.attempts + 1)
+    .execution_options(synchronize_session=False)
+)
 _SENT = (
     update(OutboxEmail)
     .where(OutboxEmail.id == bindparam("email"), OutboxEmail.status == "sending")
@@ -190,9 +211,20 @@ def make_deliver_handler(transport: Transport) -> jobs.OwnHandler:
                 email.sealed = ""  # not sent again by itself: its personal links are wiped
                 log.warning("mail %s was being sent when its worker stopped: marked uncertain", email_id)
                 return None
-            email.status, email.attempts = "sending", email.attempts + 1
+            db.expunge(email)  # read after the commit (to build the message), never written through
+
+        def handing_over() -> bool:
+            """"sending", committed once the SMTP server has taken the recipient and just before
+            DATA: a worker that dies before this leaves the message queued (sent by the retry),
+            one that dies after it leaves the message uncertain (never sent twice)."""
+            with database.transaction() as db:
+                taken = db.execute(_SENDING, {"email": email_id}).rowcount
+            return bool(taken)
+
         try:
-            path = transport.send(email)
+            path = transport.send(email, handing_over)
+            if path is None:
+                return None  # another worker took the message (this job's lease had run out)
         except MaybeDelivered as exc:
             _set(database, email_id, status="uncertain", sealed="", last_error=str(exc))
             log.warning("mail %s may or may not have been delivered: %s", email_id, exc)
@@ -217,7 +249,7 @@ def _set(database: Database, email_id: int, **values: Any) -> None:
     with database.transaction() as db:
         db.execute(
             update(OutboxEmail)
-            .where(OutboxEmail.id == email_id, OutboxEmail.status == "sending")
+            .where(OutboxEmail.id == email_id, OutboxEmail.status.in_(("queued", "sending")))
             .values(**values)
             .execution_options(synchronize_session=False)
         )
