@@ -50,21 +50,39 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
             exc,
             settings.data_dir,
         )
-    app = create_app(settings)
-    log.info("database ready in %.2f s; serving on %s", time.perf_counter() - started, settings.base_url)
     if not settings.smtp_url:
         log.info("BOARDKIT_SMTP_URL is not set: mail is written to %s", settings.mail_dir)
-    uvicorn.run(
-        app,
-        host=args.host or settings.host,
-        port=args.port or settings.port,
-        log_config=log_config(),
-        log_level="info",
-        access_log=settings.access_log,
-        proxy_headers=True,
-        forwarded_allow_ips="127.0.0.1",
-    )
+    options: dict[str, Any] = {
+        "host": args.host or settings.host,
+        "port": args.port or settings.port,
+        "log_config": log_config(),
+        "log_level": "info",
+        "access_log": settings.access_log,
+        "proxy_headers": True,
+        "forwarded_allow_ips": "127.0.0.1",
+        "timeout_graceful_shutdown": 30,  # requests in flight finish; then the worker stops
+    }
+    if args.workers > 1:
+        # uvicorn's supervisor: N processes on one socket, each built by app_factory from the
+        # environment (settings given to run() in place of it do not reach them); a process
+        # that dies is replaced, SIGTERM or Ctrl-C stops them all gracefully.
+        log.info("database ready in %.2f s; serving on %s", time.perf_counter() - started, settings.base_url)
+        uvicorn.run("boardkit.cli:app_factory", factory=True, workers=args.workers, **options)
+        return 0
+    app = create_app(settings)
+    log.info("database ready in %.2f s; serving on %s", time.perf_counter() - started, settings.base_url)
+    uvicorn.run(app, **options)
     return 0
+
+
+def app_factory() -> Any:
+    """The app of one of ``serve --workers N``'s processes, its settings read from the environment
+    (and ``.env``). Each runs its own job worker unless ``BOARDKIT_INPROCESS_WORKER=0``: any
+    number may (a job is claimed by one, a periodic job queued by one per period)."""
+    from boardkit.app import create_app
+
+    _logging()
+    return create_app(load_settings())
 
 
 def log_config() -> dict[str, Any]:
@@ -328,6 +346,14 @@ def parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="run the web app (and an in-process worker)")
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        metavar="N",
+        help="app processes on the one port (default 1); each runs an in-process job worker "
+        "unless BOARDKIT_INPROCESS_WORKER=0",
+    )
     worker = sub.add_parser("worker", help="run background jobs (mail) alone")
     worker.add_argument("--once", action="store_true", help="run due jobs, then exit")
     demo = sub.add_parser("demo", help="load the demo organisation")
@@ -395,10 +421,14 @@ def run(argv: list[str] | None = None, env: dict[str, str] | None = None) -> int
     return COMMANDS[args.command](load_settings(env), args)
 
 
-def main(argv: list[str] | None = None) -> None:
+def _logging() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("fontTools").setLevel(logging.WARNING)  # fpdf2's font subsetting talks at INFO per PDF
     for handler in logging.getLogger().handlers:
         handler.addFilter(auth.RedactSecrets())
     os.umask(0o077)  # whatever boardkit writes (data, search index, temporary files) is the server's alone
+
+
+def main(argv: list[str] | None = None) -> None:
+    _logging()
     sys.exit(run(argv))
