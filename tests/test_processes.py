@@ -4,12 +4,14 @@ Real processes: ``boardkit serve`` twice (two ports, no in-process worker) and `
 three times, against one database and a real SMTP server (aiosmtpd) in the test. The chair
 schedules a department meeting through one app and sends the invitations through the other; one
 worker is killed (SIGKILL) while the mails are going out; every invitee gets exactly one mail.
-Then a page cached by one app shows at once a change made through the other.
+Then a page cached by one app shows a change made through the other at once (within
+milliseconds: see the test).
 """
 
 from __future__ import annotations
 
 import asyncio
+import html
 import contextlib
 import email
 import os
@@ -28,12 +30,14 @@ from typing import Any
 import httpx
 import pytest
 from aiosmtpd.controller import Controller
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
-from boardkit.core.db import Database
+from boardkit.core import auth
+from boardkit.core.db import Database, utcnow
 from boardkit.core.models import Job, OutboxEmail
-from boardkit.meetings.models import Invitation
-from tests.helpers import api_token
+from boardkit.core.web.context import SESSION_COOKIE
+from boardkit.meetings.models import Invitation, Meeting
+from tests.helpers import api_token, person_id
 from tests.meetings.meeting_env import CHAIR, at_local, board_id, local_day
 from tests.smtp import free_port
 
@@ -217,3 +221,51 @@ def test_two_apps_three_workers_one_killed_mid_send_every_invitee_gets_one_mail(
     assert got == Counter({address: 1 for address in invitees})  # every invitee exactly once
     assert outbox == {"sent": queued} and set(deliveries) == {"done"}
     assert retried == 1  # the killed worker's message, taken over after its lease ran out
+
+
+
+def test_a_change_through_one_app_shows_at_once_on_a_page_the_other_app_cached(
+    pg: None, demo: Database, tmp_path: Path
+) -> None:
+    """The chair's dashboard, cached by app B; the next meeting renamed through app A, ten times:
+    B's next answer has the new name (nearly always the very next; PostgreSQL notifies each
+    listening process on its own, so B may hear of it a few milliseconds after A has answered).
+    A change written behind the apps' back (no notification) is not seen: B answers from its cache."""
+    with demo.transaction() as s:
+        session = auth.create_session(s, person_id=person_id(demo, CHAIR), days=1)
+        meeting_id = s.scalars(
+            select(Meeting.id)
+            .where(Meeting.board_id == board_id(demo), Meeting.starts_at > utcnow() + timedelta(days=1))
+            .order_by(Meeting.starts_at)
+        ).first()
+    fleet = Fleet(_env(demo, tmp_path, free_port()), tmp_path)
+    try:
+        app_a, app_b = fleet.serve(), fleet.serve()
+        with (
+            httpx.Client(base_url=app_a, headers=api_token(demo, CHAIR), timeout=30) as a,
+            httpx.Client(base_url=app_b, cookies={SESSION_COOKIE: session}, timeout=30) as b,
+        ):
+            # A's token noted as used (bookkeeping after the answer: a change too); B's cookies (the
+            # CSRF token's) set, as they are part of the cache key.
+            assert a.get("/api/v1/me").status_code == 200 and b.get("/").status_code == 200
+            time.sleep(0.5)
+            stale = []  # per round: B's answers still without the change
+            for n in range(10):
+                title = html.escape(f"Bestyrelsesmøde, runde {n}")
+                renamed = a.patch(f"/api/v1/meetings/{meeting_id}", json={"title": f"Bestyrelsesmøde, runde {n}"})
+                assert renamed.status_code == 200, renamed.text
+                answered, stale_answers = time.monotonic(), 0
+                while title not in (seen := b.get("/")).text:  # B's next answers, until one has it
+                    assert seen.status_code == 200 and time.monotonic() - answered < 1.0, n
+                    stale_answers += 1
+                stale.append(stale_answers)
+                time.sleep(0.2)  # what the change queued after its answer, if anything, is done
+                assert title in b.get("/").text  # B keeps this copy
+                with demo.engine.begin() as conn:  # a change behind the apps' back: no notification
+                    conn.execute(update(Meeting).where(Meeting.id == meeting_id).values(title="Skjult"))
+                assert title in b.get("/").text  # answered from B's cache
+            # PostgreSQL tells each listening process on its own: now and then B hears a few ms
+            # after A has answered, and one answer of B's is the old page.
+            assert stale.count(0) >= 8, stale
+    finally:
+        fleet.stop()
