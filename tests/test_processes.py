@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import html
+import itertools
 import contextlib
 import email
 import os
@@ -32,6 +33,8 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import func, select, update
 
+from boardkit.app import build_runner
+from boardkit.config import Settings
 from boardkit.core import auth
 from boardkit.core.db import Database, utcnow
 from boardkit.core.models import Job, OutboxEmail
@@ -203,6 +206,7 @@ def test_two_apps_three_workers_one_killed_mid_send_every_invitee_gets_one_mail(
         fleet.stop()
         smtp.stop()
 
+    periodic_kinds = build_runner(demo, Settings(data_dir=tmp_path / "kinds")).periodic  # kind → seconds
     with demo.transaction(readonly=True) as s:
         invitees = set(
             s.scalars(
@@ -216,11 +220,17 @@ def test_two_apps_three_workers_one_killed_mid_send_every_invitee_gets_one_mail(
         )
         deliveries = Counter(s.scalars(select(Job.status).where(Job.kind == "mail.deliver")))
         retried = s.scalar(select(func.count(Job.id)).where(Job.kind == "mail.deliver", Job.attempts > 1))
+        periodic = s.execute(select(Job.kind, Job.created_at).where(Job.kind.in_(periodic_kinds)).order_by(Job.id)).all()
     got = Counter(parseaddr(to)[1] for to, subject, _id in server.received if TITLE in subject)
     assert len(invitees) == queued
     assert got == Counter({address: 1 for address in invitees})  # every invitee exactly once
     assert outbox == {"sent": queued} and set(deliveries) == {"done"}
     assert retried == 1  # the killed worker's message, taken over after its lease ran out
+    # The periodic jobs (reminders, digests, sweeps) were queued once per period by the three workers.
+    assert {kind for kind, _at in periodic} == set(periodic_kinds)
+    for kind, seconds in periodic_kinds.items():
+        made = [at for k, at in periodic if k == kind]
+        assert all((b - a).total_seconds() >= seconds for a, b in itertools.pairwise(made)), (kind, made)
 
 
 
