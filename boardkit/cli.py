@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import copy
 import getpass
 import logging
@@ -24,9 +23,12 @@ from boardkit.core.db import Database, problem
 log = logging.getLogger("boardkit")
 
 
-def _db(settings: Settings) -> Database:
+def _db(settings: Settings, **options: Any) -> Database:
     return Database(
-        settings.database_url, busy_timeout=settings.db_busy_timeout_seconds, pool_size=settings.db_pool_size
+        settings.database_url,
+        busy_timeout=settings.db_busy_timeout_seconds,
+        pool_size=settings.db_pool_size,
+        **options,
     )
 
 
@@ -101,16 +103,30 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
     from boardkit.core.jobs import Worker
 
     migrate.upgrade(settings.database_url)
-    db = _db(settings)
-    worker = Worker(build_runner(db, settings), poll_seconds=settings.worker_poll_seconds)
+    db = _db(settings, pool_pre_ping=False)  # several checkouts per job; what fails is retried
+    runner = build_runner(db, settings)
     if args.once:
-        count = worker.runner.run_until_idle()
+        count = runner.run_until_idle()
         log.info("ran %s job(s)", count)
         return 0
-    signal.signal(signal.SIGTERM, lambda *_: worker.stop(timeout=0))
-    log.info("worker running; Ctrl-C stops it")
-    with contextlib.suppress(KeyboardInterrupt):
-        worker.loop()
+    # Threads share the runner (each claims its own jobs) and wait on the database and the SMTP
+    # server side by side; SIGTERM lets each finish the job it has, then stops them.
+    workers = [Worker(runner, poll_seconds=settings.worker_poll_seconds) for _ in range(max(args.threads, 1))]
+
+    def stop(*_: Any) -> None:
+        for worker in workers:
+            worker.stop(timeout=0)
+
+    signal.signal(signal.SIGTERM, stop)
+    log.info("worker running with %s thread(s); Ctrl-C stops it", len(workers))
+    for worker in workers[1:]:
+        worker.start()
+    try:
+        workers[0].loop()
+    except KeyboardInterrupt:
+        stop()
+    for worker in workers[1:]:
+        worker.stop(timeout=60)
     return 0
 
 
@@ -356,6 +372,9 @@ def parser() -> argparse.ArgumentParser:
     )
     worker = sub.add_parser("worker", help="run background jobs (mail) alone")
     worker.add_argument("--once", action="store_true", help="run due jobs, then exit")
+    worker.add_argument(
+        "--threads", type=int, default=1, metavar="N", help="run N jobs at a time (default 1)"
+    )
     demo = sub.add_parser("demo", help="load the demo organisation")
     demo.add_argument("--reset", action="store_true", help="delete all data first")
     demo.add_argument("--seed", type=int, default=1)

@@ -11,10 +11,10 @@ milliseconds: see the test).
 from __future__ import annotations
 
 import asyncio
-import html
-import itertools
 import contextlib
 import email
+import html
+import itertools
 import os
 import signal
 import subprocess
@@ -220,7 +220,9 @@ def test_two_apps_three_workers_one_killed_mid_send_every_invitee_gets_one_mail(
         )
         deliveries = Counter(s.scalars(select(Job.status).where(Job.kind == "mail.deliver")))
         retried = s.scalar(select(func.count(Job.id)).where(Job.kind == "mail.deliver", Job.attempts > 1))
-        periodic = s.execute(select(Job.kind, Job.created_at).where(Job.kind.in_(periodic_kinds)).order_by(Job.id)).all()
+        periodic = s.execute(
+            select(Job.kind, Job.created_at).where(Job.kind.in_(periodic_kinds)).order_by(Job.id)
+        ).all()
     got = Counter(parseaddr(to)[1] for to, subject, _id in server.received if TITLE in subject)
     assert len(invitees) == queued
     assert got == Counter({address: 1 for address in invitees})  # every invitee exactly once
@@ -231,7 +233,6 @@ def test_two_apps_three_workers_one_killed_mid_send_every_invitee_gets_one_mail(
     for kind, seconds in periodic_kinds.items():
         made = [at for k, at in periodic if k == kind]
         assert all((b - a).total_seconds() >= seconds for a, b in itertools.pairwise(made)), (kind, made)
-
 
 
 def test_a_change_through_one_app_shows_at_once_on_a_page_the_other_app_cached(
@@ -262,7 +263,9 @@ def test_a_change_through_one_app_shows_at_once_on_a_page_the_other_app_cached(
             stale = []  # per round: B's answers still without the change
             for n in range(10):
                 title = html.escape(f"Bestyrelsesmøde, runde {n}")
-                renamed = a.patch(f"/api/v1/meetings/{meeting_id}", json={"title": f"Bestyrelsesmøde, runde {n}"})
+                renamed = a.patch(
+                    f"/api/v1/meetings/{meeting_id}", json={"title": f"Bestyrelsesmøde, runde {n}"}
+                )
                 assert renamed.status_code == 200, renamed.text
                 answered, stale_answers = time.monotonic(), 0
                 while title not in (seen := b.get("/")).text:  # B's next answers, until one has it

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from boardkit.core.db import Database, problem, utcnow
@@ -61,12 +61,22 @@ _CLAIM = (
     .returning(Job)
     .execution_options(synchronize_session=False)
 )
-_JOB = Job.__table__.c
+_JOB_TABLE = cast(Table, Job.__table__)
+_JOB = _JOB_TABLE.c
 _RENEW = (  # a Core statement: executed for many jobs at once
-    update(Job.__table__)
+    update(_JOB_TABLE)
     .where(_JOB.id == bindparam("job"), _JOB.status == "running", _JOB.attempts == bindparam("tries"))
     .values(locked_until=bindparam("until"))
 )
+# PostgreSQL: the claim in one statement (one round trip), the row found and locked by its subquery.
+_PG_CLAIMS = [
+    update(Job)
+    .where(Job.id == q.with_only_columns(Job.id).with_for_update(skip_locked=True).scalar_subquery())
+    .values(status="running", locked_until=bindparam("until"), attempts=Job.attempts + 1)
+    .returning(Job)
+    .execution_options(synchronize_session=False)
+    for q in (_NEXT_QUEUED, _NEXT_EXPIRED)
+]
 _DONE = (
     update(Job)
     .where(Job.id == bindparam("job"))
@@ -137,19 +147,24 @@ class JobRunner:
 
         Queued jobs are looked up first and leases that ran out after, each by the (status,
         run_after) index: one query over an ``OR`` of both would sort the whole queue per claim.
+        On PostgreSQL each is one statement (the row found, locked and claimed); on SQLite, whose
+        write lock keeps claimants apart, a lookup and a conditional update.
         """
         now = now or utcnow()
-        with self.db.transaction() as s:
+        until = now + timedelta(seconds=self.lease_seconds)
+        with self.db.transaction(lazy=True) as s:  # lost in a server crash: claimed again, as after ours
+            if not self.db.is_sqlite:
+                for claim in _PG_CLAIMS:
+                    if (job := s.scalars(claim, {"now": now, "until": until}).first()) is not None:
+                        return job
+                return None
             row = None
             for q in (_NEXT_QUEUED, _NEXT_EXPIRED):
-                if not self.db.is_sqlite:
-                    q = q.with_for_update(skip_locked=True)
                 row = s.execute(q, {"now": now}).first()
                 if row is not None:
                     break
             if row is None:
                 return None
-            until = now + timedelta(seconds=self.lease_seconds)
             values = {"job": row.id, "was": row.status, "tries": row.attempts, "until": until}
             return s.scalars(_CLAIM, values).first()
 
@@ -165,7 +180,7 @@ class JobRunner:
                 raise LookupError(f"no handler for job kind {job.kind!r}")
             if job.kind in self.own_transactions:
                 last = cast(OwnHandler, handler)(self.db, dict(job.payload))
-                with self.db.transaction() as s:
+                with self.db.transaction(lazy=True) as s:  # lost in a crash: as if we had stopped here
                     if last is not None:
                         last(s)
                     s.execute(_DONE, {"job": job.id, "at": utcnow()})
