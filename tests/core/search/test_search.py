@@ -4,6 +4,8 @@ highlights that are safe HTML, groups replaced whole, and queries that never bre
 from __future__ import annotations
 
 import itertools
+import subprocess
+import sys
 from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -223,3 +225,32 @@ def test_a_big_batch_replaces_its_groups_and_keys(index: WhooshIndex) -> None:
     assert [h.id for h in index.search("budget", scopes=scopes).hits] == []
     assert index.search("ny tekst 2", scopes=scopes).hits[0].id == 2
     assert len(index.search("vaskeri", scopes=scopes, limit=1000).hits) == BIG
+
+
+WRITER = """
+import sys
+from pathlib import Path
+from boardkit.core.search.whoosh import WhooshIndex
+from tests.core.search.test_search import doc
+item = doc(1, "Kælder", "kælderrum", group="m:1", closed=sys.argv[2] == "closed")
+WhooshIndex(Path(sys.argv[1])).replace_groups(["m:1"], [item])
+"""
+
+
+def test_a_change_written_by_another_process_reaches_this_ones_searcher_and_filter_cache(
+    index: WhooshIndex,
+) -> None:
+    """Processes that share one index directory (the worker writes, the app searches): this
+    process's searcher and its cached permission filters are renewed when another commits."""
+    root = Path(__file__).resolve().parents[3]
+
+    def write(state: str) -> None:
+        subprocess.run([sys.executable, "-c", WRITER, str(index.path), state], cwd=root, check=True)
+
+    write("open")
+    scopes = search.reader_scopes(RESIDENT)
+    assert index.search("kælderrum", scopes=scopes).total == 1  # searcher opened, filter cached
+    write("closed")
+    assert index.search("kælderrum", scopes=scopes).hits == []
+    write("open")
+    assert [h.id for h in index.search("kælderrum", scopes=scopes).hits] == [1]
