@@ -282,3 +282,33 @@ def test_a_change_through_one_app_shows_at_once_on_a_page_the_other_app_cached(
             assert stale.count(0) >= 8, stale
     finally:
         fleet.stop()
+
+
+def test_serve_with_two_workers_runs_two_app_processes_and_stops_on_sigterm(tmp_path: Path) -> None:
+    port = free_port()
+    env = {**os.environ, "BOARDKIT_DATA_DIR": str(tmp_path), "BOARDKIT_SECRET_KEY": "test-secret-key"}
+    with (tmp_path / "serve.log").open("wb") as log:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "boardkit", "serve", "--workers", "2", "--port", str(port)],
+            env=env,
+            cwd=tmp_path,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            url = f"http://127.0.0.1:{port}"
+
+            def ready() -> bool:
+                with contextlib.suppress(httpx.HTTPError):
+                    return httpx.get(f"{url}/readyz", timeout=2).status_code == 200  # a worker reported
+                return False
+
+            _wait(ready, 60, "boardkit serve --workers 2 did not get ready")
+            children = subprocess.run(
+                ["ps", "-o", "args=", "--ppid", str(server.pid)], capture_output=True, text=True, check=True
+            ).stdout
+            assert children.count("multiprocessing.spawn") == 2, children  # the two app processes
+        finally:
+            server.terminate()
+            assert server.wait(30) in (0, -signal.SIGTERM)
+    assert "Application shutdown complete" in (tmp_path / "serve.log").read_text()
