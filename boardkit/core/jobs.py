@@ -207,13 +207,15 @@ class JobRunner:
 
     def _renew(self) -> None:
         """Extend the leases of the jobs running now, every third of a lease (a daemon thread:
-        it dies with the process, and so do the leases it kept)."""
+        it dies with the process, and so do the leases it kept; it ends when no job is running,
+        and the next job starts another)."""
         while True:
             time.sleep(self.lease_seconds / 3)
             with self._renew_lock:
                 held = list(self._running.items())
-            if not held:
-                continue
+                if not held:
+                    self._renewer = None
+                    return
             until = utcnow() + timedelta(seconds=self.lease_seconds)
             try:
                 with self.db.transaction() as s:
