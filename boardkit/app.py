@@ -195,7 +195,10 @@ def compose(db: Database, settings: Settings) -> Registry:
     except OSError as exc:  # read-only or full: serve anyway, the pages say what is wrong
         log.error("cannot make the data directory %s private: %s", settings.data_dir, exc)
     runner = jobs.JobRunner(
-        db, retry_base_seconds=settings.retry_base_seconds, max_attempts=settings.max_attempts
+        db,
+        retry_base_seconds=settings.retry_base_seconds,
+        max_attempts=settings.max_attempts,
+        lease_seconds=settings.job_lease_seconds,
     )
     reg = Registry(settings, runner)
     for domain in DOMAINS:

@@ -4,7 +4,6 @@ createadmin."""
 from __future__ import annotations
 
 import argparse
-import contextlib
 import copy
 import getpass
 import logging
@@ -25,9 +24,12 @@ from boardkit.core.db import Database, problem
 log = logging.getLogger("boardkit")
 
 
-def _db(settings: Settings) -> Database:
+def _db(settings: Settings, **options: Any) -> Database:
     return Database(
-        settings.database_url, busy_timeout=settings.db_busy_timeout_seconds, pool_size=settings.db_pool_size
+        settings.database_url,
+        busy_timeout=settings.db_busy_timeout_seconds,
+        pool_size=settings.db_pool_size,
+        **options,
     )
 
 
@@ -51,21 +53,39 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
             exc,
             settings.data_dir,
         )
-    app = create_app(settings)
-    log.info("database ready in %.2f s; serving on %s", time.perf_counter() - started, settings.base_url)
     if not settings.smtp_url:
         log.info("BOARDKIT_SMTP_URL is not set: mail is written to %s", settings.mail_dir)
-    uvicorn.run(
-        app,
-        host=args.host or settings.host,
-        port=args.port or settings.port,
-        log_config=log_config(),
-        log_level="info",
-        access_log=settings.access_log,
-        proxy_headers=True,
-        forwarded_allow_ips="127.0.0.1",
-    )
+    options: dict[str, Any] = {
+        "host": args.host or settings.host,
+        "port": args.port or settings.port,
+        "log_config": log_config(),
+        "log_level": "info",
+        "access_log": settings.access_log,
+        "proxy_headers": True,
+        "forwarded_allow_ips": "127.0.0.1",
+        "timeout_graceful_shutdown": 30,  # requests in flight finish; then the worker stops
+    }
+    if args.workers > 1:
+        # uvicorn's supervisor: N processes on one socket, each built by app_factory from the
+        # environment (settings given to run() in place of it do not reach them); a process
+        # that dies is replaced, SIGTERM or Ctrl-C stops them all gracefully.
+        log.info("database ready in %.2f s; serving on %s", time.perf_counter() - started, settings.base_url)
+        uvicorn.run("boardkit.cli:app_factory", factory=True, workers=args.workers, **options)
+        return 0
+    app = create_app(settings)
+    log.info("database ready in %.2f s; serving on %s", time.perf_counter() - started, settings.base_url)
+    uvicorn.run(app, **options)
     return 0
+
+
+def app_factory() -> Any:
+    """The app of one of ``serve --workers N``'s processes, its settings read from the environment
+    (and ``.env``). Each runs its own job worker unless ``BOARDKIT_INPROCESS_WORKER=0``: any
+    number may (a job is claimed by one, a periodic job queued by one per period)."""
+    from boardkit.app import create_app
+
+    _logging()
+    return create_app(load_settings())
 
 
 def log_config() -> dict[str, Any]:
@@ -84,16 +104,30 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
     from boardkit.core.jobs import Worker
 
     migrate.upgrade(settings.database_url)
-    db = _db(settings)
-    worker = Worker(build_runner(db, settings), poll_seconds=settings.worker_poll_seconds)
+    db = _db(settings, pool_pre_ping=False)  # several checkouts per job; what fails is retried
+    runner = build_runner(db, settings)
     if args.once:
-        count = worker.runner.run_until_idle()
+        count = runner.run_until_idle()
         log.info("ran %s job(s)", count)
         return 0
-    signal.signal(signal.SIGTERM, lambda *_: worker.stop(timeout=0))
-    log.info("worker running; Ctrl-C stops it")
-    with contextlib.suppress(KeyboardInterrupt):
-        worker.loop()
+    # Threads share the runner (each claims its own jobs) and wait on the database and the SMTP
+    # server side by side; SIGTERM lets each finish the job it has, then stops them.
+    workers = [Worker(runner, poll_seconds=settings.worker_poll_seconds) for _ in range(max(args.threads, 1))]
+
+    def stop(*_: Any) -> None:
+        for worker in workers:
+            worker.stop(timeout=0)
+
+    signal.signal(signal.SIGTERM, stop)
+    log.info("worker running with %s thread(s); Ctrl-C stops it", len(workers))
+    for worker in workers[1:]:
+        worker.start()
+    try:
+        workers[0].loop()
+    except KeyboardInterrupt:
+        stop()
+    for worker in workers[1:]:
+        worker.stop(timeout=60)
     return 0
 
 
@@ -379,8 +413,19 @@ def parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="run the web app (and an in-process worker)")
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        metavar="N",
+        help="app processes on the one port (default 1); each runs an in-process job worker "
+        "unless BOARDKIT_INPROCESS_WORKER=0",
+    )
     worker = sub.add_parser("worker", help="run background jobs (mail) alone")
     worker.add_argument("--once", action="store_true", help="run due jobs, then exit")
+    worker.add_argument(
+        "--threads", type=int, default=1, metavar="N", help="run N jobs at a time (default 1)"
+    )
     demo = sub.add_parser("demo", help="load the demo organisation")
     demo.add_argument("--reset", action="store_true", help="delete all data first")
     demo.add_argument("--seed", type=int, default=1)
@@ -464,10 +509,14 @@ def run(argv: list[str] | None = None, env: dict[str, str] | None = None) -> int
     return COMMANDS[args.command](settings, args)
 
 
-def main(argv: list[str] | None = None) -> None:
+def _logging() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("fontTools").setLevel(logging.WARNING)  # fpdf2's font subsetting talks at INFO per PDF
     for handler in logging.getLogger().handlers:
         handler.addFilter(auth.RedactSecrets())
     os.umask(0o077)  # whatever boardkit writes (data, search index, temporary files) is the server's alone
+
+
+def main(argv: list[str] | None = None) -> None:
+    _logging()
     sys.exit(run(argv))

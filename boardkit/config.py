@@ -45,6 +45,9 @@ class Settings:
     retry_base_seconds: float = 30.0
     max_attempts: int = 12
     worker_poll_seconds: float = 2.0
+    # How long a claimed job stays its worker's without a renewal (renewed every third of it
+    # while the job runs): a worker killed mid-job leaves the job to another after at most this.
+    job_lease_seconds: float = 60.0
     # How long a write waits for the database's write lock (or a row lock) before answering 503.
     db_busy_timeout_seconds: float = 5.0
     # PostgreSQL connections a process keeps (0: core.db.PG_POOL_SIZE, one per worker thread).
@@ -128,6 +131,7 @@ def load_settings(env: dict[str, str] | None = None, env_file: str | os.PathLike
         max_body_bytes=int(raw.get("max_body_bytes", str(Settings.max_body_bytes))),
         max_video_bytes=int(raw.get("max_video_bytes", str(Settings.max_video_bytes))),
         retry_base_seconds=float(raw.get("retry_base_seconds", "30")),
+        job_lease_seconds=float(raw.get("job_lease_seconds", str(Settings.job_lease_seconds))),
         secure_cookies=_bool(raw.get("secure_cookies", "1" if base_url.startswith("https://") else "0")),
         sms_url=raw.get("sms_url", ""),
         sms_key=raw.get("sms_key", ""),

@@ -17,7 +17,11 @@ Reading the token must cost next to nothing, since it is read per request:
   transaction's commit until it is durable), would make every write wait for the previous
   one's disk flush. While the listener is not connected the generation is unknown and nothing is
   served from a cache; a change committed by another process reaches the listener within
-  milliseconds; a change by this process counts at once (the local epoch). Should a process die
+  milliseconds (PostgreSQL hands a notification to each listening connection on its own, so
+  another process may hear it a few milliseconds after the committing process has answered;
+  ``tests/test_processes.py`` measures it), and from the moment it is on the listener's socket,
+  read or not, no cached page is served; a change by this process counts at once (the local
+  epoch). Should a process die
   between a commit and its notification, the other processes' copies still expire with the page
   cache's TTL.
 """
@@ -27,6 +31,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import logging
+import select
 import sqlite3
 import threading
 from typing import Any
@@ -55,6 +60,14 @@ def mark_changed(session: Session) -> None:
     session.info[_CHANGED] = True
 
 
+def _readable(fd: int, timeout: float = 0.0) -> bool:
+    """Whether the socket has data waiting (a notification not yet read)."""
+    try:
+        return bool(select.select([fd], [], [], timeout)[0])
+    except (OSError, ValueError):  # closed meanwhile: the listener reconnects
+        return True
+
+
 class Generation:
     """Tracks a database's writes and tells the current generation (or None when unknown)."""
 
@@ -67,6 +80,8 @@ class Generation:
         self._sqlite: sqlite3.Connection | None = None
         self._pg_value: int | None = None
         self._heard = itertools.count(1)  # notifications heard (and connections made) by the listener
+        self._listen_fd = -1  # the listener's socket while it is connected
+        self._reading = False  # the listener is reading what arrived on it
         self._listener: threading.Thread | None = None
         self._notifier: threading.Thread | None = None
         self._to_notify = threading.Event()
@@ -151,6 +166,13 @@ class Generation:
             with self._lock:
                 if self._listener is None:
                     self._listener = self._thread(self._listen, "boardkit-generation")
+        # A notification that has arrived but that the listener thread has not counted yet (it
+        # may not have had the CPU since) makes the generation unknown for the moment: this
+        # request is answered fresh. Asked in this order — unread data, a read under way, the
+        # count — no notification that has reached this process goes unnoticed.
+        fd = self._listen_fd
+        if fd < 0 or _readable(fd) or self._reading:
+            return None
         return self._pg_value
 
     def _thread(self, target: Any, name: str) -> threading.Thread:
@@ -170,13 +192,22 @@ class Generation:
                     conn.execute(f"LISTEN {CHANNEL}")
                     # Anything may have changed while no one listened: a new generation.
                     self._pg_value = next(self._heard)
+                    self._listen_fd = conn.fileno()
                     while not self._stop.is_set():
-                        if any(True for _note in conn.notifies(timeout=1.0)):
-                            self._pg_value = next(self._heard)
+                        if not _readable(self._listen_fd, 1.0):
+                            continue
+                        self._reading = True
+                        try:
+                            if any(True for _note in conn.notifies(timeout=0)):
+                                self._pg_value = next(self._heard)
+                        finally:
+                            self._reading = False
             except Exception as exc:  # the database may be away; serve uncached until it is back
                 log.warning("generation listener: %s", exc)
+                self._listen_fd = -1
                 self._pg_value = None
                 self._stop.wait(1.0)
+        self._listen_fd = -1
         self._pg_value = None
 
     def _notify(self) -> None:

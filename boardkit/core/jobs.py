@@ -2,8 +2,10 @@
 
 Any number of workers may run (threads or processes on other machines): a job is claimed
 with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL and, on every backend, by a conditional update
-that only one claimant can win. A claimed job has a lease; a worker that dies leaves it to be
-claimed again when the lease runs out.
+that only one claimant can win. A claimed job has a lease (``lease_seconds``,
+``BOARDKIT_JOB_LEASE_SECONDS``), renewed by the runner while the job runs, so a slow job is never
+taken from a live worker; a worker that dies (even by SIGKILL) stops renewing it, and another
+claims the job again once the lease has run out.
 
 A handler runs in one transaction, or — registered with ``own_transactions=True`` — is handed
 the ``Database`` and opens its own: slow work (SMTP, HTTP, PDFs, the search index) then runs
@@ -27,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from boardkit.core.db import Database, problem, utcnow
@@ -35,7 +37,7 @@ from boardkit.core.models import Job, WorkerHeartbeat
 
 log = logging.getLogger("boardkit.jobs")
 
-LEASE = timedelta(minutes=5)
+LEASE_SECONDS = 60.0
 MAX_BACKOFF = timedelta(hours=1)
 
 
@@ -59,6 +61,22 @@ _CLAIM = (
     .returning(Job)
     .execution_options(synchronize_session=False)
 )
+_JOB_TABLE = cast(Table, Job.__table__)
+_JOB = _JOB_TABLE.c
+_RENEW = (  # a Core statement: executed for many jobs at once
+    update(_JOB_TABLE)
+    .where(_JOB.id == bindparam("job"), _JOB.status == "running", _JOB.attempts == bindparam("tries"))
+    .values(locked_until=bindparam("until"))
+)
+# PostgreSQL: the claim in one statement (one round trip), the row found and locked by its subquery.
+_PG_CLAIMS = [
+    update(Job)
+    .where(Job.id == q.with_only_columns(Job.id).with_for_update(skip_locked=True).scalar_subquery())
+    .values(status="running", locked_until=bindparam("until"), attempts=Job.attempts + 1)
+    .returning(Job)
+    .execution_options(synchronize_session=False)
+    for q in (_NEXT_QUEUED, _NEXT_EXPIRED)
+]
 _DONE = (
     update(Job)
     .where(Job.id == bindparam("job"))
@@ -79,6 +97,11 @@ class JobRunner:
     periodic: dict[str, float] = field(default_factory=dict)  # kind → seconds between runs
     # Called when the queue runs dry (e.g. to close a kept SMTP connection).
     idle_hooks: list[Callable[[], None]] = field(default_factory=list)
+    # How long a claimed job is the claimant's; renewed every third of it while the job runs.
+    lease_seconds: float = LEASE_SECONDS
+    _running: dict[int, int] = field(default_factory=dict, init=False, repr=False)  # job id → attempts
+    _renewer: threading.Thread | None = field(default=None, init=False, repr=False)
+    _renew_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     def register(self, kind: str, handler: Handler | OwnHandler, *, own_transactions: bool = False) -> None:
         """``own_transactions``: ``handler(db: Database, payload)`` opens its own transactions."""
@@ -124,19 +147,25 @@ class JobRunner:
 
         Queued jobs are looked up first and leases that ran out after, each by the (status,
         run_after) index: one query over an ``OR`` of both would sort the whole queue per claim.
+        On PostgreSQL each is one statement (the row found, locked and claimed); on SQLite, whose
+        write lock keeps claimants apart, a lookup and a conditional update.
         """
         now = now or utcnow()
-        with self.db.transaction() as s:
+        until = now + timedelta(seconds=self.lease_seconds)
+        with self.db.transaction(lazy=True) as s:  # lost in a server crash: claimed again, as after ours
+            if not self.db.is_sqlite:
+                for claim in _PG_CLAIMS:
+                    if (job := s.scalars(claim, {"now": now, "until": until}).first()) is not None:
+                        return job
+                return None
             row = None
             for q in (_NEXT_QUEUED, _NEXT_EXPIRED):
-                if not self.db.is_sqlite:
-                    q = q.with_for_update(skip_locked=True)
                 row = s.execute(q, {"now": now}).first()
                 if row is not None:
                     break
             if row is None:
                 return None
-            values = {"job": row.id, "was": row.status, "tries": row.attempts, "until": now + LEASE}
+            values = {"job": row.id, "was": row.status, "tries": row.attempts, "until": until}
             return s.scalars(_CLAIM, values).first()
 
     def run_one(self, now: datetime | None = None) -> bool:
@@ -145,12 +174,13 @@ class JobRunner:
         if job is None:
             return False
         handler = self.handlers.get(job.kind)
+        self._holding(job.id, job.attempts)
         try:
             if handler is None:
                 raise LookupError(f"no handler for job kind {job.kind!r}")
             if job.kind in self.own_transactions:
                 last = cast(OwnHandler, handler)(self.db, dict(job.payload))
-                with self.db.transaction() as s:
+                with self.db.transaction(lazy=True) as s:  # lost in a crash: as if we had stopped here
                     if last is not None:
                         last(s)
                     s.execute(_DONE, {"job": job.id, "at": utcnow()})
@@ -160,7 +190,38 @@ class JobRunner:
                     s.execute(_DONE, {"job": job.id, "at": utcnow()})
         except Exception as exc:
             self._reschedule(job, exc)
+        finally:
+            self._holding(job.id, None)
         return True
+
+    def _holding(self, job_id: int, attempts: int | None) -> None:
+        """Note (or forget) a job this runner runs, whose lease the renewer keeps alive."""
+        with self._renew_lock:
+            if attempts is None:
+                self._running.pop(job_id, None)
+                return
+            self._running[job_id] = attempts
+            if self._renewer is None:
+                self._renewer = threading.Thread(target=self._renew, name="boardkit-lease", daemon=True)
+                self._renewer.start()
+
+    def _renew(self) -> None:
+        """Extend the leases of the jobs running now, every third of a lease (a daemon thread:
+        it dies with the process, and so do the leases it kept; it ends when no job is running,
+        and the next job starts another)."""
+        while True:
+            time.sleep(self.lease_seconds / 3)
+            with self._renew_lock:
+                held = list(self._running.items())
+                if not held:
+                    self._renewer = None
+                    return
+            until = utcnow() + timedelta(seconds=self.lease_seconds)
+            try:
+                with self.db.transaction() as s:
+                    s.execute(_RENEW, [{"job": j, "tries": t, "until": until} for j, t in held])
+            except Exception as exc:  # the database away for a moment: try again next round
+                log.warning("could not renew the leases of jobs %s: %s", [j for j, _ in held], exc)
 
     def _reschedule(self, job: Job, exc: Exception) -> None:
         # A busy or unwritable database is not the job's fault: it is tried again later.

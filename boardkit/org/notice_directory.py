@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -11,27 +11,46 @@ from boardkit.core.notify import Contact, Household
 from boardkit.org.models import Person, Residency, Tenancy
 from boardkit.org.service import current_homes, today
 
+# Ids per query: a notice to a whole large organisation (100,000 people) would otherwise be one
+# IN list longer than PostgreSQL's 65,535 parameters (or SQLite's 32,766).
+BATCH = 10_000
+
+
+def _batches(ids: Collection[int]) -> Iterator[list[int]]:
+    ordered = list(ids)
+    for start in range(0, len(ordered), BATCH):
+        yield ordered[start : start + BATCH]
+
 
 def contacts(db: Session, person_ids: Collection[int]) -> dict[int, Contact]:
-    rows = db.execute(
-        select(
-            Person.id,
-            Person.name,
-            Person.email,
-            Person.phone,
-            Person.preferred_channel,
-            Person.paper,
-            Person.language,
-            Person.active,
-            Person.external_id,
-        ).where(Person.id.in_(list(person_ids)))
-    )
-    return {r.id: Contact(*r) for r in rows}
+    found: dict[int, Contact] = {}
+    for ids in _batches(person_ids):
+        rows = db.execute(
+            select(
+                Person.id,
+                Person.name,
+                Person.email,
+                Person.phone,
+                Person.preferred_channel,
+                Person.paper,
+                Person.language,
+                Person.active,
+                Person.external_id,
+            ).where(Person.id.in_(ids))
+        )
+        found.update((r.id, Contact(*r)) for r in rows)
+    return found
 
 
 def households(db: Session, tenancy_ids: Collection[int]) -> dict[int, Household]:
     """Homes with the names of the adults living there today (the tenant first)."""
-    ids = list(tenancy_ids)
+    found: dict[int, Household] = {}
+    for ids in _batches(tenancy_ids):
+        found.update(_households(db, ids))
+    return found
+
+
+def _households(db: Session, ids: list[int]) -> dict[int, Household]:
     day = today()
     names: dict[int, list[str]] = {}
     for tenancy_id, name in db.execute(
@@ -60,8 +79,12 @@ def households(db: Session, tenancy_ids: Collection[int]) -> dict[int, Household
 def homes(db: Session, person_ids: Collection[int]) -> dict[int, Household]:
     """Where each person lives today, as a household addressed to them alone (a board member on paper
     gets their own letter, not one to everybody in the home)."""
-    found = current_homes(db, person_ids=person_ids)
-    names = dict(db.execute(select(Person.id, Person.name).where(Person.id.in_(list(found)))).all())
+    found: dict[int, Tenancy] = {}
+    names: dict[int, str] = {}
+    for ids in _batches(person_ids):
+        lives = current_homes(db, person_ids=ids)
+        found.update(lives)
+        names.update(db.execute(select(Person.id, Person.name).where(Person.id.in_(list(lives)))).all())
     return {
         person_id: Household(
             tenancy_id=t.id,

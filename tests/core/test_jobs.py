@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import threading
+import time
 from collections import Counter
 from datetime import timedelta
 from typing import Any
@@ -126,3 +128,62 @@ def test_a_request_that_queued_jobs_wakes_the_worker_after_its_commit(client: An
     assert bad.status_code == 422 and counter.wakes == 1  # refused: nothing queued, no wake
     headers = api_token(demo, "formand@demo.boardkit.dk")
     assert client.get("/api/v1/me", headers=headers).status_code == 200 and counter.wakes == 1
+
+
+def test_a_long_job_keeps_its_lease_and_a_dead_workers_job_is_taken_after_it(db: Database) -> None:
+    """The lease is renewed while a job runs (a slow job is never run twice), and only then."""
+    started, release, ran = threading.Event(), threading.Event(), Counter[str]()
+
+    def slow(_s: Session, payload: dict[str, Any]) -> None:
+        ran[payload["name"]] += 1
+        started.set()
+        release.wait(10)
+
+    first = jobs.JobRunner(db, handlers={"slow": slow}, lease_seconds=0.6)
+    second = jobs.JobRunner(db, handlers={"slow": slow}, lease_seconds=0.6)
+    with db.transaction() as s:
+        jobs.enqueue(s, "slow", {"name": "long"})
+    running = threading.Thread(target=first.run_one)
+    running.start()
+    assert started.wait(10)
+    deadline = time.monotonic() + 2.0  # three leases long
+    while time.monotonic() < deadline:
+        assert second.run_one() is False  # still the first runner's
+        time.sleep(0.05)
+    release.set()
+    running.join(10)
+    assert ran == {"long": 1}
+
+    with db.transaction() as s:
+        jobs.enqueue(s, "slow", {"name": "orphan"})
+    assert first.claim() is not None  # claimed, then its worker dies: nobody renews the lease
+    assert second.run_one() is False
+    time.sleep(0.7)
+    assert second.run_one() is True
+    assert ran == {"long": 1, "orphan": 1}
+
+
+def test_a_periodic_job_runs_once_per_period_across_workers(db: Database) -> None:
+    """Three workers, each with a database (connection pool) of its own as separate processes
+    have, look for due periodic jobs; a one-second job runs once a second, not three times."""
+    ticks: list[float] = []
+    databases = [Database(db.url) for _ in range(3)]
+    workers = []
+    for database in databases:
+        runner = jobs.JobRunner(database)
+        runner.every("tick", lambda _s, _p: ticks.append(time.monotonic()), seconds=1.0)
+        workers.append(jobs.Worker(runner, poll_seconds=0.02))
+    try:
+        for worker in workers:
+            worker.start()
+        time.sleep(3.6)
+    finally:
+        for worker in workers:
+            worker.stop()
+        for database in databases:
+            database.dispose()
+    with db.transaction() as s:
+        made = sorted(s.scalars(select(Job.created_at).where(Job.kind == "tick")))
+    assert 3 <= len(made) <= 4 and len(ticks) == len(made), (made, ticks)
+    gaps = [(b - a).total_seconds() for a, b in itertools.pairwise(made)]
+    assert min(gaps) >= 1.0, gaps  # never two in one period, whichever worker queued it

@@ -9,12 +9,17 @@ the stored text has each link's secret part masked, and the secret parts themsel
 encrypted (:mod:`boardkit.core.crypto`, the server's secret key) only until the message is
 delivered or given up, when they are wiped. The delivery puts them back into the text it sends.
 
-Never twice (at most once): the ``mail.deliver`` job records "sending" in a short transaction of
-its own before it hands a message to the SMTP server, and "sent" after. A message that is still
-"sending" when its job comes round again was in the hands of a worker that died (or of a
-connection that broke after the server had the whole message): it may have arrived, so it is
-not sent again but marked "uncertain" for the administration, who can send again if need be. A
-refusal or a broken connection before the message was handed over is retried as usual.
+Never twice (at most once), and as nearly as an SMTP client can, exactly once: the
+``mail.deliver`` job records "sending" in a short transaction of its own once the SMTP server has
+accepted the recipient, just before DATA, and "sent" in one short transaction (with the job's
+"done") as soon as the server has answered. A worker that dies before "sending" (connecting,
+MAIL, RCPT) leaves the message queued, and the job is run again by another worker once its lease
+runs out (``BOARDKIT_JOB_LEASE_SECONDS``). A message that is still "sending" when its job comes
+round again was in the hands of a worker that died in the one narrow window — while the server
+was taking the message, or between its "250" and our commit (a millisecond) — or of a connection
+that broke after the server had the whole message: it may have arrived, so it is not sent again
+but marked "uncertain" for the administration, who can send again if need be. A refusal or a
+broken connection before the message was handed over is retried as usual.
 
 The package: ``outbox`` (queue and render), ``links`` (masking and sealing personal links),
 ``message`` (the MIME message) and ``delivery`` (SMTP or ``.eml`` files, the job). Other code

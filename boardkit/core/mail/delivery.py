@@ -11,10 +11,10 @@ import time
 from collections.abc import Callable
 from email.utils import parseaddr
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from urllib.parse import unquote, urlsplit
 
-from sqlalchemy import bindparam, update
+from sqlalchemy import CursorResult, bindparam, update
 from sqlalchemy.orm import Session
 
 from boardkit.core import jobs
@@ -30,10 +30,14 @@ class MaybeDelivered(Exception):
     """The connection broke while the SMTP server was being given the message: it may have it."""
 
 
-def _hand_over(smtp: smtplib.SMTP, sender: str, to: str, data: bytes) -> None:
+def _hand_over(
+    smtp: smtplib.SMTP, sender: str, to: str, data: bytes, handing_over: Callable[[], bool]
+) -> bool:
     """``SMTP.sendmail`` in its steps, to know whether a failure came before the message was
     handed over (refused, or the connection lost before DATA: safe to try again) or while it was
-    (:class:`MaybeDelivered`)."""
+    (:class:`MaybeDelivered`). ``handing_over()`` is called once the server has accepted the
+    recipient, just before DATA: it records that the message is being handed over, or answers
+    False when the message is no longer ours to send (then nothing is sent; False is returned)."""
     smtp.ehlo_or_helo_if_needed()
     code, reply = smtp.mail(sender)
     if code != 250:
@@ -43,6 +47,9 @@ def _hand_over(smtp: smtplib.SMTP, sender: str, to: str, data: bytes) -> None:
     if code not in (250, 251):
         smtp.rset()
         raise smtplib.SMTPRecipientsRefused({to: (code, reply)})
+    if not handing_over():
+        smtp.rset()
+        return False
     try:
         code, reply = smtp.data(data)
     except smtplib.SMTPDataError:
@@ -51,14 +58,20 @@ def _hand_over(smtp: smtplib.SMTP, sender: str, to: str, data: bytes) -> None:
         raise MaybeDelivered(f"{type(exc).__name__}: {exc}") from exc
     if code != 250:
         raise smtplib.SMTPDataError(code, reply)
+    return True
+
+
+def _always() -> bool:
+    return True
 
 
 class Transport:
     """Where delivered mail goes: an SMTP server, or ``.eml`` files in a folder.
 
-    One SMTP connection is kept open between messages (checked with NOOP before reuse, closed
-    after ``IDLE`` seconds unused), so a worker delivers a thousand invitations at well over a
-    hundred a second instead of paying for a connection, EHLO and login each time.
+    One SMTP connection per worker thread is kept open between messages (checked with NOOP
+    before reuse, closed after ``IDLE`` seconds unused), so a worker delivers a thousand
+    invitations at well over a hundred a second instead of paying for a connection, EHLO and
+    login each time.
     """
 
     IDLE = 20.0
@@ -72,9 +85,7 @@ class Transport:
         self.timeout = timeout
         self.secret_key = secret_key  # unseals the personal links of the messages it sends
         self._tls: ssl.SSLContext | None = None
-        self._smtp: smtplib.SMTP | None = None
-        self._used = 0.0
-        self._lock = threading.Lock()
+        self._local = threading.local()  # each thread's kept connection (smtp) and its last use (used)
 
     @property
     def tls(self) -> ssl.SSLContext:
@@ -83,8 +94,10 @@ class Transport:
             self._tls = ssl.create_default_context()
         return self._tls
 
-    def send(self, email: OutboxEmail) -> str:
-        """Deliver one message; returns the .eml path in file mode.
+    def send(self, email: OutboxEmail, handing_over: Callable[[], bool] = _always) -> str | None:
+        """Deliver one message; returns the .eml path in file mode, "" once the SMTP server has
+        it, None when ``handing_over()`` said it is no longer ours to send (see ``_hand_over``;
+        in file mode it is called before the file is written).
 
         Raises OSError or ``smtplib.SMTPException`` when the message was not handed over (so
         sending again is safe), :class:`MaybeDelivered` when the connection broke while the server
@@ -92,29 +105,32 @@ class Transport:
         """
         msg = build_message(email, self.sender, self.secret_key)
         if not self.smtp_url:
+            if not handing_over():
+                return None
             path = self.mail_dir / f"{email.id:08d}.eml"
             write_atomic(path, bytes(msg))  # holds the login link itself: for the server's user only
             log.info("no SMTP server configured: mail to %s saved as %s", email.to_address, path)
             return str(path)
-        with self._lock:
-            smtp = self._connection()
-            try:
-                _hand_over(smtp, parseaddr(self.sender)[1], email.to_address, msg.as_bytes(policy=WIRE))
-            except BaseException:
-                self._drop()
-                raise
-            self._used = time.monotonic()
-        return ""
+        smtp = self._connection()
+        try:
+            data = msg.as_bytes(policy=WIRE)
+            handed = _hand_over(smtp, parseaddr(self.sender)[1], email.to_address, data, handing_over)
+        except BaseException:
+            self._drop()
+            raise
+        self._local.used = time.monotonic()
+        return "" if handed else None
 
     def _connection(self) -> smtplib.SMTP:
         """The kept connection if it is fresh and the server still answers NOOP, else a new one."""
-        idle = time.monotonic() - self._used
-        if self._smtp is not None and idle < 1.0:
-            return self._smtp  # answered a moment ago (should it fail now, the job is retried later)
-        if self._smtp is not None and idle < self.IDLE:
+        kept: smtplib.SMTP | None = getattr(self._local, "smtp", None)
+        idle = time.monotonic() - getattr(self._local, "used", 0.0)
+        if kept is not None and idle < 1.0:
+            return kept  # answered a moment ago (should it fail now, the job is retried later)
+        if kept is not None and idle < self.IDLE:
             try:
-                if self._smtp.noop()[0] == 250:
-                    return self._smtp
+                if kept.noop()[0] == 250:
+                    return kept
             except (OSError, smtplib.SMTPException):
                 pass
         self._drop()
@@ -133,29 +149,30 @@ class Transport:
         except BaseException:
             smtp.close()
             raise
-        self._smtp = smtp
+        self._local.smtp = smtp
         return smtp
 
     def _drop(self) -> None:
-        smtp, self._smtp = self._smtp, None
+        smtp, self._local.smtp = getattr(self._local, "smtp", None), None
         if smtp is not None:
             smtp.close()
 
     def close(self) -> None:
-        """Close the kept connection (the job runner calls this when its queue runs dry)."""
-        with self._lock:
-            smtp, self._smtp = self._smtp, None
+        """Close this thread's kept connection (its job runner calls this when the queue runs dry)."""
+        smtp, self._local.smtp = getattr(self._local, "smtp", None), None
         if smtp is not None:
             try:
                 smtp.quit()
             except (OSError, smtplib.SMTPException):
                 smtp.close()
 
-    def __del__(self) -> None:
-        if self._smtp is not None:
-            self._smtp.close()
 
-
+_SENDING = (
+    update(OutboxEmail)
+    .where(OutboxEmail.id == bindparam("email"), OutboxEmail.status == "queued")
+    .values(status="sending", attempts=OutboxEmail.attempts + 1)
+    .execution_options(synchronize_session=False)
+)
 _SENT = (
     update(OutboxEmail)
     .where(OutboxEmail.id == bindparam("email"), OutboxEmail.status == "sending")
@@ -190,9 +207,20 @@ def make_deliver_handler(transport: Transport) -> jobs.OwnHandler:
                 email.sealed = ""  # not sent again by itself: its personal links are wiped
                 log.warning("mail %s was being sent when its worker stopped: marked uncertain", email_id)
                 return None
-            email.status, email.attempts = "sending", email.attempts + 1
+            db.expunge(email)  # read after the commit (to build the message), never written through
+
+        def handing_over() -> bool:
+            """ "sending", committed once the SMTP server has taken the recipient and just before
+            DATA: a worker that dies before this leaves the message queued (sent by the retry),
+            one that dies after it leaves the message uncertain (never sent twice)."""
+            with database.transaction() as db:
+                taken = cast(CursorResult[Any], db.execute(_SENDING, {"email": email_id}))
+            return taken.rowcount == 1
+
         try:
-            path = transport.send(email)
+            path = transport.send(email, handing_over)
+            if path is None:
+                return None  # another worker took the message (this job's lease had run out)
         except MaybeDelivered as exc:
             _set(database, email_id, status="uncertain", sealed="", last_error=str(exc))
             log.warning("mail %s may or may not have been delivered: %s", email_id, exc)
@@ -217,7 +245,7 @@ def _set(database: Database, email_id: int, **values: Any) -> None:
     with database.transaction() as db:
         db.execute(
             update(OutboxEmail)
-            .where(OutboxEmail.id == email_id, OutboxEmail.status == "sending")
+            .where(OutboxEmail.id == email_id, OutboxEmail.status.in_(("queued", "sending")))
             .values(**values)
             .execution_options(synchronize_session=False)
         )

@@ -8,6 +8,8 @@ when ``BOARDKIT_TEST_POSTGRES_URL`` is set (see tests/conftest.py).
 from __future__ import annotations
 
 import itertools
+import subprocess
+import sys
 import threading
 from collections import Counter
 from collections.abc import Iterator
@@ -419,3 +421,33 @@ def test_a_failed_rebuild_leaves_the_index_as_it_was(pg_index: PostgresIndex) ->
     assert [h.id for h in pg_index.search("tekst", scopes=search.reader_scopes(STAFF)).hits] == [1]
     pg_index.replace_groups([], [doc(4, "Altan", "tekst")])  # and takes writes
     assert pg_index.count() == 2
+
+
+WRITER = """
+import sys
+from pathlib import Path
+from boardkit.core.search.whoosh import WhooshIndex
+from tests.core.search.test_search import doc
+item = doc(1, "Kælder", "kælderrum", group="m:1", closed=sys.argv[2] == "closed")
+WhooshIndex(Path(sys.argv[1])).replace_groups(["m:1"], [item])
+"""
+
+
+def test_a_change_written_by_another_process_reaches_this_ones_searcher_and_filter_cache(
+    whoosh_index: WhooshIndex,
+) -> None:
+    """Processes that share one index directory (the worker writes, the app searches): this
+    process's searcher and its cached permission filters are renewed when another commits."""
+    index = whoosh_index
+    root = Path(__file__).resolve().parents[3]
+
+    def write(state: str) -> None:
+        subprocess.run([sys.executable, "-c", WRITER, str(index.path), state], cwd=root, check=True)
+
+    write("open")
+    scopes = search.reader_scopes(RESIDENT)
+    assert index.search("kælderrum", scopes=scopes).total == 1  # searcher opened, filter cached
+    write("closed")
+    assert index.search("kælderrum", scopes=scopes).hits == []
+    write("open")
+    assert [h.id for h in index.search("kælderrum", scopes=scopes).hits] == [1]
