@@ -37,7 +37,9 @@ ALL_BACKENDS = os.environ.get("BOARDKIT_TEST_ALL_BACKENDS", "") not in ("", "0")
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "backend" in metafunc.fixturenames:
         both = PG_URL and (ALL_BACKENDS or metafunc.definition.get_closest_marker("postgres") is not None)
-        metafunc.parametrize("backend", ["sqlite", "postgres"] if both else ["sqlite"], scope="session")
+        only = PG_URL and metafunc.definition.get_closest_marker("postgres_only") is not None
+        backends = ["postgres"] if only else ["sqlite", "postgres"] if both else ["sqlite"]
+        metafunc.parametrize("backend", backends, scope="session")
 
 
 @pytest.fixture(scope="session", autouse=True)

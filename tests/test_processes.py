@@ -52,7 +52,7 @@ TITLE = "Ordinært afdelingsmøde (flere processer)"
 
 @pytest.fixture
 def pg(backend: str) -> None:
-    if backend != "postgres":
+    if backend != "postgres":  # without BOARDKIT_TEST_POSTGRES_URL
         pytest.skip("several processes share one database on PostgreSQL")
 
 
@@ -158,6 +158,7 @@ def _wait(condition: Any, seconds: float, what: str) -> None:
         time.sleep(0.05)
 
 
+@pytest.mark.postgres_only
 def test_two_apps_three_workers_one_killed_mid_send_every_invitee_gets_one_mail(
     pg: None, demo: Database, tmp_path: Path
 ) -> None:
@@ -235,6 +236,7 @@ def test_two_apps_three_workers_one_killed_mid_send_every_invitee_gets_one_mail(
         assert all((b - a).total_seconds() >= seconds for a, b in itertools.pairwise(made)), (kind, made)
 
 
+@pytest.mark.postgres_only
 def test_a_change_through_one_app_shows_at_once_on_a_page_the_other_app_cached(
     pg: None, demo: Database, tmp_path: Path
 ) -> None:
