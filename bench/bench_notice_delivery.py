@@ -138,11 +138,9 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=4, help="threads per worker process (default 4)")
     args = parser.parse_args()
     url = os.environ.get("BOARDKIT_BENCH_POSTGRES_URL", "")
-    if not url:
-        print(
-            "set BOARDKIT_BENCH_POSTGRES_URL (a PostgreSQL database the benchmark may empty)", file=sys.stderr
-        )
-        return 2
+    if not url:  # `make bench` runs every benchmark: say what was not measured, and go on
+        print("not measured: set BOARDKIT_BENCH_POSTGRES_URL (a PostgreSQL database the benchmark may empty)")
+        return 0
     with tempfile.TemporaryDirectory() as tmp:
         db = fresh_database(url)
         t0 = time.perf_counter()

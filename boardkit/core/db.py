@@ -270,8 +270,6 @@ def make_engine(
         options = conn.get_execution_options()
         if options.get("bk_nowait", False):
             conn.exec_driver_sql(f"SET LOCAL lock_timeout = '{NOWAIT_PG_LOCK_TIMEOUT}'")
-        if options.get("bk_lazy_commit", False):
-            conn.exec_driver_sql("SET LOCAL synchronous_commit = off")
 
     return engine
 
@@ -298,12 +296,6 @@ class Database:
         self.read_sessions = sessionmaker(
             self.engine.execution_options(bk_readonly=True), expire_on_commit=False
         )
-        # Writes whose loss in a crash of the database server changes nothing (PostgreSQL answers
-        # their commit without waiting for the disk): a job's claim and its "done" are only lost
-        # as if the worker had stopped there, which a job survives anyway.
-        self.lazy_sessions = sessionmaker(
-            self.engine.execution_options(bk_lazy_commit=True), expire_on_commit=False
-        )
         # Writes that would rather not happen now than wait (bookkeeping, see core.bookkeeping).
         self.nowait_sessions = sessionmaker(
             self.engine.execution_options(bk_nowait=True), expire_on_commit=False
@@ -315,7 +307,6 @@ class Database:
         self.generation = Generation(url, self.sessions)
         self.generation.track(self.read_sessions)
         self.generation.track(self.nowait_sessions)
-        self.generation.track(self.lazy_sessions)
 
     @property
     def is_sqlite(self) -> bool:
@@ -325,24 +316,13 @@ class Database:
         return (self.read_sessions if readonly else self.sessions)()
 
     @contextmanager
-    def transaction(
-        self, *, readonly: bool = False, wait: bool = True, lazy: bool = False
-    ) -> Iterator[Session]:
+    def transaction(self, *, readonly: bool = False, wait: bool = True) -> Iterator[Session]:
         """One unit of work: commit on success, roll back on any exception.
 
         ``wait=False``: a write that raises :class:`DatabaseBusy` (or the driver's lock error) at
-        once rather than wait for another writer. ``lazy=True`` (PostgreSQL): the commit does not
-        wait for the disk (see ``lazy_sessions``).
+        once rather than wait for another writer.
         """
-        factory = (
-            self.read_sessions
-            if readonly
-            else self.lazy_sessions
-            if lazy
-            else self.sessions
-            if wait
-            else self.nowait_sessions
-        )
+        factory = self.read_sessions if readonly else self.sessions if wait else self.nowait_sessions
         with factory() as session, session.begin():
             yield session
 

@@ -10,7 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from boardkit.core import jobs
@@ -187,3 +187,28 @@ def test_a_periodic_job_runs_once_per_period_across_workers(db: Database) -> Non
     assert 3 <= len(made) <= 4 and len(ticks) == len(made), (made, ticks)
     gaps = [(b - a).total_seconds() for a, b in itertools.pairwise(made)]
     assert min(gaps) >= 1.0, gaps  # never two in one period, whichever worker queued it
+
+
+@pytest.mark.postgres_only
+def test_a_claim_and_an_own_transaction_jobs_done_do_not_wait_for_the_disk_on_postgresql(
+    db: Database,
+) -> None:
+    """Their statements turn synchronous_commit off for their own transaction only (no SET LOCAL
+    round trip); every other transaction of the connection waits for the disk as before."""
+    if db.is_sqlite:
+        pytest.skip("PostgreSQL's synchronous_commit (without BOARDKIT_TEST_POSTGRES_URL)")
+    with db.transaction() as s:
+        jobs.enqueue(s, "x", {})
+    with db.transaction() as s:
+        job = s.scalars(
+            jobs._PG_CLAIMS[0], {"now": utcnow(), "until": utcnow() + timedelta(minutes=1)}
+        ).first()
+        assert job is not None and job.status == "running"
+        assert s.scalar(select(func.current_setting("synchronous_commit"))) == "off"
+    with db.transaction() as s:
+        assert s.scalar(select(func.current_setting("synchronous_commit"))) == "on"
+        s.execute(jobs._PG_DONE_OWN, {"job": job.id, "at": utcnow()})
+        assert s.scalar(select(func.current_setting("synchronous_commit"))) == "off"
+    with db.transaction() as s:
+        assert s.get(Job, job.id).status == "done"  # type: ignore[union-attr]
+        assert s.scalar(select(func.current_setting("synchronous_commit"))) == "on"
