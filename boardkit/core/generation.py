@@ -41,10 +41,14 @@ from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 
 log = logging.getLogger("boardkit.generation")
 
-# Tables whose changes no page shows (the queue's own state, rate-limit counters, workers' signs of
-# life, the PostgreSQL search index: no cached page shows search results, and its writes, made on
-# the search engine's own connections, would otherwise empty every cache after each index job).
-IGNORED_TABLES = frozenset({"job", "login_attempt", "data_generation", "worker_heartbeat", "search_document"})
+# Tables whose changes no cached page shows (the queue's own state, the mail queue's delivery state
+# — a mass mailing commits hundreds of times a second, which would empty every process's cache as
+# often —, rate-limit counters, workers' signs of life, the PostgreSQL search index: no cached page
+# shows search results, and its writes, made on the search engine's own connections, would
+# otherwise empty every cache after each index job).
+IGNORED_TABLES = frozenset(
+    {"job", "outbox_email", "login_attempt", "data_generation", "worker_heartbeat", "search_document"}
+)
 CHANNEL = "bk_generation"
 _BUMP = text("UPDATE data_generation SET value = value + 1 WHERE id = 1")
 _READ = "SELECT value FROM data_generation WHERE id = 1"
