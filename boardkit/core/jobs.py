@@ -108,6 +108,8 @@ class JobRunner:
     _running: dict[int, int] = field(default_factory=dict, init=False, repr=False)  # job id → attempts
     _renewer: threading.Thread | None = field(default=None, init=False, repr=False)
     _renew_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+    # PostgreSQL: each thread's next job, claimed in the transaction that marked its last one done.
+    _next: threading.local = field(default_factory=threading.local, init=False, repr=False)
 
     def register(self, kind: str, handler: Handler | OwnHandler, *, own_transactions: bool = False) -> None:
         """``own_transactions``: ``handler(db: Database, payload)`` opens its own transactions."""
@@ -149,21 +151,23 @@ class JobRunner:
         return queued
 
     def claim(self, now: datetime | None = None) -> Job | None:
-        """Claim the next due job in its own short transaction.
+        """Claim the next due job in its own short transaction (or take the one this thread
+        claimed ahead, with its last job's "done").
 
         Queued jobs are looked up first and leases that ran out after, each by the (status,
         run_after) index: one query over an ``OR`` of both would sort the whole queue per claim.
         On PostgreSQL each is one statement (the row found, locked and claimed); on SQLite, whose
         write lock keeps claimants apart, a lookup and a conditional update.
         """
+        ahead: Job | None = getattr(self._next, "job", None)
+        if ahead is not None:
+            self._next.job = None
+            return ahead
         now = now or utcnow()
-        until = now + timedelta(seconds=self.lease_seconds)
         with self.db.transaction() as s:
             if not self.db.is_sqlite:
-                for claim in _PG_CLAIMS:
-                    if (job := s.scalars(claim, {"now": now, "until": until}).first()) is not None:
-                        return job
-                return None
+                return self._claim_pg(s, now)
+            until = now + timedelta(seconds=self.lease_seconds)
             row = None
             for q in (_NEXT_QUEUED, _NEXT_EXPIRED):
                 row = s.execute(q, {"now": now}).first()
@@ -173,6 +177,28 @@ class JobRunner:
                 return None
             values = {"job": row.id, "was": row.status, "tries": row.attempts, "until": until}
             return s.scalars(_CLAIM, values).first()
+
+    def _claim_pg(self, s: Session, now: datetime) -> Job | None:
+        until = now + timedelta(seconds=self.lease_seconds)
+        for claim in _PG_CLAIMS:
+            if (job := s.scalars(claim, {"now": now, "until": until}).first()) is not None:
+                return job
+        return None
+
+    def release_claimed(self) -> None:
+        """Give back this thread's job claimed ahead (a worker that stops), so another takes it at
+        once rather than after its lease."""
+        ahead: Job | None = getattr(self._next, "job", None)
+        if ahead is None:
+            return
+        self._next.job = None
+        with self.db.transaction() as s:
+            s.execute(
+                update(Job)
+                .where(Job.id == ahead.id, Job.status == "running", Job.attempts == ahead.attempts)
+                .values(status="queued", locked_until=None, attempts=Job.attempts - 1)
+                .execution_options(synchronize_session=False)
+            )
 
     def run_one(self, now: datetime | None = None) -> bool:
         """Run one due job; False when there was none."""
@@ -189,7 +215,13 @@ class JobRunner:
                 with self.db.transaction() as s:
                     if last is not None:
                         last(s)
-                    s.execute(_DONE if self.db.is_sqlite else _PG_DONE_OWN, {"job": job.id, "at": utcnow()})
+                    if self.db.is_sqlite:
+                        s.execute(_DONE, {"job": job.id, "at": utcnow()})
+                        ahead = None
+                    else:  # and the next job in the same transaction: a mass mailing's every message
+                        s.execute(_PG_DONE_OWN, {"job": job.id, "at": utcnow()})
+                        ahead = self._claim_pg(s, now or utcnow())
+                self._next.job = ahead
             else:
                 with self.db.transaction() as s:
                     cast(Handler, handler)(s, dict(job.payload))
@@ -259,6 +291,7 @@ class JobRunner:
         count = 0
         while count < limit and self.run_one(now):
             count += 1
+        self.release_claimed()
         self.idle()
         return count
 
@@ -329,6 +362,10 @@ class Worker:
             if not busy:
                 self._wake.wait(self.poll_seconds)
                 self._wake.clear()
+        try:
+            self.runner.release_claimed()
+        except Exception as exc:  # the database away: the job's lease runs out instead
+            log.warning("could not give back a job claimed ahead: %s", exc)
 
     def heartbeat(self) -> None:
         """Note that this worker is alive now (bookkeeping: it moves no page cache)."""

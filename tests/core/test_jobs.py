@@ -212,3 +212,30 @@ def test_a_claim_and_an_own_transaction_jobs_done_do_not_wait_for_the_disk_on_po
     with db.transaction() as s:
         assert s.get(Job, job.id).status == "done"  # type: ignore[union-attr]
         assert s.scalar(select(func.current_setting("synchronous_commit"))) == "on"
+
+
+@pytest.mark.postgres_only
+def test_the_next_job_is_claimed_with_the_last_ones_done_and_given_back_when_the_thread_stops(
+    db: Database,
+) -> None:
+    if db.is_sqlite:
+        pytest.skip("PostgreSQL claims ahead (without BOARDKIT_TEST_POSTGRES_URL)")
+    ran: list[int] = []
+    runner = jobs.JobRunner(db)
+    runner.register("own", lambda _db, payload: ran.append(payload["n"]), own_transactions=True)
+    with db.transaction() as s:
+        for n in range(3):
+            jobs.enqueue(s, "own", {"n": n})
+
+    def statuses() -> list[tuple[str, int]]:
+        with db.transaction() as s:
+            return [(j.status, j.attempts) for j in s.scalars(select(Job).order_by(Job.id))]
+
+    assert runner.run_one()
+    assert statuses() == [("done", 1), ("running", 1), ("queued", 0)]  # the second claimed ahead
+    assert runner.run_one()
+    assert ran == [0, 1] and statuses() == [("done", 1), ("done", 1), ("running", 1)]
+    runner.release_claimed()  # a worker that stops gives it back at once
+    assert statuses() == [("done", 1), ("done", 1), ("queued", 0)]
+    assert runner.run_until_idle() == 1 and ran == [0, 1, 2]
+    assert statuses() == [("done", 1)] * 3
