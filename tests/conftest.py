@@ -42,6 +42,17 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize("backend", backends, scope="session")
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A ``postgres_only`` test says why it does not run without PostgreSQL, in one place (CI
+    always sets BOARDKIT_TEST_POSTGRES_URL, so there it always runs)."""
+    if PG_URL:
+        return
+    needs = pytest.mark.skip(reason="a PostgreSQL test: set BOARDKIT_TEST_POSTGRES_URL")
+    for item in items:
+        if item.get_closest_marker("postgres_only") is not None:
+            item.add_marker(needs)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def wired(tmp_path_factory: pytest.TempPathFactory) -> None:
     """Register what core calls back into the domains (core.notify's people directory and paper

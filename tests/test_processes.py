@@ -50,12 +50,6 @@ LEASE_SECONDS = 3  # a killed worker's job is another's after this (BOARDKIT_JOB
 TITLE = "Ordinært afdelingsmøde (flere processer)"
 
 
-@pytest.fixture
-def pg(backend: str) -> None:
-    if backend != "postgres":  # without BOARDKIT_TEST_POSTGRES_URL
-        pytest.skip("several processes share one database on PostgreSQL")
-
-
 class GatedServer:
     """Keeps every message; once ``close_after`` messages have arrived it holds every answer to
     RCPT TO (the worker is then mid-send: it has a job and a connection, the server has not taken
@@ -160,7 +154,7 @@ def _wait(condition: Any, seconds: float, what: str) -> None:
 
 @pytest.mark.postgres_only
 def test_two_apps_three_workers_one_killed_mid_send_every_invitee_gets_one_mail(
-    pg: None, demo: Database, tmp_path: Path
+    demo: Database, tmp_path: Path
 ) -> None:
     headers = api_token(demo, CHAIR)
     starts = at_local(local_day(60))
@@ -238,7 +232,7 @@ def test_two_apps_three_workers_one_killed_mid_send_every_invitee_gets_one_mail(
 
 @pytest.mark.postgres_only
 def test_a_change_through_one_app_shows_at_once_on_a_page_the_other_app_cached(
-    pg: None, demo: Database, tmp_path: Path
+    demo: Database, tmp_path: Path
 ) -> None:
     """The chair's dashboard, cached by app B; the next meeting renamed through app A, ten times:
     B's next answer has the new name (nearly always the very next; PostgreSQL notifies each

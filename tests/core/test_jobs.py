@@ -195,8 +195,6 @@ def test_a_claim_and_an_own_transaction_jobs_done_do_not_wait_for_the_disk_on_po
 ) -> None:
     """Their statements turn synchronous_commit off for their own transaction only (no SET LOCAL
     round trip); every other transaction of the connection waits for the disk as before."""
-    if db.is_sqlite:
-        pytest.skip("PostgreSQL's synchronous_commit (without BOARDKIT_TEST_POSTGRES_URL)")
     with db.transaction() as s:
         jobs.enqueue(s, "x", {})
     with db.transaction() as s:
@@ -218,8 +216,6 @@ def test_a_claim_and_an_own_transaction_jobs_done_do_not_wait_for_the_disk_on_po
 def test_the_next_job_is_claimed_with_the_last_ones_done_and_given_back_when_the_thread_stops(
     db: Database,
 ) -> None:
-    if db.is_sqlite:
-        pytest.skip("PostgreSQL claims ahead (without BOARDKIT_TEST_POSTGRES_URL)")
     ran: list[int] = []
     runner = jobs.JobRunner(db)
     runner.register("own", lambda _db, payload: ran.append(payload["n"]), own_transactions=True)
