@@ -330,7 +330,7 @@ def test_text_postgresql_cannot_store_is_stored_cleanly(index: SearchBackend) ->
 
 # --- PostgreSQL only ------------------------------------------------------------------------
 
-pg_only = pytest.mark.postgres_only  # skipped, saying so, without BOARDKIT_TEST_POSTGRES_URL (tests/conftest.py)
+pg_only = pytest.mark.postgres_only  # skipped, saying so, without PostgreSQL (tests/conftest.py)
 
 
 def index_shape(ix: PostgresIndex) -> list[tuple[str, ...]]:
